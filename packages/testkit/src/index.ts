@@ -1,1 +1,1 @@
-export {}
+export { servers, requireTcp, hostPorts, type HostPort } from './servers.js'

@@ -1,0 +1,24 @@
+/**
+ * Stable error codes. Callers match on these, HTTP maps them to problem+json once, and they never change meaning.
+ * `status` is the HTTP status the gateway answers with; 4xx is the caller's mistake, 5xx is ours or a dependency's.
+ */
+export const ERROR_CODES = {
+  E_KEY_INVALID: { status: 400, title: 'The key is empty or contains characters that are not allowed' },
+  E_KEY_TOO_LONG: { status: 414, title: 'The key is longer than the configured maximum' },
+  E_VALUE_TOO_LARGE: { status: 413, title: 'The encoded value is larger than the configured maximum' },
+  E_VALUE_UNDEFINED: { status: 400, title: 'undefined cannot be cached; use null for an explicit empty value' },
+  E_INVALID_TTL: { status: 400, title: 'A duration is negative, not finite, or out of range' },
+  E_INVALID_OPTION: { status: 400, title: 'An option has a value that is not allowed' },
+  E_INVALID_TAG: { status: 400, title: 'A tag is empty or too long' },
+  E_LOADER_FAILED: { status: 502, title: 'The loader (origin) failed and no stale value could be served' },
+  E_LOADER_TIMEOUT: { status: 504, title: 'The loader did not answer within the hard timeout' },
+  E_WRITER_FAILED: { status: 502, title: 'The write-through writer failed; the cache was left untouched' },
+  E_NO_QUEUE: { status: 500, title: 'A write-behind write was made but no queue is configured' },
+  E_L2_UNAVAILABLE: { status: 503, title: 'The L2 store cannot be reached' },
+  E_CODEC_DECODE: { status: 500, title: 'Stored bytes could not be decoded (corrupt or foreign data)' },
+  E_DECRYPT_FAILED: { status: 500, title: 'Stored bytes could not be decrypted (wrong key, unknown key id or tampering)' },
+  E_UNKNOWN_KEY_ID: { status: 500, title: 'An encryption key id is not in the keyring' },
+  E_CACHE_CLOSED: { status: 503, title: 'The cache was closed' },
+} as const satisfies Record<string, { status: number; title: string }>
+
+export type ErrorCode = keyof typeof ERROR_CODES

@@ -1,0 +1,42 @@
+/**
+ * The L2 port: a remote (or in-process) byte store shared by every cache instance. Keys arrive fully formed from the
+ * engine (prefix, namespace and hash tag already applied); values are opaque encoded bytes. Drivers declare only
+ * what the engine actually needs, so a new backend is a small file.
+ *
+ * Every bulk method is one round trip per server touched (MGET / pipeline / multi-get), never a loop of single calls.
+ * Absent keys read as `undefined`. TTLs are milliseconds and always > 0 (the engine never writes without one).
+ */
+export interface L2Store {
+  /** Short name for stats, logs and errors: `memory`, `redis`, `redis-cluster`, `memcached`. */
+  readonly name: string
+
+  get(key: string): Promise<Uint8Array | undefined>
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>
+  set(key: string, value: Uint8Array, ttlMs: number): Promise<void>
+  setMany(entries: readonly L2SetEntry[]): Promise<void>
+  /** Deletes the key and any lease held on it, so a fill that started earlier cannot write after the delete. */
+  delete(key: string): Promise<void>
+  deleteMany(keys: readonly string[]): Promise<void>
+  /** Removes every key that starts with `prefix` (admin operation; may scan, unlike tag invalidation). */
+  clear(prefix: string): Promise<void>
+
+  /**
+   * Leases (Facebook's memcache paper, §3.2.1): one filler per key across the fleet, and no stale set after a delete.
+   * `acquireLease` succeeds for one caller until the lease expires, is released, or the key is deleted.
+   */
+  acquireLease(key: string, token: string, ttlMs: number): Promise<boolean>
+  /** Writes the value only if `token` still holds the lease on `key`, then releases it. False if the lease was lost. */
+  setWithLease(key: string, token: string, value: Uint8Array, ttlMs: number): Promise<boolean>
+  releaseLease(key: string, token: string): Promise<void>
+
+  /** Cheap liveness probe used by health checks and the circuit breaker's recovery. */
+  ping(): Promise<void>
+  /** Closes connections the driver opened (never a client the user passed in, unless asked to). */
+  disconnect(): Promise<void>
+}
+
+export interface L2SetEntry {
+  key: string
+  value: Uint8Array
+  ttlMs: number
+}
