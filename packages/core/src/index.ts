@@ -1,1 +1,34 @@
-export const VERSION = '0.1.0'
+// @strata/core — the cache engine. Drivers for Redis and Memcached are subpath exports (@strata/core/redis,
+// @strata/core/memcached) so that ioredis and memcached load only for those who use them.
+export { createCache, StrataCache, type CreateCacheOptions } from './cache/strata-cache.js'
+export {
+  NamespaceCache,
+  type NamespaceOptions,
+  type EntryOptions,
+  type SetOptions,
+  type GetOptions,
+  type Loader,
+  type LoaderContext,
+  type BatchLoader,
+  type Writer,
+  type EntryInfo,
+} from './cache/namespace-cache.js'
+export type { CacheEventMap, CacheEventName, CacheListener, InvalidationKind, Tier } from './cache/cache-events.js'
+export type { StatsSnapshot } from './cache/cache-stats.js'
+export type { InvalidationBus, InvalidationMessage, WriteBehindQueue, BufferedWrite } from './cache/ports.js'
+export type { ResilienceOptions } from './cache/resilient-l2.js'
+export type { L1Tier } from './cache/l1-tier.js'
+export { type CacheEntry, type EntryState, entryState } from './model/cache-entry.js'
+export {
+  DEFAULT_POLICY,
+  resolvePolicy,
+  validatePolicy,
+  type CachePolicy,
+  type L1Options,
+  type StampedeMode,
+  type WriteMode,
+} from './model/cache-policy.js'
+export { StrataError, isStrataError, ERROR_CODES, type ErrorCode } from './errors/index.js'
+export { jsonCodec, msgpackCodec, createKeyring, encodeEntry, decodeEntry, type Codec, type Keyring } from './codecs/index.js'
+export * from './stores/index.js'
+export * from './l1/index.js'

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   E_WRITER_FAILED: { status: 502, title: 'The write-through writer failed; the cache was left untouched' },
   E_NO_QUEUE: { status: 500, title: 'A write-behind write was made but no queue is configured' },
   E_L2_UNAVAILABLE: { status: 503, title: 'The L2 store cannot be reached' },
+  E_BUS_UNAVAILABLE: { status: 503, title: 'The event bus cannot be reached' },
   E_CODEC_DECODE: { status: 500, title: 'Stored bytes could not be decoded (corrupt or foreign data)' },
   E_DECRYPT_FAILED: { status: 500, title: 'Stored bytes could not be decrypted (wrong key, unknown key id or tampering)' },
   E_UNKNOWN_KEY_ID: { status: 500, title: 'An encryption key id is not in the keyring' },

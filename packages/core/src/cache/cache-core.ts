@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto'
+import type { Codec } from '../codecs/codec.js'
+import { jsonCodec } from '../codecs/json-codec.js'
+import { msgpackCodec } from '../codecs/msgpack-codec.js'
+import { StrataError } from '../errors/index.js'
+import type { L2Store } from '../stores/l2-store.js'
+import { CacheEvents } from './cache-events.js'
+import type { L1Tier, StoredEntry } from './l1-tier.js'
+import type { InvalidationBus, InvalidationMessage, WriteBehindQueue } from './ports.js'
+import { DEFAULT_RESILIENCE, ResilientL2, type ResilienceOptions } from './resilient-l2.js'
+import { SingleFlight } from './single-flight.js'
+
+export interface CacheCoreOptions {
+  l1: L1Tier<StoredEntry> | undefined
+  l1BoundedByBytes: boolean
+  l2: L2Store | undefined
+  bus: InvalidationBus | undefined
+  queue: WriteBehindQueue | undefined
+  prefix: string
+  clock: () => number
+  resilience: Partial<ResilienceOptions> | undefined
+}
+
+/**
+ * What every namespace of one cache shares: the tiers, in-flight loads, the event stream, the clock and the
+ * version counter. Namespaces keep their own policy, tag records and stats.
+ */
+export class CacheCore {
+  /** Identifies this instance on the bus so it ignores its own messages. */
+  readonly instanceId = randomUUID()
+  readonly events = new CacheEvents()
+  readonly flights = new SingleFlight()
+  readonly l1: L1Tier<StoredEntry> | undefined
+  readonly l1BoundedByBytes: boolean
+  readonly l2: ResilientL2 | undefined
+  readonly bus: InvalidationBus | undefined
+  readonly queue: WriteBehindQueue | undefined
+  readonly prefix: string
+  readonly now: () => number
+  readonly codecs = new Map<number, Codec>([
+    [jsonCodec.id, jsonCodec],
+    [msgpackCodec.id, msgpackCodec],
+  ])
+  closed = false
+  private lastVersion = 0
+  /** Abort signal handed to loaders; aborted when the cache closes. */
+  readonly lifetime = new AbortController()
+  private readonly remoteHandlers = new Map<string, (message: InvalidationMessage) => void>()
+
+  constructor(options: CacheCoreOptions) {
+    this.l1 = options.l1
+    this.l1BoundedByBytes = options.l1BoundedByBytes
+    this.bus = options.bus
+    this.queue = options.queue
+    this.prefix = options.prefix
+    this.now = options.clock
+    this.l2 =
+      options.l2 === undefined
+        ? undefined
+        : new ResilientL2(
+            options.l2,
+            { ...DEFAULT_RESILIENCE, ...options.resilience },
+            (operation, error, key) => this.reportError('*', operation, error, key),
+            (state) => this.events.emit('l2-circuit', { state }),
+          )
+  }
+
+  /**
+   * Versions grow strictly within this process and follow wall time across processes (microseconds), so the
+   * latest write of a key wins in write-behind flushing and conditional requests.
+   */
+  nextVersion(): number {
+    const candidate = this.now() * 1000
+    this.lastVersion = candidate > this.lastVersion ? candidate : this.lastVersion + 1
+    return this.lastVersion
+  }
+
+  reportError(namespace: string, operation: string, error: StrataError, key?: string): void {
+    if (this.events.has('error')) {
+      this.events.emit('error', key === undefined ? { namespace, operation, error } : { namespace, operation, key, error })
+    }
+  }
+
+  registerNamespace(namespace: string, handler: (message: InvalidationMessage) => void): void {
+    this.remoteHandlers.set(namespace, handler)
+  }
+
+  /** Applies an invalidation that another instance published (its L2 work is already done). */
+  applyRemote(message: InvalidationMessage): void {
+    if (message.origin === this.instanceId) return
+    this.remoteHandlers.get(message.namespace)?.(message)
+  }
+
+  async publish(message: Omit<InvalidationMessage, 'origin'>): Promise<void> {
+    if (this.bus === undefined) return
+    try {
+      await this.bus.publish({ ...message, origin: this.instanceId })
+    } catch (error) {
+      this.reportError(
+        message.namespace,
+        'publish',
+        new StrataError('E_BUS_UNAVAILABLE', 'Publishing an invalidation failed; other instances keep their L1 until it expires', {
+          cause: error,
+        }),
+      )
+    }
+  }
+}

@@ -1,0 +1,886 @@
+import { randomUUID } from 'node:crypto'
+import { decodeEntry, encodeEntry, type EntryCodecOptions } from '../codecs/entry-codec.js'
+import { StrataError, isStrataError } from '../errors/index.js'
+import type { CacheEntry } from '../model/cache-entry.js'
+import { assertDuration, resolvePolicy, type CachePolicy, type StampedeMode, type WriteMode } from '../model/cache-policy.js'
+import type { L2SetEntry } from '../stores/l2-store.js'
+import type { CacheCore } from './cache-core.js'
+import type { CacheEventMap, CacheListener, InvalidationKind, Tier } from './cache-events.js'
+import { NamespaceStats, type StatsSnapshot } from './cache-stats.js'
+import { KeySpace, assertKey, assertTags } from './key-space.js'
+import type { StoredEntry } from './l1-tier.js'
+import type { InvalidationMessage } from './ports.js'
+import type { Flight } from './single-flight.js'
+import { TagRegistry } from './tag-registry.js'
+import { sleep, withTimeout, TIMED_OUT } from './timing.js'
+
+/** Per-call choices for one entry. Anything left out comes from the namespace policy. */
+export interface EntryOptions {
+  ttl?: number
+  grace?: number
+  l1Ttl?: number
+  tags?: readonly string[]
+  softTimeout?: number
+  hardTimeout?: number
+  refreshAhead?: number
+  stampede?: StampedeMode
+}
+
+export interface SetOptions extends EntryOptions {
+  /** Overrides the namespace's write mode for this call. */
+  writeMode?: WriteMode
+}
+
+export interface GetOptions {
+  /** Return a stale value (past its ttl, within grace) instead of nothing. */
+  allowStale?: boolean
+}
+
+/** What a loader may decide about the entry it produces, from the value it loaded. */
+export interface LoaderContext<T> {
+  readonly key: string
+  readonly namespace: string
+  /** The stale value still in grace, if any (useful for conditional origin requests). */
+  readonly stale: T | undefined
+  /** Aborted when the cache closes. */
+  readonly signal: AbortSignal
+  setTtl(ttl: number): void
+  setTags(tags: readonly string[]): void
+  setOptions(options: Pick<EntryOptions, 'ttl' | 'grace' | 'tags' | 'l1Ttl'>): void
+  /** Return the value without caching it (e.g. an origin error page). */
+  skipCache(): void
+}
+
+export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T
+/** Loads several keys in one call; keys it leaves out of the map are not found (not cached). */
+export type BatchLoader<T> = (keys: readonly string[], context: { namespace: string; signal: AbortSignal }) => Promise<Map<string, T>>
+
+/** The origin side of write-through: the cache is set only after `write` succeeded. */
+export interface Writer<T> {
+  write(key: string, value: T, entry: { version: number }): Promise<void>
+  remove?(key: string): Promise<void>
+}
+
+export interface NamespaceHooks<T> {
+  loader?: Loader<T>
+  writer?: Writer<T>
+}
+
+export type NamespaceOptions<T = unknown> = Partial<CachePolicy> & NamespaceHooks<T>
+
+export interface EntryInfo<T> extends CacheEntry<T> {
+  tier: Tier
+  state: 'fresh' | 'stale'
+}
+
+interface ResolvedEntryOptions {
+  ttl: number
+  grace: number
+  l1Ttl: number | undefined
+  tags: readonly string[]
+}
+
+type Candidate = StoredEntry | undefined
+
+/**
+ * One namespace of a Strata cache: the cache-aside, read-through, write-through and write-behind API over L1 and L2,
+ * with stampede protection, grace and fail-safe, refresh-ahead and tag invalidation. Obtain it from
+ * `createCache(...).namespace(name, policy)`; the cache itself is the `default` namespace.
+ */
+export class NamespaceCache<T = unknown> {
+  readonly name: string
+  readonly policy: CachePolicy
+  private readonly keys: KeySpace
+  private readonly tags: TagRegistry
+  private readonly counters = new NamespaceStats()
+  private readonly codecOptions: EntryCodecOptions
+  private readonly encodeForL1: boolean
+
+  constructor(
+    protected readonly core: CacheCore,
+    name: string,
+    policy: CachePolicy,
+    private readonly hooks: NamespaceHooks<T> = {},
+  ) {
+    this.keys = new KeySpace(core.prefix, name)
+    this.name = name
+    this.policy = policy
+    this.tags = new TagRegistry(() => this.policy.maxTtl)
+    this.codecOptions = { codec: policy.codec, compressAbove: policy.compressAbove, encryption: policy.encryption }
+    this.encodeForL1 = core.l1BoundedByBytes
+    core.codecs.set(policy.codec.id, policy.codec)
+    core.registerNamespace(name, (message) => this.applyRemote(message))
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Cache-aside read: the fresh value, or undefined. */
+  async get(key: string, options?: GetOptions): Promise<T | undefined> {
+    this.assertOpen()
+    assertKey(key, this.policy.maxKeyLength, this.name)
+    const now = this.core.now()
+    const l1Entry = this.core.l1?.get(this.keys.l1Key(key))
+    if (l1Entry !== undefined) {
+      const state = this.stateOf(l1Entry, now)
+      if (state === 'fresh') {
+        this.counters.l1Hits++
+        if (this.core.events.has('hit')) this.core.events.emit('hit', { namespace: this.name, key, tier: 'l1', stale: false })
+        this.maybeRefreshAhead(key, l1Entry, now, this.hooks.loader)
+        return l1Entry.value as T
+      }
+      if (state === 'stale' && options?.allowStale && this.core.l2 === undefined) return this.staleHit(key, l1Entry, 'l1')
+    }
+    return this.getFromL2(key, l1Entry, now, options)
+  }
+
+  private async getFromL2(key: string, l1Entry: Candidate, now: number, options: GetOptions | undefined): Promise<T | undefined> {
+    const l2Entry = await this.readL2(key)
+    if (l2Entry !== undefined) {
+      const state = this.stateOf(l2Entry, this.core.now())
+      if (state === 'fresh') {
+        this.counters.l2Hits++
+        this.emitHit(key, 'l2', false)
+        this.writeL1(key, l2Entry, this.policy.l1Ttl)
+        this.maybeRefreshAhead(key, l2Entry, now, this.hooks.loader)
+        return l2Entry.value as T
+      }
+    }
+    const stale = newest(l1Entry, l2Entry)
+    if (options?.allowStale && stale !== undefined && this.stateOf(stale, this.core.now()) === 'stale') {
+      return this.staleHit(key, stale, l2Entry === stale ? 'l2' : 'l1')
+    }
+    this.counters.misses++
+    if (this.core.events.has('miss')) this.core.events.emit('miss', { namespace: this.name, key })
+    return undefined
+  }
+
+  /** Metadata of an entry (tier, times, version, tags, size) without counting a hit; for tools and the console. */
+  async inspect(key: string): Promise<EntryInfo<T> | undefined> {
+    this.assertOpen()
+    assertKey(key, this.policy.maxKeyLength, this.name)
+    const now = this.core.now()
+    const l1Entry = this.core.l1?.peek(this.keys.l1Key(key))
+    if (l1Entry !== undefined) {
+      const state = this.stateOf(l1Entry, now)
+      if (state !== 'gone') return { ...(l1Entry as CacheEntry<T>), tier: 'l1', state }
+    }
+    const l2Entry = await this.readL2(key)
+    if (l2Entry === undefined) return undefined
+    const state = this.stateOf(l2Entry, now)
+    return state === 'gone' ? undefined : { ...(l2Entry as CacheEntry<T>), tier: 'l2', state }
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await this.inspect(key))?.state === 'fresh'
+  }
+
+  /**
+   * Read-through: the fresh value, else one load for all concurrent callers (in this process, and across the fleet
+   * with `stampede: 'fleet'`), serving a stale value within grace when the loader fails (fail-safe) or is slower
+   * than `softTimeout`.
+   */
+  async getOrSet(key: string, loader?: Loader<T>, options?: EntryOptions): Promise<T> {
+    this.assertOpen()
+    assertKey(key, this.policy.maxKeyLength, this.name)
+    const load = loader ?? this.hooks.loader
+    if (load === undefined) {
+      throw new StrataError('E_INVALID_OPTION', `getOrSet on namespace '${this.name}' needs a loader (none configured)`, {
+        context: { namespace: this.name },
+      })
+    }
+    if (options !== undefined) this.validateEntryOptions(options)
+    const now = this.core.now()
+    const l1Entry = this.core.l1?.get(this.keys.l1Key(key))
+    if (l1Entry !== undefined && this.stateOf(l1Entry, now) === 'fresh') {
+      this.counters.l1Hits++
+      if (this.core.events.has('hit')) this.core.events.emit('hit', { namespace: this.name, key, tier: 'l1', stale: false })
+      this.maybeRefreshAhead(key, l1Entry, now, load, options)
+      return l1Entry.value as T
+    }
+    return this.getOrLoad(key, load, options, l1Entry, now)
+  }
+
+  private async getOrLoad(key: string, load: Loader<T>, options: EntryOptions | undefined, l1Entry: Candidate, now: number): Promise<T> {
+    const l2Entry = await this.readL2(key)
+    if (l2Entry !== undefined && this.stateOf(l2Entry, this.core.now()) === 'fresh') {
+      this.counters.l2Hits++
+      this.emitHit(key, 'l2', false)
+      this.writeL1(key, l2Entry, options?.l1Ttl ?? this.policy.l1Ttl)
+      this.maybeRefreshAhead(key, l2Entry, now, load, options)
+      return l2Entry.value as T
+    }
+    const candidate = this.graced(newest(l1Entry, l2Entry))
+    this.counters.misses++
+    if (this.core.events.has('miss')) this.core.events.emit('miss', { namespace: this.name, key })
+    return this.loadAndAnswer(key, load, options, candidate)
+  }
+
+  /** Waits for the (shared) load, bounded by the soft and hard timeouts, falling back on the stale candidate. */
+  private async loadAndAnswer(key: string, load: Loader<T>, options: EntryOptions | undefined, candidate: Candidate): Promise<T> {
+    const flight = this.startLoad(key, load, options, candidate)
+    const softTimeout = options?.softTimeout ?? this.policy.softTimeout
+    const hardTimeout = options?.hardTimeout ?? this.policy.hardTimeout
+    try {
+      if (candidate !== undefined && softTimeout !== undefined) {
+        const early = await withTimeout(flight.promise, softTimeout)
+        if (early === TIMED_OUT) return this.staleHit(key, candidate, 'l1')
+        return early.value as T
+      }
+      if (hardTimeout !== undefined) {
+        const result = await withTimeout(flight.promise, hardTimeout)
+        if (result === TIMED_OUT) {
+          this.counters.loadTimeouts++
+          if (candidate !== undefined) return this.failSafe(key, candidate, new StrataError('E_LOADER_TIMEOUT', 'Loader timed out'))
+          throw new StrataError('E_LOADER_TIMEOUT', `Loading '${key}' took longer than the hard timeout of ${hardTimeout} ms`, {
+            context: { namespace: this.name, key, timeoutMs: hardTimeout },
+          })
+        }
+        return result.value as T
+      }
+      return (await flight.promise).value as T
+    } catch (error) {
+      if (candidate !== undefined && !isStrataError(error, 'E_LOADER_TIMEOUT')) return this.failSafe(key, candidate, error)
+      throw error
+    }
+  }
+
+  /** Joins the load of `key` under way in this process, or starts one. */
+  private startLoad(key: string, load: Loader<T>, options: EntryOptions | undefined, candidate: Candidate): Flight<StoredEntry> {
+    const l1Key = this.keys.l1Key(key)
+    const flight = this.core.flights.join<StoredEntry>(l1Key, (self) => this.runLoad(key, load, options, candidate, self))
+    // Callers that stopped waiting (soft/hard timeout) must not turn a later failure into an unhandled rejection.
+    flight.promise.catch(() => undefined)
+    return flight
+  }
+
+  private async runLoad(
+    key: string,
+    load: Loader<T>,
+    options: EntryOptions | undefined,
+    candidate: Candidate,
+    flight: Flight<StoredEntry>,
+  ): Promise<StoredEntry> {
+    const stampede = options?.stampede ?? this.policy.stampede
+    const l2 = this.core.l2
+    let leaseToken: string | undefined
+    if (stampede === 'fleet' && l2 !== undefined && l2.available) {
+      const l2Key = this.keys.l2Key(key)
+      const leaseTtl = this.policy.leaseTtl
+      for (let attempt = 0; attempt < 3 && leaseToken === undefined; attempt++) {
+        const token = randomUUID()
+        const outcome = await l2.acquireLease(l2Key, token, leaseTtl)
+        if (outcome === 'acquired') leaseToken = token
+        if (outcome !== 'busy') break
+        // Another process is filling this key: serve what we have, or wait for its value.
+        if (candidate !== undefined) return candidate
+        this.counters.leaseWaits++
+        const filled = await this.waitForFill(key, this.core.now() + leaseTtl)
+        if (filled !== undefined) return filled
+      }
+    }
+
+    const startedAt = this.core.now()
+    const chosen: Partial<ResolvedEntryOptions> = {}
+    let skip = false
+    const context: LoaderContext<T> = {
+      key,
+      namespace: this.name,
+      stale: candidate?.value as T | undefined,
+      signal: this.core.lifetime.signal,
+      setTtl: (ttl) => this.choose(chosen, { ttl }),
+      setTags: (tags) => this.choose(chosen, { tags }),
+      setOptions: (picked) => this.choose(chosen, picked),
+      skipCache: () => {
+        skip = true
+      },
+    }
+    this.counters.loads++
+    let value: T
+    try {
+      value = await load(context)
+    } catch (error) {
+      this.counters.loadErrors++
+      this.emitLoad(key, startedAt, false)
+      if (leaseToken !== undefined) await l2!.releaseLease(this.keys.l2Key(key), leaseToken)
+      throw new StrataError('E_LOADER_FAILED', `Loader for '${key}' failed: ${errorMessage(error)}`, {
+        cause: error,
+        context: { namespace: this.name, key },
+      })
+    }
+    this.emitLoad(key, startedAt, true)
+    const resolved = this.resolveEntryOptions({ ...options, ...chosen })
+    const entry = this.makeEntry(value, startedAt, resolved)
+    if (skip || value === undefined) {
+      if (leaseToken !== undefined) await l2!.releaseLease(this.keys.l2Key(key), leaseToken)
+      return entry
+    }
+    await this.store(key, entry, resolved.l1Ttl, { flight, leaseToken })
+    return entry
+  }
+
+  /** Polls L2 for the value another process is loading under its lease, backing off up to 100 ms. */
+  private async waitForFill(key: string, deadline: number): Promise<StoredEntry | undefined> {
+    let delay = 5
+    while (this.core.now() < deadline && !this.core.closed) {
+      await sleep(Math.min(delay, Math.max(1, deadline - this.core.now())))
+      delay = Math.min(delay * 2, 100)
+      const entry = await this.readL2(key)
+      if (entry !== undefined && this.stateOf(entry, this.core.now()) === 'fresh') {
+        this.writeL1(key, entry, this.policy.l1Ttl)
+        return entry
+      }
+    }
+    return undefined
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Sets a value, honouring the namespace's write mode (write-through runs the writer first). */
+  async set(key: string, value: T, options?: SetOptions): Promise<void> {
+    this.assertOpen()
+    assertKey(key, this.policy.maxKeyLength, this.name)
+    if (value === undefined) throw new StrataError('E_VALUE_UNDEFINED', 'undefined cannot be cached', { context: { key } })
+    if (options !== undefined) this.validateEntryOptions(options)
+    const resolved = this.resolveEntryOptions(options)
+    const entry = this.makeEntry(value, this.core.now(), resolved)
+    // Encode before any side effect so an oversized value changes nothing anywhere.
+    const encoded = this.encodeChecked(key, entry)
+    await this.writeOrigin(key, value, entry.version, options?.writeMode ?? this.policy.writeMode)
+    this.core.flights.invalidate(this.keys.l1Key(key))
+    await this.store(key, { ...entry, size: encoded?.length ?? 0 }, resolved.l1Ttl, { encoded })
+    this.counters.sets++
+    if (this.core.events.has('set')) this.core.events.emit('set', { namespace: this.name, key, tags: entry.tags })
+    await this.publish('keys', { keys: [key] })
+  }
+
+  private async writeOrigin(key: string, value: T, version: number, mode: WriteMode): Promise<void> {
+    if (mode === 'cache-aside') return
+    if (mode === 'write-through') {
+      const writer = this.hooks.writer
+      if (writer === undefined) {
+        throw new StrataError('E_INVALID_OPTION', `Namespace '${this.name}' is write-through but has no writer`, {
+          context: { namespace: this.name },
+        })
+      }
+      try {
+        await writer.write(key, value, { version })
+      } catch (error) {
+        throw new StrataError('E_WRITER_FAILED', `Writer failed for '${key}': ${errorMessage(error)}; the cache is unchanged`, {
+          cause: error,
+          context: { namespace: this.name, key },
+        })
+      }
+      return
+    }
+    const queue = this.core.queue
+    if (queue === undefined) {
+      throw new StrataError('E_NO_QUEUE', `Namespace '${this.name}' is write-behind but the cache has no queue`, {
+        context: { namespace: this.name },
+      })
+    }
+    // The write is durable in the queue before the cache shows it: an acknowledged write is never only in memory.
+    try {
+      await queue.enqueue({ namespace: this.name, key, value, version, at: this.core.now() })
+    } catch (error) {
+      throw new StrataError('E_WRITER_FAILED', `Write-behind enqueue failed for '${key}': ${errorMessage(error)}`, {
+        cause: error,
+        context: { namespace: this.name, key },
+      })
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.deleteMany([key])
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    this.assertOpen()
+    for (const key of keys) assertKey(key, this.policy.maxKeyLength, this.name)
+    if (this.policy.writeMode === 'write-through' && this.hooks.writer?.remove !== undefined) {
+      for (const key of keys) {
+        try {
+          await this.hooks.writer.remove(key)
+        } catch (error) {
+          throw new StrataError('E_WRITER_FAILED', `Writer failed to remove '${key}': ${errorMessage(error)}; the cache is unchanged`, {
+            cause: error,
+            context: { namespace: this.name, key },
+          })
+        }
+      }
+    }
+    this.dropLocal(keys)
+    await this.core.l2?.deleteMany(keys.map((key) => this.keys.l2Key(key)))
+    this.counters.deletes += keys.length
+    if (this.core.events.has('delete')) for (const key of keys) this.core.events.emit('delete', { namespace: this.name, key })
+    await this.publish('keys', { keys: [...keys] })
+  }
+
+  // ---------------------------------------------------------------- bulk
+
+  /** Values for several keys: one L1 pass, then one L2 round trip for what L1 missed. */
+  async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
+    this.assertOpen()
+    for (const key of keys) assertKey(key, this.policy.maxKeyLength, this.name)
+    const { found, missing } = await this.lookupMany(keys)
+    this.counters.misses += missing.length
+    return keys.map((key) => found.get(key)?.value as T | undefined)
+  }
+
+  /** Read-through for several keys: what the tiers miss is loaded by one batch loader call. */
+  async getOrSetMany(keys: readonly string[], loader: BatchLoader<T>, options?: EntryOptions): Promise<(T | undefined)[]> {
+    this.assertOpen()
+    for (const key of keys) assertKey(key, this.policy.maxKeyLength, this.name)
+    if (options !== undefined) this.validateEntryOptions(options)
+    const { found, missing } = await this.lookupMany(keys)
+    if (missing.length > 0) {
+      this.counters.misses += missing.length
+      const loaded = await this.batchLoad(missing, loader, options)
+      for (const [key, entry] of loaded) found.set(key, entry)
+    }
+    return keys.map((key) => found.get(key)?.value as T | undefined)
+  }
+
+  async setMany(items: readonly { key: string; value: T; options?: EntryOptions }[]): Promise<void> {
+    this.assertOpen()
+    const prepared = items.map(({ key, value, options }) => {
+      assertKey(key, this.policy.maxKeyLength, this.name)
+      if (value === undefined) throw new StrataError('E_VALUE_UNDEFINED', 'undefined cannot be cached', { context: { key } })
+      if (options !== undefined) this.validateEntryOptions(options)
+      const resolved = this.resolveEntryOptions(options)
+      const entry = this.makeEntry(value, this.core.now(), resolved)
+      const encoded = this.encodeChecked(key, entry)
+      return { key, entry: { ...entry, size: encoded?.length ?? 0 }, resolved, encoded }
+    })
+    if (this.policy.writeMode !== 'cache-aside') {
+      for (const item of prepared) await this.writeOrigin(item.key, item.entry.value as T, item.entry.version, this.policy.writeMode)
+    }
+    const now = this.core.now()
+    const l2Writes: L2SetEntry[] = []
+    for (const { key, entry, resolved, encoded } of prepared) {
+      this.core.flights.invalidate(this.keys.l1Key(key))
+      this.writeL1(key, entry, resolved.l1Ttl)
+      if (encoded !== undefined && this.core.l2 !== undefined) {
+        l2Writes.push({ key: this.keys.l2Key(key), value: encoded, ttlMs: Math.max(1, entry.staleUntil - now) })
+      }
+    }
+    await this.core.l2?.setMany(l2Writes)
+    this.counters.sets += prepared.length
+    await this.publish('keys', { keys: prepared.map((item) => item.key) })
+  }
+
+  private async lookupMany(keys: readonly string[]): Promise<{ found: Map<string, StoredEntry>; missing: string[] }> {
+    const now = this.core.now()
+    const found = new Map<string, StoredEntry>()
+    const l1Missing: string[] = []
+    for (const key of new Set(keys)) {
+      const entry = this.core.l1?.get(this.keys.l1Key(key))
+      if (entry !== undefined && this.stateOf(entry, now) === 'fresh') {
+        this.counters.l1Hits++
+        found.set(key, entry)
+      } else {
+        l1Missing.push(key)
+      }
+    }
+    if (l1Missing.length === 0 || this.core.l2 === undefined) return { found, missing: l1Missing }
+    const fromL2 = await this.readManyL2(l1Missing)
+    const missing: string[] = []
+    l1Missing.forEach((key, index) => {
+      const entry = fromL2[index]
+      if (entry !== undefined && this.stateOf(entry, now) === 'fresh') {
+        this.counters.l2Hits++
+        this.writeL1(key, entry, this.policy.l1Ttl)
+        found.set(key, entry)
+      } else {
+        missing.push(key)
+      }
+    })
+    return { found, missing }
+  }
+
+  /**
+   * Loads `keys` with one batch call. Keys another caller is already loading join that load instead, so a batch never
+   * duplicates work in flight; fleet leases are per key and are not taken for batches.
+   */
+  private async batchLoad(keys: readonly string[], loader: BatchLoader<T>, options: EntryOptions | undefined): Promise<Map<string, StoredEntry>> {
+    const result = new Map<string, StoredEntry>()
+    const joined: [string, Promise<StoredEntry>][] = []
+    const mine: string[] = []
+    for (const key of keys) {
+      const flight = this.core.flights.get<StoredEntry>(this.keys.l1Key(key))
+      if (flight !== undefined) joined.push([key, flight.promise])
+      else mine.push(key)
+    }
+    if (mine.length > 0) {
+      const startedAt = this.core.now()
+      let settle!: (entries: Map<string, StoredEntry>) => void
+      let fail!: (error: unknown) => void
+      const batch = new Promise<Map<string, StoredEntry>>((resolve, reject) => {
+        settle = resolve
+        fail = reject
+      })
+      batch.catch(() => undefined)
+      const flights = mine.map((key) =>
+        this.core.flights.join<StoredEntry>(this.keys.l1Key(key), async (flight) => {
+          const entries = await batch
+          const entry = entries.get(key)
+          if (entry === undefined) throw new StrataError('E_LOADER_FAILED', `Batch loader returned nothing for '${key}'`)
+          if (!flight.invalidated) await this.store(key, entry, options?.l1Ttl ?? this.policy.l1Ttl, { flight })
+          return entry
+        }),
+      )
+      for (const flight of flights) flight.promise.catch(() => undefined)
+      this.counters.loads++
+      try {
+        const values = await loader(mine, { namespace: this.name, signal: this.core.lifetime.signal })
+        const resolved = this.resolveEntryOptions(options)
+        const entries = new Map<string, StoredEntry>()
+        for (const [key, value] of values) if (value !== undefined) entries.set(key, this.makeEntry(value, startedAt, resolved))
+        settle(entries)
+        this.emitLoad(mine.join(','), startedAt, true)
+      } catch (error) {
+        this.counters.loadErrors++
+        fail(new StrataError('E_LOADER_FAILED', `Batch loader failed: ${errorMessage(error)}`, { cause: error }))
+        throw new StrataError('E_LOADER_FAILED', `Batch loader failed: ${errorMessage(error)}`, { cause: error, context: { namespace: this.name } })
+      }
+      mine.forEach((key, index) => joined.push([key, flights[index]!.promise]))
+    }
+    const settled = await Promise.allSettled(joined.map(([, promise]) => promise))
+    settled.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') result.set(joined[index]![0], outcome.value)
+    })
+    return result
+  }
+
+  // ---------------------------------------------------------------- invalidation
+
+  /** Everything carrying one of `tags` is gone, in every tier and (through the bus) every instance. */
+  async deleteByTag(tags: readonly string[]): Promise<void> {
+    await this.invalidateTags(tags, 'delete')
+  }
+
+  /** Everything carrying one of `tags` is stale: served within grace while a refresh runs, then gone. */
+  async expireByTag(tags: readonly string[]): Promise<void> {
+    await this.invalidateTags(tags, 'expire')
+  }
+
+  private async invalidateTags(tags: readonly string[], kind: 'delete' | 'expire'): Promise<void> {
+    this.assertOpen()
+    assertTags(tags, this.name)
+    const at = this.core.now()
+    for (const tag of tags) this.tags.record(tag, kind, at)
+    if (kind === 'delete') this.core.flights.invalidatePrefix(this.keys.l1Prefix)
+    const l2 = this.core.l2
+    if (l2 !== undefined) {
+      const record = new TextEncoder().encode(String(at))
+      const ttlMs = this.policy.maxTtl
+      await Promise.all(tags.map((tag) => l2.setDurable({ key: this.keys.tagRecord(tag, kind), value: record, ttlMs })))
+    }
+    await this.publish(kind === 'delete' ? 'delete-tags' : 'expire-tags', { tags: [...tags], at })
+  }
+
+  /** Empties the namespace in L1 and L2 (L2 by prefix scan: an admin operation, not a hot path). */
+  async clear(): Promise<void> {
+    this.assertOpen()
+    this.dropAllLocal()
+    await this.core.l2?.clear(this.keys.l2Prefix)
+    await this.publish('clear', {})
+  }
+
+  /** Applies what another instance did: only this process's L1 and tag records are affected. */
+  applyRemote(message: InvalidationMessage): void {
+    switch (message.kind) {
+      case 'keys':
+        this.dropLocal(message.keys ?? [])
+        break
+      case 'delete-tags':
+      case 'expire-tags': {
+        const kind = message.kind === 'delete-tags' ? 'delete' : 'expire'
+        for (const tag of message.tags ?? []) this.tags.record(tag, kind, message.at)
+        if (kind === 'delete') this.core.flights.invalidatePrefix(this.keys.l1Prefix)
+        break
+      }
+      case 'clear':
+        this.dropAllLocal()
+        break
+    }
+    if (this.core.events.has('invalidate')) {
+      this.core.events.emit('invalidate', { namespace: this.name, kind: message.kind, keys: message.keys, tags: message.tags, remote: true })
+    }
+  }
+
+  private dropLocal(keys: readonly string[]): void {
+    for (const key of keys) {
+      const l1Key = this.keys.l1Key(key)
+      this.core.flights.invalidate(l1Key)
+      this.core.l1?.delete(l1Key)
+    }
+  }
+
+  private dropAllLocal(): void {
+    const l1 = this.core.l1
+    this.core.flights.invalidatePrefix(this.keys.l1Prefix)
+    if (l1 !== undefined) for (const l1Key of [...l1.keys()]) if (l1Key.startsWith(this.keys.l1Prefix)) l1.delete(l1Key)
+  }
+
+  private async publish(kind: InvalidationKind, detail: { keys?: string[]; tags?: string[]; at?: number }): Promise<void> {
+    if (this.core.events.has('invalidate')) {
+      this.core.events.emit('invalidate', { namespace: this.name, kind, keys: detail.keys, tags: detail.tags, remote: false })
+    }
+    await this.core.publish({ namespace: this.name, kind, at: detail.at ?? this.core.now(), ...detail })
+  }
+
+  // ---------------------------------------------------------------- observation
+
+  stats(): StatsSnapshot {
+    return this.counters.snapshot()
+  }
+
+  on<E extends keyof CacheEventMap>(name: E, listener: CacheListener<E>): () => void {
+    return this.core.events.on(name, listener)
+  }
+
+  /** True when `options` describe this namespace as it is (same policy values, same hooks). */
+  matches(options: NamespaceOptions<T>): boolean {
+    const { loader, writer, ...policy } = options
+    if (loader !== undefined && loader !== this.hooks.loader) return false
+    if (writer !== undefined && writer !== this.hooks.writer) return false
+    const current = this.policy as unknown as Record<string, unknown>
+    return Object.entries(policy).every(([field, value]) => value === undefined || current[field] === value)
+  }
+
+  pruneTagRecords(): void {
+    this.tags.prune(this.core.now())
+  }
+
+  /** Counts an L1 removal (the cache wires the tier's removal callback here). */
+  countRemoval(cause: 'evicted' | 'expired'): void {
+    if (cause === 'evicted') this.counters.l1Evictions++
+    else this.counters.l1Expirations++
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private stateOf(entry: StoredEntry, now: number): 'fresh' | 'stale' | 'gone' {
+    if (entry.tags.length > 0) {
+      const verdict = this.tags.verdict(entry.tags, entry.createdAt)
+      if (verdict === 'gone') return 'gone'
+      if (verdict === 'stale') return now < entry.staleUntil ? 'stale' : 'gone'
+    }
+    return now < entry.expiresAt ? 'fresh' : now < entry.staleUntil ? 'stale' : 'gone'
+  }
+
+  private graced(entry: Candidate): Candidate {
+    return entry !== undefined && this.stateOf(entry, this.core.now()) === 'stale' ? entry : undefined
+  }
+
+  private staleHit(key: string, entry: StoredEntry, tier: Tier): T {
+    this.counters.staleHits++
+    this.emitHit(key, tier, true)
+    return entry.value as T
+  }
+
+  /** Serves the stale candidate after a failed load, and keeps serving it for `failSafeBackoff` before retrying. */
+  private failSafe(key: string, candidate: StoredEntry, error: unknown): T {
+    this.counters.failSafes++
+    const now = this.core.now()
+    const backoffUntil = Math.min(now + this.policy.failSafeBackoff, candidate.staleUntil)
+    if (backoffUntil > now) this.writeL1(key, { ...candidate, expiresAt: backoffUntil }, undefined)
+    if (this.core.events.has('fail-safe')) this.core.events.emit('fail-safe', { namespace: this.name, key, error })
+    return this.staleHit(key, candidate, 'l1')
+  }
+
+  /** Refresh-ahead: past `refreshAhead` of its ttl, one hit starts one background reload of the entry. */
+  private maybeRefreshAhead(key: string, entry: StoredEntry, now: number, load: Loader<T> | undefined, options?: EntryOptions): void {
+    const ratio = options?.refreshAhead ?? this.policy.refreshAhead
+    if (ratio === undefined || load === undefined) return
+    if (now < entry.createdAt + ratio * (entry.expiresAt - entry.createdAt)) return
+    const l1Key = this.keys.l1Key(key)
+    if (this.core.flights.get(l1Key) !== undefined) return
+    this.counters.refreshes++
+    const flight = this.startLoad(key, load, options, entry)
+    flight.promise.then(
+      () => this.core.events.has('refresh') && this.core.events.emit('refresh', { namespace: this.name, key, ok: true }),
+      (error: unknown) => {
+        if (this.core.events.has('refresh')) this.core.events.emit('refresh', { namespace: this.name, key, ok: false })
+        this.core.reportError(this.name, 'refresh', toStrataError(error), key)
+      },
+    )
+  }
+
+  private async store(
+    key: string,
+    entry: StoredEntry,
+    l1Ttl: number | undefined,
+    how: { flight?: Flight<StoredEntry>; leaseToken?: string; encoded?: Uint8Array | undefined },
+  ): Promise<void> {
+    const l2 = this.core.l2
+    // A load overtaken by an invalidation returns its value to its callers but is not cached.
+    if (how.flight?.invalidated || this.tags.verdict(entry.tags, entry.createdAt) === 'gone') {
+      if (how.leaseToken !== undefined) await l2?.releaseLease(this.keys.l2Key(key), how.leaseToken)
+      return
+    }
+    let encoded = how.encoded
+    if (encoded === undefined && (l2 !== undefined || this.encodeForL1)) {
+      try {
+        encoded = this.encodeChecked(key, entry)
+      } catch (error) {
+        // A loaded value too large to cache is still answered; it just is not stored.
+        this.core.reportError(this.name, 'store', toStrataError(error), key)
+        if (how.leaseToken !== undefined) await l2?.releaseLease(this.keys.l2Key(key), how.leaseToken)
+        return
+      }
+    }
+    const sized = encoded === undefined || entry.size === encoded.length ? entry : { ...entry, size: encoded.length }
+    if (l2 !== undefined && encoded !== undefined) {
+      const write = { key: this.keys.l2Key(key), value: encoded, ttlMs: Math.max(1, entry.staleUntil - this.core.now()) }
+      if (how.leaseToken !== undefined) {
+        // False: an invalidation deleted the key (and our lease) while we loaded; caching would resurrect old data.
+        if ((await l2.setWithLease(write, how.leaseToken)) === false) return
+      } else {
+        await l2.set(write)
+      }
+    }
+    if (how.flight?.invalidated) return
+    this.writeL1(key, sized, l1Ttl)
+  }
+
+  private writeL1(key: string, entry: StoredEntry, l1Ttl: number | undefined): void {
+    const l1 = this.core.l1
+    if (l1 === undefined) return
+    let stored = entry
+    if (l1Ttl !== undefined) {
+      // The L1 copy turns stale sooner, so this instance re-reads L2 (which an invalidation may have changed).
+      const expiresAt = Math.min(entry.expiresAt, this.core.now() + l1Ttl)
+      if (expiresAt < entry.expiresAt) stored = { ...entry, expiresAt }
+    }
+    l1.set(this.keys.l1Key(key), stored, stored.staleUntil, stored.size || 1)
+  }
+
+  private async readL2(key: string): Promise<StoredEntry | undefined> {
+    const l2 = this.core.l2
+    if (l2 === undefined) return undefined
+    const bytes = await l2.get(this.keys.l2Key(key))
+    if (bytes === undefined) return undefined
+    const entry = this.decode(key, bytes)
+    if (entry !== undefined && entry.tags.length > 0) await this.syncTagRecords(entry.tags)
+    return entry
+  }
+
+  private async readManyL2(keys: readonly string[]): Promise<(StoredEntry | undefined)[]> {
+    const l2 = this.core.l2!
+    const raw = await l2.getMany(keys.map((key) => this.keys.l2Key(key)))
+    const entries = raw.map((bytes, index) => (bytes === undefined ? undefined : this.decode(keys[index]!, bytes)))
+    const tags = new Set(entries.flatMap((entry) => entry?.tags ?? []))
+    if (tags.size > 0) await this.syncTagRecords([...tags])
+    return entries
+  }
+
+  /** Reads the fleet's invalidation times for `tags` from L2, so entries another instance invalidated are judged right. */
+  private async syncTagRecords(tags: readonly string[]): Promise<void> {
+    const recordKeys = tags.flatMap((tag) => [this.keys.tagRecord(tag, 'delete'), this.keys.tagRecord(tag, 'expire')])
+    const records = await this.core.l2!.getMany(recordKeys)
+    const decoder = new TextDecoder()
+    tags.forEach((tag, index) => {
+      const deletedAt = records[index * 2]
+      const expiredAt = records[index * 2 + 1]
+      if (deletedAt !== undefined) this.tags.record(tag, 'delete', Number(decoder.decode(deletedAt)) || 0)
+      if (expiredAt !== undefined) this.tags.record(tag, 'expire', Number(decoder.decode(expiredAt)) || 0)
+    })
+  }
+
+  private decode(key: string, bytes: Uint8Array): StoredEntry | undefined {
+    try {
+      return decodeEntry(bytes, this.core.codecs, this.policy.encryption).entry
+    } catch (error) {
+      // Corrupt, foreign or undecryptable bytes are a miss, never a wrong value.
+      this.core.reportError(this.name, 'decode', toStrataError(error), key)
+      this.counters.errors++
+      return undefined
+    }
+  }
+
+  /** Encodes for L2 (or a byte-bounded L1) and enforces the value size limit; undefined when nothing needs bytes. */
+  private encodeChecked(key: string, entry: StoredEntry): Uint8Array | undefined {
+    if (this.core.l2 === undefined && !this.encodeForL1) return undefined
+    const encoded = encodeEntry(entry, this.codecOptions)
+    if (encoded.length > this.policy.maxValueBytes) {
+      throw new StrataError(
+        'E_VALUE_TOO_LARGE',
+        `Value for '${key}' encodes to ${encoded.length} bytes; the maximum is ${this.policy.maxValueBytes}`,
+        { context: { namespace: this.name, key, size: encoded.length, limit: this.policy.maxValueBytes } },
+      )
+    }
+    return encoded
+  }
+
+  private makeEntry(value: unknown, createdAt: number, options: ResolvedEntryOptions): StoredEntry {
+    const now = this.core.now()
+    const expiresAt = now + options.ttl
+    return {
+      value,
+      createdAt: Math.min(createdAt, now),
+      expiresAt,
+      staleUntil: expiresAt + options.grace,
+      version: this.core.nextVersion(),
+      tags: options.tags,
+      size: 0,
+    }
+  }
+
+  private resolveEntryOptions(options: EntryOptions | undefined): ResolvedEntryOptions {
+    return {
+      ttl: options?.ttl ?? this.policy.ttl,
+      grace: options?.grace ?? this.policy.grace,
+      l1Ttl: options?.l1Ttl ?? this.policy.l1Ttl,
+      tags: options?.tags ?? [],
+    }
+  }
+
+  private choose(chosen: Partial<ResolvedEntryOptions>, picked: Pick<EntryOptions, 'ttl' | 'grace' | 'tags' | 'l1Ttl'>): void {
+    this.validateEntryOptions(picked)
+    Object.assign(chosen, picked)
+  }
+
+  private validateEntryOptions(options: EntryOptions): void {
+    for (const field of ['ttl', 'grace', 'l1Ttl', 'softTimeout', 'hardTimeout'] as const) {
+      if (options[field] !== undefined) assertDuration(field, options[field])
+    }
+    if (options.ttl !== undefined || options.grace !== undefined || options.refreshAhead !== undefined || options.stampede !== undefined) {
+      // Reuse the namespace validation for cross-field rules (ttl > 0, ttl + grace <= maxTtl, refreshAhead in (0,1)).
+      resolvePolicy(this.policy, {
+        ttl: options.ttl ?? this.policy.ttl,
+        grace: options.grace ?? this.policy.grace,
+        refreshAhead: options.refreshAhead ?? this.policy.refreshAhead,
+        stampede: options.stampede ?? this.policy.stampede,
+      })
+    }
+    if (options.tags !== undefined) assertTags(options.tags, this.name)
+  }
+
+  private emitHit(key: string, tier: Tier, stale: boolean): void {
+    if (this.core.events.has('hit')) this.core.events.emit('hit', { namespace: this.name, key, tier, stale })
+  }
+
+  private emitLoad(key: string, startedAt: number, ok: boolean): void {
+    if (this.core.events.has('load')) this.core.events.emit('load', { namespace: this.name, key, durationMs: this.core.now() - startedAt, ok })
+  }
+
+  private assertOpen(): void {
+    if (this.core.closed) throw new StrataError('E_CACHE_CLOSED', 'The cache was closed')
+  }
+}
+
+function newest(a: Candidate, b: Candidate): Candidate {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return b.version > a.version ? b : a
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function toStrataError(error: unknown): StrataError {
+  if (isStrataError(error)) return error
+  return new StrataError('E_LOADER_FAILED', errorMessage(error), { cause: error })
+}

@@ -1,0 +1,185 @@
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleAll,
+  IsolatedCircuitError,
+  type CircuitBreakerPolicy,
+} from 'cockatiel'
+import { StrataError, isStrataError } from '../errors/index.js'
+import type { L2SetEntry, L2Store } from '../stores/l2-store.js'
+
+export interface ResilienceOptions {
+  /** Consecutive failures that open the circuit. */
+  failureThreshold: number
+  /** How long the circuit stays open before one probe call is let through. */
+  halfOpenAfterMs: number
+  /** Invalidations kept for replay while L2 is down; past this the oldest are dropped and reported. */
+  maxPendingInvalidations: number
+}
+
+export const DEFAULT_RESILIENCE: ResilienceOptions = {
+  failureThreshold: 3,
+  halfOpenAfterMs: 1_000,
+  maxPendingInvalidations: 100_000,
+}
+
+type PendingInvalidation = { kind: 'delete'; key: string } | { kind: 'set'; entry: L2SetEntry }
+
+export type LeaseOutcome = 'acquired' | 'busy' | 'unavailable'
+
+/**
+ * L2 as the engine uses it: never throws. A circuit breaker (cockatiel) stops calling a store that keeps failing, so
+ * the cache serves from L1 and the loader at full speed during an outage and probes L2 again by itself. Reads that
+ * cannot reach L2 are misses; writes are dropped (L1 still has them); invalidations are kept and replayed once L2
+ * answers again, so an outage never lets a deleted value come back.
+ */
+export class ResilientL2 {
+  private readonly breaker: CircuitBreakerPolicy
+  private readonly pending = new Map<string, PendingInvalidation>()
+  private replaying = false
+
+  constructor(
+    readonly store: L2Store,
+    private readonly options: ResilienceOptions,
+    private readonly report: (operation: string, error: StrataError, key?: string) => void,
+    onCircuit: (state: 'open' | 'closed' | 'half-open') => void,
+  ) {
+    this.breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: options.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(options.failureThreshold),
+    })
+    this.breaker.onBreak(() => onCircuit('open'))
+    this.breaker.onHalfOpen(() => onCircuit('half-open'))
+    this.breaker.onReset(() => {
+      onCircuit('closed')
+      void this.replay()
+    })
+  }
+
+  get name(): string {
+    return this.store.name
+  }
+
+  get available(): boolean {
+    return this.breaker.state !== CircuitState.Open
+  }
+
+  get pendingInvalidations(): number {
+    return this.pending.size
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    return this.call('get', () => this.store.get(key), undefined, key)
+  }
+
+  async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
+    if (keys.length === 0) return []
+    return this.call('getMany', () => this.store.getMany(keys), keys.map(() => undefined))
+  }
+
+  async set(entry: L2SetEntry): Promise<void> {
+    await this.call('set', () => this.store.set(entry.key, entry.value, entry.ttlMs), undefined, entry.key)
+  }
+
+  async setMany(entries: readonly L2SetEntry[]): Promise<void> {
+    if (entries.length === 0) return
+    await this.call('setMany', () => this.store.setMany(entries), undefined)
+  }
+
+  /** Writes a record that must not be lost (tag invalidation time): kept for replay when L2 is down. */
+  async setDurable(entry: L2SetEntry): Promise<void> {
+    const ok = await this.call('set', () => this.store.set(entry.key, entry.value, entry.ttlMs).then(() => true), false, entry.key)
+    if (!ok) this.keep({ kind: 'set', entry }, entry.key)
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return
+    const ok = await this.call('deleteMany', () => this.store.deleteMany(keys).then(() => true), false)
+    if (!ok) for (const key of keys) this.keep({ kind: 'delete', key }, key)
+  }
+
+  async clear(prefix: string): Promise<void> {
+    await this.call('clear', () => this.store.clear(prefix), undefined)
+  }
+
+  async acquireLease(key: string, token: string, ttlMs: number): Promise<LeaseOutcome> {
+    return this.call(
+      'acquireLease',
+      async () => ((await this.store.acquireLease(key, token, ttlMs)) ? 'acquired' : 'busy'),
+      'unavailable' as const,
+      key,
+    )
+  }
+
+  /** True when written under the lease, false when the lease was lost (an invalidation won), undefined if L2 is down. */
+  async setWithLease(entry: L2SetEntry, token: string): Promise<boolean | undefined> {
+    return this.call('setWithLease', () => this.store.setWithLease(entry.key, token, entry.value, entry.ttlMs), undefined, entry.key)
+  }
+
+  async releaseLease(key: string, token: string): Promise<void> {
+    await this.call('releaseLease', () => this.store.releaseLease(key, token), undefined, key)
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.store.ping()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  private async call<T, F>(operation: string, run: () => Promise<T>, fallback: F, key?: string): Promise<T | F> {
+    try {
+      return await this.breaker.execute(run)
+    } catch (error) {
+      // An open circuit is the expected state of an outage, already reported when it opened.
+      if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) return fallback
+      this.report(operation, toL2Error(error, this.store.name), key)
+      return fallback
+    }
+  }
+
+  private keep(item: PendingInvalidation, key: string): void {
+    // Latest intent per key wins: a delete after a kept set replaces it, and the map stays bounded by the keyspace.
+    this.pending.delete(key)
+    this.pending.set(key, item)
+    if (this.pending.size > this.options.maxPendingInvalidations) {
+      const oldest = this.pending.keys().next().value as string
+      this.pending.delete(oldest)
+      this.report(
+        'replay',
+        new StrataError('E_L2_UNAVAILABLE', 'Too many invalidations pending while L2 is down; the oldest was dropped', {
+          context: { store: this.store.name, limit: this.options.maxPendingInvalidations },
+        }),
+        oldest,
+      )
+    }
+  }
+
+  /** Replays kept invalidations once the circuit closes; whatever fails again stays kept for the next recovery. */
+  private async replay(): Promise<void> {
+    if (this.replaying || this.pending.size === 0) return
+    this.replaying = true
+    try {
+      const batch = [...this.pending.values()]
+      this.pending.clear()
+      const deletes = batch.flatMap((item) => (item.kind === 'delete' ? [item.key] : []))
+      const sets = batch.flatMap((item) => (item.kind === 'set' ? [item.entry] : []))
+      await this.deleteMany(deletes)
+      for (const entry of sets) await this.setDurable(entry)
+    } finally {
+      this.replaying = false
+    }
+  }
+}
+
+function toL2Error(error: unknown, store: string): StrataError {
+  if (isStrataError(error)) return error
+  return new StrataError('E_L2_UNAVAILABLE', `L2 store '${store}' failed: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+    context: { store },
+  })
+}

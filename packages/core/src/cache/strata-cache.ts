@@ -1,0 +1,160 @@
+import { jsonCodec } from '../codecs/json-codec.js'
+import { StrataError } from '../errors/index.js'
+import { MemoryTier } from '../l1/index.js'
+import { DEFAULT_POLICY, resolvePolicy, validatePolicy, type CachePolicy, type L1Options } from '../model/cache-policy.js'
+import type { L2Store } from '../stores/l2-store.js'
+import { CacheCore } from './cache-core.js'
+import type { StoredEntry } from './l1-tier.js'
+import { assertNamespace } from './key-space.js'
+import { NamespaceCache, type NamespaceOptions } from './namespace-cache.js'
+import type { InvalidationBus, WriteBehindQueue } from './ports.js'
+import type { ResilienceOptions } from './resilient-l2.js'
+import { highResolutionNow } from './timing.js'
+
+export interface CreateCacheOptions {
+  /** Prefix of every L2 key, so several applications can share one Redis. Default `strata`. */
+  prefix?: string
+  /** The in-process tier; `false` for L2 only. Default: 10,000 entries, adaptive W-TinyLFU. */
+  l1?: L1Options | false
+  /** The shared tier (`redisStore`, `memcachedStore`, `memoryStore`); none for an L1-only cache. */
+  l2?: L2Store
+  /** Carries invalidations between instances so every L1 follows (Kafka or in-process). */
+  bus?: InvalidationBus
+  /** Receives write-behind writes durably. */
+  queue?: WriteBehindQueue
+  /** Defaults for every namespace. */
+  policy?: Partial<CachePolicy>
+  /** Per-namespace policies and hooks, created up front. */
+  namespaces?: Record<string, NamespaceOptions>
+  /** Circuit breaker around L2. */
+  resilience?: Partial<ResilienceOptions>
+  /** Epoch milliseconds; injectable for tests. */
+  clock?: () => number
+}
+
+const DEFAULT_NAMESPACE = 'default'
+const TAG_PRUNE_INTERVAL_MS = 60_000
+
+/**
+ * A Strata cache: the `default` namespace plus any others, over one L1, one L2, one bus and one queue.
+ *
+ *   const cache = createCache({ l2: redisStore({ url }) })
+ *   const user = await cache.namespace('users', { ttl: 60_000, grace: 600_000 }).getOrSet(id, () => db.user(id))
+ */
+export class StrataCache<T = unknown> extends NamespaceCache<T> {
+  private readonly namespaces = new Map<string, NamespaceCache<unknown>>()
+  private readonly basePolicy: CachePolicy
+  private unsubscribe: (() => Promise<void>) | undefined
+  private readonly pruneTimer: NodeJS.Timeout
+  /** Resolves once the cache listens to its bus (immediately without one). */
+  readonly ready: Promise<void>
+
+  constructor(core: CacheCore, basePolicy: CachePolicy, options: CreateCacheOptions) {
+    super(core, DEFAULT_NAMESPACE, basePolicy)
+    this.basePolicy = basePolicy
+    this.namespaces.set(DEFAULT_NAMESPACE, this as NamespaceCache<unknown>)
+    for (const [name, namespaceOptions] of Object.entries(options.namespaces ?? {})) this.namespace(name, namespaceOptions)
+    this.ready = this.listen()
+    this.pruneTimer = setInterval(() => this.pruneTagRecords(), TAG_PRUNE_INTERVAL_MS).unref()
+  }
+
+  /** The namespace `name`, created with `options` on first use; later calls return the same instance. */
+  namespace<U = unknown>(name: string, options?: NamespaceOptions<U>): NamespaceCache<U> {
+    assertNamespace(name)
+    const existing = this.namespaces.get(name)
+    if (existing !== undefined) {
+      // Silently ignoring a different policy would hide a configuration mistake.
+      if (options !== undefined && !existing.matches(options as NamespaceOptions<unknown>)) {
+        throw new StrataError('E_INVALID_OPTION', `Namespace '${name}' already exists with another policy or hooks`, {
+          context: { namespace: name },
+        })
+      }
+      return existing as NamespaceCache<U>
+    }
+    const { loader, writer, ...overrides } = options ?? {}
+    const policy = resolvePolicy(this.basePolicy, overrides)
+    const created = new NamespaceCache<U>(this.core, name, policy, { loader, writer })
+    this.namespaces.set(name, created as NamespaceCache<unknown>)
+    return created
+  }
+
+  listNamespaces(): string[] {
+    return [...this.namespaces.keys()]
+  }
+
+  /** Routes an L1 removal to its namespace's counters and listeners. */
+  onL1Removal(l1Key: string, cause: 'evicted' | 'expired' | 'replaced' | 'deleted' | 'cleared'): void {
+    if (cause !== 'evicted' && cause !== 'expired') return
+    const separator = l1Key.indexOf(':')
+    const namespace = this.namespaces.get(l1Key.slice(0, separator))
+    if (namespace === undefined) return
+    namespace.countRemoval(cause)
+    if (this.core.events.has('evict')) this.core.events.emit('evict', { namespace: namespace.name, key: l1Key.slice(separator + 1), cause })
+  }
+
+  /** Health of the tiers, for readiness probes. */
+  async health(): Promise<{ l1: { entries: number }; l2?: { name: string; reachable: boolean; circuit: 'open' | 'closed'; pendingInvalidations: number } }> {
+    const l1 = { entries: this.core.l1?.size ?? 0 }
+    const l2 = this.core.l2
+    if (l2 === undefined) return { l1 }
+    return {
+      l1,
+      l2: { name: l2.name, reachable: await l2.ping(), circuit: l2.available ? 'closed' : 'open', pendingInvalidations: l2.pendingInvalidations },
+    }
+  }
+
+  /** Stops listening, aborts loaders' signals and closes the L2 connections the cache opened. */
+  async close(): Promise<void> {
+    if (this.core.closed) return
+    this.core.closed = true
+    clearInterval(this.pruneTimer)
+    this.core.lifetime.abort()
+    await this.ready.catch(() => undefined)
+    await this.unsubscribe?.()
+    await this.core.l2?.store.disconnect()
+  }
+
+  private async listen(): Promise<void> {
+    const bus = this.core.bus
+    if (bus === undefined) return
+    this.unsubscribe = await bus.subscribe((message) => this.core.applyRemote(message))
+  }
+
+  private pruneTagRecords(): void {
+    for (const namespace of this.namespaces.values()) namespace.pruneTagRecords()
+  }
+}
+
+export function createCache<T = unknown>(options: CreateCacheOptions = {}): StrataCache<T> {
+  const clock = options.clock ?? highResolutionNow
+  const basePolicy: CachePolicy = { ...DEFAULT_POLICY, codec: jsonCodec, ...stripUndefined(options.policy ?? {}) }
+  validatePolicy(basePolicy)
+  let cache: StrataCache<T> | undefined
+  const l1Options = options.l1 === undefined ? { maxEntries: 10_000 } : options.l1
+  const l1 =
+    l1Options === false
+      ? undefined
+      : new MemoryTier<StoredEntry>({
+          maxEntries: l1Options.maxEntries,
+          ...(l1Options.maxBytes === undefined ? {} : { maxBytes: l1Options.maxBytes }),
+          policy: l1Options.policy ?? 'w-tinylfu',
+          clock,
+          onRemoval: (key, _value, cause) => cache?.onL1Removal(key, cause),
+        })
+  const core = new CacheCore({
+    l1,
+    l1BoundedByBytes: l1Options !== false && l1Options.maxBytes !== undefined,
+    l2: options.l2,
+    bus: options.bus,
+    queue: options.queue,
+    prefix: options.prefix ?? 'strata',
+    clock,
+    resilience: options.resilience,
+  })
+  cache = new StrataCache<T>(core, basePolicy, options)
+  return cache
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}

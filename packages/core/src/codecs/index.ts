@@ -1,0 +1,5 @@
+export type { Codec } from './codec.js'
+export { jsonCodec } from './json-codec.js'
+export { msgpackCodec } from './msgpack-codec.js'
+export { createKeyring, type Keyring } from './encryption.js'
+export { encodeEntry, decodeEntry, type EntryCodecOptions, type CodecRegistry } from './entry-codec.js'
