@@ -16,6 +16,7 @@ export {
 export type { CacheEventMap, CacheEventName, CacheListener, InvalidationKind, Tier } from './cache/cache-events.js'
 export type { StatsSnapshot } from './cache/cache-stats.js'
 export type { InvalidationBus, InvalidationMessage, WriteBehindQueue, BufferedWrite } from './cache/ports.js'
+export { LocalInvalidationBus } from './cache/local-bus.js'
 export type { ResilienceOptions } from './cache/resilient-l2.js'
 export type { L1Tier } from './cache/l1-tier.js'
 export { type CacheEntry, type EntryState, entryState } from './model/cache-entry.js'

@@ -1,8 +1,9 @@
 import { Packr } from 'msgpackr'
 import type { Codec } from './codec.js'
 
-// Records are off: their shared structures would make a stored entry depend on the writer's process state.
-const packr = new Packr({ useRecords: false, moreTypes: true })
+// No shared record structures: each entry carries its own record definitions, so any process can decode it.
+// structuredClone keeps Maps, Sets and cyclic references as they were (plain msgpack turns Maps into objects).
+const packr = new Packr({ moreTypes: true, structuredClone: true })
 
 /** MessagePack: smaller and faster than JSON, and keeps Dates, Maps, Sets, binary and bigints. */
 export const msgpackCodec: Codec = {

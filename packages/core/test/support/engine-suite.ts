@@ -1,0 +1,432 @@
+import { randomUUID } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createCache,
+  LocalInvalidationBus,
+  isStrataError,
+  type BufferedWrite,
+  type CreateCacheOptions,
+  type L2Store,
+  type StrataCache,
+} from '../../src/index.js'
+
+/**
+ * The engine's behaviour, run unchanged over each L2 (in-process and the real servers). Each test gets its own key
+ * prefix, so suites can share a server and run in parallel.
+ */
+export interface EngineSuiteOptions {
+  /** A fresh store per cache instance (instances of one test share the server, not the client). */
+  makeStore: () => Promise<L2Store> | L2Store
+}
+
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+export class FakeClock {
+  now = Date.now()
+  readonly read = () => this.now
+  advance(ms: number): void {
+    this.now += ms
+  }
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
+
+export function runEngineSuite(name: string, options: EngineSuiteOptions): void {
+  describe(`engine on ${name}`, () => {
+    const open: StrataCache[] = []
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((cache) => cache.close()))
+    })
+
+    /** Instances of one test share a prefix (their L2 data) and, when given, a bus. */
+    async function instances(count: number, extra: Partial<CreateCacheOptions> = {}): Promise<StrataCache[]> {
+      const prefix = `t-${randomUUID().slice(0, 8)}`
+      const caches: StrataCache[] = []
+      for (let i = 0; i < count; i++) {
+        const cache = createCache({ prefix, l2: await options.makeStore(), ...extra })
+        await cache.ready
+        open.push(cache)
+        caches.push(cache)
+      }
+      return caches
+    }
+
+    describe('cache-aside', () => {
+      it('sets, gets, and deletes across tiers', async () => {
+        const [a, b] = await instances(2)
+        expect(await a!.get('k')).toBeUndefined()
+        await a!.set('k', { n: 1 })
+        expect(await a!.get('k')).toEqual({ n: 1 })
+        expect(await b!.get('k')).toEqual({ n: 1 })
+        expect(b!.stats().l2Hits).toBe(1)
+        expect(await b!.get('k')).toEqual({ n: 1 })
+        expect(b!.stats().l1Hits).toBe(1)
+        await a!.delete('k')
+        expect(await a!.get('k')).toBeUndefined()
+        expect(await a!.inspect('k')).toBeUndefined()
+      })
+
+      it('keeps namespaces apart', async () => {
+        const [cache] = await instances(1)
+        await cache!.namespace('users').set('1', 'user')
+        await cache!.namespace('orders').set('1', 'order')
+        expect(await cache!.namespace('users').get('1')).toBe('user')
+        expect(await cache!.namespace('orders').get('1')).toBe('order')
+        await cache!.namespace('users').clear()
+        expect(await cache!.namespace('users').get('1')).toBeUndefined()
+        expect(await cache!.namespace('orders').get('1')).toBe('order')
+      })
+
+      it('bulk operations answer in order, with gaps', async () => {
+        const [a, b] = await instances(2)
+        await a!.setMany([
+          { key: 'x', value: 1 },
+          { key: 'y', value: 2 },
+          { key: 'z', value: 3, options: { tags: ['odd'] } },
+        ])
+        expect(await b!.getMany(['z', 'missing', 'x', 'y', 'x'])).toEqual([3, undefined, 1, 2, 1])
+        await b!.deleteMany(['x', 'z'])
+        expect(await a!.namespace('default').getMany(['x', 'y', 'z'])).toEqual([undefined, 2, undefined])
+      })
+    })
+
+    describe('read-through and stampede protection', () => {
+      it('calls the loader once for 200 concurrent misses in one process', async () => {
+        const [cache] = await instances(1)
+        let calls = 0
+        const gate = deferred()
+        const loader = async () => {
+          calls++
+          await gate.promise
+          return 'v'
+        }
+        const all = Promise.all(Array.from({ length: 200 }, () => cache!.getOrSet('hot', loader)))
+        await settle()
+        gate.resolve()
+        expect(new Set(await all)).toEqual(new Set(['v']))
+        expect(calls).toBe(1)
+      })
+
+      it('calls the loader once across instances sharing L2 (fleet lease)', async () => {
+        const caches = await instances(3)
+        let calls = 0
+        const loader = async () => {
+          calls++
+          await new Promise((resolve) => setTimeout(resolve, 50))
+          return 'fleet'
+        }
+        const results = await Promise.all(caches.flatMap((cache) => Array.from({ length: 30 }, () => cache.getOrSet('k', loader))))
+        expect(new Set(results)).toEqual(new Set(['fleet']))
+        expect(calls).toBe(1)
+      })
+
+      it('batch-loads only what the tiers miss, in one call', async () => {
+        const [cache] = await instances(1)
+        await cache!.set('a', 'cached-a')
+        const batches: string[][] = []
+        const values = await cache!.getOrSetMany(['a', 'b', 'c'], async (keys) => {
+          batches.push([...keys])
+          return new Map(keys.filter((key) => key !== 'c').map((key) => [key, `loaded-${key}`]))
+        })
+        expect(values).toEqual(['cached-a', 'loaded-b', undefined])
+        expect(batches).toEqual([['b', 'c']])
+        expect(await cache!.get('b')).toBe('loaded-b')
+      })
+
+      it('does not cache a load that an invalidation overtook (no stale set)', async () => {
+        const [a, b] = await instances(2)
+        const gate = deferred()
+        const pending = a!.getOrSet('k', async () => {
+          await gate.promise
+          return 'old'
+        })
+        await settle()
+        await b!.delete('k')
+        gate.resolve()
+        expect(await pending).toBe('old')
+        expect(await b!.get('k')).toBeUndefined()
+        expect(await a!.namespace('default').inspect('k')).toBeUndefined()
+      })
+
+      it('lets the loader choose ttl and tags from the value', async () => {
+        const [cache] = await instances(1)
+        await cache!.getOrSet('k', (context) => {
+          context.setOptions({ ttl: 123_000, tags: ['from-value'] })
+          return 'v'
+        })
+        const info = await cache!.inspect('k')
+        expect(info?.tags).toEqual(['from-value'])
+        expect(Math.round((info!.expiresAt - info!.createdAt) / 1000)).toBe(123)
+      })
+    })
+
+    describe('grace, fail-safe and timeouts', () => {
+      it('serves the stale value when the loader fails, then backs off', async () => {
+        const clock = new FakeClock()
+        const [cache] = await instances(1, { clock: clock.read, policy: { ttl: 1_000, grace: 60_000, failSafeBackoff: 5_000 } })
+        await cache!.getOrSet('k', () => 'v1')
+        clock.advance(2_000)
+        let calls = 0
+        const failing = () => {
+          calls++
+          throw new Error('origin down')
+        }
+        const failSafes: unknown[] = []
+        cache!.on('fail-safe', (event) => failSafes.push(event))
+        expect(await cache!.getOrSet('k', failing)).toBe('v1')
+        expect(await cache!.getOrSet('k', failing)).toBe('v1')
+        expect(calls).toBe(1)
+        expect(failSafes).toHaveLength(1)
+        clock.advance(6_000)
+        expect(await cache!.getOrSet('k', () => 'v2')).toBe('v2')
+      })
+
+      it('fails with E_LOADER_FAILED when nothing stale is left', async () => {
+        const clock = new FakeClock()
+        const [cache] = await instances(1, { clock: clock.read, policy: { ttl: 1_000, grace: 1_000 } })
+        await cache!.getOrSet('k', () => 'v1')
+        clock.advance(5_000)
+        const error = await cache!.getOrSet('k', () => Promise.reject(new Error('down'))).catch((e: unknown) => e)
+        expect(isStrataError(error, 'E_LOADER_FAILED')).toBe(true)
+      })
+
+      it('answers stale after the soft timeout and fills the cache when the load finishes', async () => {
+        const clock = new FakeClock()
+        const [cache] = await instances(1, { clock: clock.read, policy: { ttl: 1_000, grace: 60_000, softTimeout: 20 } })
+        await cache!.getOrSet('k', () => 'v1')
+        clock.advance(2_000)
+        const gate = deferred()
+        let finished = false
+        const answer = await cache!.getOrSet('k', async () => {
+          await gate.promise
+          finished = true
+          return 'v2'
+        })
+        expect(answer).toBe('v1')
+        expect(finished).toBe(false)
+        gate.resolve()
+        await settle()
+        expect(await cache!.get('k')).toBe('v2')
+      })
+
+      it('fails with E_LOADER_TIMEOUT after the hard timeout, and the late value still fills the cache', async () => {
+        const [cache] = await instances(1, { policy: { hardTimeout: 30 } })
+        const gate = deferred()
+        const error = await cache!
+          .getOrSet('k', async () => {
+            await gate.promise
+            return 'late'
+          })
+          .catch((e: unknown) => e)
+        expect(isStrataError(error, 'E_LOADER_TIMEOUT')).toBe(true)
+        gate.resolve()
+        await settle()
+        expect(await cache!.get('k')).toBe('late')
+      })
+
+      it('get() hides stale values unless allowStale is asked', async () => {
+        const clock = new FakeClock()
+        const [cache] = await instances(1, { clock: clock.read, policy: { ttl: 1_000, grace: 60_000 } })
+        await cache!.set('k', 'v')
+        clock.advance(2_000)
+        expect(await cache!.get('k')).toBeUndefined()
+        expect(await cache!.get('k', { allowStale: true })).toBe('v')
+      })
+    })
+
+    describe('refresh-ahead', () => {
+      it('starts exactly one background refresh past the threshold and keeps answering meanwhile', async () => {
+        const clock = new FakeClock()
+        const [cache] = await instances(1, { clock: clock.read, policy: { ttl: 10_000, refreshAhead: 0.5 } })
+        let version = 0
+        const gate = deferred()
+        const loader = async () => {
+          version++
+          if (version > 1) await gate.promise
+          return `v${version}`
+        }
+        expect(await cache!.getOrSet('k', loader)).toBe('v1')
+        clock.advance(4_000)
+        expect(await cache!.getOrSet('k', loader)).toBe('v1')
+        expect(version).toBe(1)
+        clock.advance(2_000)
+        const answers = await Promise.all(Array.from({ length: 20 }, () => cache!.getOrSet('k', loader)))
+        expect(new Set(answers)).toEqual(new Set(['v1']))
+        expect(version).toBe(2)
+        gate.resolve()
+        await settle()
+        expect(await cache!.get('k')).toBe('v2')
+        expect(cache!.stats().refreshes).toBe(1)
+      })
+    })
+
+    describe('write modes', () => {
+      it('write-through runs the writer first and leaves the cache untouched when it fails', async () => {
+        const origin = new Map<string, unknown>()
+        let failNext = false
+        const [cache] = await instances(1, {
+          namespaces: {
+            accounts: {
+              writeMode: 'write-through',
+              writer: {
+                write: async (key, value) => {
+                  if (failNext) throw new Error('db down')
+                  origin.set(key, value)
+                },
+                remove: async (key) => {
+                  origin.delete(key)
+                },
+              },
+            },
+          },
+        })
+        const accounts = cache!.namespace('accounts')
+        await accounts.set('a', 100)
+        expect(origin.get('a')).toBe(100)
+        expect(await accounts.get('a')).toBe(100)
+        failNext = true
+        const error = await accounts.set('a', 200).catch((e: unknown) => e)
+        expect(isStrataError(error, 'E_WRITER_FAILED')).toBe(true)
+        expect(await accounts.get('a')).toBe(100)
+        expect(origin.get('a')).toBe(100)
+        failNext = false
+        await accounts.delete('a')
+        expect(origin.has('a')).toBe(false)
+      })
+
+      it('cache-through reads with the namespace loader and writes with its writer', async () => {
+        const origin = new Map<string, string>([['p1', 'from-db']])
+        const [cache] = await instances(1, {
+          namespaces: {
+            products: {
+              writeMode: 'write-through',
+              loader: (context) => origin.get(context.key) ?? 'none',
+              writer: { write: async (key, value) => void origin.set(key, value as string) },
+            },
+          },
+        })
+        const products = cache!.namespace<string>('products')
+        expect(await products.getOrSet('p1')).toBe('from-db')
+        await products.set('p2', 'written')
+        expect(origin.get('p2')).toBe('written')
+        expect(await products.getOrSet('p2')).toBe('written')
+      })
+
+      it('write-behind enqueues durably before the cache shows the value, with growing versions', async () => {
+        const queued: BufferedWrite[] = []
+        let reject = false
+        const [cache] = await instances(1, {
+          queue: {
+            enqueue: async (write) => {
+              if (reject) throw new Error('queue down')
+              queued.push(write)
+            },
+          },
+          namespaces: { counters: { writeMode: 'write-behind' } },
+        })
+        const counters = cache!.namespace('counters')
+        await counters.set('c', 1)
+        await counters.set('c', 2)
+        expect(queued.map((w) => w.value)).toEqual([1, 2])
+        expect(queued[1]!.version).toBeGreaterThan(queued[0]!.version)
+        reject = true
+        const error = await counters.set('c', 3).catch((e: unknown) => e)
+        expect(isStrataError(error, 'E_WRITER_FAILED')).toBe(true)
+        expect(await counters.get('c')).toBe(2)
+      })
+    })
+
+    describe('tags', () => {
+      it('deleteByTag removes tagged entries from both tiers of every instance', async () => {
+        const bus = new LocalInvalidationBus()
+        const [a, b] = await instances(2, { bus })
+        await a!.set('p1', 'one', { tags: ['product', 'brand:acme'] })
+        await a!.set('p2', 'two', { tags: ['product'] })
+        await a!.set('other', 'three', { tags: ['brand:other'] })
+        expect(await b!.get('p1')).toBe('one')
+        expect(await b!.get('p2')).toBe('two')
+        await a!.deleteByTag(['product'])
+        await settle()
+        for (const cache of [a!, b!]) {
+          expect(await cache.get('p1')).toBeUndefined()
+          expect(await cache.get('p2')).toBeUndefined()
+          expect(await cache.get('other')).toBe('three')
+        }
+      })
+
+      it('a new instance judges L2 entries by the fleet tag records', async () => {
+        const [a, b] = await instances(2)
+        await a!.set('k', 'v', { tags: ['t'] })
+        await a!.deleteByTag(['t'])
+        expect(await b!.get('k')).toBeUndefined()
+        await a!.set('k', 'fresh', { tags: ['t'] })
+        expect(await b!.get('k')).toBe('fresh')
+      })
+
+      it('expireByTag turns entries stale: served within grace by fail-safe, refreshed by the next load', async () => {
+        const [cache] = await instances(1, { policy: { grace: 60_000 } })
+        await cache!.set('k', 'old', { tags: ['t'] })
+        await cache!.expireByTag(['t'])
+        expect(await cache!.get('k')).toBeUndefined()
+        expect(await cache!.get('k', { allowStale: true })).toBe('old')
+        expect(await cache!.getOrSet('k', () => Promise.reject(new Error('down')))).toBe('old')
+        await cache!.set('k', 'new', { tags: ['t'] })
+        expect(await cache!.get('k')).toBe('new')
+      })
+    })
+
+    describe('per-tier ttl', () => {
+      it('an L1 copy past l1Ttl is re-read from L2', async () => {
+        const clock = new FakeClock()
+        const [a, b] = await instances(2, { clock: clock.read, policy: { ttl: 60_000, l1Ttl: 1_000 } })
+        await a!.set('k', 'v1')
+        expect(await b!.get('k')).toBe('v1')
+        await a!.set('k', 'v2')
+        expect(await b!.get('k')).toBe('v1')
+        clock.advance(1_500)
+        expect(await b!.get('k')).toBe('v2')
+      })
+    })
+
+    describe('bad input changes nothing', () => {
+      it('refuses keys, values, ttls and tags with typed errors', async () => {
+        const [cache, other] = await instances(2, { policy: { maxKeyLength: 16, maxValueBytes: 256 } })
+        await cache!.set('keep', 'kept')
+        const cases: [() => Promise<unknown>, string][] = [
+          [() => cache!.set('k'.repeat(17), 'v'), 'E_KEY_TOO_LONG'],
+          [() => cache!.set('', 'v'), 'E_KEY_INVALID'],
+          [() => cache!.set('a\nb', 'v'), 'E_KEY_INVALID'],
+          [() => cache!.set('keep', 'x'.repeat(1000)), 'E_VALUE_TOO_LARGE'],
+          [() => cache!.set('keep', undefined), 'E_VALUE_UNDEFINED'],
+          [() => cache!.set('keep', 'v', { ttl: -1 }), 'E_INVALID_TTL'],
+          [() => cache!.set('keep', 'v', { ttl: Number.NaN }), 'E_INVALID_TTL'],
+          [() => cache!.set('keep', 'v', { ttl: Number.POSITIVE_INFINITY }), 'E_INVALID_TTL'],
+          [() => cache!.set('keep', 'v', { ttl: 0 }), 'E_INVALID_TTL'],
+          [() => cache!.set('keep', 'v', { tags: [''] }), 'E_INVALID_TAG'],
+          [() => cache!.getOrSet('keep', () => 'v', { refreshAhead: 2 }), 'E_INVALID_OPTION'],
+        ]
+        for (const [attempt, code] of cases) {
+          const error = await attempt().catch((e: unknown) => e)
+          expect(isStrataError(error) ? error.code : error, code).toBe(code)
+        }
+        expect(await cache!.get('keep')).toBe('kept')
+        // L2 too: another instance reads the value as it was before the refused writes.
+        expect(await other!.get('keep')).toBe('kept')
+        expect(await other!.get('k'.repeat(16))).toBeUndefined()
+      })
+
+      it('refuses a bad namespace name', async () => {
+        const [cache] = await instances(1)
+        expect(() => cache!.namespace('has:colon')).toThrow(/Namespace/)
+      })
+    })
+  })
+}
