@@ -58,7 +58,7 @@ redis_cluster::down() {
 }
 
 redis_cluster::status() {
-  local port answering=0 first= names=() info state
+  local port answering=0 first='' names=() info state
   for port in "${CLUSTER_PORTS[@]}"; do
     names+=("$(cluster_node "$port")")
     if redis_ping "$port"; then

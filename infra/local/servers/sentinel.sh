@@ -12,7 +12,7 @@ sentinel_field() {
 # True when all three sentinels agree on a primary that answers with a replica in sync, each sees the two others,
 # and a quorum is reachable (so a failover test can start at once).
 sentinel_ready() {
-  local port address= seen replicas
+  local port address='' seen replicas
   for port in "${SENTINEL_PORTS[@]}"; do
     seen=$(rcli "$port" SENTINEL GET-MASTER-ADDR-BY-NAME "$SENTINEL_MASTER_NAME" | paste -sd: -) || return 1
     [[ -n $seen && ${address:=$seen} == "$seen" ]] || return 1
@@ -65,7 +65,7 @@ sentinel::down() {
 }
 
 sentinel::status() {
-  local port names=() answering=0 first=
+  local port names=() answering=0 first=''
   for port in "${SENTINEL_DATA_PORTS[@]}"; do names+=("sentinel-data-$port"); done
   for port in "${SENTINEL_PORTS[@]}"; do
     names+=("sentinel-$port")
