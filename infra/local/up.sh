@@ -16,5 +16,12 @@ started_at=$SECONDS
 say "state in $STRATA_INFRA_DIR"
 # Start everything first, then wait: Kafka's JVM and the Sentinel handshake overlap with the other starts.
 for module in "${selected[@]}"; do "$module::up"; done
-for module in "${selected[@]}"; do "$module::wait"; done
+for module in "${selected[@]}"; do
+  if ! "$module::wait"; then
+    # A reused server can vanish meanwhile (another clone's test stopped it): converge once more.
+    say "$module: not ready; checking again"
+    "$module::up"
+    "$module::wait" || die "$module did not come up; \`pnpm infra:status\` and the logs in $LOG_DIR say why"
+  fi
+done
 say "all servers ready ($((SECONDS - started_at))s); \`pnpm infra:status\` shows them"

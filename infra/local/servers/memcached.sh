@@ -35,7 +35,7 @@ memcached::up() {
 memcached::wait() {
   local port
   for port in "${MEMCACHED_PORTS[@]}"; do
-    wait_for 10 "memcached-$port" memcached_version "$port" >/dev/null
+    wait_for 10 "memcached-$port" memcached_version "$port" >/dev/null || return 1
   done
 }
 

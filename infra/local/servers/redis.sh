@@ -53,7 +53,7 @@ redis::up() {
 }
 
 redis::wait() {
-  wait_for 10 "redis-cache" redis_ping "$REDIS_CACHE_PORT"
+  wait_for 10 "redis-cache" redis_ping "$REDIS_CACHE_PORT" || return 1
   wait_for 10 "redis-queue" redis_ping "$REDIS_QUEUE_PORT"
 }
 
