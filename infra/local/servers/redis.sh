@@ -36,14 +36,23 @@ redis_check() {
   return 1
 }
 
-# redis_start NAME PORT TEMPLATE [KEY=VALUE...] — renders infra/redis/TEMPLATE into the state dir and starts it.
+# redis_start [--keep] NAME PORT TEMPLATE [KEY=VALUE...] — renders infra/redis/TEMPLATE into NAME's dir in the state
+# dir and starts redis-server on it (as a sentinel for sentinel.conf). With --keep an existing config is kept: Sentinel
+# rewrites its own and its data nodes' configs (after a failover the primary is 6391), which a restart must not undo.
 redis_start() {
-  local name=$1 port=$2 template=$3 dir="$STRATA_INFRA_DIR/$1"
+  local keep=''
+  if [[ $1 == --keep ]]; then
+    keep=1
+    shift
+  fi
+  local name=$1 port=$2 template=$3 dir="$STRATA_INFRA_DIR/$1" mode=()
   shift 3
   mkdir -p "$dir"
-  render "$INFRA_SRC/redis/$template" "$dir/redis.conf" PORT="$port" DIR="$dir" "$@"
+  [[ -n $keep && -s $dir/redis.conf ]] ||
+    render "$INFRA_SRC/redis/$template" "$dir/redis.conf" BIND="$HOST" PORT="$port" DIR="$dir" "$@"
+  [[ $template != sentinel.conf ]] || mode=(--sentinel)
   say "$name: starting on $HOST:$port"
-  spawn "$name" redis-server "$dir/redis.conf"
+  spawn "$name" redis-server "$dir/redis.conf" "${mode[@]}"
 }
 
 redis::up() {

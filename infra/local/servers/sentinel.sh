@@ -24,32 +24,16 @@ sentinel_ready() {
   ((${replicas:-0} >= 1))
 }
 
-# sentinel_start NAME PORT TEMPLATE [KEY=VALUE...] — like redis_start, but renders the config only once: Sentinel
-# rewrites it with the group's current layout (after a failover the primary is 6391), which a restart must keep.
-sentinel_start() {
-  local name=$1 port=$2 template=$3 dir="$STRATA_INFRA_DIR/$1"
-  shift 3
-  mkdir -p "$dir"
-  [[ -s $dir/redis.conf ]] ||
-    render "$INFRA_SRC/redis/$template" "$dir/redis.conf" BIND="$HOST" PORT="$port" DIR="$dir" "$@"
-  say "$name: starting on $HOST:$port"
-  if [[ $template == sentinel.conf ]]; then
-    spawn "$name" redis-server "$dir/redis.conf" --sentinel
-  else
-    spawn "$name" redis-server "$dir/redis.conf"
-  fi
-}
-
 sentinel::up() {
   redis_need
   local primary=${SENTINEL_DATA_PORTS[0]} replica=${SENTINEL_DATA_PORTS[1]} port
   redis_check "sentinel-data-$primary" "$primary" ||
-    sentinel_start "sentinel-data-$primary" "$primary" sentinel-node.conf REPLICAOF=""
+    redis_start --keep "sentinel-data-$primary" "$primary" sentinel-node.conf REPLICAOF=""
   redis_check "sentinel-data-$replica" "$replica" ||
-    sentinel_start "sentinel-data-$replica" "$replica" sentinel-node.conf REPLICAOF="replicaof $HOST $primary"
+    redis_start --keep "sentinel-data-$replica" "$replica" sentinel-node.conf REPLICAOF="replicaof $HOST $primary"
   for port in "${SENTINEL_PORTS[@]}"; do
     redis_check "sentinel-$port" "$port" ||
-      sentinel_start "sentinel-$port" "$port" sentinel.conf \
+      redis_start --keep "sentinel-$port" "$port" sentinel.conf \
         MASTER_NAME="$SENTINEL_MASTER_NAME" MASTER_HOST="$HOST" MASTER_PORT="$primary"
   done
 }
