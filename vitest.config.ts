@@ -2,8 +2,9 @@ import { readdirSync, existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
 
 // One vitest project per workspace package and service, so `vitest --project core` runs one of them.
+// A root with no package yet (services/ before the first service lands) is skipped, not an error.
 const workspaceDirs = ['packages', 'services'].flatMap((root) =>
-  readdirSync(root, { withFileTypes: true })
+  (existsSync(root) ? readdirSync(root, { withFileTypes: true }) : [])
     .filter((entry) => entry.isDirectory() && existsSync(`${root}/${entry.name}/package.json`))
     .map((entry) => ({ root, name: entry.name })),
 )

@@ -1,1 +1,11 @@
-export { servers, requireTcp, hostPorts, type HostPort } from './servers.js'
+export { servers, requireTcp, hostPorts, urlHostPort, type HostPort, type Handshake } from './servers.js'
+export {
+  requireRedis,
+  requireQueueRedis,
+  requireRedisCluster,
+  requireSentinel,
+  requireMemcached,
+  requireKafka,
+  requirePostgres,
+} from './require-server.js'
+export { uniqueName } from './unique-name.js'

@@ -36,11 +36,40 @@ export function hostPorts(list: string): HostPort[] {
   })
 }
 
-/** Resolves when a TCP connection to host:port opens, rejects with a message naming `pnpm infra:up` otherwise. */
-export async function requireTcp(what: string, target: HostPort, timeoutMs = 2000): Promise<void> {
+/** The host and port of a `redis://` or `postgres://` URL, with the scheme's default port. */
+export function urlHostPort(url: string, defaultPort: number): HostPort {
+  const parsed = new URL(url)
+  return { host: parsed.hostname, port: parsed.port === '' ? defaultPort : Number(parsed.port) }
+}
+
+/**
+ * What to send once connected, and how to judge the reply so far: true when it is the expected server's answer,
+ * false when it is some other server's, undefined while more bytes are needed. Without one, an open port is enough.
+ */
+export interface Handshake {
+  request: Buffer | string
+  accepts: (reply: Buffer) => boolean | undefined
+}
+
+/**
+ * Resolves when host:port accepts a TCP connection (and answers the handshake, when one is given); rejects with a
+ * message naming `pnpm infra:up` otherwise.
+ */
+export async function requireTcp(
+  what: string,
+  target: HostPort,
+  timeoutMs = 2000,
+  handshake?: Handshake,
+): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const socket = connect({ host: target.host, port: target.port })
-    const timer = setTimeout(() => fail(new Error('timed out')), timeoutMs)
+    const timer = setTimeout(() => fail(new Error(handshake ? 'no answer in time' : 'timed out')), timeoutMs)
+    let reply = Buffer.alloc(0)
+    function done() {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve()
+    }
     function fail(error: Error) {
       clearTimeout(timer)
       socket.destroy()
@@ -52,10 +81,16 @@ export async function requireTcp(what: string, target: HostPort, timeoutMs = 200
       )
     }
     socket.once('connect', () => {
-      clearTimeout(timer)
-      socket.end()
-      resolve()
+      if (handshake === undefined) done()
+      else socket.write(handshake.request)
     })
+    socket.on('data', (chunk: Buffer) => {
+      reply = Buffer.concat([reply, chunk])
+      const verdict = handshake?.accepts(reply)
+      if (verdict === true) done()
+      else if (verdict === false) fail(new Error('something else answers there'))
+    })
+    socket.once('end', () => fail(new Error('closed the connection without a valid answer')))
     socket.once('error', fail)
   })
 }
