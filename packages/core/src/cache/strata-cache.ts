@@ -52,10 +52,10 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
   constructor(core: CacheCore, basePolicy: CachePolicy, options: CreateCacheOptions) {
     super(core, DEFAULT_NAMESPACE, basePolicy)
     this.basePolicy = basePolicy
-    this.namespaces.set(DEFAULT_NAMESPACE, this as NamespaceCache<unknown>)
+    this.namespaces.set(DEFAULT_NAMESPACE, this as unknown as NamespaceCache<unknown>)
     for (const [name, namespaceOptions] of Object.entries(options.namespaces ?? {})) this.namespace(name, namespaceOptions)
     this.ready = this.listen()
-    this.pruneTimer = setInterval(() => this.pruneTagRecords(), TAG_PRUNE_INTERVAL_MS).unref()
+    this.pruneTimer = setInterval(() => this.pruneAllTagRecords(), TAG_PRUNE_INTERVAL_MS).unref()
   }
 
   /** The namespace `name`, created with `options` on first use; later calls return the same instance. */
@@ -120,7 +120,7 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
     this.unsubscribe = await bus.subscribe((message) => this.core.applyRemote(message))
   }
 
-  private pruneTagRecords(): void {
+  private pruneAllTagRecords(): void {
     for (const namespace of this.namespaces.values()) namespace.pruneTagRecords()
   }
 }
