@@ -41,7 +41,7 @@ async function runWorker(prefix: string, concurrency: number): Promise<void> {
   process.send!('done')
 }
 
-async function oneProcess(): Promise<Record<string, number>> {
+async function oneProcess(): Promise<{ strata: number; bentocache: number; 'cache-manager': number }> {
   const calls = { strata: 0, bentocache: 0, 'cache-manager': 0 }
   const strata = createCache()
   const bento = new BentoCache({ default: 'memory', stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 1000 })) } })

@@ -14,7 +14,7 @@ export interface BenchReport {
   /** Extra ratios beyond strata/<peer>, e.g. floor comparisons. */
   ratios?: Record<string, number>
   /** Free-form rows for the readable table. */
-  table?: Record<string, string | number>[]
+  table?: Record<string, string | number | undefined>[]
   env?: Record<string, unknown>
 }
 
