@@ -15,8 +15,11 @@ import {
  * prefix, so suites can share a server and run in parallel.
  */
 export interface EngineSuiteOptions {
-  /** A fresh store per cache instance (instances of one test share the server, not the client). */
-  makeStore: () => Promise<L2Store> | L2Store
+  /**
+   * The store for one cache instance. Instances of one test pass the same `testId` and must see the same data: a
+   * server-backed factory returns a new client each time, an in-process one the same store for the same id.
+   */
+  makeStore: (testId: string) => Promise<L2Store> | L2Store
 }
 
 export function deferred<T = void>() {
@@ -51,7 +54,7 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
       const prefix = `t-${randomUUID().slice(0, 8)}`
       const caches: StrataCache[] = []
       for (let i = 0; i < count; i++) {
-        const cache = createCache({ prefix, l2: await options.makeStore(), ...extra })
+        const cache = createCache({ prefix, l2: await options.makeStore(prefix), ...extra })
         await cache.ready
         open.push(cache)
         caches.push(cache)
