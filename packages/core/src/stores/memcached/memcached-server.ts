@@ -27,18 +27,24 @@ type Callback<T> = (error: unknown, result: T) => void
 
 /** Errors the client reports for a broken connection (as opposed to NOT_STORED, a too-large value, CLIENT_ERROR). */
 const CONNECTION_ERROR = /ECONN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|not available|readyState|Timed out|Unable to connect|connection/i
+const POOL_FULL = /connection pool is full/i
 
 /**
  * One memcached server of the pool: its own `memcached` client (holding only this server, so the client's hashing and
  * failover never come into play), its health, and the probe that brings it back.
  *
- * Why not the client's own failover (`retries`, `retry`, `failures`, `remove`, `reconnect`): read from its source and
- * issue tracker, a server it marks failed is either removed from the ring for good (`remove: true`; 3rd-Eden/memcached
- * #289) or retried after `reconnect` ms via an ICMP `ping` child process that says nothing about memcached itself
- * (#166); requests in flight on a connection that dies are never called back (#195, #199); and with default options a
- * request to a down server waits ~100 s for the pool's retries (#273). So this class takes the server out on the first
- * socket error (or a few timeouts), fails its in-flight requests at once, discards that client, probes the server with
- * a real `version`, and builds a fresh client when it answers.
+ * Why not the client's own failover (`retries`, `retry`, `failures`, `failuresTimeout`, `remove`, `reconnect`), read
+ * from its source and issue tracker: a server it removes (`remove: true`) never comes back (3rd-Eden/memcached #289);
+ * otherwise, after `failures` issues it "reconnects" after `reconnect` ms (5 h by default) by spawning an ICMP `ping`
+ * that says nothing about memcached (#166) and, where no `ping` binary is installed, crashes the process with an
+ * unhandled spawn error; requests in flight on a connection that dies are never called back (#195, #199); with the
+ * default pool retries a request to a down server waits ~100 s (#273); and `idle` closes connections, after which a
+ * burst of requests fails with "The connection pool is full", which the client reports as a server issue.
+ *
+ * So: the client's bookkeeping is kept inert (see #newClient), and this class takes the server out on the first socket
+ * error (or a few timeouts), fails its in-flight requests at once, discards that client, probes the server with a real
+ * `version` every probeIntervalMs, and builds a fresh, pre-connected client when it answers (after flush_all, see
+ * MemcachedStoreOptions.flushOnRevive).
  */
 export class MemcachedServer {
   readonly address: string
@@ -113,7 +119,7 @@ export class MemcachedServer {
         const cause = firstError(error)
         if (CONNECTION_ERROR.test(cause.message)) {
           fail(new ServerDownError(`memcached ${this.address}: ${cause.message}`, { cause }))
-          this.#takeOut(client, cause.message)
+          this.#onClientFailure(client, cause.message)
         } else {
           fail(cause)
         }
@@ -146,7 +152,12 @@ export class MemcachedServer {
       if (this.#state === 'closed') return
       this.#itemSizeMax = result.itemSizeMax
       this.#version = result.version
-      this.#client = this.#newClient()
+      const client = await this.#newClient()
+      if (this.#closed()) {
+        client.end()
+        return
+      }
+      this.#client = client
       this.#timeouts = 0
       this.#setState('up', wasDown ? 'answered the probe; flushed and back in service' : 'answered the first probe')
     } catch (error) {
@@ -156,10 +167,15 @@ export class MemcachedServer {
     }
   }
 
-  #takeOut(client: Memcached, reason: string): void {
+  /** A method, not a field read: TypeScript would otherwise keep the narrowing from before an await. */
+  #closed(): boolean {
+    return this.#state === 'closed'
+  }
+
+  #takeOut(client: Memcached | undefined, reason: string): void {
     if (this.#client !== client || this.#state !== 'up') return
     this.#client = undefined
-    client.end()
+    client?.end()
     this.#setState('down', reason)
     this.#failInFlight(reason)
     this.#scheduleProbe()
@@ -182,19 +198,22 @@ export class MemcachedServer {
     this.#options.onStateChange?.(this.address, state, reason)
   }
 
-  #newClient(): Memcached {
+  async #newClient(): Promise<Memcached> {
     const options: Memcached.options & { failuresTimeout: number } = {
       poolSize: this.#options.poolSize,
       timeout: this.#options.connectTimeoutMs,
-      idle: 30_000,
+      // Never close idle connections: a pool with no open connection fails a burst of requests with "The connection
+      // pool is full" (jackpot counts connections still opening as unavailable).
+      idle: 0,
       // The pool's connect retries with backoff are what make a request to a dead server hang for minutes.
       retries: 0,
-      // We take the server out on the first issue and discard this client, so its own failure bookkeeping only has to
-      // stay harmless: short timers, never reaching the ping-based reconnect or ring removal.
+      // The client's failure bookkeeping must stay inert, since we take the server out ourselves: with failures 0 and
+      // remove true, an issue only emits 'remove' and 'failure' (we discard the client then); any other setting
+      // starts retry/reconnect timers that outlive the client and end in spawning `ping`.
+      failures: 0,
+      remove: true,
       retry: 0,
-      failures: Number.MAX_SAFE_INTEGER,
       failuresTimeout: 0,
-      remove: false,
       keyCompression: false,
       maxKeySize: 250,
       // The client rejects larger values itself (reported as E_VALUE_TOO_LARGE) instead of sending them to a server
@@ -203,9 +222,40 @@ export class MemcachedServer {
       maxValue: this.#itemSizeMax - 512,
     }
     const client = new Memcached(this.address, options)
-    client.on('issue', (details) => this.#takeOut(client, `issue: ${details.messages?.join('; ') ?? 'connection error'}`))
-    client.on('failure', (details) => this.#takeOut(client, `failure: ${details.messages?.join('; ') ?? 'connection error'}`))
+    client.on('failure', (details) => this.#onClientFailure(client, details.messages?.join('; ') ?? 'connection error'))
+    // Open one connection before taking traffic, for the reason given at `idle`.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`memcached ${this.address} did not answer within ${this.#options.connectTimeoutMs} ms`)), this.#options.connectTimeoutMs)
+      client.version((error: unknown) => {
+        clearTimeout(timer)
+        if (error) reject(firstError(error))
+        else resolve()
+      })
+    }).catch((error: unknown) => {
+      client.end()
+      throw error
+    })
     return client
+  }
+
+  /** A client that reported a failure is done for (remove: true): replace it, or take the server out. */
+  #onClientFailure(client: Memcached, reason: string): void {
+    if (!POOL_FULL.test(reason)) {
+      this.#takeOut(client, reason)
+      return
+    }
+    // Not the server's fault: swap in a fresh client without flushing; requests on the old one degrade.
+    if (this.#client !== client || this.#state !== 'up') return
+    this.#client = undefined
+    client.end()
+    this.#failInFlight(reason)
+    this.#newClient().then(
+      (fresh) => {
+        if (this.#state === 'up' && this.#client === undefined) this.#client = fresh
+        else fresh.end()
+      },
+      (error: unknown) => this.#takeOut(undefined, error instanceof Error ? error.message : String(error)),
+    )
   }
 }
 
