@@ -12,6 +12,10 @@ const CRC16_TABLE = buildCrc16Table()
 export const SLOT_COUNT = 16_384
 
 export function hashSlot(key: string | Uint8Array): number {
+  if (typeof key === 'string') {
+    const ascii = asciiSlot(key)
+    if (ascii !== -1) return ascii
+  }
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key
   let start = 0
   let end = bytes.length
@@ -36,6 +40,29 @@ export function hashSlot(key: string | Uint8Array): number {
 export function isMisroutedByIoredis(key: string): boolean {
   const open = key.indexOf('{')
   return open !== -1 && key.charCodeAt(open + 1) === 0x7d && key.indexOf('}', open + 2) !== -1
+}
+
+/** The same on the string's char codes when all are ASCII (one byte each): no Buffer per call. -1 otherwise. */
+function asciiSlot(key: string): number {
+  let start = 0
+  let end = key.length
+  const open = key.indexOf('{')
+  if (open !== -1) {
+    const close = key.indexOf('}', open + 1)
+    if (close > open + 1) {
+      start = open + 1
+      end = close
+    }
+  }
+  let crc = 0
+  for (let i = start; i < end; i++) {
+    const code = key.charCodeAt(i)
+    if (code > 0x7f) return -1
+    crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ code) & 0xff]!) & 0xffff
+  }
+  // Braces are ASCII and never occur inside a UTF-8 multi-byte sequence, so the tag found on characters is the one the
+  // server finds on bytes; only the hashed range itself must be ASCII, which the loop checks.
+  return crc & (SLOT_COUNT - 1)
 }
 
 function buildCrc16Table(): Uint16Array {

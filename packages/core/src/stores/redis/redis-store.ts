@@ -4,7 +4,7 @@ import { StrataError } from '../../errors/index.js'
 import type { L2SetEntry, L2Store } from '../l2-store.js'
 import { hashSlot } from './hash-slot.js'
 import { toStrataError } from './redis-errors.js'
-import { clearPatterns, leaseKeyOf, valueKeyOf } from './redis-keys.js'
+import { clearPatterns, leaseKeyOf, slotTag, valueKeyOf } from './redis-keys.js'
 
 const lua = (file: string): string => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
 const SCRIPTS = {
@@ -84,6 +84,7 @@ export class RedisStore implements L2Store {
     this.#connectWaitMs = options.connectWaitMs ?? 2000
     for (const [command, definition] of Object.entries(SCRIPTS)) client.defineCommand(command, definition)
     this.#client = client as Client
+    slotTag(0)
     this.#firstAttemptDone = client.status !== 'wait' && client.status !== 'connecting' && client.status !== 'connect'
     const attemptDone = (): void => {
       this.#firstAttemptDone = true
