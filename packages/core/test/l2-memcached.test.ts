@@ -6,8 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Memcached from 'memcached'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { hostPorts, requireTcp, servers } from '@strata/testkit'
-import type { MemcachedStore} from '@strata/core/memcached';
-import { memcachedKeyOf, memcachedStore } from '@strata/core/memcached'
+import { MemcachedStore, memcachedKeyOf, memcachedStore } from '@strata/core/memcached'
 import { isStrataError } from '../src/errors/index.js'
 import { KetamaRing } from '../src/stores/memcached/ketama-ring.js'
 import { matchesPrefix, escapedPrefixOf } from '../src/stores/memcached/memcached-keys.js'
@@ -128,6 +127,19 @@ describe('MemcachedStore on the shared servers', () => {
     expect(store.health().every((s) => s.state === 'up')).toBe(true)
     await store.set(key, Buffer.from('fits'), 60_000)
     expect(Buffer.from((await store.get(key))!).toString()).toBe('fits')
+  })
+
+  it('keeps a value under the key "cas" through a lease (the client names a gets field so)', async () => {
+    expect(memcachedKeyOf('cas')).not.toBe('cas')
+    const probe = new MemcachedStore({ servers: [store.serverOf('cas')] })
+    try {
+      await probe.set('cas', Buffer.from('kept'), 60_000)
+      expect(await probe.acquireLease('cas', 't', 60_000)).toBe(true)
+      expect(Buffer.from((await probe.get('cas'))!).toString()).toBe('kept')
+      await probe.delete('cas')
+    } finally {
+      await probe.disconnect()
+    }
   })
 
   it('reads bytes it did not write (foreign or corrupt) as a miss', async () => {

@@ -14,12 +14,13 @@ const PLAIN = /^[\x21-\x23\x26-\x7e]*$/
  *
  * - Bytes outside printable ASCII, and `%` and `$`, are percent-escaped (UTF-8 bytes): injective, and it preserves
  *   prefixes, which is what lets clear(prefix) match keys listed by the server.
- * - Keys that still exceed 250 bytes keep their first 205 escaped characters, readable in `stats`/dumps, followed by
+ * - Keys that still exceed 250 bytes (and the key `cas`) keep their first 205 escaped characters, readable in `stats`/dumps, followed by
  *   `%~` and the SHA-256 of the whole key. Deterministic across processes and distinct from every escaped key.
  */
 export function memcachedKeyOf(key: string): string {
   const escaped = PLAIN.test(key) ? key : escapeKey(key)
-  if (escaped.length <= MAX_KEY_LENGTH) return escaped
+  // `cas` is also the field the client adds to a `gets` reply, which would hide the item of a key named so.
+  if (escaped.length <= MAX_KEY_LENGTH && escaped !== 'cas') return escaped
   const digest = createHash('sha256').update(key, 'utf8').digest('base64url')
   return `${escaped.slice(0, MAX_KEY_LENGTH - HASHED_MARK.length - DIGEST_LENGTH)}${HASHED_MARK}${digest}`
 }
