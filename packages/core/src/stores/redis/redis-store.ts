@@ -84,6 +84,7 @@ export class RedisStore implements L2Store {
     this.#connectWaitMs = options.connectWaitMs ?? 2000
     for (const [command, definition] of Object.entries(SCRIPTS)) client.defineCommand(command, definition)
     this.#client = client as Client
+    // Build the lease hash-tag table now, so that no request pays for it (see redis-keys.ts).
     slotTag(0)
     this.#firstAttemptDone = client.status !== 'wait' && client.status !== 'connecting' && client.status !== 'connect'
     const attemptDone = (): void => {
