@@ -5,24 +5,34 @@
  *
  * Every bulk method is one round trip per server touched (MGET / pipeline / multi-get), never a loop of single calls.
  * Absent keys read as `undefined`. TTLs are milliseconds and always > 0 (the engine never writes without one).
+ *
+ * The contract every driver passes is `runL2ContractSuite` in `@strata/core/testing`.
  */
 export interface L2Store {
-  /** Short name for stats, logs and errors: `memory`, `redis`, `redis-cluster`, `memcached`. */
+  /** Short name for stats, logs and errors: `memory`, `redis`, `redis-sentinel`, `redis-cluster`, `memcached`. */
   readonly name: string
 
   get(key: string): Promise<Uint8Array | undefined>
   getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>
+  /**
+   * Writes unconditionally and cancels any lease held on the key: a write is newer than whatever a lease holder is
+   * still loading, so that holder's `setWithLease` must fail rather than overwrite it.
+   */
   set(key: string, value: Uint8Array, ttlMs: number): Promise<void>
   setMany(entries: readonly L2SetEntry[]): Promise<void>
   /** Deletes the key and any lease held on it, so a fill that started earlier cannot write after the delete. */
   delete(key: string): Promise<void>
   deleteMany(keys: readonly string[]): Promise<void>
-  /** Removes every key that starts with `prefix` (admin operation; may scan, unlike tag invalidation). */
+  /**
+   * Removes every key that starts with `prefix`, and the leases on them (admin operation; may scan, unlike tag
+   * invalidation). Like SCAN, keys written while the clear runs may survive it.
+   */
   clear(prefix: string): Promise<void>
 
   /**
    * Leases (Facebook's memcache paper, §3.2.1): one filler per key across the fleet, and no stale set after a delete.
-   * `acquireLease` succeeds for one caller until the lease expires, is released, or the key is deleted.
+   * `acquireLease` succeeds for one caller until the lease expires, is released, or the key is deleted or set.
+   * A lease never hides the current value: readers keep seeing it while the holder refreshes it.
    */
   acquireLease(key: string, token: string, ttlMs: number): Promise<boolean>
   /** Writes the value only if `token` still holds the lease on `key`, then releases it. False if the lease was lost. */
