@@ -2,6 +2,7 @@
 
 MEMCACHED_PORTS=(11211 11212)
 MEMCACHED_MEMORY_MB=${STRATA_MEMCACHED_MB:-64}
+# -I 2m: the engine's default maxValueBytes is 1 MiB, and an item also holds its key and header.
 
 # memcached_version PORT — the server's answer to `version` (e.g. "VERSION 1.6.18"); fails when nothing answers.
 memcached_version() {
@@ -28,7 +29,7 @@ memcached::up() {
       if id memcache >/dev/null 2>&1; then user=(-u memcache); else user=(-u root); fi
     fi
     say "memcached-$port: starting on $HOST:$port"
-    spawn "memcached-$port" memcached -l "$HOST" -p "$port" -U 0 -m "$MEMCACHED_MEMORY_MB" -c 1024 "${user[@]}"
+    spawn "memcached-$port" memcached -l "$HOST" -p "$port" -U 0 -m "$MEMCACHED_MEMORY_MB" -I 2m -c 1024 "${user[@]}"
   done
 }
 
