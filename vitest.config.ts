@@ -2,7 +2,7 @@ import { readdirSync, existsSync } from 'node:fs'
 import { defineConfig } from 'vitest/config'
 
 // One vitest project per workspace package and service, so `vitest --project core` runs one of them.
-const workspaceDirs = ['packages', 'services'].flatMap((root) =>
+const workspaceDirs = ['packages', 'services'].filter((root) => existsSync(root)).flatMap((root) =>
   readdirSync(root, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(`${root}/${entry.name}/package.json`))
     .map((entry) => ({ root, name: entry.name })),
