@@ -1,0 +1,553 @@
+import { AccessOrderDeque } from './access-order-deque.js'
+import type { EvictionPolicy, EvictionPolicyOptions, PolicyKey, PolicyNode } from './eviction-policy.js'
+import { FrequencySketch } from './frequency-sketch.js'
+import { hashKey, randomSeed } from './key-hash.js'
+import { validateBudget } from './validate.js'
+
+const WINDOW = 1
+const PROBATION = 2
+const PROTECTED = 3
+
+/** Initial share of the budget for the main space (the window starts at 1%). */
+const PERCENT_MAIN = 0.99
+/** Share of the main space for its protected segment. */
+const PERCENT_MAIN_PROTECTED = 0.8
+/** A change in hit rate this large restarts the climber with a full step. */
+const HILL_CLIMBER_RESTART_THRESHOLD = 0.05
+/** The full step: this share of the budget. */
+const HILL_CLIMBER_STEP_PERCENT = 0.0625
+/** Each sample that does not restart the climber shrinks the step by this factor. */
+const HILL_CLIMBER_STEP_DECAY_RATE = 0.98
+/** At most this many nodes move between queues in one adjustment; the rest of the quota carries over. */
+const QUEUE_TRANSFER_THRESHOLD = 1000
+/**
+ * Caffeine allocates the sketch once the cache is half full, so that a large cache that stays small never pays for
+ * it. Up to this many entries (a sketch of at most 2 MiB) Strata allocates it at once instead: the frequencies seen
+ * while the cache fills then count, which is worth several points of hit ratio on short traces (gli @1000: 42.6% lazy,
+ * 50.6% eager) and keeps a hot set that was read while the cache filled.
+ */
+const EAGER_SKETCH_LIMIT = 1 << 17
+/** A candidate this popular may win a lost duel at random (1 in 128): a hot-victim hash-flooding attack then fails. */
+const ADMIT_HASHDOS_THRESHOLD = 6
+
+/**
+ * Adaptive W-TinyLFU, after Caffeine's BoundedLocalCache (Einziger, Eytan, Friedman & Manes, "Adaptive Software
+ * Cache Management", Middleware 2018).
+ *
+ * New entries enter an LRU admission window. The window's overflow becomes a candidate for the main space, an SLRU
+ * (probation, and a protected segment of 80%), and duels the main space's victim (probation's LRU end): the one the
+ * frequency sketch has seen more often stays. The window starts at 1% and a hill climber resizes it: every sample
+ * period (10 × the maximum accesses) it compares the hit rate with the previous period's, keeps stepping the same
+ * way while the hit rate does not fall and turns round when it does; the step decays by 2% per sample and restarts
+ * at 6.25% of the budget when the hit rate moves by 5 points. Recency-skewed workloads thus get a large window
+ * (LRU-like) and frequency-skewed ones a small window (LFU-like).
+ *
+ * Sizes are in weight units (entry count when every weight is 1, bytes otherwise). With `maximumSize` set as well,
+ * the count is bounded too and every segment's count limit follows its weight limit in proportion.
+ */
+export class WTinyLfuPolicy<N extends PolicyNode = PolicyNode> implements EvictionPolicy<N> {
+  readonly name = 'w-tinylfu'
+
+  private readonly window = new AccessOrderDeque<N>(WINDOW)
+  private readonly probation = new AccessOrderDeque<N>(PROBATION)
+  private readonly protectedDeque = new AccessOrderDeque<N>(PROTECTED)
+  private sketch = new FrequencySketch()
+  /**
+   * How the sketch is sized. By the budget while every weight is 1: allocated at once up to EAGER_SKETCH_LIMIT entries,
+   * else when half full (Caffeine's rule). By the entry count once weights are bytes (or a count bound is given), from
+   * the first insert on: the table grows at powers of two and the aging period (10 × entries) follows the count.
+   */
+  private sketchByCount: boolean
+  private eagerSketch = false
+  private readonly onEvict: (node: N) => void
+  private readonly seed: number
+  private random: number
+
+  private readonly maximum: number
+  private readonly maximumSize: number
+  private windowMaximumWeight: number
+  private protectedMaximumWeight: number
+  private windowMaximumCount = Number.POSITIVE_INFINITY
+  private protectedMaximumCount = Number.POSITIVE_INFINITY
+
+  private totalWeight = 0
+  private count = 0
+  private windowWeight = 0
+  private windowCount = 0
+  private protectedWeight = 0
+  private protectedCount = 0
+
+  private sampleSize = Number.POSITIVE_INFINITY
+  private hitsInSample = 0
+  private missesInSample = 0
+  private previousSampleHitRate = 0
+  private stepSize: number
+  private adjustment = 0
+
+  /** The last key reported missing: its insert right after is the same access, so it is counted once. */
+  private lastMissKey: PolicyKey | undefined = undefined
+  private lastMissHash = 0
+  private lastMissCounted = false
+
+  constructor(options: EvictionPolicyOptions<N>) {
+    validateBudget(options)
+    this.onEvict = options.onEvict
+    this.seed = options.seed ?? randomSeed()
+    this.random = this.seed ^ 0x2545f491 || 1
+    this.maximum = options.maximumWeight
+    this.maximumSize = options.maximumSize ?? Number.POSITIVE_INFINITY
+    const max = this.maximum
+    this.windowMaximumWeight = max - Math.floor(PERCENT_MAIN * max)
+    this.protectedMaximumWeight = Math.floor(PERCENT_MAIN_PROTECTED * (max - this.windowMaximumWeight))
+    this.stepSize = -HILL_CLIMBER_STEP_PERCENT * max
+    this.updateCountMaxima()
+    this.sketchByCount = options.maximumSize !== undefined
+    if (this.sketchByCount || max <= EAGER_SKETCH_LIMIT) {
+      this.eagerSketch = !this.sketchByCount
+      this.ensureSketchCapacity()
+    }
+  }
+
+  get size(): number {
+    return this.count
+  }
+
+  get weightedSize(): number {
+    return this.totalWeight
+  }
+
+  /** The admission window's current share of the budget, in weight units (moved by the hill climber). */
+  get windowMaximum(): number {
+    return this.windowMaximumWeight
+  }
+
+  /** The protected segment's current limit, in weight units. */
+  get protectedMaximum(): number {
+    return this.protectedMaximumWeight
+  }
+
+  /** The sketch's estimate of how often `key` was seen recently (0–15). */
+  frequency(key: PolicyKey): number {
+    return this.sketch.frequency(hashKey(key, this.seed))
+  }
+
+  onHit(node: N): void {
+    this.sketch.increment(node.hash)
+    const queue = node.queue
+    if (queue === WINDOW) {
+      this.window.moveToLast(node)
+    } else if (queue === PROBATION) {
+      this.reorderProbation(node)
+    } else if (queue === PROTECTED) {
+      this.protectedDeque.moveToLast(node)
+    } else {
+      return
+    }
+    if (++this.hitsInSample + this.missesInSample >= this.sampleSize) this.climb()
+  }
+
+  onMiss(key: PolicyKey): void {
+    const hash = hashKey(key, this.seed)
+    this.lastMissKey = key
+    this.lastMissHash = hash
+    this.lastMissCounted = this.sketch.isInitialized
+    this.sketch.increment(hash)
+    this.missesInSample++
+  }
+
+  onInsert(node: N): boolean {
+    const weight = node.weight
+    if (!(weight <= this.maximum)) return false
+    if (weight !== 1 && !this.sketchByCount) this.onFirstWeightedEntry()
+    if (this.sketchByCount || this.totalWeight >= this.maximum / 2) this.ensureSketchCapacity()
+
+    if (node.key === this.lastMissKey) {
+      node.hash = this.lastMissHash
+      if (!this.lastMissCounted) this.sketch.increment(node.hash)
+      this.lastMissKey = undefined
+    } else {
+      node.hash = hashKey(node.key, this.seed)
+      this.sketch.increment(node.hash)
+      this.missesInSample++
+    }
+
+    this.totalWeight += weight
+    this.count++
+    this.windowWeight += weight
+    this.windowCount++
+    // Heavier than the window: first in line to leave it, so it faces admission at once.
+    if (weight > this.windowMaximumWeight) this.window.addFirst(node)
+    else this.window.addLast(node)
+
+    this.maintenance()
+    return isResident(node)
+  }
+
+  onUpdate(node: N, weight: number): boolean {
+    const oldWeight = node.weight
+    const difference = weight - oldWeight
+    if (weight !== 1 && !this.sketchByCount) this.onFirstWeightedEntry()
+    node.weight = weight
+    this.totalWeight += difference
+    switch (node.queue) {
+      case WINDOW:
+        if (weight <= this.windowMaximumWeight) this.onHit(node)
+        else this.window.moveToFirst(node)
+        this.windowWeight += difference
+        break
+      case PROBATION:
+        if (weight <= this.maximum) {
+          this.onHit(node)
+        } else {
+          this.probation.remove(node)
+          this.window.addFirst(node)
+          this.windowWeight += weight
+          this.windowCount++
+        }
+        break
+      case PROTECTED:
+        if (weight <= this.maximum) {
+          this.onHit(node)
+          this.protectedWeight += difference
+        } else {
+          this.protectedDeque.remove(node)
+          this.window.addFirst(node)
+          this.windowWeight += weight
+          this.windowCount++
+          this.protectedWeight -= oldWeight
+          this.protectedCount--
+        }
+        break
+      default:
+        this.totalWeight -= difference
+        return false
+    }
+    this.maintenance()
+    return isResident(node)
+  }
+
+  onRemove(node: N): void {
+    this.unlink(node)
+  }
+
+  clear(): void {
+    this.window.clear()
+    this.probation.clear()
+    this.protectedDeque.clear()
+    this.totalWeight = 0
+    this.count = 0
+    this.windowWeight = 0
+    this.windowCount = 0
+    this.protectedWeight = 0
+    this.protectedCount = 0
+    this.lastMissKey = undefined
+  }
+
+  /** Sizes the sketch (see `sketchByCount`) and takes its aging period as the climber's sample period. */
+  private ensureSketchCapacity(): void {
+    const capacity = this.sketchByCount ? Math.min(Math.max(this.count, 1), this.maximumSize) : this.maximum
+    this.sketch.ensureCapacity(capacity)
+    this.sampleSize = this.sketch.sampleSize
+  }
+
+  /** A sketch sized for a count budget is wrong once weights are bytes: start over, sized by the entry count. */
+  private onFirstWeightedEntry(): void {
+    this.sketchByCount = true
+    if (this.eagerSketch) {
+      this.eagerSketch = false
+      this.sketch = new FrequencySketch()
+    }
+    this.ensureSketchCapacity()
+  }
+
+  private maintenance(): void {
+    this.evictFromMain(this.evictFromWindow())
+    this.climb()
+  }
+
+  /** Moves the window's overflow, oldest first, to probation's MRU end; returns how many became candidates. */
+  private evictFromWindow(): number {
+    let candidates = 0
+    let node = this.window.peekFirst()
+    while (this.windowWeight > this.windowMaximumWeight || this.windowCount > this.windowMaximumCount) {
+      if (node === null) break
+      const next = nextOf(node)
+      this.window.remove(node)
+      this.probation.addLast(node)
+      this.windowWeight -= node.weight
+      this.windowCount--
+      candidates++
+      node = next
+    }
+    return candidates
+  }
+
+  /**
+   * While over budget, duels the newest candidate against the main space's victim and evicts the loser. Candidates
+   * are the window's overflow (at probation's MRU end, walked newest first); once they run out, window entries stand
+   * in. Victims are probation's LRU end, then protected's, then the window's.
+   */
+  private evictFromMain(initialCandidates: number): void {
+    let candidates = initialCandidates
+    let victimQueue = PROBATION
+    let victim = this.probation.peekFirst()
+    let candidate = this.probation.peekLast()
+    while (this.totalWeight > this.maximum || this.count > this.maximumSize) {
+      if (candidates === 0) candidate = this.window.peekLast()
+
+      if (candidate === null && victim === null) {
+        if (victimQueue === PROBATION) {
+          victim = this.protectedDeque.peekFirst()
+          victimQueue = PROTECTED
+          continue
+        } else if (victimQueue === PROTECTED) {
+          victim = this.window.peekFirst()
+          victimQueue = WINDOW
+          continue
+        }
+        break
+      }
+
+      if (victim === null) {
+        const evict = candidate!
+        candidate = previousOf(evict)
+        candidates--
+        this.evict(evict)
+        continue
+      } else if (candidate === null) {
+        const evict = victim
+        victim = nextOf(evict)
+        this.evict(evict)
+        continue
+      } else if (candidate === victim) {
+        // Only one node left where both ends meet: no duel to hold.
+        const evict = victim
+        victim = nextOf(evict)
+        candidates--
+        candidate = candidates > 0 ? previousOf(evict) : null
+        this.evict(evict)
+        continue
+      }
+
+      if (candidate.weight > this.maximum) {
+        const evict = candidate
+        candidate = candidates > 0 ? previousOf(evict) : nextOf(evict)
+        candidates--
+        this.evict(evict)
+        continue
+      }
+
+      candidates--
+      if (this.admit(candidate, victim)) {
+        const evict = victim
+        victim = nextOf(evict)
+        this.evict(evict)
+        candidate = previousOf(candidate)
+      } else {
+        const evict = candidate
+        candidate = candidates > 0 ? previousOf(evict) : nextOf(evict)
+        this.evict(evict)
+      }
+    }
+  }
+
+  /**
+   * TinyLFU's duel: the candidate wins only if the sketch saw it more often than the victim. A warm candidate (≥ 6)
+   * that loses still wins 1 time in 128, so that an attacker who inflates a victim's counters by flooding colliding
+   * keys cannot freeze the cache; a cold one never does, which keeps the cost of the randomness on the hit rate low.
+   */
+  private admit(candidate: N, victim: N): boolean {
+    const victimFrequency = this.sketch.frequency(victim.hash)
+    const candidateFrequency = this.sketch.frequency(candidate.hash)
+    if (candidateFrequency > victimFrequency) return true
+    if (candidateFrequency < ADMIT_HASHDOS_THRESHOLD) return false
+    return (this.nextRandom() & 127) === 0
+  }
+
+  /** Promotes a probation hit to protected (deferring to probation's MRU end if it could never fit there). */
+  private reorderProbation(node: N): void {
+    if (node.weight > this.protectedMaximumWeight) {
+      this.probation.moveToLast(node)
+      return
+    }
+    this.probation.remove(node)
+    this.protectedDeque.addLast(node)
+    this.protectedWeight += node.weight
+    this.protectedCount++
+    this.demoteFromMainProtected()
+  }
+
+  /** Moves protected's LRU entries back to probation while protected is over its limit. */
+  private demoteFromMainProtected(): void {
+    for (let i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
+      if (this.protectedWeight <= this.protectedMaximumWeight && this.protectedCount <= this.protectedMaximumCount) {
+        return
+      }
+      const demoted = this.protectedDeque.peekFirst()
+      if (demoted === null) return
+      this.protectedDeque.remove(demoted)
+      this.probation.addLast(demoted)
+      this.protectedWeight -= demoted.weight
+      this.protectedCount--
+    }
+  }
+
+  private climb(): void {
+    this.determineAdjustment()
+    this.demoteFromMainProtected()
+    if (this.adjustment > 0) this.increaseWindow()
+    else if (this.adjustment < 0) this.decreaseWindow()
+  }
+
+  /** At the end of each sample period, sets `adjustment` from the change in hit rate (see the class comment). */
+  private determineAdjustment(): void {
+    if (!this.sketch.isInitialized) {
+      this.previousSampleHitRate = 0
+      this.hitsInSample = 0
+      this.missesInSample = 0
+      return
+    }
+    const requestCount = this.hitsInSample + this.missesInSample
+    if (requestCount < this.sampleSize) return
+
+    const hitRate = this.hitsInSample / requestCount
+    const hitRateChange = hitRate - this.previousSampleHitRate
+    const amount = hitRateChange >= 0 ? this.stepSize : -this.stepSize
+    const nextStepSize =
+      Math.abs(hitRateChange) >= HILL_CLIMBER_RESTART_THRESHOLD
+        ? HILL_CLIMBER_STEP_PERCENT * this.maximum * (amount >= 0 ? 1 : -1)
+        : HILL_CLIMBER_STEP_DECAY_RATE * amount
+    this.previousSampleHitRate = hitRate
+    this.adjustment = Math.trunc(amount)
+    this.stepSize = nextStepSize
+    this.hitsInSample = 0
+    this.missesInSample = 0
+  }
+
+  /**
+   * Grows the window by taking from protected's limit, and moves the main space's LRU entries into the window so
+   * that it is full at its new size. What could not be moved now stays in `adjustment` for the next maintenance.
+   */
+  private increaseWindow(): void {
+    if (this.protectedMaximumWeight === 0) return
+    let quota = Math.min(this.adjustment, this.protectedMaximumWeight)
+    this.protectedMaximumWeight -= quota
+    this.windowMaximumWeight += quota
+    this.updateCountMaxima()
+    this.demoteFromMainProtected()
+
+    for (let i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
+      let candidate = this.probation.peekFirst()
+      let fromProbation = true
+      if (candidate === null || quota < candidate.weight) {
+        candidate = this.protectedDeque.peekFirst()
+        fromProbation = false
+      }
+      if (candidate === null) break
+      const weight = candidate.weight
+      if (quota < weight) break
+
+      quota -= weight
+      if (fromProbation) {
+        this.probation.remove(candidate)
+      } else {
+        this.protectedDeque.remove(candidate)
+        this.protectedWeight -= weight
+        this.protectedCount--
+      }
+      this.window.addLast(candidate)
+      this.windowWeight += weight
+      this.windowCount++
+    }
+
+    this.protectedMaximumWeight += quota
+    this.windowMaximumWeight -= quota
+    this.updateCountMaxima()
+    this.adjustment = quota
+  }
+
+  /** Shrinks the window in favour of protected's limit, moving the window's LRU entries to probation. */
+  private decreaseWindow(): void {
+    if (this.windowMaximumWeight <= 1) return
+    let quota = Math.min(-this.adjustment, Math.max(0, this.windowMaximumWeight - 1))
+    this.protectedMaximumWeight += quota
+    this.windowMaximumWeight -= quota
+
+    for (let i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
+      const candidate = this.window.peekFirst()
+      if (candidate === null) break
+      const weight = candidate.weight
+      if (quota < weight) break
+
+      quota -= weight
+      this.window.remove(candidate)
+      this.probation.addLast(candidate)
+      this.windowWeight -= weight
+      this.windowCount--
+    }
+
+    this.protectedMaximumWeight -= quota
+    this.windowMaximumWeight += quota
+    this.updateCountMaxima()
+    this.adjustment = -quota
+  }
+
+  /** With a count bound besides the weight bound, each segment's count limit follows its share of the weight. */
+  private updateCountMaxima(): void {
+    if (this.maximumSize === Number.POSITIVE_INFINITY) return
+    const scale = this.maximumSize / this.maximum
+    this.windowMaximumCount = Math.ceil(this.windowMaximumWeight * scale)
+    this.protectedMaximumCount = Math.floor(this.protectedMaximumWeight * scale)
+  }
+
+  private unlink(node: N): boolean {
+    const weight = node.weight
+    switch (node.queue) {
+      case WINDOW:
+        this.window.remove(node)
+        this.windowWeight -= weight
+        this.windowCount--
+        break
+      case PROBATION:
+        this.probation.remove(node)
+        break
+      case PROTECTED:
+        this.protectedDeque.remove(node)
+        this.protectedWeight -= weight
+        this.protectedCount--
+        break
+      default:
+        return false
+    }
+    this.totalWeight -= weight
+    this.count--
+    return true
+  }
+
+  private evict(node: N): void {
+    if (this.unlink(node)) this.onEvict(node)
+  }
+
+  /** xorshift32: a cheap, seedable source for the 1-in-128 admission. */
+  private nextRandom(): number {
+    let x = this.random
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    this.random = x
+    return x
+  }
+}
+
+/** Read through a call so that narrowing from an earlier `switch (node.queue)` does not survive the maintenance. */
+function isResident(node: PolicyNode): boolean {
+  return node.queue > 0
+}
+
+function nextOf<N extends PolicyNode>(node: N): N | null {
+  return node.next as N | null
+}
+
+function previousOf<N extends PolicyNode>(node: N): N | null {
+  return node.prev as N | null
+}
