@@ -31,13 +31,13 @@ export class CacheEvents {
   on<E extends CacheEventName>(name: E, listener: CacheListener<E>): () => void {
     let set = this.listeners.get(name)
     if (set === undefined) this.listeners.set(name, (set = new Set()))
-    set.add(listener as (event: never) => void)
+    set.add(listener)
     return () => this.off(name, listener)
   }
 
   off<E extends CacheEventName>(name: E, listener: CacheListener<E>): void {
     const set = this.listeners.get(name)
-    set?.delete(listener as (event: never) => void)
+    set?.delete(listener)
     if (set?.size === 0) this.listeners.delete(name)
   }
 

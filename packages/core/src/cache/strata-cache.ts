@@ -129,7 +129,6 @@ export function createCache<T = unknown>(options: CreateCacheOptions = {}): Stra
   const clock = options.clock ?? highResolutionNow
   const basePolicy: CachePolicy = { ...DEFAULT_POLICY, codec: jsonCodec, ...stripUndefined(options.policy ?? {}) }
   validatePolicy(basePolicy)
-  let cache: StrataCache<T> | undefined
   const l1Options = options.l1 === undefined ? { maxEntries: 10_000 } : options.l1
   const l1 =
     l1Options === false
@@ -139,7 +138,8 @@ export function createCache<T = unknown>(options: CreateCacheOptions = {}): Stra
           ...(l1Options.maxBytes === undefined ? {} : { maxBytes: l1Options.maxBytes }),
           policy: l1Options.policy ?? 'w-tinylfu',
           clock,
-          onRemoval: (key, _value, cause) => cache?.onL1Removal(key, cause),
+          // Runs only after `cache` below exists: removals happen on writes, which need the cache.
+          onRemoval: (key, _value, cause) => cache.onL1Removal(key, cause),
         })
   const core = new CacheCore({
     l1,
@@ -151,7 +151,7 @@ export function createCache<T = unknown>(options: CreateCacheOptions = {}): Stra
     clock,
     resilience: options.resilience,
   })
-  cache = new StrataCache<T>(core, basePolicy, options)
+  const cache = new StrataCache<T>(core, basePolicy, options)
   return cache
 }
 
