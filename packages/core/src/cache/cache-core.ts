@@ -17,7 +17,10 @@ export interface CacheCoreOptions {
   bus: InvalidationBus | undefined
   queue: WriteBehindQueue | undefined
   prefix: string
+  /** Precise time: load start, tag records, versions. */
   clock: () => number
+  /** Cheap time, at most ~1 ms behind: freshness checks on the hit path. */
+  coarseClock: () => number
   resilience: Partial<ResilienceOptions> | undefined
 }
 
@@ -37,6 +40,7 @@ export class CacheCore {
   readonly queue: WriteBehindQueue | undefined
   readonly prefix: string
   readonly now: () => number
+  readonly coarseNow: () => number
   readonly codecs = new Map<number, Codec>([
     [jsonCodec.id, jsonCodec],
     [msgpackCodec.id, msgpackCodec],
@@ -54,6 +58,7 @@ export class CacheCore {
     this.queue = options.queue
     this.prefix = options.prefix
     this.now = options.clock
+    this.coarseNow = options.coarseClock
     this.l2 =
       options.l2 === undefined
         ? undefined

@@ -27,22 +27,28 @@ export type CacheListener<E extends CacheEventName> = (event: CacheEventMap[E]) 
  */
 export class CacheEvents {
   private readonly listeners = new Map<CacheEventName, Set<(event: never) => void>>()
+  /** `listening.hit` etc.: a property read, cheaper than a Map lookup on every cache hit. */
+  readonly listening: Partial<Record<CacheEventName, boolean>> = {}
 
   on<E extends CacheEventName>(name: E, listener: CacheListener<E>): () => void {
     let set = this.listeners.get(name)
     if (set === undefined) this.listeners.set(name, (set = new Set()))
     set.add(listener)
+    this.listening[name] = true
     return () => this.off(name, listener)
   }
 
   off<E extends CacheEventName>(name: E, listener: CacheListener<E>): void {
     const set = this.listeners.get(name)
     set?.delete(listener)
-    if (set?.size === 0) this.listeners.delete(name)
+    if (set?.size === 0) {
+      this.listeners.delete(name)
+      this.listening[name] = false
+    }
   }
 
   has(name: CacheEventName): boolean {
-    return this.listeners.has(name)
+    return this.listening[name] === true
   }
 
   emit<E extends CacheEventName>(name: E, event: CacheEventMap[E]): void {

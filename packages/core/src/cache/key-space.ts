@@ -8,9 +8,16 @@ const MAX_TAG_LENGTH = 256
 
 /**
  * How logical keys map to store keys. L2: `<prefix>:<namespace>:k:<key>` for values and
- * `<prefix>:<namespace>:t<d|e>:<tag>` for tag invalidation records. L1 (shared by every namespace of a cache):
- * `<namespace>:<key>`. Namespace names cannot contain ':' so neither layout is ambiguous.
+ * `<prefix>:<namespace>:t<d|e>:<tag>` for tag invalidation records. Namespace names cannot contain ':', so the L2
+ * layout is unambiguous.
+ *
+ * L1 is shared by every namespace of a cache: `<namespace>\u0001<key>`, except the default namespace, whose keys are
+ * stored as they are. Keys never contain control characters, so the two forms cannot collide, and the most common
+ * read (default namespace, L1 hit) builds no string.
  */
+export const L1_SEPARATOR = '\u0001'
+export const DEFAULT_NAMESPACE = 'default'
+
 export class KeySpace {
   readonly l2Prefix: string
   private readonly valuePrefix: string
@@ -24,11 +31,16 @@ export class KeySpace {
     this.valuePrefix = `${this.l2Prefix}k:`
     this.tagDeletePrefix = `${this.l2Prefix}td:`
     this.tagExpirePrefix = `${this.l2Prefix}te:`
-    this.l1Prefix = `${namespace}:`
+    this.l1Prefix = namespace === DEFAULT_NAMESPACE ? '' : namespace + L1_SEPARATOR
   }
 
   l1Key(key: string): string {
-    return this.l1Prefix + key
+    return this.l1Prefix === '' ? key : this.l1Prefix + key
+  }
+
+  /** Whether an L1 key belongs to this namespace. */
+  ownsL1Key(l1Key: string): boolean {
+    return this.l1Prefix === '' ? !l1Key.includes(L1_SEPARATOR) : l1Key.startsWith(this.l1Prefix)
   }
 
   l2Key(key: string): string {
@@ -48,6 +60,14 @@ export function assertNamespace(namespace: string): void {
       { context: { namespace } },
     )
   }
+}
+
+/** Where an L1 key belongs: its namespace and logical key. */
+export function splitL1Key(l1Key: string): { namespace: string; key: string } {
+  const separator = l1Key.indexOf(L1_SEPARATOR)
+  return separator === -1
+    ? { namespace: DEFAULT_NAMESPACE, key: l1Key }
+    : { namespace: l1Key.slice(0, separator), key: l1Key.slice(separator + 1) }
 }
 
 export function assertKey(key: unknown, maxKeyLength: number, namespace: string): asserts key is string {

@@ -89,6 +89,7 @@ type Candidate = StoredEntry | undefined
  */
 export class NamespaceCache<T = unknown> {
   readonly name: string
+  private readonly l1: CacheCore['l1']
   readonly policy: CachePolicy
   private readonly keys: KeySpace
   private readonly tags: TagRegistry
@@ -103,6 +104,7 @@ export class NamespaceCache<T = unknown> {
     private readonly hooks: NamespaceHooks<T> = {},
   ) {
     this.keys = new KeySpace(core.prefix, name)
+    this.l1 = core.l1
     this.name = name
     this.policy = policy
     this.tags = new TagRegistry(() => this.policy.maxTtl)
@@ -116,21 +118,31 @@ export class NamespaceCache<T = unknown> {
 
   /** Cache-aside read: the fresh value, or undefined. */
   async get(key: string, options?: GetOptions): Promise<T | undefined> {
-    this.assertOpen()
-    assertKey(key, this.policy.maxKeyLength, this.name)
-    const now = this.core.now()
-    const l1Entry = this.core.l1?.get(this.keys.l1Key(key))
+    const l1Entry = this.l1Lookup(key)
+    const now = this.core.coarseNow()
     if (l1Entry !== undefined) {
       const state = this.stateOf(l1Entry, now)
       if (state === 'fresh') {
         this.counters.l1Hits++
-        if (this.core.events.has('hit')) this.core.events.emit('hit', { namespace: this.name, key, tier: 'l1', stale: false })
-        this.maybeRefreshAhead(key, l1Entry, now, this.hooks.loader)
+        if (this.core.events.listening.hit === true) this.emitHit(key, 'l1', false)
+        if (this.policy.refreshAhead !== undefined) this.maybeRefreshAhead(key, l1Entry, now, this.hooks.loader)
         return l1Entry.value as T
       }
       if (state === 'stale' && options?.allowStale && this.core.l2 === undefined) return this.staleHit(key, l1Entry, 'l1')
     }
+    // Only a miss needs the full key check: whatever is in L1 was checked when it was set.
+    assertKey(key, this.policy.maxKeyLength, this.name)
     return this.getFromL2(key, l1Entry, now, options)
+  }
+
+  /**
+   * The hot path shared by every read: an L1 lookup with no allocation for the default namespace. Invalid keys
+   * (not strings) are refused here; other checks wait for a miss.
+   */
+  private l1Lookup(key: string): StoredEntry | undefined {
+    if (this.core.closed) this.assertOpen()
+    if (typeof key !== 'string') assertKey(key, this.policy.maxKeyLength, this.name)
+    return this.l1?.get(this.keys.l1Key(key))
   }
 
   private async getFromL2(key: string, l1Entry: Candidate, now: number, options: GetOptions | undefined): Promise<T | undefined> {
@@ -180,22 +192,29 @@ export class NamespaceCache<T = unknown> {
    * than `softTimeout`.
    */
   async getOrSet(key: string, loader?: Loader<T>, options?: EntryOptions): Promise<T> {
-    this.assertOpen()
-    assertKey(key, this.policy.maxKeyLength, this.name)
+    const l1Entry = this.l1Lookup(key)
+    const now = this.core.coarseNow()
     const load = loader ?? this.hooks.loader
+    if (options === undefined && load !== undefined && l1Entry !== undefined && this.stateOf(l1Entry, now) === 'fresh') {
+      this.counters.l1Hits++
+      if (this.core.events.listening.hit === true) this.emitHit(key, 'l1', false)
+      if (this.policy.refreshAhead !== undefined) this.maybeRefreshAhead(key, l1Entry, now, load)
+      return l1Entry.value as T
+    }
+    assertKey(key, this.policy.maxKeyLength, this.name)
     if (load === undefined) {
       throw new StrataError('E_INVALID_OPTION', `getOrSet on namespace '${this.name}' needs a loader (none configured)`, {
         context: { namespace: this.name },
       })
     }
-    if (options !== undefined) this.validateEntryOptions(options)
-    const now = this.core.now()
-    const l1Entry = this.core.l1?.get(this.keys.l1Key(key))
-    if (l1Entry !== undefined && this.stateOf(l1Entry, now) === 'fresh') {
-      this.counters.l1Hits++
-      if (this.core.events.has('hit')) this.core.events.emit('hit', { namespace: this.name, key, tier: 'l1', stale: false })
-      this.maybeRefreshAhead(key, l1Entry, now, load, options)
-      return l1Entry.value as T
+    if (options !== undefined) {
+      this.validateEntryOptions(options)
+      if (l1Entry !== undefined && this.stateOf(l1Entry, now) === 'fresh') {
+        this.counters.l1Hits++
+        this.emitHit(key, 'l1', false)
+        this.maybeRefreshAhead(key, l1Entry, now, load, options)
+        return l1Entry.value as T
+      }
     }
     return this.getOrLoad(key, load, options, l1Entry, now)
   }
@@ -568,7 +587,7 @@ export class NamespaceCache<T = unknown> {
     assertTags(tags, this.name)
     const at = this.core.now()
     for (const tag of tags) this.tags.record(tag, kind, at)
-    if (kind === 'delete') this.core.flights.invalidatePrefix(this.keys.l1Prefix)
+    if (kind === 'delete') this.core.flights.invalidateWhere((l1Key) => this.keys.ownsL1Key(l1Key))
     const l2 = this.core.l2
     if (l2 !== undefined) {
       const record = new TextEncoder().encode(String(at))
@@ -596,7 +615,7 @@ export class NamespaceCache<T = unknown> {
       case 'expire-tags': {
         const kind = message.kind === 'delete-tags' ? 'delete' : 'expire'
         for (const tag of message.tags ?? []) this.tags.record(tag, kind, message.at)
-        if (kind === 'delete') this.core.flights.invalidatePrefix(this.keys.l1Prefix)
+        if (kind === 'delete') this.core.flights.invalidateWhere((l1Key) => this.keys.ownsL1Key(l1Key))
         break
       }
       case 'clear':
@@ -618,8 +637,8 @@ export class NamespaceCache<T = unknown> {
 
   private dropAllLocal(): void {
     const l1 = this.core.l1
-    this.core.flights.invalidatePrefix(this.keys.l1Prefix)
-    if (l1 !== undefined) for (const l1Key of [...l1.keys()]) if (l1Key.startsWith(this.keys.l1Prefix)) l1.delete(l1Key)
+    this.core.flights.invalidateWhere((l1Key) => this.keys.ownsL1Key(l1Key))
+    if (l1 !== undefined) for (const l1Key of [...l1.keys()]) if (this.keys.ownsL1Key(l1Key)) l1.delete(l1Key)
   }
 
   private async publish(kind: InvalidationKind, detail: { keys?: string[]; tags?: string[]; at?: number }): Promise<void> {

@@ -38,8 +38,8 @@ export class SingleFlight {
     }
   }
 
-  invalidatePrefix(prefix: string): void {
-    for (const key of [...this.flights.keys()]) if (key.startsWith(prefix)) this.invalidate(key)
+  invalidateWhere(matches: (key: string) => boolean): void {
+    for (const key of [...this.flights.keys()]) if (matches(key)) this.invalidate(key)
   }
 
   invalidateAll(): void {

@@ -1,11 +1,12 @@
 import { jsonCodec } from '../codecs/json-codec.js'
 import { StrataError } from '../errors/index.js'
+import { CoarseClock } from '../l1/expiry/coarse-clock.js'
 import { MemoryTier } from '../l1/index.js'
 import { DEFAULT_POLICY, resolvePolicy, validatePolicy, type CachePolicy, type L1Options } from '../model/cache-policy.js'
 import type { L2Store } from '../stores/l2-store.js'
 import { CacheCore } from './cache-core.js'
 import type { StoredEntry } from './l1-tier.js'
-import { assertNamespace } from './key-space.js'
+import { DEFAULT_NAMESPACE, assertNamespace, splitL1Key } from './key-space.js'
 import { NamespaceCache, type NamespaceOptions } from './namespace-cache.js'
 import type { InvalidationBus, WriteBehindQueue } from './ports.js'
 import type { ResilienceOptions } from './resilient-l2.js'
@@ -32,7 +33,6 @@ export interface CreateCacheOptions {
   clock?: () => number
 }
 
-const DEFAULT_NAMESPACE = 'default'
 const TAG_PRUNE_INTERVAL_MS = 60_000
 
 /**
@@ -85,11 +85,11 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
   /** Routes an L1 removal to its namespace's counters and listeners. */
   onL1Removal(l1Key: string, cause: 'evicted' | 'expired' | 'replaced' | 'deleted' | 'cleared'): void {
     if (cause !== 'evicted' && cause !== 'expired') return
-    const separator = l1Key.indexOf(':')
-    const namespace = this.namespaces.get(l1Key.slice(0, separator))
+    const { namespace: name, key } = splitL1Key(l1Key)
+    const namespace = this.namespaces.get(name)
     if (namespace === undefined) return
     namespace.countRemoval(cause)
-    if (this.core.events.has('evict')) this.core.events.emit('evict', { namespace: namespace.name, key: l1Key.slice(separator + 1), cause })
+    if (this.core.events.has('evict')) this.core.events.emit('evict', { namespace: name, key, cause })
   }
 
   /** Health of the tiers, for readiness probes. */
@@ -127,6 +127,8 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
 
 export function createCache<T = unknown>(options: CreateCacheOptions = {}): StrataCache<T> {
   const clock = options.clock ?? highResolutionNow
+  // With an injected clock (tests) both clocks are it; otherwise reads on the hit path cost ~nothing.
+  const coarseClock = options.clock ?? new CoarseClock().now
   const basePolicy: CachePolicy = { ...DEFAULT_POLICY, codec: jsonCodec, ...stripUndefined(options.policy ?? {}) }
   validatePolicy(basePolicy)
   const l1Options = options.l1 === undefined ? { maxEntries: 10_000 } : options.l1
@@ -137,7 +139,7 @@ export function createCache<T = unknown>(options: CreateCacheOptions = {}): Stra
           maxEntries: l1Options.maxEntries,
           ...(l1Options.maxBytes === undefined ? {} : { maxBytes: l1Options.maxBytes }),
           policy: l1Options.policy ?? 'w-tinylfu',
-          clock,
+          clock: coarseClock,
           // Runs only after `cache` below exists: removals happen on writes, which need the cache.
           onRemoval: (key, _value, cause) => cache.onL1Removal(key, cause),
         })
@@ -149,6 +151,7 @@ export function createCache<T = unknown>(options: CreateCacheOptions = {}): Stra
     queue: options.queue,
     prefix: options.prefix ?? 'strata',
     clock,
+    coarseClock,
     resilience: options.resilience,
   })
   const cache = new StrataCache<T>(core, basePolicy, options)

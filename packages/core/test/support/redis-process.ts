@@ -24,6 +24,7 @@ export class RedisProcess {
       stdio: 'ignore',
     })
     const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    probe.on('error', () => undefined)
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
         await probe.connect()
