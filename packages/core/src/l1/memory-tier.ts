@@ -168,7 +168,8 @@ export class MemoryTier<V> {
    * Stores `value` until `expiresAt` (ms on the tier's clock; Infinity for no expiry) with `weight` (bytes when the
    * tier is bounded by bytes, otherwise informative; 1 by default). Returns false when the value is not resident
    * afterwards: heavier than `maxBytes`, already expired, or not admitted by the policy. A value that is not kept
-   * still replaces the previous one, which leaves with cause 'replaced'.
+   * still replaces the previous one, which leaves with cause 'replaced' (not reported when the same value is set
+   * again).
    */
   set(key: string, value: V, expiresAt: number, weight = 1): boolean {
     if (typeof expiresAt !== 'number' || Number.isNaN(expiresAt)) {
