@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { seededRandom } from '../../../../bench/lib/zipf.js'
 import { isStrataError } from '../errors/index.js'
 import { MemoryTier, type MemoryTierOptions, type RemovalCause } from './memory-tier.js'
 
@@ -209,6 +210,58 @@ describe('MemoryTier', () => {
     expect(code(() => cache.set('a', 'v', FOREVER, Number.NaN))).toBe('E_INVALID_OPTION')
     expect(cache.size).toBe(0)
   })
+
+  it.each(['w-tinylfu', 'lru'] as const)(
+    'agrees with a model under random sets, reads, deletes, TTLs and clock moves (%s, entries reused)',
+    (policy) => {
+      const random = seededRandom(31)
+      const model = new Map<string, { value: number; expiresAt: number }>()
+      let now = 5_000_000
+      let evictions = 0
+      const cache = new MemoryTier<number>({
+        maxEntries: 64,
+        maxBytes: 4_000,
+        policy,
+        clock: () => now,
+        seed: 3,
+        onRemoval: (key, value, cause) => {
+          const known = model.get(key)
+          if (cause === 'evicted') {
+            evictions++
+            expect(known?.value).toBe(value)
+            model.delete(key)
+          } else if (cause === 'expired') {
+            expect(known === undefined || known.expiresAt <= now || known.value !== value).toBe(true)
+          }
+        },
+      })
+      for (let step = 0; step < 40_000; step++) {
+        const key = `k${Math.floor(random() * 300)}`
+        const dice = random()
+        if (dice < 0.4) {
+          const value = step
+          const expiresAt = random() < 0.3 ? Number.POSITIVE_INFINITY : now + 1 + Math.floor(random() * 20_000)
+          const weight = 1 + Math.floor(random() * 200)
+          model.set(key, { value, expiresAt })
+          if (!cache.set(key, value, expiresAt, weight)) model.delete(key)
+        } else if (dice < 0.85) {
+          const known = model.get(key)
+          const expected = known !== undefined && known.expiresAt > now ? known.value : undefined
+          expect(cache.get(key)).toBe(expected)
+          if (expected === undefined) model.delete(key)
+        } else if (dice < 0.9) {
+          const known = model.get(key)
+          expect(cache.delete(key)).toBe(known !== undefined && known.expiresAt > now)
+          model.delete(key)
+        } else {
+          now += Math.floor(random() * 3_000)
+        }
+        expect(cache.weightedSize).toBeLessThanOrEqual(4_000)
+        expect(cache.size).toBeLessThanOrEqual(64)
+      }
+      expect(evictions).toBeGreaterThan(1_000)
+    },
+  )
 
   it('uses a coarse real clock by default', () => {
     const cache = new MemoryTier<string>({ maxEntries: 10 })

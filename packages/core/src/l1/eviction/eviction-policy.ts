@@ -14,9 +14,12 @@ export class PolicyNode {
   queue = 0
   /** The key's hash as the policy's sketch spreads it, computed once on insert. Policy-private. */
   hash = 0
+  /** The sketch epoch in which this key's counters were all found saturated (hits may skip them). Policy-private. */
+  saturatedEpoch = 0
 
   constructor(
-    readonly key: PolicyKey,
+    /** Set by the tier (which may reuse a node object for another key once the policy has let go of it). */
+    public key: PolicyKey,
     /** The cost in the policy's budget unit (1 when bounding by count, bytes when bounding by bytes); at least 1. */
     public weight: number,
   ) {}

@@ -51,7 +51,7 @@ export class WTinyLfuPolicy<N extends PolicyNode = PolicyNode> implements Evicti
   private readonly window = new AccessOrderDeque<N>(WINDOW)
   private readonly probation = new AccessOrderDeque<N>(PROBATION)
   private readonly protectedDeque = new AccessOrderDeque<N>(PROTECTED)
-  private sketch = new FrequencySketch()
+  private readonly sketch = new FrequencySketch()
   /**
    * How the sketch is sized. By the budget while every weight is 1: allocated at once up to EAGER_SKETCH_LIMIT entries,
    * else when half full (Caffeine's rule). By the entry count once weights are bytes (or a count bound is given), from
@@ -132,7 +132,9 @@ export class WTinyLfuPolicy<N extends PolicyNode = PolicyNode> implements Evicti
   }
 
   onHit(node: N): void {
-    this.sketch.increment(node.hash)
+    // A hot key's four counters stay at 15 until the next aging: skipping them then changes nothing.
+    const sketch = this.sketch
+    if (node.saturatedEpoch !== sketch.epoch && sketch.increment(node.hash)) node.saturatedEpoch = sketch.epoch
     const queue = node.queue
     if (queue === WINDOW) {
       this.window.moveToLast(node)
@@ -255,7 +257,7 @@ export class WTinyLfuPolicy<N extends PolicyNode = PolicyNode> implements Evicti
     this.sketchByCount = true
     if (this.eagerSketch) {
       this.eagerSketch = false
-      this.sketch = new FrequencySketch()
+      this.sketch.forget()
     }
     this.ensureSketchCapacity()
   }

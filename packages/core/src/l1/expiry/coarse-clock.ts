@@ -3,7 +3,8 @@
  * ~45 ns on virtualised hosts, as much as the rest of an L1 hit, so the tier's default clock caches the value: the
  * cache is dropped by one unref'd timer a millisecond after it was filled (one timer per clock, never one per entry)
  * and, so that a long synchronous stretch cannot freeze time, after `readsPerRefresh` reads as well. lru-cache's
- * `ttlResolution` makes the same trade: an entry may be served up to about a millisecond past its expiry.
+ * `ttlResolution` makes the same trade. The value never runs ahead of `Date.now()`; MemoryTier re-reads the real
+ * clock for entries close to their expiry, so the coarseness never serves an expired value in practice.
  */
 export class CoarseClock {
   private cached = 0
@@ -30,7 +31,8 @@ export class CoarseClock {
     this.armed = false
   }
 
-  private refresh(): number {
+  /** Reads the source now (and caches the value for the next reads). */
+  refresh(): number {
     const now = this.source()
     this.cached = now
     this.remaining = this.readsPerRefresh
@@ -41,4 +43,19 @@ export class CoarseClock {
     }
     return now
   }
+}
+
+const processClock = new CoarseClock()
+
+/**
+ * The process-wide coarse clock (one timer for every tier). A plain module function, so that the tier's hit path
+ * calls one monomorphic, inlinable function instead of a per-instance closure.
+ */
+export function coarseNow(): number {
+  return processClock.now()
+}
+
+/** Reads `Date.now()` afresh and hands the value to the process-wide coarse clock too. */
+export function freshNow(): number {
+  return processClock.refresh()
 }
