@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { BentoCache, bentostore } from 'bentocache'
 import { memoryDriver } from 'bentocache/drivers/memory'
+import { redisDriver } from 'bentocache/drivers/redis'
 import { createCache as createCacheManager } from 'cache-manager'
 import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
@@ -21,22 +22,39 @@ const slowValue = async () => {
 }
 
 if (process.argv[2] === '--worker') {
-  await runWorker(process.argv[3]!, Number(process.argv[4]))
+  await runWorker(process.argv[3]!, Number(process.argv[4]), process.argv[5] as Contender)
 } else {
   await runParent()
 }
 
-async function runWorker(prefix: string, concurrency: number): Promise<void> {
+type Contender = 'strata' | 'bentocache'
+
+/** One process of the fleet: `concurrency` callers miss the same cold key at once, sharing Redis with the others. */
+async function runWorker(prefix: string, concurrency: number, contender: Contender): Promise<void> {
   const counter = new Redis(redisUrl)
-  const cache = createCache({ prefix, l2: redisStore({ url: redisUrl }), policy: { stampede: 'fleet' } })
   const loader = async () => {
     await counter.incr(`${prefix}:loads`)
     return slowValue()
   }
+  let getOrSet: () => Promise<unknown>
+  let close: () => Promise<unknown>
+  if (contender === 'strata') {
+    const cache = createCache({ prefix, l2: redisStore({ url: redisUrl }), policy: { stampede: 'fleet' } })
+    getOrSet = () => cache.getOrSet('cold', loader)
+    close = () => cache.close()
+  } else {
+    const bento = new BentoCache({
+      default: 'tiered',
+      prefix,
+      stores: { tiered: bentostore().useL1Layer(memoryDriver({ maxItems: 1000 })).useL2Layer(redisDriver({ connection: new Redis(redisUrl) })) },
+    })
+    getOrSet = () => bento.getOrSet({ key: 'cold', factory: loader })
+    close = () => bento.disconnectAll()
+  }
   process.send!('ready')
   await new Promise((resolve) => process.once('message', resolve))
-  await Promise.all(Array.from({ length: concurrency }, () => cache.getOrSet('cold', loader)))
-  await cache.close()
+  await Promise.all(Array.from({ length: concurrency }, getOrSet))
+  await close()
   counter.disconnect()
   process.send!('done')
 }
@@ -54,11 +72,11 @@ async function oneProcess(): Promise<{ strata: number; bentocache: number; 'cach
   return calls
 }
 
-async function fleet(processes: number, concurrency: number): Promise<number> {
+async function fleet(processes: number, concurrency: number, contender: Contender): Promise<number> {
   const prefix = `bench-stampede-${randomUUID().slice(0, 8)}`
   const self = fileURLToPath(import.meta.url)
   const children = Array.from({ length: processes }, () =>
-    fork(self, ['--worker', prefix, String(concurrency)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }),
+    fork(self, ['--worker', prefix, String(concurrency), contender], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }),
   )
   const waitFor = (message: string) =>
     Promise.all(children.map((child) => new Promise<void>((resolve) => child.on('message', (m) => m === message && resolve()))))
@@ -76,16 +94,24 @@ async function fleet(processes: number, concurrency: number): Promise<number> {
 
 async function runParent(): Promise<void> {
   const single = await oneProcess()
-  const fleetLoads = await fleet(4, 250)
+  const fleetLoads = await fleet(4, 250, 'strata')
+  const bentoFleetLoads = await fleet(4, 250, 'bentocache')
   printReport({
     bench: 'stampede',
     metric: 'loader calls for concurrent misses on one cold key',
     unit: 'calls',
     higherIsBetter: false,
-    results: { strata: single.strata, 'strata-fleet': fleetLoads, bentocache: single.bentocache, 'cache-manager': single['cache-manager'] },
+    results: {
+      strata: single.strata,
+      'strata-fleet': fleetLoads,
+      bentocache: single.bentocache,
+      'bentocache-fleet': bentoFleetLoads,
+      'cache-manager': single['cache-manager'],
+    },
+    ratios: { 'strata-fleet/bentocache-fleet': bentoFleetLoads === 0 ? 0 : fleetLoads / bentoFleetLoads },
     table: [
       { scenario: '1 process × 1000 concurrent', ...single },
-      { scenario: '4 processes × 250 concurrent (Redis lease)', strata: fleetLoads },
+      { scenario: '4 processes × 250 concurrent, shared Redis L2', strata: fleetLoads, bentocache: bentoFleetLoads },
     ],
     env: { loaderMs: LOAD_MS },
   })
