@@ -357,19 +357,27 @@ export class NamespaceCache<T = unknown> {
   /** Sets a value, honouring the namespace's write mode (write-through runs the writer first). */
   async set(key: string, value: T, options?: SetOptions): Promise<void> {
     this.assertOpen()
+    const write = this.prepareWrite(key, value, options)
+    await this.writeOrigin(key, value, write.entry.version, options?.writeMode ?? this.policy.writeMode)
+    this.core.flights.invalidate(this.keys.l1Key(key))
+    await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded })
+    this.counters.sets++
+    if (this.core.events.has('set')) this.core.events.emit('set', { namespace: this.name, key, tags: write.entry.tags })
+    await this.publish('keys', { keys: [key] })
+  }
+
+  /**
+   * Validates and encodes one write before any side effect, so a refused key, value or option (or an oversized
+   * value) changes nothing anywhere.
+   */
+  private prepareWrite(key: string, value: T, options: EntryOptions | undefined) {
     assertKey(key, this.policy.maxKeyLength, this.name)
     if (value === undefined) throw new StrataError('E_VALUE_UNDEFINED', 'undefined cannot be cached', { context: { key } })
     if (options !== undefined) this.validateEntryOptions(options)
     const resolved = this.resolveEntryOptions(options)
     const entry = this.makeEntry(value, this.core.now(), resolved)
-    // Encode before any side effect so an oversized value changes nothing anywhere.
     const encoded = this.encodeChecked(key, entry)
-    await this.writeOrigin(key, value, entry.version, options?.writeMode ?? this.policy.writeMode)
-    this.core.flights.invalidate(this.keys.l1Key(key))
-    await this.store(key, { ...entry, size: encoded?.length ?? 0 }, resolved.l1Ttl, { encoded })
-    this.counters.sets++
-    if (this.core.events.has('set')) this.core.events.emit('set', { namespace: this.name, key, tags: entry.tags })
-    await this.publish('keys', { keys: [key] })
+    return { key, entry: { ...entry, size: encoded?.length ?? 0 }, resolved, encoded }
   }
 
   private async writeOrigin(key: string, value: T, version: number, mode: WriteMode): Promise<void> {
@@ -461,15 +469,7 @@ export class NamespaceCache<T = unknown> {
 
   async setMany(items: readonly { key: string; value: T; options?: EntryOptions }[]): Promise<void> {
     this.assertOpen()
-    const prepared = items.map(({ key, value, options }) => {
-      assertKey(key, this.policy.maxKeyLength, this.name)
-      if (value === undefined) throw new StrataError('E_VALUE_UNDEFINED', 'undefined cannot be cached', { context: { key } })
-      if (options !== undefined) this.validateEntryOptions(options)
-      const resolved = this.resolveEntryOptions(options)
-      const entry = this.makeEntry(value, this.core.now(), resolved)
-      const encoded = this.encodeChecked(key, entry)
-      return { key, entry: { ...entry, size: encoded?.length ?? 0 }, resolved, encoded }
-    })
+    const prepared = items.map(({ key, value, options }) => this.prepareWrite(key, value, options))
     if (this.policy.writeMode !== 'cache-aside') {
       for (const item of prepared) await this.writeOrigin(item.key, item.entry.value as T, item.entry.version, this.policy.writeMode)
     }
