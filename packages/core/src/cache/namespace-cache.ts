@@ -586,8 +586,9 @@ export class NamespaceCache<T = unknown> {
     this.assertOpen()
     assertTags(tags, this.name)
     const at = this.core.now()
+    // Loads in flight need no special care: their entries' createdAt (the load start) predates `at`, so store()
+    // refuses to cache them if they carry one of these tags.
     for (const tag of tags) this.tags.record(tag, kind, at)
-    if (kind === 'delete') this.core.flights.invalidateWhere((l1Key) => this.keys.ownsL1Key(l1Key))
     const l2 = this.core.l2
     if (l2 !== undefined) {
       const record = new TextEncoder().encode(String(at))
@@ -615,7 +616,6 @@ export class NamespaceCache<T = unknown> {
       case 'expire-tags': {
         const kind = message.kind === 'delete-tags' ? 'delete' : 'expire'
         for (const tag of message.tags ?? []) this.tags.record(tag, kind, message.at)
-        if (kind === 'delete') this.core.flights.invalidateWhere((l1Key) => this.keys.ownsL1Key(l1Key))
         break
       }
       case 'clear':
