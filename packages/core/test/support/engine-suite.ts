@@ -160,6 +160,27 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         expect(await a!.namespace('default').inspect('k')).toBeUndefined()
       })
 
+      it('does not cache a tagged load overtaken by its tag invalidation, but keeps unrelated loads', async () => {
+        const [cache] = await instances(1)
+        const gate = deferred()
+        const tagged = cache!.getOrSet('tagged', async (context) => {
+          context.setTags(['t'])
+          await gate.promise
+          return 'old'
+        })
+        const unrelated = cache!.getOrSet('unrelated', async () => {
+          await gate.promise
+          return 'kept'
+        })
+        await settle()
+        await cache!.deleteByTag(['t'])
+        gate.resolve()
+        expect(await tagged).toBe('old')
+        expect(await unrelated).toBe('kept')
+        expect(await cache!.get('tagged')).toBeUndefined()
+        expect(await cache!.get('unrelated')).toBe('kept')
+      })
+
       it('lets the loader choose ttl and tags from the value', async () => {
         const [cache] = await instances(1)
         await cache!.getOrSet('k', (context) => {
