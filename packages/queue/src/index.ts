@@ -1,0 +1,16 @@
+// @strata/queue — the job-queue port and its in-process adapter, and the write-behind buffer the engine enqueues
+// into. BullMQ (./bullmq) and the Redis write-behind buffer (./redis) are subpath exports so ioredis and bullmq load
+// only for those who use them.
+export type {
+  JobQueue,
+  Job,
+  JobHandler,
+  JobWorker,
+  AddOptions,
+  ProcessOptions,
+  QueueCounts,
+  DeadLetter,
+  JobQueueOptions,
+} from './job-queue.js'
+export { DEFAULT_RETRY, resolveRetry, retryDelay, type RetryPolicy } from './retry-policy.js'
+export { MemoryJobQueue } from './memory/memory-job-queue.js'
