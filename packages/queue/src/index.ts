@@ -14,3 +14,21 @@ export type {
 } from './job-queue.js'
 export { DEFAULT_RETRY, resolveRetry, retryDelay, type RetryPolicy } from './retry-policy.js'
 export { MemoryJobQueue } from './memory/memory-job-queue.js'
+export {
+  fieldOf,
+  refOf,
+  type PendingWrites,
+  type PendingWrite,
+  type WriteRef,
+  type VersionedRef,
+  type BackpressureLimits,
+  type PutOutcome,
+  type PendingStats,
+} from './write-behind/pending-writes.js'
+export { MemoryPendingWrites } from './write-behind/memory-pending-writes.js'
+export {
+  writeBehindQueue,
+  type WriteBehindQueueOptions,
+  type WriteBehindQueueHandle,
+  type BackpressureState,
+} from './write-behind/write-behind-queue.js'
