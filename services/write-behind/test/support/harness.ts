@@ -2,6 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createCache, type StrataCache } from '@strata/core'
 import { writeBehindQueue, type PendingWrites } from '@strata/queue'
 import type pg from 'pg'
+import { BullmqJobQueue } from '@strata/queue/bullmq'
+import { RedisPendingWrites } from '@strata/queue/redis'
+import type { RetryPolicy } from '@strata/queue'
+import { Redis } from 'ioredis'
+import { buildWriteBehind, type DeadWrite, type FlushJob, type FlushOrigin, type WriteBehindApp, type WriteBehindErrorEvent } from '../../src/app.js'
 
 export const NAMESPACE = 'accounts'
 
@@ -86,4 +91,47 @@ export function tableName(unique: string): string {
 
 export function freePort(): number {
   return 20_000 + Math.floor(Math.random() * 20_000)
+}
+
+/** The service built in-process from app.ts over the given queue Redis and origin, with test-sized timings. */
+export function startApp(options: {
+  redisUrl: string
+  name: string
+  origin: FlushOrigin
+  retry?: Partial<RetryPolicy>
+  onError?: (event: WriteBehindErrorEvent) => void
+}): { app: WriteBehindApp; pending: RedisPendingWrites; dispose(): Promise<void> } {
+  const client = new Redis(options.redisUrl, { maxRetriesPerRequest: null })
+  client.on('error', () => undefined)
+  const pending = new RedisPendingWrites({ client, name: options.name })
+  const jobs = new BullmqJobQueue<FlushJob>(`${options.name}-flush`, {
+    url: options.redisUrl,
+    retry: options.retry ?? { attempts: 10, baseMs: 100, maxMs: 1000 },
+    lockDurationMs: 2000,
+    stalledIntervalMs: 1000,
+  })
+  const deadLetters = new BullmqJobQueue<DeadWrite>(`${options.name}-dead-writes`, { url: options.redisUrl, retry: { attempts: 1 } })
+  const app = buildWriteBehind({
+    name: options.name,
+    pending,
+    jobs,
+    deadLetters,
+    origin: options.origin,
+    batchSize: 500,
+    intervalMs: 20,
+    leaseMs: 4000,
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+  })
+  app.start()
+  return {
+    app,
+    pending,
+    async dispose() {
+      await jobs.obliterate().catch(() => undefined)
+      await deadLetters.obliterate().catch(() => undefined)
+      await pending.destroy().catch(() => undefined)
+      await app.stop()
+      client.disconnect()
+    },
+  }
 }
