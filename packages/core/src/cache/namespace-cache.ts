@@ -409,6 +409,8 @@ export class NamespaceCache<T = unknown> {
     try {
       await queue.enqueue({ namespace: this.name, key, value, version, at: this.core.now() })
     } catch (error) {
+      // Backpressure is an answer, not a failure: callers (the gateway's 503 + Retry-After) match on its code.
+      if (isStrataError(error, 'E_BACKPRESSURE')) throw error
       throw new StrataError('E_WRITER_FAILED', `Write-behind enqueue failed for '${key}': ${errorMessage(error)}`, {
         cause: error,
         context: { namespace: this.name, key },

@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   E_DECRYPT_FAILED: { status: 500, title: 'Stored bytes could not be decrypted (wrong key, unknown key id or tampering)' },
   E_UNKNOWN_KEY_ID: { status: 500, title: 'An encryption key id is not in the keyring' },
   E_CACHE_CLOSED: { status: 503, title: 'The cache was closed' },
+  E_ORIGIN_REJECTED: { status: 502, title: 'The origin refused a write-behind write on its last attempt; it is in the dead-letter queue' },
+  E_BACKPRESSURE: { status: 503, title: 'Write-behind is over its queue depth or flush lag limit; retry after retryAfterMs' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

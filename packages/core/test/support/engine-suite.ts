@@ -4,6 +4,7 @@ import {
   createCache,
   LocalInvalidationBus,
   isStrataError,
+  StrataError,
   type BufferedWrite,
   type CreateCacheOptions,
   type L2Store,
@@ -368,6 +369,25 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         const error = await counters.set('c', 3).catch((e: unknown) => e)
         expect(isStrataError(error, 'E_WRITER_FAILED')).toBe(true)
         expect(await counters.get('c')).toBe(2)
+      })
+
+      it('write-behind backpressure reaches the caller as E_BACKPRESSURE with retryAfterMs, and the cache is unchanged', async () => {
+        let full = false
+        const [cache] = await instances(1, {
+          queue: {
+            enqueue: async () => {
+              if (full) throw new StrataError('E_BACKPRESSURE', 'queue full', { context: { retryAfterMs: 750, reason: 'depth' } })
+            },
+          },
+          namespaces: { counters: { writeMode: 'write-behind' } },
+        })
+        const counters = cache!.namespace('counters')
+        await counters.set('c', 1)
+        full = true
+        const error = await counters.set('c', 2).catch((e: unknown) => e)
+        expect(isStrataError(error, 'E_BACKPRESSURE')).toBe(true)
+        expect((error as StrataError).context.retryAfterMs).toBe(750)
+        expect(await counters.get('c')).toBe(1)
       })
     })
 

@@ -1,0 +1,1 @@
+export { jobQueueContractSuite, type ContractQueue, type QueueFactory } from './job-queue-contract-suite.js'

@@ -1,0 +1,1 @@
+export { RedisPendingWrites, type RedisPendingWritesOptions } from './redis-pending-writes.js'

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs'
+import type { Redis } from 'ioredis'
+import {
+  fieldOf,
+  refOf,
+  type BackpressureLimits,
+  type PendingStats,
+  type PendingWrite,
+  type PendingWrites,
+  type PutOutcome,
+  type VersionedRef,
+  type WriteRef,
+} from '../pending-writes.js'
+
+const script = (name: string): string => readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8')
+
+/** The commands this buffer uses: its Lua scripts (each state change is one script) and HMGET. */
+interface PendingCommands {
+  strataWbPut(k1: string, k2: string, k3: string, k4: string, ...args: Array<string | number>): Promise<[number, string?, number?, number?]>
+  strataWbClaim(k1: string, now: number, max: number, leaseUntil: number): Promise<string[]>
+  strataWbRenew(k1: string, leaseUntil: number, ...fields: string[]): Promise<number>
+  strataWbSettle(k1: string, k2: string, k3: string, k4: string, ...args: Array<string | number>): Promise<number>
+  strataWbStats(k1: string, k2: string, now: number): Promise<[number, string, number]>
+  hmget(key: string, ...fields: string[]): Promise<Array<string | null>>
+}
+
+/** The payload stored per key; `at` is read by settle.lua. */
+interface Payload {
+  v: number
+  at: number
+  x: unknown
+  tp?: string
+}
+
+export interface RedisPendingWritesOptions {
+  /** An ioredis client on the queue Redis (appendonly yes); the caller owns it. */
+  client: Redis
+  /** The write-behind queue's name; producers and the flusher must agree on it. */
+  name: string
+  /** Key prefix (default 'strata:wb'). */
+  prefix?: string
+}
+
+/**
+ * The write-behind buffer on the queue Redis. Why not one BullMQ job per write: a job costs BullMQ's add script
+ * (several keys, an event stream entry) and a job hash per write, and 10 writes of one key would be 10 jobs
+ * flushed in order; here a write is one small Lua call that coalesces it into a hash in place, so the producer
+ * side runs at Redis' pipeline speed and the flusher moves only the latest version of each key. BullMQ still
+ * carries the flush work: the flusher claims keys into BullMQ jobs (retries, backoff, stall recovery, dead letters).
+ *
+ * Every key is under one hash tag, so the buffer also works on a Redis Cluster (in one slot).
+ */
+export class RedisPendingWrites implements PendingWrites {
+  private readonly redis: PendingCommands
+  private readonly keys: [versions: string, values: string, since: string, ready: string]
+
+  constructor(options: RedisPendingWritesOptions) {
+    const client = options.client
+    for (const [name, keys] of [['put', 4], ['claim', 1], ['renew', 1], ['settle', 4], ['stats', 2]] as const) {
+      const command = `strataWb${name[0]!.toUpperCase()}${name.slice(1)}`
+      if (!(command in client)) client.defineCommand(command, { numberOfKeys: keys, lua: script(name) })
+    }
+    this.redis = client as unknown as PendingCommands
+    const base = `${options.prefix ?? 'strata:wb'}:{${options.name}}`
+    this.keys = [`${base}:versions`, `${base}:values`, `${base}:since`, `${base}:ready`]
+  }
+
+  async put(write: PendingWrite, limits: BackpressureLimits, now: number): Promise<PutOutcome> {
+    const payload: Payload = write.traceparent === undefined ? { v: write.version, at: write.at, x: write.value } : { v: write.version, at: write.at, x: write.value, tp: write.traceparent }
+    const [ok, reason, depth, lagMs] = await this.redis.strataWbPut(
+      ...this.keys,
+      fieldOf(write),
+      write.version,
+      write.at,
+      JSON.stringify(payload),
+      now,
+      limits.maxDepth,
+      limits.maxLagMs,
+    )
+    if (ok === 1) return { accepted: true }
+    return { accepted: false, reason: reason === 'lag' ? 'lag' : 'depth', depth: depth ?? 0, lagMs: lagMs ?? 0 }
+  }
+
+  async claim(max: number, leaseMs: number, now: number): Promise<WriteRef[]> {
+    const fields = await this.redis.strataWbClaim(this.keys[3], now, max, now + leaseMs)
+    return fields.map(refOf)
+  }
+
+  async renew(refs: readonly WriteRef[], leaseMs: number, now: number): Promise<void> {
+    if (refs.length === 0) return
+    await this.redis.strataWbRenew(this.keys[3], now + leaseMs, ...refs.map(fieldOf))
+  }
+
+  async read(refs: readonly WriteRef[]): Promise<Array<PendingWrite | undefined>> {
+    if (refs.length === 0) return []
+    const raw = await this.redis.hmget(this.keys[1], ...refs.map(fieldOf))
+    return raw.map((text, i) => {
+      if (text === null) return undefined
+      const payload = JSON.parse(text) as Payload
+      const ref = refs[i]!
+      const write: PendingWrite = { namespace: ref.namespace, key: ref.key, version: payload.v, at: payload.at, value: payload.x }
+      if (payload.tp !== undefined) write.traceparent = payload.tp
+      return write
+    })
+  }
+
+  async settle(done: readonly VersionedRef[]): Promise<number> {
+    if (done.length === 0) return 0
+    return this.redis.strataWbSettle(...this.keys, ...done.flatMap((ref) => [fieldOf(ref), ref.version]))
+  }
+
+  async stats(now: number): Promise<PendingStats> {
+    const [depth, oldest, ready] = await this.redis.strataWbStats(this.keys[2], this.keys[3], now)
+    const oldestAt = Number(oldest)
+    return { depth, oldestAt: oldestAt < 0 ? undefined : oldestAt, ready }
+  }
+
+  /** Deletes the buffer: for tests and tooling only. */
+  async destroy(): Promise<void> {
+    await (this.redis as unknown as Redis).del(...this.keys)
+  }
+}
