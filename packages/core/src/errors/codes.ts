@@ -20,6 +20,9 @@ export const ERROR_CODES = {
   E_DECRYPT_FAILED: { status: 500, title: 'Stored bytes could not be decrypted (wrong key, unknown key id or tampering)' },
   E_UNKNOWN_KEY_ID: { status: 500, title: 'An encryption key id is not in the keyring' },
   E_CACHE_CLOSED: { status: 503, title: 'The cache was closed' },
+  E_EVENT_INVALID: { status: 400, title: 'An event is not valid JSON, does not match its schema, or lacks a field a rule needs' },
+  E_RULES_INVALID: { status: 500, title: 'The invalidation rules file has a syntax, schema or template error' },
+  E_REQUEST_INVALID: { status: 400, title: 'The request body or parameters do not match the API schema' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES
