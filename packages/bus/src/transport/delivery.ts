@@ -105,9 +105,10 @@ export function retryPolicyOf(options: SubscribeOptions): RetryPolicy {
   return { ...DEFAULT_RETRY, ...options.retry }
 }
 
-/** E_BUS_UNAVAILABLE and E_L2_UNAVAILABLE: retried without limit (backoff capped), never dead-lettered. */
+/** E_BUS_UNAVAILABLE, E_L2_UNAVAILABLE and errors marked `transient: true`: retried without limit (backoff capped), never dead-lettered. */
 export function isTransient(error: unknown): boolean {
-  return isStrataError(error, 'E_BUS_UNAVAILABLE') || isStrataError(error, 'E_L2_UNAVAILABLE')
+  if (isStrataError(error, 'E_BUS_UNAVAILABLE') || isStrataError(error, 'E_L2_UNAVAILABLE')) return true
+  return typeof error === 'object' && error !== null && (error as { transient?: unknown }).transient === true
 }
 
 function errorText(error: unknown): string {
