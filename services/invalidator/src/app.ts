@@ -20,6 +20,7 @@ import { InvalidationAnalytics } from './invalidation-analytics.js'
 import { InvalidationExecutor } from './invalidation-executor.js'
 import type { InvalidationRecord, InvalidationRequest } from './invalidation-model.js'
 import type { RuleSet } from './rules/invalidation-rule.js'
+import { BackgroundPublisher } from './background-publisher.js'
 import { ScheduledPurges } from './scheduled-purges.js'
 
 export { loadRulesFile, parseRules } from './rules/rules-loader.js'
@@ -75,18 +76,27 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
   const executor = new InvalidationExecutor(cache, deps.publisher, instanceId, clock)
   const listeners = new Set<(record: InvalidationRecord) => void>()
 
-  const emit = async (records: readonly InvalidationRecord[]): Promise<void> => {
-    if (records.length === 0) return
-    if (recordsTopic !== false) {
-      const events = records.map((record) =>
-        createEvent<InvalidationRecordEvent>({ type: 'strata.invalidation.record.v1', source: `strata/invalidator/${instanceId}`, subject: record.namespace, data: record }),
-      )
-      await publishEvents(deps.transport, recordsTopic, events)
-    }
+  // Records are analytics: published in the background (batched, retried) so that they do not add a Kafka round trip
+  // to every invalidation. The invalidation itself is published and awaited before the event counts as applied.
+  const recordSink =
+    recordsTopic === false
+      ? undefined
+      : new BackgroundPublisher((records: readonly InvalidationRecord[]) =>
+          publishEvents(
+            deps.transport,
+            recordsTopic,
+            records.map((record) =>
+              createEvent<InvalidationRecordEvent>({ type: 'strata.invalidation.record.v1', source: `strata/invalidator/${instanceId}`, subject: record.namespace, data: record }),
+            ),
+          ),
+        )
+  const emit = (records: readonly InvalidationRecord[]): Promise<void> => {
+    recordSink?.add(records)
     for (const record of records) {
       analytics.record(record)
       for (const listener of listeners) listener(record)
     }
+    return Promise.resolve()
   }
   const invalidate = async (request: InvalidationRequest): Promise<InvalidationRecord> => {
     const record = await executor.apply(request)
@@ -137,6 +147,7 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
       await subscription?.close()
       subscription = undefined
       await http.close()
+      await recordSink?.close()
       await cache.close()
       analytics.close()
     },
