@@ -184,6 +184,19 @@ export class KafkaTransport implements Transport {
    * resumes from there instead of re-resolving "latest" and skipping what came in between.
    */
   private async startPositions(admin: Admin, groupId: string, topics: readonly string[], earliest: boolean): Promise<StartPosition[]> {
+    // A broker that has just started answers "not the coordinator" / "coordinator loading" for a while: retriable.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.readStartPositions(admin, groupId, topics, earliest)
+      } catch (error) {
+        const retriable = (error as { cause?: { retriable?: unknown } }).cause?.retriable === true
+        if (!retriable || attempt >= 30) throw error
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 100 * attempt)))
+      }
+    }
+  }
+
+  private async readStartPositions(admin: Admin, groupId: string, topics: readonly string[], earliest: boolean): Promise<StartPosition[]> {
     try {
       const positions: StartPosition[] = []
       for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
