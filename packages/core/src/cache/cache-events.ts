@@ -12,12 +12,12 @@ export interface CacheEventMap {
   load: { namespace: string; key: string; durationMs: number; ok: boolean }
   refresh: { namespace: string; key: string; ok: boolean }
   'fail-safe': { namespace: string; key: string; error: unknown }
-  invalidate: { namespace: string; kind: InvalidationKind; keys?: readonly string[]; tags?: readonly string[]; remote: boolean }
+  invalidate: { namespace: string; kind: InvalidationKind; keys?: readonly string[]; tags?: readonly string[]; prefix?: string; remote: boolean }
   error: { namespace: string; operation: string; key?: string; error: StrataError }
   'l2-circuit': { state: 'open' | 'closed' | 'half-open' }
 }
 
-export type InvalidationKind = 'keys' | 'delete-tags' | 'expire-tags' | 'clear'
+export type InvalidationKind = 'keys' | 'prefix' | 'delete-tags' | 'expire-tags' | 'clear'
 export type CacheEventName = keyof CacheEventMap
 export type CacheListener<E extends CacheEventName> = (event: CacheEventMap[E]) => void
 

@@ -608,11 +608,42 @@ export class NamespaceCache<T = unknown> {
     await this.publish('clear', {})
   }
 
+  /**
+   * Removes every key of the namespace that starts with `prefix`, in L1, L2 (a prefix scan, like `clear`: an admin
+   * operation) and, through the bus, every instance's L1.
+   */
+  async deleteByPrefix(prefix: string): Promise<void> {
+    this.assertOpen()
+    assertKey(prefix, this.policy.maxKeyLength, this.name)
+    this.dropLocalPrefix(prefix)
+    await this.core.l2?.clear(this.keys.l2Key(prefix))
+    await this.publish('prefix', { prefix })
+  }
+
+  /**
+   * How many entries of `keys` are in L2, or how many keys start with `prefix` (whole namespace when empty), for
+   * dry runs. Undefined when the L2 store cannot count by prefix, or there is no L2. Expired-but-graced entries count.
+   */
+  async countInL2(target: { keys: readonly string[] } | { prefix: string }): Promise<number | undefined> {
+    this.assertOpen()
+    const l2 = this.core.l2
+    if (l2 === undefined) return undefined
+    if ('keys' in target) {
+      for (const key of target.keys) assertKey(key, this.policy.maxKeyLength, this.name)
+      const found = await l2.getMany(target.keys.map((key) => this.keys.l2Key(key)))
+      return found.filter((bytes) => bytes !== undefined).length
+    }
+    return l2.count(this.keys.l2Key(target.prefix))
+  }
+
   /** Applies what another instance did: only this process's L1 and tag records are affected. */
   applyRemote(message: InvalidationMessage): void {
     switch (message.kind) {
       case 'keys':
         this.dropLocal(message.keys ?? [])
+        break
+      case 'prefix':
+        if (typeof message.prefix === 'string') this.dropLocalPrefix(message.prefix)
         break
       case 'delete-tags':
       case 'expire-tags': {
@@ -625,7 +656,14 @@ export class NamespaceCache<T = unknown> {
         break
     }
     if (this.core.events.has('invalidate')) {
-      this.core.events.emit('invalidate', { namespace: this.name, kind: message.kind, keys: message.keys, tags: message.tags, remote: true })
+      this.core.events.emit('invalidate', {
+        namespace: this.name,
+        kind: message.kind,
+        keys: message.keys,
+        tags: message.tags,
+        prefix: message.prefix,
+        remote: true,
+      })
     }
   }
 
@@ -637,15 +675,23 @@ export class NamespaceCache<T = unknown> {
     }
   }
 
+  private dropLocalPrefix(prefix: string): void {
+    const l1Prefix = this.keys.l1Key(prefix)
+    this.core.flights.invalidateWhere((l1Key) => l1Key.startsWith(l1Prefix) && this.keys.ownsL1Key(l1Key))
+    const l1 = this.core.l1
+    if (l1 === undefined) return
+    for (const l1Key of [...l1.keys()]) if (l1Key.startsWith(l1Prefix) && this.keys.ownsL1Key(l1Key)) l1.delete(l1Key)
+  }
+
   private dropAllLocal(): void {
     const l1 = this.core.l1
     this.core.flights.invalidateWhere((l1Key) => this.keys.ownsL1Key(l1Key))
     if (l1 !== undefined) for (const l1Key of [...l1.keys()]) if (this.keys.ownsL1Key(l1Key)) l1.delete(l1Key)
   }
 
-  private async publish(kind: InvalidationKind, detail: { keys?: string[]; tags?: string[]; at?: number }): Promise<void> {
+  private async publish(kind: InvalidationKind, detail: { keys?: string[]; tags?: string[]; prefix?: string; at?: number }): Promise<void> {
     if (this.core.events.has('invalidate')) {
-      this.core.events.emit('invalidate', { namespace: this.name, kind, keys: detail.keys, tags: detail.tags, remote: false })
+      this.core.events.emit('invalidate', { namespace: this.name, kind, keys: detail.keys, tags: detail.tags, prefix: detail.prefix, remote: false })
     }
     await this.core.publish({ namespace: this.name, kind, at: detail.at ?? this.core.now(), ...detail })
   }

@@ -10,6 +10,8 @@ export interface InvalidationMessage {
   kind: InvalidationKind
   keys?: string[]
   tags?: string[]
+  /** For `kind: 'prefix'`: every key of the namespace that starts with it. */
+  prefix?: string
   /** When it happened (epoch ms): tag records use it as the invalidation time. */
   at: number
 }

@@ -104,6 +104,13 @@ export class ResilientL2 {
     await this.call('clear', () => this.store.clear(prefix), undefined)
   }
 
+  /** Keys under `prefix`, or undefined when the store cannot count or is unreachable. */
+  async count(prefix: string): Promise<number | undefined> {
+    const store = this.store
+    if (store.count === undefined) return undefined
+    return this.call('count', () => store.count!(prefix), undefined)
+  }
+
   async acquireLease(key: string, token: string, ttlMs: number): Promise<LeaseOutcome> {
     return this.call(
       'acquireLease',

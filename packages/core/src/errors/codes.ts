@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   E_CACHE_CLOSED: { status: 503, title: 'The cache was closed' },
   E_ORIGIN_REJECTED: { status: 502, title: 'The origin refused a write-behind write on its last attempt; it is in the dead-letter queue' },
   E_BACKPRESSURE: { status: 503, title: 'Write-behind is over its queue depth or flush lag limit; retry after retryAfterMs' },
+  E_EVENT_INVALID: { status: 400, title: 'An event is not valid JSON, does not match its schema, or lacks a field a rule needs' },
+  E_RULES_INVALID: { status: 500, title: 'The invalidation rules file has a syntax, schema or template error' },
+  E_REQUEST_INVALID: { status: 400, title: 'The request body or parameters do not match the API schema' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -28,6 +28,11 @@ export interface L2Store {
    * invalidation). Like SCAN, keys written while the clear runs may survive it.
    */
   clear(prefix: string): Promise<void>
+  /**
+   * How many value keys start with `prefix` (admin dry runs; may scan). Optional: a store that cannot list its keys
+   * cheaply (Memcached) leaves it out, and callers report the count as unknown.
+   */
+  count?(prefix: string): Promise<number>
 
   /**
    * Leases (Facebook's memcache paper, §3.2.1): one filler per key across the fleet, and no stale set after a delete.

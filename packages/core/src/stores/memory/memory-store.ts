@@ -90,6 +90,16 @@ export class MemoryStore implements L2Store {
     }
   }
 
+  async count(prefix: string): Promise<number> {
+    this.#assertOpen()
+    const now = this.#now()
+    let count = 0
+    for (const key of this.#slots.keys()) {
+      if (key.startsWith(prefix) && this.#read(key, now) !== undefined) count++
+    }
+    return count
+  }
+
   async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean> {
     this.#assertOpen()
     const now = this.#now()

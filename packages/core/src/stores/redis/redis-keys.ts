@@ -31,6 +31,12 @@ export function clearPatterns(prefix: string): string[] {
   return [`${escaped}*`, `{*}value:${escaped}*`, `{*}lease:${escaped}*`]
 }
 
+/** SCAN MATCH patterns covering the value keys (plain and rewritten) under `prefix`, without leases. */
+export function countPatterns(prefix: string): string[] {
+  const escaped = escapeGlob(prefix)
+  return [`${escaped}*`, `{*}value:${escaped}*`]
+}
+
 /** Redis glob (stringmatchlen) treats `* ? [ ] \` specially; a backslash makes each literal. */
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&')

@@ -4,7 +4,7 @@ import { StrataError } from '../../errors/index.js'
 import type { L2SetEntry, L2Store } from '../l2-store.js'
 import { hashSlot } from './hash-slot.js'
 import { toStrataError } from './redis-errors.js'
-import { clearPatterns, leaseKeyOf, slotTag, valueKeyOf } from './redis-keys.js'
+import { clearPatterns, countPatterns, leaseKeyOf, slotTag, valueKeyOf } from './redis-keys.js'
 
 const lua = (file: string): string => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
 const SCRIPTS = {
@@ -184,6 +184,24 @@ export class RedisStore implements L2Store {
    * SCAN MATCH + UNLINK in batches on every primary (Cluster: each master scans only its own keys), for the value
    * keys and then for their leases. UNLINK frees memory off the main thread. Keys written during the scan may survive.
    */
+  /** SCAN MATCH over every primary; like SCAN, a key written or deleted during the count may or may not be counted. */
+  async count(prefix: string): Promise<number> {
+    try {
+      await this.#whenUsable()
+      const nodes = this.#isCluster ? (this.#client as Cluster).nodes('master') : [this.#client as Redis]
+      const counts = await Promise.all(
+        nodes.map(async (node) => {
+          let total = 0
+          for (const pattern of countPatterns(prefix)) total += await this.#scanCount(node, pattern)
+          return total
+        }),
+      )
+      return counts.reduce((a, b) => a + b, 0)
+    } catch (error) {
+      throw toStrataError(error, this.name)
+    }
+  }
+
   async clear(prefix: string): Promise<void> {
     try {
       await this.#whenUsable()
@@ -310,6 +328,17 @@ export class RedisStore implements L2Store {
       }),
     )
     return replies
+  }
+
+  async #scanCount(node: Redis, pattern: string): Promise<number> {
+    let cursor = '0'
+    let count = 0
+    do {
+      const [next, keys] = await node.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', SCAN_COUNT)
+      cursor = next.toString()
+      count += keys.length
+    } while (cursor !== '0')
+    return count
   }
 
   async #scanAndUnlink(node: Redis, pattern: string): Promise<void> {

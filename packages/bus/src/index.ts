@@ -1,0 +1,26 @@
+// @strata/bus — events on Strata's bus: the envelope, the schemas, topic names and the Transport port.
+// The Kafka adapter is the subpath `@strata/bus/kafka`; the contract suite is `@strata/bus/testing`.
+export { TOPICS, deadLetterTopic, isDeadLetterTopic, type StrataTopic } from './topics.js'
+export { EventEnvelopeSchema, TRACEPARENT_PATTERN, createEvent, type EventEnvelope, type NewEvent } from './envelope/event-envelope.js'
+export { validateEvent } from './envelope/event-validation.js'
+export { EVENT_HEADERS, encodeEvent, decodeEvent, publishEvents, consumeEvents, type EventHandler } from './envelope/event-codec.js'
+export * from './events/strata-events.js'
+export {
+  DEFAULT_RETRY,
+  groupIdOf,
+  type Transport,
+  type OutgoingMessage,
+  type IncomingMessage,
+  type MessageHandler,
+  type SubscribeOptions,
+  type RetryPolicy,
+  type Subscription,
+} from './transport/transport.js'
+export { DEAD_LETTER_HEADERS, isTransient, type DeliveryOutcome } from './transport/delivery.js'
+export { MemoryTransport, type MemoryTransportOptions } from './transport/memory/memory-transport.js'
+export {
+  TransportInvalidationBus,
+  transportInvalidationBus,
+  INVALIDATION_EVENT_TYPE,
+  type TransportInvalidationBusOptions,
+} from './invalidation/transport-invalidation-bus.js'

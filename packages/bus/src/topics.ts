@@ -1,0 +1,31 @@
+/**
+ * Strata's own topics (ARCHITECTURE.md). The version is part of the name: a breaking change to an event's schema is
+ * a new topic, so old and new consumers can run side by side during a rollout.
+ */
+export const TOPICS = {
+  /** Invalidations every cache instance applies to its L1 (broadcast: one consumer group per instance). */
+  invalidations: 'strata.invalidations.v1',
+  /** One record per invalidation the invalidator carried out (analytics). */
+  invalidationRecords: 'strata.invalidations.records.v1',
+  /** Sampled cache accesses from gateways (analytics). */
+  access: 'strata.access.v1',
+  /** Errors from every service (analytics, alerting). */
+  errors: 'strata.errors.v1',
+  /** Alert lifecycle from alerting (webhook delivery, console). */
+  alerts: 'strata.alerts.v1',
+  /** Administrative and security-relevant actions (audit store). */
+  audit: 'strata.audit.v1',
+} as const
+
+export type StrataTopic = (typeof TOPICS)[keyof typeof TOPICS]
+
+const DEAD_LETTER_SUFFIX = '.dlq'
+
+/** Where messages of `topic` go when they cannot be processed: `<topic>.dlq`. */
+export function deadLetterTopic(topic: string): string {
+  return topic + DEAD_LETTER_SUFFIX
+}
+
+export function isDeadLetterTopic(topic: string): boolean {
+  return topic.endsWith(DEAD_LETTER_SUFFIX)
+}

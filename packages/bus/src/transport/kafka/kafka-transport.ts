@@ -1,0 +1,409 @@
+import { StrataError } from '@strata/core'
+import {
+  Kafka,
+  Partitioners,
+  logLevel as KafkaLogLevel,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type IHeaders,
+  type LogEntry,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs'
+import { deliver, retryPolicyOf, type DeliveryContext } from '../delivery.js'
+import { groupIdOf, type MessageHandler, type OutgoingMessage, type SubscribeOptions, type Subscription, type Transport } from '../transport.js'
+
+export interface KafkaTransportOptions {
+  brokers: readonly string[]
+  clientId?: string
+  /** Partitions handled at once per subscription (each still one message at a time, in order). Default 3. */
+  partitionsConsumedConcurrently?: number
+  /** How long a publish may retry through a broker outage before it fails with E_BUS_UNAVAILABLE. Default 30 s. */
+  publishTimeoutMs?: number
+  /** Consumer session timeout: how fast the group notices a dead member. Default 10 s. */
+  sessionTimeoutMs?: number
+  /** Longest a fetch waits on the broker when there is nothing to read (affects shutdown, not latency). Default 250 ms. */
+  maxWaitTimeMs?: number
+  /** How long `subscribe` waits for the group to be joined. Default 30 s. */
+  joinTimeoutMs?: number
+  /** Where kafkajs logs go; default: errors to stderr as JSON lines. */
+  log?: (entry: { level: 'error' | 'warn' | 'info' | 'debug'; message: string; [field: string]: unknown }) => void
+}
+
+interface StartPosition {
+  topic: string
+  partition: number
+  offset: string
+}
+
+interface PendingSend {
+  topic: string
+  messages: readonly OutgoingMessage[]
+  resolve: () => void
+  reject: (error: unknown) => void
+}
+
+/**
+ * The Kafka adapter (kafkajs). Publishing: one idempotent producer, acks from all in-sync replicas, partition by key
+ * (kafkajs's Java-compatible murmur2 partitioner, so other clients agree on partitions). Publishes made while a send
+ * is in flight are coalesced into the next one: one request in flight keeps the idempotent producer's sequence numbers
+ * in order, and batching keeps throughput up. Consuming: one kafkajs consumer per subscription, eachBatch with manual
+ * offset resolution, so an offset is committed only after the handler succeeded or the message was dead-lettered.
+ */
+export class KafkaTransport implements Transport {
+  readonly name = 'kafka'
+  private readonly kafka: Kafka
+  private readonly options: Required<Omit<KafkaTransportOptions, 'log' | 'clientId'>>
+  private producer: Producer | undefined
+  private producerReady: Promise<Producer> | undefined
+  private adminReady: Promise<Admin> | undefined
+  private readonly queue: PendingSend[] = []
+  private sending = false
+  private readonly subscriptions = new Set<KafkaSubscription>()
+  private closed = false
+
+  constructor(options: KafkaTransportOptions) {
+    this.options = {
+      brokers: options.brokers,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+      publishTimeoutMs: options.publishTimeoutMs ?? 30_000,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+      maxWaitTimeMs: options.maxWaitTimeMs ?? 250,
+      joinTimeoutMs: options.joinTimeoutMs ?? 30_000,
+    }
+    const log = options.log ?? defaultLog
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'strata',
+      brokers: [...options.brokers],
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 },
+      logLevel: KafkaLogLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log: entry }: LogEntry) => {
+          const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry
+          // Bounded publish retries are deliberate (publishTimeoutMs); duplicates they may cause are deduplicated downstream.
+          if (message.startsWith('Limiting retries for the idempotent producer')) return
+          log({ level: levelName(level), message, ...fields })
+        },
+    })
+  }
+
+  publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new StrataError('E_BUS_UNAVAILABLE', 'The Kafka transport is closed'))
+    if (messages.length === 0) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ topic, messages, resolve, reject })
+      if (!this.sending) void this.drainQueue()
+    })
+  }
+
+  async subscribe(topics: string | readonly string[], options: SubscribeOptions, handler: MessageHandler): Promise<Subscription> {
+    if (this.closed) throw new StrataError('E_BUS_UNAVAILABLE', 'The Kafka transport is closed')
+    const topicList = typeof topics === 'string' ? [topics] : [...topics]
+    const groupId = groupIdOf(options)
+    const admin = await this.admin()
+    await this.ensureTopics(admin, topicList)
+    const earliest = options.mode !== 'broadcast' && options.startFrom === 'earliest'
+    const positions = options.mode === 'broadcast' ? [] : await this.startPositions(admin, groupId, topicList, earliest)
+    const subscription = new KafkaSubscription(this, groupId, options, handler)
+    this.subscriptions.add(subscription)
+    try {
+      await subscription.start(topicList, earliest, positions)
+    } catch (error) {
+      this.subscriptions.delete(subscription)
+      await subscription.close()
+      throw error
+    }
+    return subscription
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()))
+    this.closed = true
+    while (this.sending) await new Promise((resolve) => setTimeout(resolve, 10))
+    await this.producer?.disconnect()
+    if (this.adminReady !== undefined) await (await this.adminReady.catch(() => undefined))?.disconnect()
+  }
+
+  /** @internal */
+  newConsumer(groupId: string): Consumer {
+    return this.kafka.consumer({
+      groupId,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.options.sessionTimeoutMs / 5)),
+      rebalanceTimeout: 30_000,
+      maxWaitTimeInMs: this.options.maxWaitTimeMs,
+      allowAutoTopicCreation: false,
+      // Crashes on a retriable error (broker gone) restart the consumer; it resumes from the committed offsets.
+      retry: { initialRetryTime: 200, maxRetryTime: 2_000, retries: 10, restartOnFailure: () => Promise.resolve(true) },
+    })
+  }
+
+  /** @internal */
+  get settings(): Readonly<Required<Omit<KafkaTransportOptions, 'log' | 'clientId'>>> {
+    return this.options
+  }
+
+  /** @internal */
+  forget(subscription: KafkaSubscription): void {
+    this.subscriptions.delete(subscription)
+  }
+
+  /** @internal */
+  async admin(): Promise<Admin> {
+    this.adminReady ??= (async () => {
+      const admin = this.kafka.admin({ retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 10 } })
+      await admin.connect()
+      return admin
+    })()
+    try {
+      return await this.adminReady
+    } catch (error) {
+      this.adminReady = undefined
+      throw unavailable('connecting the admin client', error)
+    }
+  }
+
+  private async ensureTopics(admin: Admin, topics: readonly string[]): Promise<void> {
+    try {
+      const existing = new Set(await admin.listTopics())
+      const missing = topics.filter((topic) => !existing.has(topic))
+      if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) })
+    } catch (error) {
+      // Another process creating the same topic at the same moment is fine.
+      if (!(error instanceof Error && /already exists/i.test(error.message))) throw unavailable('creating topics', error)
+    }
+  }
+
+  /**
+   * Start positions for the partitions on which `groupId` has never committed: the end (or the beginning), read
+   * before the consumer joins. The subscription commits them once it runs, so a restart before its first commit
+   * resumes from there instead of re-resolving "latest" and skipping what came in between.
+   */
+  private async startPositions(admin: Admin, groupId: string, topics: readonly string[], earliest: boolean): Promise<StartPosition[]> {
+    // A broker that has just started answers "not the coordinator" / "coordinator loading" for a while: retriable.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.readStartPositions(admin, groupId, topics, earliest)
+      } catch (error) {
+        const retriable = (error as { cause?: { retriable?: unknown } }).cause?.retriable === true
+        if (!retriable || attempt >= 30) throw error
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 100 * attempt)))
+      }
+    }
+  }
+
+  private async readStartPositions(admin: Admin, groupId: string, topics: readonly string[], earliest: boolean): Promise<StartPosition[]> {
+    try {
+      const positions: StartPosition[] = []
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
+        const unset = partitions.filter((partition) => partition.offset === '-1')
+        if (unset.length === 0) continue
+        const watermarks = new Map((await admin.fetchTopicOffsets(topic)).map((entry) => [entry.partition, entry]))
+        for (const { partition } of unset) {
+          const marks = watermarks.get(partition)
+          positions.push({ topic, partition, offset: (earliest ? marks?.low : marks?.high) ?? '0' })
+        }
+      }
+      return positions
+    } catch (error) {
+      throw unavailable(`reading the offsets of consumer group '${groupId}'`, error)
+    }
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    this.producerReady ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: true,
+        retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: Math.max(1, Math.ceil(this.options.publishTimeoutMs / 1_000)) },
+      })
+      await producer.connect()
+      this.producer = producer
+      return producer
+    })()
+    try {
+      return await this.producerReady
+    } catch (error) {
+      this.producerReady = undefined
+      throw error
+    }
+  }
+
+  /** One send in flight at a time; everything queued meanwhile goes in the next. */
+  private async drainQueue(): Promise<void> {
+    this.sending = true
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.queue.length)
+        const byTopic = new Map<string, TopicMessages>()
+        for (const pending of batch) {
+          let entry = byTopic.get(pending.topic)
+          if (entry === undefined) {
+            entry = { topic: pending.topic, messages: [] }
+            byTopic.set(pending.topic, entry)
+          }
+          for (const message of pending.messages) {
+            entry.messages.push({ key: message.key ?? null, value: message.value, headers: message.headers ?? {} })
+          }
+        }
+        try {
+          const producer = await this.connectedProducer()
+          await producer.sendBatch({ acks: -1, topicMessages: [...byTopic.values()] })
+          for (const pending of batch) pending.resolve()
+        } catch (error) {
+          const failure = unavailable('publishing', error)
+          for (const pending of batch) pending.reject(failure)
+        }
+      }
+    } finally {
+      this.sending = false
+    }
+  }
+}
+
+class KafkaSubscription implements Subscription {
+  private readonly consumer: Consumer
+  private readonly closing = new AbortController()
+  private closed: Promise<void> | undefined
+  private readonly context: Omit<DeliveryContext, 'onWait'>
+
+  constructor(
+    private readonly transport: KafkaTransport,
+    readonly groupId: string,
+    private readonly options: SubscribeOptions,
+    handler: MessageHandler,
+  ) {
+    this.consumer = transport.newConsumer(groupId)
+    this.context = {
+      handler,
+      retry: retryPolicyOf(options),
+      deadLetter: options.deadLetter !== false,
+      groupId,
+      publish: (topic, messages) => transport.publish(topic, messages),
+      closing: this.closing.signal,
+    }
+  }
+
+  /**
+   * Resolves once the consumer has joined its group and made its first fetch: kafkajs resolves the start offset of a
+   * partition without a committed one ("latest") just before that fetch, so any message published after `start`
+   * resolves is delivered.
+   */
+  async start(topics: readonly string[], earliest: boolean, positions: readonly StartPosition[]): Promise<void> {
+    const consumer = this.consumer
+    const removers: (() => void)[] = []
+    let timer: NodeJS.Timeout | undefined
+    const live = new Promise<void>((resolve, reject) => {
+      removers.push(
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          removers.push(consumer.on(consumer.events.FETCH, () => resolve()))
+        }),
+      )
+      const timeoutMs = this.transport.settings.joinTimeoutMs
+      timer = setTimeout(() => reject(new StrataError('E_BUS_UNAVAILABLE', `Consumer group '${this.groupId}' was not joined within ${timeoutMs} ms`)), timeoutMs)
+    })
+    // Observed below; this only keeps an early failure of run() from leaving it unhandled.
+    live.catch(() => undefined)
+    try {
+      await consumer.connect()
+      await consumer.subscribe({ topics: [...topics], fromBeginning: earliest })
+      await consumer.run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.transport.settings.partitionsConsumedConcurrently,
+        eachBatch: (payload) => this.eachBatch(payload),
+      })
+      await live
+    } catch (error) {
+      throw unavailable(`subscribing group '${this.groupId}'`, error)
+    } finally {
+      clearTimeout(timer)
+      for (const remove of removers) remove()
+    }
+    // Committing a position at or below where the consumer is can only cause a redelivery, never a skip.
+    if (positions.length > 0) await consumer.commitOffsets([...positions]).catch(() => undefined)
+  }
+
+  close(): Promise<void> {
+    this.closed ??= this.shutdown()
+    return this.closed
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closing.abort()
+    // kafkajs's disconnect stops fetching, waits for the running eachBatch calls, commits what they resolved and
+    // leaves the group, so the partitions move to another member at once.
+    await this.consumer.disconnect().catch(() => undefined)
+    this.transport.forget(this)
+    if (this.options.mode === 'broadcast') {
+      // A broadcast group belongs to one instance and dies with it.
+      try {
+        await (await this.transport.admin()).deleteGroups([this.groupId])
+      } catch {
+        // The broker expires empty groups' offsets on its own (offsets.retention.minutes).
+      }
+    }
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const batch = payload.batch
+    const context: DeliveryContext = { ...this.context, onWait: () => payload.heartbeat() }
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale() || this.closing.signal.aborted) return
+      const outcome = await deliver(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          key: message.key === null ? undefined : message.key.toString(),
+          value: message.value ?? Buffer.alloc(0),
+          headers: headersOf(message.headers),
+          timestamp: Number(message.timestamp),
+        },
+        context,
+      )
+      if (outcome === 'abandoned') return
+      payload.resolveOffset(message.offset)
+      await payload.heartbeat()
+    }
+  }
+}
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue
+    const first = Array.isArray(value) ? value[0] : value
+    if (first !== undefined) result[name] = first.toString()
+  }
+  return result
+}
+
+function unavailable(what: string, error: unknown): StrataError {
+  if (error instanceof StrataError) return error
+  return new StrataError('E_BUS_UNAVAILABLE', `Kafka failed while ${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+}
+
+function levelName(level: KafkaLogLevel): 'error' | 'warn' | 'info' | 'debug' {
+  switch (level) {
+    case KafkaLogLevel.NOTHING:
+    case KafkaLogLevel.ERROR:
+      return 'error'
+    case KafkaLogLevel.WARN:
+      return 'warn'
+    case KafkaLogLevel.INFO:
+      return 'info'
+    default:
+      return 'debug'
+  }
+}
+
+function defaultLog(entry: { level: string; message: string }): void {
+  if (entry.level === 'error') process.stderr.write(`${JSON.stringify({ logger: 'kafkajs', ...entry })}\n`)
+}

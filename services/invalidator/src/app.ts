@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto'
+import {
+  INVALIDATION_EVENT_TYPE,
+  TOPICS,
+  consumeEvents,
+  createEvent,
+  publishEvents,
+  type InvalidationRecordEvent,
+  type RetryPolicy,
+  type Subscription,
+  type Transport,
+} from '@strata/bus'
+import { createCache, type InvalidationBus, type L2Store, type StrataCache } from '@strata/core'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { EventDedupe } from './event-dedupe.js'
+import { EventInvalidator } from './event-invalidator.js'
+import { invalidationRoutes } from './http/invalidation-routes.js'
+import { sendProblem } from './http/problem.js'
+import { InvalidationAnalytics } from './invalidation-analytics.js'
+import { InvalidationExecutor } from './invalidation-executor.js'
+import type { InvalidationRecord, InvalidationRequest } from './invalidation-model.js'
+import type { RuleSet } from './rules/invalidation-rule.js'
+import { BackgroundPublisher } from './background-publisher.js'
+import { ScheduledPurges } from './scheduled-purges.js'
+
+export { loadRulesFile, parseRules } from './rules/rules-loader.js'
+export { RedisEventDedupe, MemoryEventDedupe, type EventDedupe } from './event-dedupe.js'
+export type { InvalidationRecord, InvalidationRequest } from './invalidation-model.js'
+export type { InvalidationRule, RuleSet, ScheduledPurge } from './rules/invalidation-rule.js'
+
+export interface InvalidatorDependencies {
+  /** Domain topics are consumed from it, records published to it. */
+  transport: Transport
+  /** The shared L2 the caches use. */
+  l2: L2Store
+  /** Where invalidations go so every L1 follows: `transportInvalidationBus(transport, …)`. */
+  publisher: InvalidationBus
+  rules: RuleSet
+  dedupe: EventDedupe
+  /** L2 key prefix the caches use. Default `strata`. */
+  prefix?: string
+  /** Consumer group of the invalidators (work sharing). Default `strata.invalidator`. */
+  group?: string
+  /** Identifies this invalidator as the origin of its invalidations. */
+  instanceId?: string
+  retry?: Partial<RetryPolicy>
+  /** Where InvalidationRecords are published; `false` for none. Default `strata.invalidations.records.v1`. */
+  recordsTopic?: string | false
+  clock?: () => number
+  /** Fastify logger option. Default off. */
+  logger?: boolean
+}
+
+export interface Invalidator {
+  readonly http: FastifyInstance
+  readonly analytics: InvalidationAnalytics
+  readonly cache: StrataCache
+  /** Subscribes to the rules' topics and starts the scheduled purges. */
+  start(): Promise<void>
+  /** Stops consuming (in-flight events finish), stops schedules, closes HTTP and the engine. */
+  stop(): Promise<void>
+  invalidate(request: InvalidationRequest): Promise<InvalidationRecord>
+  onRecord(listener: (record: InvalidationRecord) => void): () => void
+  readonly ready: boolean
+}
+
+/** Builds the invalidation service from its dependencies; `main.ts` wires the real ones. */
+export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
+  const clock = deps.clock ?? Date.now
+  const instanceId = deps.instanceId ?? `invalidator-${randomUUID()}`
+  const recordsTopic = deps.recordsTopic === undefined ? TOPICS.invalidationRecords : deps.recordsTopic
+  const namespaces = Object.fromEntries(Object.entries(deps.rules.namespaces).map(([name, policy]) => [name, { ...policy }]))
+  // No L1 (nothing to serve) and no bus (the executor publishes itself, and must see failures).
+  const cache = createCache({ l1: false, l2: deps.l2, prefix: deps.prefix ?? 'strata', namespaces })
+  const analytics = new InvalidationAnalytics()
+  const executor = new InvalidationExecutor(cache, deps.publisher, instanceId, clock)
+  const listeners = new Set<(record: InvalidationRecord) => void>()
+
+  // Records are analytics: published in the background (batched, retried) so that they do not add a Kafka round trip
+  // to every invalidation. The invalidation itself is published and awaited before the event counts as applied.
+  const recordSink =
+    recordsTopic === false
+      ? undefined
+      : new BackgroundPublisher((records: readonly InvalidationRecord[]) =>
+          publishEvents(
+            deps.transport,
+            recordsTopic,
+            records.map((record) =>
+              createEvent<InvalidationRecordEvent>({ type: 'strata.invalidation.record.v1', source: `strata/invalidator/${instanceId}`, subject: record.namespace, data: record }),
+            ),
+          ),
+        )
+  const emit = (records: readonly InvalidationRecord[]): Promise<void> => {
+    recordSink?.add(records)
+    for (const record of records) {
+      analytics.record(record)
+      for (const listener of listeners) listener(record)
+    }
+    return Promise.resolve()
+  }
+  const invalidate = async (request: InvalidationRequest): Promise<InvalidationRecord> => {
+    const record = await executor.apply(request)
+    await emit([record])
+    return record
+  }
+  const events = new EventInvalidator(deps.rules, executor, deps.dedupe, analytics, emit)
+  const schedules = new ScheduledPurges(deps.rules.schedules, invalidate, (purge, error) => http.log.error({ err: error, schedule: purge.name }, 'scheduled purge failed'), clock)
+
+  const http = Fastify({ logger: deps.logger ?? false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } } })
+  http.setErrorHandler((error, request, reply) => sendProblem(error instanceof Error ? error : new Error(String(error)), request, reply))
+  http.setNotFoundHandler((request, reply) =>
+    reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not Found', status: 404, instance: request.url }),
+  )
+  invalidationRoutes(http, { cache, invalidate, clock })
+  http.get('/health/live', () => ({ status: 'ok' }))
+  http.get('/health/ready', async (_request, reply) => {
+    const health = await cache.health()
+    const ok = subscription !== undefined && health.l2?.reachable !== false
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', consuming: subscription !== undefined, l2: health.l2 })
+  })
+  http.get('/metrics', async (_request, reply) => reply.type(analytics.registry.contentType).send(await analytics.metrics()))
+
+  let subscription: Subscription | undefined
+  return {
+    http,
+    analytics,
+    cache,
+    get ready() {
+      return subscription !== undefined
+    },
+    async start() {
+      if (deps.rules.topics.length > 0) {
+        subscription = await consumeEvents(
+          deps.transport,
+          deps.rules.topics,
+          { group: deps.group ?? 'strata.invalidator', ...(deps.retry === undefined ? {} : { retry: deps.retry }) },
+          async (event, message) => {
+            if (event.type === INVALIDATION_EVENT_TYPE) return
+            await events.handle(message.topic, event)
+          },
+        )
+      }
+      schedules.start()
+    },
+    async stop() {
+      schedules.stop()
+      await subscription?.close()
+      subscription = undefined
+      await http.close()
+      await recordSink?.close()
+      await cache.close()
+      analytics.close()
+    },
+    invalidate,
+    onRecord(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
+}

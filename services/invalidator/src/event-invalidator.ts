@@ -1,0 +1,80 @@
+import { StrataError } from '@strata/core'
+import type { EventEnvelope } from '@strata/bus'
+import type { EventDedupe } from './event-dedupe.js'
+import type { InvalidationAnalytics } from './invalidation-analytics.js'
+import type { InvalidationExecutor } from './invalidation-executor.js'
+import type { InvalidationRecord, InvalidationRequest } from './invalidation-model.js'
+import { ruleMatches, type RuleSet } from './rules/invalidation-rule.js'
+
+/** Thrown while another invalidator holds the claim on an event: retried, never dead-lettered. */
+class EventBusyError extends Error {
+  readonly transient = true
+}
+
+/**
+ * Domain event → rules → invalidations, idempotent per event id. Every template is rendered before anything is
+ * touched, so an event that lacks a field a rule needs (E_EVENT_INVALID, dead-lettered) has no partial effect.
+ */
+export class EventInvalidator {
+  constructor(
+    private readonly rules: RuleSet,
+    private readonly executor: InvalidationExecutor,
+    private readonly dedupe: EventDedupe,
+    private readonly analytics: InvalidationAnalytics,
+    private readonly emit: (records: readonly InvalidationRecord[]) => Promise<void>,
+  ) {}
+
+  requestsFor(topic: string, event: EventEnvelope): InvalidationRequest[] {
+    const occurredAt = Date.parse(event.time)
+    return this.rules.rules
+      .filter((rule) => ruleMatches(rule, topic, event))
+      .map((rule) => {
+        const render = (templates: typeof rule.keys) => templates.map((template) => template.render(event))
+        return {
+          namespace: rule.namespace,
+          ...(rule.keys.length > 0 ? { keys: render(rule.keys) } : {}),
+          ...(rule.tags.length > 0 ? { tags: render(rule.tags) } : {}),
+          ...(rule.prefixes.length > 0 ? { prefixes: render(rule.prefixes) } : {}),
+          ...(rule.all ? { all: true } : {}),
+          trigger: 'event' as const,
+          rule: rule.name,
+          sourceEventId: event.id,
+          sourceEventType: event.type,
+          occurredAt,
+        }
+      })
+  }
+
+  async handle(topic: string, event: EventEnvelope): Promise<InvalidationRecord[]> {
+    let requests: InvalidationRequest[]
+    try {
+      requests = this.requestsFor(topic, event)
+    } catch (error) {
+      if (error instanceof StrataError) {
+        throw new StrataError(error.code, `Event ${event.id} (${event.type}): ${error.message}`, { cause: error, context: error.context })
+      }
+      throw error
+    }
+    if (requests.length === 0) {
+      this.analytics.event('ignored')
+      return []
+    }
+    const claim = await this.dedupe.claim(event.id)
+    if (claim.outcome === 'done') {
+      this.analytics.event('duplicate')
+      return []
+    }
+    if (claim.outcome === 'busy') throw new EventBusyError(`Event ${event.id} is being applied by another invalidator`)
+    try {
+      const records: InvalidationRecord[] = []
+      for (const request of requests) records.push(await this.executor.apply(request))
+      await this.emit(records)
+      await this.dedupe.complete(event.id, claim.token)
+      this.analytics.event('applied')
+      return records
+    } catch (error) {
+      await this.dedupe.release(event.id, claim.token).catch(() => undefined)
+      throw error
+    }
+  }
+}

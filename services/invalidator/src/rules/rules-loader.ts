@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs'
+import { Type, type Static } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { StrataError } from '@strata/core'
+import { Cron } from 'croner'
+import { LineCounter, isNode, parseDocument, type Document } from 'yaml'
+import type { InvalidationRule, NamespacePolicy, RuleSet, ScheduledPurge } from './invalidation-rule.js'
+import { compileTemplate, type Template } from './template.js'
+
+const NamespaceName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' })
+const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])
+const StringList = Type.Array(Type.String({ minLength: 1 }))
+
+const RuleSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    topic: Type.String({ minLength: 1 }),
+    type: Type.Optional(Type.Union([Type.String({ minLength: 1 }), StringList])),
+    match: Type.Optional(Type.Record(Type.String({ pattern: '^(data(\\.[A-Za-z0-9_-]+)+|subject|type|source)$' }), Type.Union([Scalar, Type.Array(Scalar)]))),
+    namespace: NamespaceName,
+    keys: Type.Optional(StringList),
+    tags: Type.Optional(StringList),
+    prefixes: Type.Optional(StringList),
+    all: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+
+const ScheduleSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    namespace: NamespaceName,
+    prefix: Type.Optional(Type.String({ minLength: 1 })),
+    all: Type.Optional(Type.Boolean()),
+    every: Type.Optional(Type.Integer({ minimum: 1000 })),
+    cron: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+)
+
+const FileSchema = Type.Object(
+  {
+    version: Type.Literal(1),
+    namespaces: Type.Optional(
+      Type.Record(NamespaceName, Type.Object({ ttl: Type.Optional(Type.Integer({ minimum: 1 })), maxTtl: Type.Optional(Type.Integer({ minimum: 1 })) }, { additionalProperties: false })),
+    ),
+    rules: Type.Optional(Type.Array(Type.Unknown())),
+    schedules: Type.Optional(Type.Array(Type.Unknown())),
+  },
+  { additionalProperties: false },
+)
+
+const checkFile = TypeCompiler.Compile(FileSchema)
+const checkRule = TypeCompiler.Compile(RuleSchema)
+const checkSchedule = TypeCompiler.Compile(ScheduleSchema)
+
+/** Reads and validates a rules file; throws E_RULES_INVALID naming the file, line and rule. */
+export function loadRulesFile(file: string): RuleSet {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new StrataError('E_RULES_INVALID', `${file}: cannot read the rules file: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  }
+  return parseRules(text, file)
+}
+
+/**
+ * Parses rules YAML. Everything is checked before the service starts: YAML syntax, the schema of every rule and
+ * schedule, every template, every cron expression. The first problem is thrown as E_RULES_INVALID with
+ * `file:line: rule 'name' (#n): what is wrong`.
+ */
+export function parseRules(text: string, file = '<rules>'): RuleSet {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
+  const fail = (line: number, where: string, detail: string): never => {
+    throw new StrataError('E_RULES_INVALID', `${file}:${line}: ${where}${detail}`, { context: { file, line } })
+  }
+  const syntax = doc.errors[0]
+  if (syntax !== undefined) fail(syntax.linePos?.[0].line ?? lineOf(syntax.pos[0]), '', `YAML syntax error: ${syntax.message.split('\n')[0]}`)
+  const raw: unknown = doc.toJS()
+  if (!checkFile.Check(raw)) {
+    const error = checkFile.Errors(raw).First()!
+    fail(lineAt(doc, lineOf, pathOf(error.path)), '', `${error.path || '/'}: ${error.message}`)
+  }
+  const content = raw as Static<typeof FileSchema>
+
+  const rules = (content.rules ?? []).map((value, index): InvalidationRule => {
+    const line = lineAt(doc, lineOf, ['rules', index])
+    const name = (value as { name?: unknown } | null)?.name
+    const where = `rule ${typeof name === 'string' ? `'${name}' ` : ''}(#${index + 1}): `
+    if (!checkRule.Check(value)) {
+      const error = checkRule.Errors(value).First()!
+      fail(lineAt(doc, lineOf, ['rules', index, ...pathOf(error.path)]), where, `${error.path || '/'}: ${error.message}`)
+    }
+    const rule = value as Static<typeof RuleSchema>
+    const compile = (field: 'keys' | 'tags' | 'prefixes'): Template[] =>
+      (rule[field] ?? []).map((source, i) => {
+        try {
+          return compileTemplate(source)
+        } catch (error) {
+          return fail(lineAt(doc, lineOf, ['rules', index, field, i]), where, (error as Error).message)
+        }
+      })
+    const compiled = { keys: compile('keys'), tags: compile('tags'), prefixes: compile('prefixes') }
+    if (compiled.keys.length + compiled.tags.length + compiled.prefixes.length === 0 && rule.all !== true) {
+      fail(line, where, 'invalidates nothing: give keys, tags, prefixes or all: true')
+    }
+    return {
+      name: rule.name,
+      topic: rule.topic,
+      types: rule.type === undefined ? [] : typeof rule.type === 'string' ? [rule.type] : rule.type,
+      match: Object.entries(rule.match ?? {}).map(([path, expected]) => ({ path: path.split('.'), anyOf: Array.isArray(expected) ? expected : [expected] })),
+      namespace: rule.namespace,
+      ...compiled,
+      all: rule.all === true,
+      line,
+    }
+  })
+  const names = new Map<string, number>()
+  for (const rule of rules) {
+    const previous = names.get(rule.name)
+    if (previous !== undefined) fail(rule.line, `rule '${rule.name}': `, `the name is already used by the rule at line ${previous}`)
+    names.set(rule.name, rule.line)
+  }
+
+  const schedules = (content.schedules ?? []).map((value, index): ScheduledPurge => {
+    const line = lineAt(doc, lineOf, ['schedules', index])
+    const name = (value as { name?: unknown } | null)?.name
+    const where = `schedule ${typeof name === 'string' ? `'${name}' ` : ''}(#${index + 1}): `
+    if (!checkSchedule.Check(value)) {
+      const error = checkSchedule.Errors(value).First()!
+      fail(lineAt(doc, lineOf, ['schedules', index, ...pathOf(error.path)]), where, `${error.path || '/'}: ${error.message}`)
+    }
+    const schedule = value as Static<typeof ScheduleSchema>
+    if ((schedule.every === undefined) === (schedule.cron === undefined)) fail(line, where, 'give exactly one of every (ms) or cron')
+    if ((schedule.prefix === undefined) === (schedule.all !== true)) fail(line, where, 'give exactly one of prefix or all: true')
+    if (schedule.cron !== undefined) {
+      try {
+        new Cron(schedule.cron, { paused: true }).stop()
+      } catch (error) {
+        fail(lineAt(doc, lineOf, ['schedules', index, 'cron']), where, `invalid cron '${schedule.cron}': ${(error as Error).message}`)
+      }
+    }
+    return {
+      name: schedule.name,
+      namespace: schedule.namespace,
+      ...(schedule.prefix === undefined ? {} : { prefix: schedule.prefix }),
+      ...(schedule.every === undefined ? {} : { everyMs: schedule.every }),
+      ...(schedule.cron === undefined ? {} : { cron: schedule.cron }),
+      line,
+    }
+  })
+
+  const namespaces: Record<string, NamespacePolicy> = { ...content.namespaces }
+  return { file, rules, schedules, namespaces, topics: [...new Set(rules.map((rule) => rule.topic))] }
+}
+
+function pathOf(pointer: string): (string | number)[] {
+  return pointer
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment.replace(/~1/g, '/').replace(/~0/g, '~')))
+}
+
+/** The line of the deepest node along `path` that exists (a missing field reports its parent's line). */
+function lineAt(doc: Document, lineOf: (offset: number | undefined) => number, path: (string | number)[]): number {
+  for (let length = path.length; length >= 0; length--) {
+    const node: unknown = length === 0 ? doc.contents : doc.getIn(path.slice(0, length), true)
+    if (isNode(node) && node.range !== undefined && node.range !== null) return lineOf(node.range[0])
+  }
+  return 1
+}
