@@ -27,6 +27,8 @@ const Params = Type.Object({ ns: NamespaceParam })
 
 /** Namespaces and their policies. Authorisation (issue 10) will slot in as an onRequest hook on this plugin's scope. */
 export const adminRoutes: FastifyPluginCallbackTypebox<AdminRoutesOptions> = (app, { registry }, done) => {
+  // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
   app.get(
     '/v1/admin/namespaces',
     { schema: { tags: ['admin'], summary: 'List namespaces', response: { 200: Type.Object({ namespaces: Type.Array(NamespaceView) }) } } },

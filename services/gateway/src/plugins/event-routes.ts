@@ -21,6 +21,8 @@ const EventBody = Type.Object({
  * invalidations and applied at once (in every instance, through the bus).
  */
 export const eventRoutes: FastifyPluginCallbackTypebox<EventRoutesOptions> = (app, { registry, proxy, rules }, done) => {
+  // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
   app.post(
     '/v1/events',
     {

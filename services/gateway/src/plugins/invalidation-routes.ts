@@ -21,6 +21,8 @@ const InvalidationBody = Type.Object(
  * refresh), all empties it. Only the cache changes — never the origin, whatever the write mode.
  */
 export const invalidationRoutes: FastifyPluginCallbackTypebox<InvalidationRoutesOptions> = (app, { registry }, done) => {
+  // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
   app.post(
     '/v1/namespaces/:ns/invalidations',
     {

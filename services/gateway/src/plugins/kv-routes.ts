@@ -39,6 +39,8 @@ const JSON_TYPE = 'application/json; charset=utf-8'
  * through it on a miss; writes follow the namespace's write mode (cache-aside, write-through, write-behind).
  */
 export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { registry, clock }, done) => {
+  // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
   const resolve = (name: string): NamespaceHandle | Promise<NamespaceHandle> => registry.get(name) ?? registry.resolve(name)
 
   app.get(

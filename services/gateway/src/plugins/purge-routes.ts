@@ -18,6 +18,8 @@ const PurgeBody = Type.Object(
 
 /** Purge for the proxy: by URL (every Vary variant) or by surrogate key, across every gateway instance. */
 export const purgeRoutes: FastifyPluginCallbackTypebox<PurgeRoutesOptions> = (app, { proxy }, done) => {
+  // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
   app.post(
     '/v1/proxy/purge',
     {
