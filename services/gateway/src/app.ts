@@ -63,12 +63,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   const clock = deps.clock ?? Date.now
   const limits = deps.limits ?? {}
   let draining = false
+  let closing = false
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: limits.bodyLimit ?? 2 * 1024 * 1024,
     http: { maxHeaderSize: limits.maxHeaderSize ?? 16 * 1024 },
     routerOptions: { maxParamLength: limits.maxParamLength ?? 8_192 },
-    return503OnClosing: true,
+    // Our own onRequest hook answers requests that arrive while closing, as problem+json.
+    return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
       if (error.code === 'ECONNRESET' || socket.destroyed) return
@@ -85,6 +87,17 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
 
   const proxy = new ProxyService(deps.cache, deps.upstreams ?? {}, clock)
   await app.register(errorHandlerPlugin)
+  app.addHook('onRequest', (request, reply, next) => {
+    if (!closing) return next()
+    const path = request.url.split('?')[0] ?? request.url
+    reply.code(503).header('connection', 'close').type(PROBLEM_CONTENT_TYPE).send(problem('E_SHUTTING_DOWN', 'The gateway is shutting down; retry on another instance', path))
+  })
+  // Requests in flight when close() began finish, and their keep-alive connections end with them, so close() can
+  // complete without cutting anyone off.
+  app.addHook('onSend', (_request, reply, payload, next) => {
+    if (closing) reply.header('connection', 'close')
+    next(null, payload)
+  })
   if (deps.docs !== false) await app.register(openApiPlugin)
   else {
     const { ProblemSchema } = await import('./http/schemas.js')
@@ -109,6 +122,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     },
     close: async () => {
       draining = true
+      closing = true
       await app.close()
       await proxy.close()
     },

@@ -27,11 +27,12 @@ describe('caching reverse proxy: RFC 9111 / RFC 5861', () => {
   afterEach(async () => gw.stop())
 
   /** Scripts the test's path; `date` defaults to the test clock (so apparent age is 0). */
-  function serve(reply: (i: number) => OriginReply): void {
+  function serve(reply: (i: number) => OriginReply | { status?: number; headers?: Record<string, string | undefined>; body?: string }): void {
     let i = 0
     origin.on(path, () => {
       const answer = reply(i++)
-      return { ...answer, headers: { date: new Date(clock.time).toUTCString(), ...answer.headers } }
+      const headers = Object.fromEntries(Object.entries({ date: new Date(clock.time).toUTCString(), ...answer.headers }).filter(([, v]) => v !== undefined)) as Record<string, string>
+      return { ...answer, headers }
     })
   }
   const get = (headers: Record<string, string> = {}, p = path) => gw.app.inject({ method: 'GET', url: `/proxy/up${p}`, headers })
