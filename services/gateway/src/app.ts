@@ -92,12 +92,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     const path = request.url.split('?')[0] ?? request.url
     reply.code(503).header('connection', 'close').type(PROBLEM_CONTENT_TYPE).send(problem('E_SHUTTING_DOWN', 'The gateway is shutting down; retry on another instance', path))
   })
-  // Requests in flight when close() began finish, and their keep-alive connections end with them, so close() can
-  // complete without cutting anyone off.
-  app.addHook('onSend', (_request, reply, payload, next) => {
-    if (closing) reply.header('connection', 'close')
-    next(null, payload)
-  })
   if (deps.docs !== false) await app.register(openApiPlugin)
   else {
     const { ProblemSchema } = await import('./http/schemas.js')
@@ -123,7 +117,14 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     close: async () => {
       draining = true
       closing = true
-      await app.close()
+      // Requests in flight when close() began finish; their keep-alive connections are closed as soon as they go
+      // idle, so close() completes without cutting anyone off (and no hook runs on every response for it).
+      const sweeper = setInterval(() => app.server.closeIdleConnections(), 25)
+      try {
+        await app.close()
+      } finally {
+        clearInterval(sweeper)
+      }
       await proxy.close()
     },
   }
