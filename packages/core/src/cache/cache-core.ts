@@ -90,6 +90,10 @@ export class CacheCore {
     this.remoteHandlers.set(namespace, handler)
   }
 
+  unregisterNamespace(namespace: string): void {
+    this.remoteHandlers.delete(namespace)
+  }
+
   /** Applies an invalidation that another instance published (its L2 work is already done). */
   applyRemote(message: InvalidationMessage): void {
     if (message.origin === this.instanceId) return

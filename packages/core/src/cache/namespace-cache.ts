@@ -93,7 +93,7 @@ export class NamespaceCache<T = unknown> {
   readonly policy: CachePolicy
   private readonly keys: KeySpace
   private readonly tags: TagRegistry
-  private readonly counters = new NamespaceStats()
+  private readonly counters: NamespaceStats
   private readonly codecOptions: EntryCodecOptions
   private readonly encodeForL1: boolean
 
@@ -102,12 +102,16 @@ export class NamespaceCache<T = unknown> {
     name: string,
     policy: CachePolicy,
     private readonly hooks: NamespaceHooks<T> = {},
+    previous?: NamespaceCache<unknown>,
   ) {
     this.keys = new KeySpace(core.prefix, name)
     this.l1 = core.l1
     this.name = name
     this.policy = policy
-    this.tags = new TagRegistry(() => this.policy.maxTtl)
+    // A redefined namespace keeps its tag records (or entries invalidated by tag would turn fresh again) and counters
+    // (Prometheus counters must not go backwards).
+    this.tags = previous?.tags ?? new TagRegistry(() => this.policy.maxTtl)
+    this.counters = previous?.counters ?? new NamespaceStats()
     this.codecOptions = { codec: policy.codec, compressAbove: policy.compressAbove, encryption: policy.encryption }
     this.encodeForL1 = core.l1BoundedByBytes
     core.codecs.set(policy.codec.id, policy.codec)

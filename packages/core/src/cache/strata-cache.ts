@@ -78,6 +78,34 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
     return created
   }
 
+  /**
+   * Creates namespace `name`, or replaces its policy and hooks (an administrator changed them). Stored entries stay
+   * and are read under the new policy; tag invalidations and counters carry over. The `default` namespace is fixed.
+   */
+  defineNamespace<U = unknown>(name: string, options: NamespaceOptions<U> = {}): NamespaceCache<U> {
+    assertNamespace(name)
+    if (name === DEFAULT_NAMESPACE) {
+      throw new StrataError('E_INVALID_OPTION', `The '${DEFAULT_NAMESPACE}' namespace takes its policy from createCache`, {
+        context: { namespace: name },
+      })
+    }
+    const { loader, writer, ...overrides } = options
+    const policy = resolvePolicy(this.basePolicy, overrides)
+    const created = new NamespaceCache<U>(this.core, name, policy, { loader, writer }, this.namespaces.get(name))
+    this.namespaces.set(name, created as NamespaceCache<unknown>)
+    return created
+  }
+
+  /**
+   * Forgets namespace `name` in this instance: later `namespace(name)` calls start afresh. Its stored entries are
+   * not touched (call `clear()` on it first to drop them). False when there was no such namespace.
+   */
+  removeNamespace(name: string): boolean {
+    if (name === DEFAULT_NAMESPACE || !this.namespaces.delete(name)) return false
+    this.core.unregisterNamespace(name)
+    return true
+  }
+
   listNamespaces(): string[] {
     return [...this.namespaces.keys()]
   }

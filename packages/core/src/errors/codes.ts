@@ -25,6 +25,21 @@ export const ERROR_CODES = {
   E_EVENT_INVALID: { status: 400, title: 'An event is not valid JSON, does not match its schema, or lacks a field a rule needs' },
   E_RULES_INVALID: { status: 500, title: 'The invalidation rules file has a syntax, schema or template error' },
   E_REQUEST_INVALID: { status: 400, title: 'The request body or parameters do not match the API schema' },
+  // HTTP (gateway) codes: what a caller of the HTTP API can get wrong, and what can fail between us and an origin.
+  E_INVALID_REQUEST: { status: 400, title: 'The request does not match the schema of this route' },
+  E_MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  E_NAMESPACE_NOT_FOUND: { status: 404, title: 'No namespace with this name is configured' },
+  E_KEY_NOT_FOUND: { status: 404, title: 'The key is not in the cache (and the namespace has no origin to load it from)' },
+  E_ROUTE_NOT_FOUND: { status: 404, title: 'No route matches this method and path' },
+  E_UPSTREAM_NOT_FOUND: { status: 404, title: 'No proxy upstream with this name is configured' },
+  E_PRECONDITION_FAILED: { status: 412, title: 'The entry does not have the version named in If-Match' },
+  E_BODY_TOO_LARGE: { status: 413, title: 'The request body is larger than the gateway accepts' },
+  E_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body has a content type this route does not accept' },
+  E_HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are larger than the gateway accepts' },
+  E_ORIGIN_FAILED: { status: 502, title: 'The origin could not be reached or answered with an error' },
+  E_NOT_CACHED: { status: 504, title: 'only-if-cached was asked and no stored response can be served' },
+  E_SHUTTING_DOWN: { status: 503, title: 'The gateway is shutting down' },
+  E_INTERNAL: { status: 500, title: 'An unexpected error occurred in the gateway' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERROR_CODES

@@ -1,0 +1,44 @@
+import Fastify from 'fastify'
+import { createCache, memoryStore } from '@strata/core'
+import { NamespaceRegistry, buildGateway } from '@strata/gateway'
+
+// A child process for `pnpm bench gateway` and `pnpm bench proxy`: the gateway (embedded default store) and, for the
+// gateway bench, a bare Fastify route returning the same bytes (the floor). Prints READY <json of ports>.
+const mode = process.argv[2] ?? 'gateway'
+let originUrl: string | undefined
+if (mode === 'proxy') {
+  // The origin every contender of `pnpm bench proxy` fronts: 1 KiB and 64 KiB bodies, cacheable for an hour.
+  const origin = Fastify({ logger: false })
+  for (const [path, size] of [['/1k', 1024], ['/64k', 64 * 1024]] as const) {
+    const body = Buffer.alloc(size, 'a')
+    origin.get(path, (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type('application/octet-stream').send(body))
+  }
+  originUrl = await origin.listen({ port: 0, host: '127.0.0.1' })
+}
+const value = { id: 42, name: 'Product 42', price: 19.5, tags: ['a', 'b', 'c'], description: 'x'.repeat(120) }
+const bytes = JSON.stringify(value)
+
+const cache = createCache({ l2: memoryStore() })
+const registry = new NamespaceRegistry(cache)
+await registry.start({ bench: { ttl: 3_600_000 } })
+const gateway = await buildGateway({
+  cache,
+  registry,
+  processMetrics: false,
+  docs: false,
+  ...(originUrl === undefined ? {} : { upstreams: { origin: { url: originUrl } } }),
+})
+const ports: Record<string, number> = {}
+await registry.get('bench')!.cache.set('hot', value)
+await gateway.app.listen({ port: 0, host: '127.0.0.1' })
+ports.strata = (gateway.app.server.address() as { port: number }).port
+
+if (originUrl !== undefined) ports.origin = Number(new URL(originUrl).port)
+if (mode === 'gateway') {
+  const floor = Fastify({ logger: false })
+  floor.get('/v1/namespaces/:ns/keys/:key', (_request, reply) => reply.type('application/json; charset=utf-8').send(bytes))
+  await floor.listen({ port: 0, host: '127.0.0.1' })
+  ports.floor = (floor.server.address() as { port: number }).port
+}
+console.log(`READY ${JSON.stringify(ports)}`)
+process.on('SIGTERM', () => process.exit(0))

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import autocannon from 'autocannon'
+import { median } from './report.js'
+
+export interface LoadResult {
+  rps: number
+  p99Ms: number
+  errors: number
+}
+
+/** One autocannon run (programmatic API): requests per second, p99 latency, and non-2xx/errors counted. */
+export async function load(url: string, options: { connections: number; durationS: number }): Promise<LoadResult> {
+  const result = await autocannon({ url, connections: options.connections, duration: options.durationS, pipelining: 1 })
+  return { rps: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts }
+}
+
+/**
+ * Runs every contender `rounds` times, alternating the order each round so a noisy neighbour hits all alike, after
+ * one short warm-up each. Returns the median requests/s and p99 per contender.
+ */
+export async function compareLoad(
+  urls: Record<string, string>,
+  options: { connections: number; durationS: number; rounds: number; warmupS: number },
+): Promise<Record<string, LoadResult>> {
+  const names = Object.keys(urls)
+  for (const name of names) await load(urls[name]!, { connections: options.connections, durationS: options.warmupS })
+  const samples = new Map<string, LoadResult[]>(names.map((n) => [n, []]))
+  for (let round = 0; round < options.rounds; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse()
+    for (const name of order) samples.get(name)!.push(await load(urls[name]!, options))
+  }
+  return Object.fromEntries(
+    names.map((name) => {
+      const runs = samples.get(name)!
+      return [name, { rps: Math.round(median(runs.map((r) => r.rps))), p99Ms: median(runs.map((r) => r.p99Ms)), errors: runs.reduce((a, r) => a + r.errors, 0) }]
+    }),
+  )
+}
+
+/** Starts a child process and resolves with the first stdout line matching `ready`; the caller stops it by PID. */
+export function startChild(command: string, args: string[], ready: RegExp, timeoutMs = 30_000): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM')
+      reject(new Error(`${command} did not become ready in ${timeoutMs} ms:\n${output}`))
+    }, timeoutMs)
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString()
+      const match = output.match(ready)
+      if (match !== null) {
+        clearTimeout(timer)
+        resolve({ child, match })
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${command} exited with ${code}:\n${output}`))
+    })
+  })
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.removeAllListeners('exit')
+  child.once('exit', () => undefined)
+  process.kill(child.pid, 'SIGTERM')
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))])
+  if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL')
+}

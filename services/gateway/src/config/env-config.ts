@@ -1,0 +1,61 @@
+import type { NamespaceSpec } from '../namespaces/namespace-spec.js'
+import type { UpstreamConfig } from '../proxy/proxy-service.js'
+
+/** The gateway's configuration as main.ts reads it from the environment (the only place that does). */
+export interface GatewayConfig {
+  host: string
+  port: number
+  /** 'redis' (STRATA_REDIS_URL) or 'memory' (a single instance, nothing shared). */
+  l2: 'redis' | 'memory'
+  redisUrl: string
+  /** 'local' (in-process; single instance) or 'none'. 'kafka' arrives with packages/bus. */
+  bus: 'local' | 'none'
+  upstreams: Record<string, UpstreamConfig>
+  namespaces: Record<string, NamespaceSpec>
+  bodyLimit: number
+  maxHeaderSize: number
+  /** After SIGTERM, readiness fails for this long before the server stops accepting (load balancer catch-up). */
+  drainDelayMs: number
+  logLevel: string
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return {
+    host: env.HOST ?? '0.0.0.0',
+    port: int(env, 'PORT', 8080),
+    l2: oneOf(env, 'STRATA_GATEWAY_L2', ['redis', 'memory'], 'redis'),
+    redisUrl: env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    bus: oneOf(env, 'STRATA_GATEWAY_BUS', ['local', 'none'], 'none'),
+    upstreams: jsonOf(env, 'STRATA_GATEWAY_UPSTREAMS', {}),
+    namespaces: jsonOf(env, 'STRATA_GATEWAY_NAMESPACES', {}),
+    bodyLimit: int(env, 'STRATA_GATEWAY_BODY_LIMIT', 2 * 1024 * 1024),
+    maxHeaderSize: int(env, 'STRATA_GATEWAY_MAX_HEADER_SIZE', 16 * 1024),
+    drainDelayMs: int(env, 'STRATA_GATEWAY_DRAIN_DELAY_MS', 5_000),
+    logLevel: env.LOG_LEVEL ?? 'info',
+  }
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got '${raw}'`)
+  return value
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got '${raw}'`)
+  return raw as T
+}
+
+function jsonOf<T>(env: NodeJS.ProcessEnv, name: string, fallback: T): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  try {
+    return JSON.parse(raw) as T
+  } catch {
+    throw new Error(`${name} must be JSON`)
+  }
+}

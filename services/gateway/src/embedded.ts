@@ -1,0 +1,98 @@
+import { pathToFileURL } from 'node:url'
+import { LocalInvalidationBus, createCache, memoryStore, type StrataCache } from '@strata/core'
+import { buildGateway, type Gateway } from './app.js'
+import { buildDemoOrigin } from './demo/demo-origin.js'
+import type { EventRule } from './events/event-rules.js'
+import { NamespaceRegistry } from './namespaces/namespace-registry.js'
+import { onShutdownSignals } from './shutdown.js'
+import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
+
+export interface EmbeddedOptions {
+  /** Gateway port; 0 for an ephemeral one. Default 8080 (PORT). */
+  port?: number
+  /** Demo origin port; 0 for an ephemeral one. Default 4001 (STRATA_DEMO_ORIGIN_PORT). */
+  originPort?: number
+  host?: string
+}
+
+export interface Embedded {
+  gateway: Gateway
+  cache: StrataCache
+  urls: { gateway: string; docs: string; metrics: string; origin: string; proxyExample: string; kvExample: string }
+  originHits: () => number
+  close(): Promise<void>
+}
+
+/** The demo's invalidation rules: a `product.updated` event drops the product from the proxy and from the KV namespace. */
+export const DEMO_RULES: EventRule[] = [
+  { type: 'product.updated', upstream: 'demo', surrogateKeys: ['product-{id}'] },
+  { type: 'product.updated', namespace: 'products', keys: ['{id}'] },
+]
+
+/**
+ * The whole platform in one process on the embedded default: in-process L2 (memoryStore), in-process bus and
+ * write-behind queue, the gateway, and a demo origin. No Redis, Kafka or anything else needs to run.
+ */
+export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embedded> {
+  const host = options.host ?? '127.0.0.1'
+  const demo = buildDemoOrigin()
+  const originAddress = await demo.app.listen({ port: options.originPort ?? 4001, host })
+
+  // The queue flushes through the registry, which needs the cache, which needs the queue: bind the flush late.
+  const late: { registry?: NamespaceRegistry } = {}
+  const queue = new InProcessWriteBehindQueue((writes) => late.registry!.flush(writes))
+  const cache = createCache({ l2: memoryStore(), bus: new LocalInvalidationBus(), queue })
+  const registry = (late.registry = new NamespaceRegistry(cache))
+  await registry.start({
+    products: { ttl: 60_000, grace: 300_000, origin: { url: `${originAddress}/products/{key}` } },
+    sessions: { ttl: 1_800_000 },
+  })
+  const gateway = await buildGateway({ cache, registry, upstreams: { demo: { url: originAddress } }, eventRules: DEMO_RULES, processMetrics: false })
+  const address = await gateway.app.listen({ port: options.port ?? 8080, host })
+  return {
+    gateway,
+    cache,
+    originHits: demo.hits,
+    urls: {
+      gateway: address,
+      docs: `${address}/docs`,
+      metrics: `${address}/metrics`,
+      origin: originAddress,
+      proxyExample: `${address}/proxy/demo/products/42`,
+      kvExample: `${address}/v1/namespaces/products/keys/42`,
+    },
+    close: async () => {
+      await gateway.close()
+      await queue.close()
+      registry.close()
+      await cache.close()
+      await demo.app.close()
+    },
+  }
+}
+
+async function main(): Promise<void> {
+  const embedded = await startEmbedded({
+    port: Number(process.env.PORT ?? 8080),
+    originPort: Number(process.env.STRATA_DEMO_ORIGIN_PORT ?? 4001),
+  })
+  const { urls } = embedded
+  console.log(`Strata is running (embedded: in-process store, bus and queue; nothing else needed)
+
+  gateway      ${urls.gateway}
+  API docs     ${urls.docs}
+  metrics      ${urls.metrics}
+  demo origin  ${urls.origin}/products/42
+
+Try it:
+  curl -i ${urls.proxyExample}      # X-Cache: MISS, then HIT
+  curl -i -X POST ${urls.gateway}/v1/events -H 'content-type: application/json' \\
+       -d '{"type":"product.updated","data":{"id":"42"}}'
+  curl -i ${urls.proxyExample}      # X-Cache: MISS again
+  curl -i ${urls.kvExample}   # the KV API, read-through from the origin
+
+Ctrl-C stops it.`)
+  onShutdownSignals(() => embedded.close(), (message) => console.log(message))
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main()

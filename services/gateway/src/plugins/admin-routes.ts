@@ -1,0 +1,77 @@
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
+import { NamespaceParam, problems } from '../http/schemas.js'
+import type { NamespaceHandle, NamespaceRegistry } from '../namespaces/namespace-registry.js'
+import { NamespaceSpecSchema } from '../namespaces/namespace-spec.js'
+
+export interface AdminRoutesOptions {
+  registry: NamespaceRegistry
+}
+
+const NamespaceView = Type.Object({
+  name: Type.String(),
+  policy: Type.Ref('NamespacePolicy'),
+  stats: Type.Object({
+    hits: Type.Number(),
+    misses: Type.Number(),
+    l1Hits: Type.Number(),
+    l2Hits: Type.Number(),
+    staleHits: Type.Number(),
+    hitRatio: Type.Number(),
+    sets: Type.Number(),
+    deletes: Type.Number(),
+    loads: Type.Number(),
+    loadErrors: Type.Number(),
+  }),
+})
+const Params = Type.Object({ ns: NamespaceParam })
+
+/** Namespaces and their policies. Authorisation (issue 10) will slot in as an onRequest hook on this plugin's scope. */
+export const adminRoutes: FastifyPluginCallbackTypebox<AdminRoutesOptions> = (app, { registry }, done) => {
+  // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
+  app.get(
+    '/v1/admin/namespaces',
+    { schema: { tags: ['admin'], summary: 'List namespaces', response: { 200: Type.Object({ namespaces: Type.Array(NamespaceView) }) } } },
+    () => Promise.resolve({ namespaces: registry.list().map(view) }),
+  )
+
+  app.get(
+    '/v1/admin/namespaces/:ns',
+    { schema: { tags: ['admin'], summary: 'A namespace with its policy and counters', params: Params, response: { 200: NamespaceView, ...problems(400, 404) } } },
+    async (request) => view(await registry.resolve(request.params.ns)),
+  )
+
+  app.put(
+    '/v1/admin/namespaces/:ns',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create or replace a namespace and its policy',
+        description: 'Durations are milliseconds. write-through and write-behind need an origin. Stored entries stay and are read under the new policy.',
+        params: Params,
+        body: NamespaceSpecSchema,
+        response: { 200: NamespaceView, 201: NamespaceView, ...problems(400, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { created, handle } = await registry.put(request.params.ns, request.body)
+      return reply.code(created ? 201 : 200).send(view(handle))
+    },
+  )
+
+  app.delete(
+    '/v1/admin/namespaces/:ns',
+    { schema: { tags: ['admin'], summary: 'Delete a namespace and empty it', params: Params, response: { 204: Type.Null(), ...problems(400, 404) } } },
+    async (request, reply) => {
+      await registry.resolve(request.params.ns)
+      await registry.remove(request.params.ns)
+      return reply.code(204).send(null)
+    },
+  )
+  done()
+}
+
+function view(handle: NamespaceHandle) {
+  const { hits, misses, l1Hits, l2Hits, staleHits, hitRatio, sets, deletes, loads, loadErrors } = handle.cache.stats()
+  return { name: handle.name, policy: handle.spec, stats: { hits, misses, l1Hits, l2Hits, staleHits, hitRatio, sets, deletes, loads, loadErrors } }
+}

@@ -1,0 +1,246 @@
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
+import { StrataError, type EntryInfo, type NamespaceCache } from '@strata/core'
+import type { FastifyReply } from 'fastify'
+import { NamespaceParam, TagList, problems } from '../http/schemas.js'
+import { ORIGIN_MISS } from '../namespaces/http-origin.js'
+import type { NamespaceHandle, NamespaceRegistry } from '../namespaces/namespace-registry.js'
+
+export interface KvRoutesOptions {
+  registry: NamespaceRegistry
+  clock: () => number
+}
+
+const KeyParams = Type.Object({ ns: NamespaceParam, key: Type.String({ minLength: 1, description: 'URL-encoded key' }) })
+const EntryOptionsSchema = {
+  ttl: Type.Optional(Type.Integer({ minimum: 1, description: 'milliseconds; default: the namespace ttl' })),
+  tags: Type.Optional(TagList),
+}
+const PutBody = Type.Object({ value: Type.Unknown({ description: 'Any JSON value (null included)' }), ...EntryOptionsSchema }, { additionalProperties: false })
+const WriteResult = Type.Object({ namespace: Type.String(), key: Type.String(), etag: Type.String(), version: Type.Number(), expiresAt: Type.Number() })
+const BatchGetBody = Type.Object({ keys: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false })
+const BatchGetResult = Type.Object({
+  items: Type.Array(Type.Object({ key: Type.String(), found: Type.Boolean(), value: Type.Optional(Type.Unknown()) })),
+})
+const BatchSetBody = Type.Object(
+  {
+    items: Type.Array(Type.Object({ key: Type.String({ minLength: 1 }), value: Type.Unknown(), ...EntryOptionsSchema }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: 1000,
+    }),
+  },
+  { additionalProperties: false },
+)
+const ConditionalHeaders = Type.Object({ 'if-match': Type.Optional(Type.String()), 'if-none-match': Type.Optional(Type.String()) })
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/**
+ * The KV cache API. Values travel as JSON: PUT takes `{ value, ttl?, tags? }`, GET answers the bare value with its
+ * metadata in headers (ETag from the entry version, X-Cache, Age, X-Cache-TTL). A namespace with an origin reads
+ * through it on a miss; writes follow the namespace's write mode (cache-aside, write-through, write-behind).
+ */
+export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { registry, clock }, done) => {
+  // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
+  const resolve = (name: string): NamespaceHandle | Promise<NamespaceHandle> => registry.get(name) ?? registry.resolve(name)
+
+  app.get(
+    '/v1/namespaces/:ns/keys/:key',
+    {
+      schema: {
+        tags: ['kv'],
+        summary: 'Read a key (read-through from the namespace origin on a miss)',
+        description: 'Conditional: If-None-Match with the ETag answers 304.',
+        params: KeyParams,
+        // No header schema on the hot read path: validating every request header costs more than the lookup.
+        response: {
+          200: Type.Unknown({ description: 'The value. Headers: ETag, X-Cache (HIT|MISS), Age (s), X-Cache-TTL (s of freshness left)' }),
+          304: Type.Null({ description: 'If-None-Match matched the ETag' }),
+          ...problems(400, 404, 414, 502, 503, 504),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { ns, key } = request.params
+      const handle = await resolve(ns)
+      let loaded = false
+      let value: unknown
+      if (handle.origin === undefined) {
+        value = await handle.cache.get(key)
+        if (value === undefined) throw notFound(ns, key)
+      } else {
+        const load = handle.origin.load
+        value = await handle.cache.getOrSet(key, (context) => {
+          loaded = true
+          return load(context)
+        })
+        if (value === ORIGIN_MISS) throw notFound(ns, key)
+      }
+      const info = await handle.cache.inspect(key)
+      const etag = info === undefined ? undefined : etagOf(info.version)
+      reply.header('x-cache', loaded ? 'MISS' : 'HIT')
+      if (info !== undefined) setEntryHeaders(reply, info, clock())
+      if (etag !== undefined && ifNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null)
+      return reply.type(JSON_TYPE).send(serialize(value))
+    },
+  )
+
+  app.put(
+    '/v1/namespaces/:ns/keys/:key',
+    {
+      schema: {
+        tags: ['kv'],
+        summary: "Write a key (the namespace's write mode decides whether the origin is written first or later)",
+        description: 'If-Match: the write happens only if the current ETag matches (412 otherwise). If-None-Match: * creates only.',
+        params: KeyParams,
+        headers: ConditionalHeaders,
+        body: PutBody,
+        response: { 200: WriteResult, ...problems(400, 404, 412, 413, 414, 415, 502, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { ns, key } = request.params
+      const handle = await resolve(ns)
+      await checkPreconditions(handle.cache, key, request.headers)
+      const { value, ttl, tags } = request.body
+      await handle.cache.set(key, value, { ...(ttl === undefined ? {} : { ttl }), ...(tags === undefined ? {} : { tags }) })
+      const info = await handle.cache.inspect(key)
+      if (info !== undefined) setEntryHeaders(reply, info, clock())
+      return { namespace: ns, key, etag: info === undefined ? '' : etagOf(info.version), version: info?.version ?? 0, expiresAt: info?.expiresAt ?? 0 }
+    },
+  )
+
+  app.delete(
+    '/v1/namespaces/:ns/keys/:key',
+    {
+      schema: {
+        tags: ['kv'],
+        summary: 'Delete a key (and at the origin, for a write-through namespace)',
+        params: KeyParams,
+        headers: ConditionalHeaders,
+        response: { 204: Type.Null(), ...problems(400, 404, 412, 414, 502, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { ns, key } = request.params
+      const handle = await resolve(ns)
+      await checkPreconditions(handle.cache, key, request.headers)
+      if (handle.origin !== undefined && handle.spec.writeMode === 'write-through') {
+        try {
+          await handle.origin.remove(key)
+        } catch (error) {
+          throw new StrataError('E_WRITER_FAILED', 'The origin refused the delete; the cache is unchanged', { cause: error, context: { namespace: ns } })
+        }
+      }
+      await handle.cache.delete(key)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/v1/namespaces/:ns/keys::batchGet',
+    {
+      schema: {
+        tags: ['kv'],
+        summary: 'Read several keys in one round trip (read-through for the misses when the namespace has an origin)',
+        params: Type.Object({ ns: NamespaceParam }),
+        body: BatchGetBody,
+        response: { 200: BatchGetResult, ...problems(400, 404, 414, 415, 502, 503) },
+      },
+    },
+    async (request) => {
+      const handle = await resolve(request.params.ns)
+      const { keys } = request.body
+      const origin = handle.origin
+      const values =
+        origin === undefined ? await handle.cache.getMany(keys) : await handle.cache.getOrSetMany(keys, (missing) => origin.loadMany(missing))
+      return { items: keys.map((key, i) => (values[i] === undefined ? { key, found: false } : { key, found: true, value: values[i] })) }
+    },
+  )
+
+  app.post(
+    '/v1/namespaces/:ns/keys::batchSet',
+    {
+      schema: {
+        tags: ['kv'],
+        summary: 'Write several keys (one L2 round trip; the write mode applies to each)',
+        params: Type.Object({ ns: NamespaceParam }),
+        body: BatchSetBody,
+        response: { 200: Type.Object({ written: Type.Integer() }), ...problems(400, 404, 413, 414, 415, 502, 503) },
+      },
+    },
+    async (request) => {
+      const handle = await resolve(request.params.ns)
+      const items = request.body.items.map(({ key, value, ttl, tags }) => ({
+        key,
+        value,
+        options: { ...(ttl === undefined ? {} : { ttl }), ...(tags === undefined ? {} : { tags }) },
+      }))
+      await handle.cache.setMany(items)
+      return { written: items.length }
+    },
+  )
+  done()
+}
+
+/**
+ * JSON text of a value, computed once per value object: an L1 hit returns the same object until the entry changes,
+ * so the hot path does not stringify it again (WeakMap: the text goes when the entry does).
+ */
+const serialized = new WeakMap<object, string>()
+function serialize(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value)
+  let text = serialized.get(value)
+  if (text === undefined) serialized.set(value, (text = JSON.stringify(value)))
+  return text
+}
+
+function notFound(namespace: string, key: string): StrataError {
+  return new StrataError('E_KEY_NOT_FOUND', `Key not found in namespace '${namespace}'`, { context: { namespace, key } })
+}
+
+function etagOf(version: number): string {
+  return `"${version}"`
+}
+
+function setEntryHeaders(reply: FastifyReply, info: EntryInfo<unknown>, now: number): void {
+  reply.header('etag', etagOf(info.version))
+  reply.header('age', Math.max(0, Math.floor((now - info.createdAt) / 1000)))
+  reply.header('x-cache-ttl', Math.max(0, Math.ceil((info.expiresAt - now) / 1000)))
+}
+
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false
+  return header.split(',').some((tag) => {
+    const t = tag.trim()
+    return t === '*' || t.replace(/^W\//, '') === etag
+  })
+}
+
+/**
+ * If-Match (strong comparison) and If-None-Match: * for writes. Checked against the entry as it is now; two writers
+ * racing between this check and the write are not serialised (the engine has no compare-and-set across L2 yet).
+ */
+async function checkPreconditions(
+  cache: NamespaceCache<unknown>,
+  key: string,
+  headers: { 'if-match'?: string | undefined; 'if-none-match'?: string | undefined },
+): Promise<void> {
+  const ifMatch = headers['if-match']
+  const ifNone = headers['if-none-match']
+  if (ifMatch === undefined && ifNone === undefined) return
+  const info = await cache.inspect(key)
+  const current = info === undefined ? undefined : etagOf(info.version)
+  if (ifMatch !== undefined) {
+    const tags = ifMatch.split(',').map((t) => t.trim())
+    const ok = current !== undefined && (tags.includes('*') || tags.includes(current))
+    if (!ok) throw preconditionFailed(`If-Match ${ifMatch} does not match the current ETag ${current ?? '(none: the key does not exist)'}`)
+  }
+  if (ifNone !== undefined && current !== undefined) {
+    const tags = ifNone.split(',').map((t) => t.trim().replace(/^W\//, ''))
+    if (tags.includes('*') || tags.includes(current)) throw preconditionFailed(`If-None-Match ${ifNone} matched the current ETag ${current}`)
+  }
+}
+
+function preconditionFailed(message: string): StrataError {
+  return new StrataError('E_PRECONDITION_FAILED', message)
+}

@@ -1,0 +1,79 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { StrataCache } from '@strata/core'
+
+export interface MetricsOptions {
+  cache: StrataCache
+  /** Default Node.js process metrics (event loop lag, heap, GC). */
+  processMetrics?: boolean
+}
+
+/**
+ * Prometheus metrics at /metrics, in a registry of this app's own (no global state, so several gateways can live in
+ * one process). Cache counters are read from the engine's per-namespace stats at scrape time, costing the hit path
+ * nothing; HTTP metrics come from one onResponse hook.
+ */
+export const metricsPlugin = fp(
+  (app: FastifyInstance, { cache, processMetrics = true }: MetricsOptions, done: (error?: Error) => void) => {
+    const registry = new Registry()
+    if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'strata_gateway_' })
+
+    new Counter({
+      name: 'strata_cache_requests_total',
+      help: 'Cache lookups by namespace, tier and result (hit, stale, miss)',
+      labelNames: ['namespace', 'tier', 'result'],
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const name of cache.listNamespaces()) {
+          const s = cache.namespace(name).stats()
+          this.inc({ namespace: name, tier: 'l1', result: 'hit' }, s.l1Hits)
+          this.inc({ namespace: name, tier: 'l2', result: 'hit' }, s.l2Hits)
+          this.inc({ namespace: name, tier: 'any', result: 'stale' }, s.staleHits)
+          this.inc({ namespace: name, tier: 'none', result: 'miss' }, s.misses)
+        }
+      },
+    })
+    new Counter({
+      name: 'strata_cache_operations_total',
+      help: 'Cache writes, deletes, loads and errors by namespace',
+      labelNames: ['namespace', 'operation'],
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const name of cache.listNamespaces()) {
+          const s = cache.namespace(name).stats()
+          const ops = { set: s.sets, delete: s.deletes, load: s.loads, load_error: s.loadErrors, load_timeout: s.loadTimeouts, refresh: s.refreshes, fail_safe: s.failSafes, evict: s.l1Evictions, error: s.errors }
+          for (const [operation, value] of Object.entries(ops)) this.inc({ namespace: name, operation }, value)
+        }
+      },
+    })
+    const duration = new Histogram({
+      name: 'strata_http_request_duration_seconds',
+      help: 'Gateway HTTP request duration by route, method and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    })
+    const proxyResults = new Counter({
+      name: 'strata_proxy_responses_total',
+      help: 'Proxy answers by X-Cache outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    })
+
+    app.addHook('onResponse', (request, reply, next) => {
+      const route = request.routeOptions.url ?? 'unmatched'
+      duration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+      if (route === '/proxy/:upstream/*') proxyResults.inc({ outcome: String(reply.getHeader('x-cache') ?? 'ERROR') })
+      next()
+    })
+
+    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' } }, async (_request, reply) => {
+      return reply.type(registry.contentType).send(await registry.metrics())
+    })
+    done()
+  },
+  { name: 'strata-metrics' },
+)

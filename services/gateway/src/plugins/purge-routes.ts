@@ -1,0 +1,49 @@
+import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
+import { StrataError } from '@strata/core'
+import { problems } from '../http/schemas.js'
+import type { ProxyService } from '../proxy/proxy-service.js'
+
+export interface PurgeRoutesOptions {
+  proxy: ProxyService
+}
+
+const PurgeBody = Type.Object(
+  {
+    url: Type.Optional(Type.String({ pattern: '^/proxy/[A-Za-z0-9_-]{1,64}/', description: 'A gateway proxy URL path, e.g. /proxy/demo/products/42' })),
+    upstream: Type.Optional(Type.String({ description: 'Needed with surrogateKeys' })),
+    surrogateKeys: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 256 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+/** Purge for the proxy: by URL (every Vary variant) or by surrogate key, across every gateway instance. */
+export const purgeRoutes: FastifyPluginCallbackTypebox<PurgeRoutesOptions> = (app, { proxy }, done) => {
+  // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
+  app.post(
+    '/v1/proxy/purge',
+    {
+      schema: {
+        tags: ['invalidation'],
+        summary: 'Purge stored proxy responses by URL or by Surrogate-Key',
+        body: PurgeBody,
+        response: { 200: Type.Object({ purged: Type.Object({ urls: Type.Integer(), surrogateKeys: Type.Integer() }) }), ...problems(400, 404, 415) },
+      },
+    },
+    async (request) => {
+      const { url, upstream, surrogateKeys } = request.body
+      let urls = 0
+      if (url !== undefined) {
+        const [, , name = '', ...rest] = url.split('/')
+        await proxy.cacheFor(name).purgeUrl(`/${rest.join('/')}`)
+        urls = 1
+      }
+      if (surrogateKeys !== undefined) {
+        if (upstream === undefined) throw new StrataError('E_INVALID_OPTION', 'surrogateKeys need the upstream they belong to')
+        await proxy.cacheFor(upstream).purgeSurrogateKeys(surrogateKeys)
+      }
+      return { purged: { urls, surrogateKeys: surrogateKeys?.length ?? 0 } }
+    },
+  )
+  done()
+}

@@ -1,0 +1,105 @@
+import type { CacheControl } from './cache-control.js'
+import { parseCacheControl } from './cache-control.js'
+import { header, type StoredResponse } from './stored-response.js'
+
+/** Status codes a cache may give heuristic freshness (RFC 9110 §15.1, "heuristically cacheable"). */
+const HEURISTICALLY_CACHEABLE = new Set([200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501])
+
+/** RFC 9111 §4.2.3: the age a response had when it arrived, corrected for the request's round trip. Seconds. */
+export function correctedInitialAge(requestTime: number, responseTime: number, headers: Record<string, string | string[]>): number {
+  const date = httpDate(header(headers, 'date'))
+  const apparentAge = date === undefined ? 0 : Math.max(0, (responseTime - date) / 1000)
+  const ageValue = Number.parseInt(header(headers, 'age') ?? '0', 10)
+  const responseDelay = (responseTime - requestTime) / 1000
+  const correctedAgeValue = (Number.isFinite(ageValue) && ageValue > 0 ? ageValue : 0) + responseDelay
+  return Math.max(apparentAge, correctedAgeValue)
+}
+
+/** §4.2.3 current_age in seconds: corrected initial age plus the time the response has been resident here. */
+export function currentAge(stored: StoredResponse, now: number): number {
+  return stored.correctedInitialAge + Math.max(0, now - stored.responseTime) / 1000
+}
+
+/**
+ * §4.2.1 freshness lifetime for a shared cache, in seconds: s-maxage, else max-age, else Expires minus Date, else a
+ * heuristic (§4.2.2) of `heuristicFraction` of the time since Last-Modified, only for heuristically cacheable status
+ * codes (or `public`) and only when nothing explicit is given. An invalid max-age or Expires means already stale.
+ */
+export function freshnessLifetime(stored: Pick<StoredResponse, 'status' | 'headers' | 'responseTime'>, heuristicFraction = 0.1): number {
+  const cc = parseCacheControl(stored.headers['cache-control'])
+  const sMaxAge = cc.seconds('s-maxage')
+  if (sMaxAge !== undefined) return sMaxAge
+  const maxAge = cc.seconds('max-age')
+  if (maxAge !== undefined) return maxAge
+  if (cc.invalid.has('max-age') || cc.invalid.has('s-maxage')) return 0
+  const expiresHeader = header(stored.headers, 'expires')
+  if (expiresHeader !== undefined) {
+    const expires = httpDate(expiresHeader)
+    if (expires === undefined) return 0
+    const date = httpDate(header(stored.headers, 'date')) ?? stored.responseTime
+    return Math.max(0, (expires - date) / 1000)
+  }
+  if (!HEURISTICALLY_CACHEABLE.has(stored.status) && !cc.has('public')) return 0
+  const lastModified = httpDate(header(stored.headers, 'last-modified'))
+  if (lastModified === undefined) return 0
+  const date = httpDate(header(stored.headers, 'date')) ?? stored.responseTime
+  return Math.max(0, Math.floor(((date - lastModified) / 1000) * heuristicFraction))
+}
+
+/** Whether the response carries explicit freshness (§4.2.1), as opposed to only a heuristic one. */
+export function hasExplicitFreshness(cc: CacheControl, headers: Record<string, string | string[]>): boolean {
+  return cc.has('s-maxage') || cc.has('max-age') || headers.expires !== undefined
+}
+
+/** §4.2.4 and §5.2.2.2/.8/.10: once stale, this response must not be served without revalidation. */
+export function mustRevalidate(cc: CacheControl): boolean {
+  return cc.has('must-revalidate') || cc.has('proxy-revalidate') || cc.has('s-maxage')
+}
+
+export type NotStorableReason =
+  | 'method'
+  | 'status'
+  | 'no-store'
+  | 'private'
+  | 'authorization'
+  | 'set-cookie'
+  | 'vary-star'
+  | 'no-freshness'
+  | 'range'
+
+/**
+ * RFC 9111 §3 for a shared cache: may this response to a GET be stored? Returns the reason it may not, or undefined.
+ * Deliberately stricter than the RFC in two places: responses with Set-Cookie are never stored, and a qualified
+ * `private="field"` is treated as unqualified `private`.
+ */
+export function notStorableReason(
+  method: string,
+  status: number,
+  requestHeaders: Record<string, string | string[] | undefined>,
+  responseHeaders: Record<string, string | string[]>,
+): NotStorableReason | undefined {
+  if (method !== 'GET') return 'method'
+  if (status < 200 || status === 206 || status === 304) return status === 206 ? 'range' : 'status'
+  const requestCc = parseCacheControl(requestHeaders['cache-control'])
+  const cc = parseCacheControl(responseHeaders['cache-control'])
+  if (cc.has('no-store') || requestCc.has('no-store')) return 'no-store'
+  if (cc.has('private')) return 'private'
+  if (requestHeaders.authorization !== undefined && !sharedWithAuthorization(cc)) return 'authorization'
+  if (responseHeaders['set-cookie'] !== undefined) return 'set-cookie'
+  if ((header(responseHeaders, 'vary') ?? '').split(',').some((f) => f.trim() === '*')) return 'vary-star'
+  const explicit = hasExplicitFreshness(cc, responseHeaders) || cc.has('public') || cc.has('no-cache')
+  if (!explicit && !HEURISTICALLY_CACHEABLE.has(status)) return 'no-freshness'
+  return undefined
+}
+
+/** §3.5: a response to a request with Authorization may be stored and reused by a shared cache only with these. */
+export function sharedWithAuthorization(cc: CacheControl): boolean {
+  return cc.has('public') || cc.has('s-maxage') || cc.has('must-revalidate')
+}
+
+/** An HTTP-date (IMF-fixdate, or the obsolete forms Date.parse also reads), as epoch ms. */
+export function httpDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const time = Date.parse(value)
+  return Number.isNaN(time) ? undefined : time
+}

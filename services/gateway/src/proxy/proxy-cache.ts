@@ -1,0 +1,421 @@
+import { createHash } from 'node:crypto'
+import { StrataError, type NamespaceCache } from '@strata/core'
+import { parseCacheControl, type CacheControl } from './cache-control.js'
+import { correctedInitialAge, currentAge, freshnessLifetime, httpDate, mustRevalidate, notStorableReason, sharedWithAuthorization } from './freshness.js'
+import { endToEndHeaders, type OriginClient, type OriginResponse } from './origin-client.js'
+import { header, type StoredResponse, type StoredValue, type VaryRecord } from './stored-response.js'
+
+export type CacheOutcome = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED' | 'BYPASS'
+
+export interface ProxyRequest {
+  method: string
+  /** Path and query below the upstream, starting with '/'. */
+  path: string
+  headers: Record<string, string | string[] | undefined>
+  body?: Buffer | undefined
+}
+
+export interface ProxyResponse {
+  status: number
+  headers: Record<string, string | string[]>
+  body: Uint8Array | undefined
+  outcome: CacheOutcome
+}
+
+export interface UpstreamOptions {
+  /** Origin request timeout (headers and body), ms. */
+  timeoutMs: number
+  /** How long past its freshness a response with a validator is kept for conditional revalidation, ms. */
+  keepForRevalidationMs: number
+  /** Fraction of (Date − Last-Modified) used as heuristic freshness (RFC 9111 §4.2.2). */
+  heuristicFraction: number
+}
+
+interface Found {
+  key: string
+  stored: StoredResponse
+}
+
+interface Fetched {
+  response: OriginResponse
+  requestTime: number
+  responseTime: number
+  /** The request header values a Vary on this response refers to, as the leader sent them. */
+  varyValues: Record<string, string> | undefined
+  shareable: boolean
+}
+
+/** Response fields a client must not see from a shared cache's store. */
+const INTERNAL_RESPONSE_FIELDS = ['surrogate-key', 'surrogate-control']
+const CACHEABLE_METHODS = new Set(['GET', 'HEAD'])
+const MAX_STORE_MS = 30 * 24 * 3_600_000
+
+/**
+ * A shared HTTP cache for one upstream (RFC 9111 with RFC 5861's stale-while-revalidate and stale-if-error), over a
+ * Strata namespace: responses live in L1 and L2 like any entry, surrogate keys are engine tags, and a purge through
+ * one gateway reaches every instance through the invalidation bus.
+ *
+ * Keys: the primary key is the request target (path + query). A response with Vary is stored under a secondary key
+ * derived from the selecting request header values, and the primary key holds a VaryRecord naming those headers.
+ * Every entry is tagged `url:<hash>` of its primary key, so a purge by URL removes all variants.
+ */
+export class ProxyCache {
+  private readonly inflight = new Map<string, Promise<Fetched>>()
+  private readonly revalidations = new Map<string, Promise<unknown>>()
+
+  constructor(
+    readonly upstream: string,
+    private readonly origin: OriginClient,
+    private readonly store: NamespaceCache<StoredValue>,
+    private readonly options: UpstreamOptions,
+    private readonly clock: () => number,
+  ) {}
+
+  async handle(request: ProxyRequest): Promise<ProxyResponse> {
+    const method = request.method.toUpperCase()
+    if (!CACHEABLE_METHODS.has(method)) return this.passUnsafe(method, request)
+    if (request.headers.range !== undefined) return this.pass(method, request)
+    const requestCc = parseCacheControl(request.headers['cache-control'])
+    const found = await this.lookup(request)
+    if (found !== undefined) return this.fromStore(method, request, requestCc, found)
+    if (requestCc.has('only-if-cached')) throw notCached(request.path)
+    return this.fetchAndStore(method, request, 'MISS')
+  }
+
+  /** Purge by URL: every variant of the request target, in every tier and instance. */
+  async purgeUrl(path: string): Promise<void> {
+    await this.store.deleteByTag([urlTag(path)])
+    await this.store.delete(primaryKey(path))
+  }
+
+  async purgeSurrogateKeys(keys: readonly string[]): Promise<void> {
+    const tags = keys.filter(validTag)
+    if (tags.length > 0) await this.store.deleteByTag(tags)
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.revalidations.values()])
+    await this.origin.close()
+  }
+
+  // ------------------------------------------------------------------ serving from the store
+
+  private async fromStore(method: string, request: ProxyRequest, requestCc: CacheControl, found: Found): Promise<ProxyResponse> {
+    const { stored } = found
+    const now = this.clock()
+    const cc = parseCacheControl(stored.headers['cache-control'])
+    const age = currentAge(stored, now)
+    const lifetime = freshnessLifetime(stored, this.options.heuristicFraction)
+    const fresh = lifetime > age
+    const requestMaxAge = requestCc.seconds('max-age')
+    const minFresh = requestCc.seconds('min-fresh')
+    const clientWantsValidation = requestCc.has('no-cache') || (requestMaxAge !== undefined && age > requestMaxAge)
+    const servableFresh =
+      fresh && !cc.has('no-cache') && !clientWantsValidation && (minFresh === undefined || lifetime - age >= minFresh)
+    if (servableFresh) return this.answer(method, request, stored, 'HIT', now)
+
+    const staleness = age - lifetime
+    // Serving stale is never allowed when the response or the client forbids it (§4.2.4, §5.2.2.2, RFC 5861 §4).
+    const staleAllowed = !fresh && !mustRevalidate(cc) && !cc.has('no-cache') && !clientWantsValidation
+    const swr = cc.seconds('stale-while-revalidate')
+    if (staleAllowed && swr !== undefined && staleness < swr) {
+      this.revalidateInBackground(found, request)
+      return this.answer(method, request, stored, 'STALE', now)
+    }
+    if (requestCc.has('only-if-cached')) throw notCached(request.path)
+
+    const staleIfError = Math.max(cc.seconds('stale-if-error') ?? -1, requestCc.seconds('stale-if-error') ?? -1)
+    let fetched: Fetched
+    try {
+      fetched = await this.revalidate(found, request)
+    } catch (error) {
+      if (staleAllowed && staleness < staleIfError) return this.answer(method, request, stored, 'STALE', this.clock())
+      throw error
+    }
+    const status = fetched.response.status
+    if (status >= 500 && staleAllowed && staleness < staleIfError) return this.answer(method, request, stored, 'STALE', this.clock())
+    if (status === 304) {
+      const refreshed = this.freshen(stored, fetched)
+      await this.put(found.key, request.path, refreshed)
+      return this.answer(method, request, refreshed, 'REVALIDATED', this.clock())
+    }
+    return this.storeAndAnswer(method, request, fetched, 'MISS')
+  }
+
+  /** The stored response as the client gets it: Age added, internal fields removed, 304 for a matching validator. */
+  private answer(method: string, request: ProxyRequest, stored: StoredResponse, outcome: CacheOutcome, now: number): ProxyResponse {
+    const headers = clientHeaders(stored.headers)
+    headers.age = String(Math.floor(currentAge(stored, now)))
+    if (clientValidatorMatches(request.headers, stored.headers)) {
+      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome }
+    }
+    return { status: stored.status, headers, body: method === 'HEAD' ? undefined : stored.body, outcome }
+  }
+
+  // ------------------------------------------------------------------ origin traffic
+
+  private async fetchAndStore(method: string, request: ProxyRequest, outcome: CacheOutcome): Promise<ProxyResponse> {
+    const fetched = await this.fetchCoalesced(request)
+    return this.storeAndAnswer(method, request, fetched, outcome)
+  }
+
+  private async storeAndAnswer(method: string, request: ProxyRequest, fetched: Fetched, outcome: CacheOutcome): Promise<ProxyResponse> {
+    const { response } = fetched
+    const reason = notStorableReason('GET', response.status, request.headers, response.headers)
+    const stored = toStored(fetched, request)
+    if (reason === undefined) await this.save(request, stored)
+    const headers = clientHeaders(response.headers)
+    const age = Math.floor(stored.correctedInitialAge)
+    if (age > 0) headers.age = String(age)
+    if (reason === undefined && clientValidatorMatches(request.headers, response.headers)) {
+      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome }
+    }
+    return { status: response.status, headers, body: method === 'HEAD' ? undefined : response.body, outcome }
+  }
+
+  /**
+   * Concurrent misses for one target make one origin request. A waiter uses the leader's response only when it may
+   * be shared (storable without Authorization) and selects the same variant; otherwise it asks the origin itself.
+   */
+  private async fetchCoalesced(request: ProxyRequest): Promise<Fetched> {
+    if (request.headers.authorization !== undefined || request.headers.cookie !== undefined) return this.fetchOrigin(request)
+    const key = primaryKey(request.path)
+    const running = this.inflight.get(key)
+    if (running !== undefined) {
+      const shared = await running.catch(() => undefined)
+      if (shared !== undefined && shared.shareable && sameVariant(shared, request)) return shared
+      return this.fetchOrigin(request)
+    }
+    const leader = this.fetchOrigin(request).finally(() => this.inflight.delete(key))
+    this.inflight.set(key, leader)
+    return leader
+  }
+
+  private async fetchOrigin(request: ProxyRequest, validators?: StoredResponse): Promise<Fetched> {
+    const headers = forwardHeaders(request.headers)
+    delete headers['if-none-match']
+    delete headers['if-modified-since']
+    if (validators !== undefined) {
+      const etag = header(validators.headers, 'etag')
+      const lastModified = header(validators.headers, 'last-modified')
+      if (etag !== undefined) headers['if-none-match'] = etag
+      else if (lastModified !== undefined) headers['if-modified-since'] = lastModified
+    }
+    const requestTime = this.clock()
+    const response = await this.origin.request('GET', request.path, headers)
+    const responseTime = this.clock()
+    const varyNames = varyHeaders(response.headers)
+    return {
+      response,
+      requestTime,
+      responseTime,
+      varyValues: varyNames.length === 0 ? undefined : selectValues(varyNames, request.headers),
+      shareable: notStorableReason('GET', response.status, {}, response.headers) === undefined || response.status === 304,
+    }
+  }
+
+  /** A conditional request for a stored response; concurrent revalidations of one entry share one origin request. */
+  private revalidate(found: Found, request: ProxyRequest): Promise<Fetched> {
+    const key = `rv:${found.key}`
+    const running = this.inflight.get(key)
+    if (running !== undefined && request.headers.authorization === undefined) return running
+    const hasValidator = found.stored.headers.etag !== undefined || found.stored.headers['last-modified'] !== undefined
+    const promise = this.fetchOrigin(request, hasValidator ? found.stored : undefined).finally(() => this.inflight.delete(key))
+    this.inflight.set(key, promise)
+    return promise
+  }
+
+  /** stale-while-revalidate: at most one background revalidation per stored response at a time. */
+  private revalidateInBackground(found: Found, request: ProxyRequest): void {
+    if (this.revalidations.has(found.key)) return
+    const background: ProxyRequest = { method: 'GET', path: request.path, headers: { ...request.headers } }
+    delete background.headers['cache-control']
+    const task = this.revalidate(found, background)
+      .then(async (fetched) => {
+        if (fetched.response.status === 304) await this.put(found.key, request.path, this.freshen(found.stored, fetched))
+        else if (fetched.response.status < 500) await this.storeAndAnswer('GET', background, fetched, 'MISS')
+      })
+      .catch(() => undefined)
+      .finally(() => this.revalidations.delete(found.key))
+    this.revalidations.set(found.key, task)
+  }
+
+  /** §4.3.4: a 304 updates the stored header fields and restarts the age computation. */
+  private freshen(stored: StoredResponse, fetched: Fetched): StoredResponse {
+    const headers = { ...stored.headers }
+    for (const [name, value] of Object.entries(fetched.response.headers)) {
+      if (name === 'content-length' || name === 'content-encoding' || name === 'content-type') continue
+      headers[name] = value
+    }
+    return {
+      ...stored,
+      headers,
+      requestTime: fetched.requestTime,
+      responseTime: fetched.responseTime,
+      correctedInitialAge: correctedInitialAge(fetched.requestTime, fetched.responseTime, headers),
+    }
+  }
+
+  // ------------------------------------------------------------------ the store
+
+  private async lookup(request: ProxyRequest): Promise<Found | undefined> {
+    const key = primaryKey(request.path)
+    const primary = await this.store.get(key)
+    if (primary === undefined) return undefined
+    let found: Found | undefined
+    if (primary.kind === 'vary') {
+      const secondary = secondaryKey(request.path, selectValues(primary.headers, request.headers))
+      const variant = await this.store.get(secondary)
+      found = variant?.kind === 'response' ? { key: secondary, stored: variant } : undefined
+    } else {
+      found = { key, stored: primary }
+    }
+    if (found === undefined) return undefined
+    // §3.5: a stored response is reused for a request with Authorization only if the response allows sharing.
+    if (request.headers.authorization !== undefined && !sharedWithAuthorization(parseCacheControl(found.stored.headers['cache-control']))) {
+      return undefined
+    }
+    return found
+  }
+
+  private async save(request: ProxyRequest, stored: StoredResponse): Promise<void> {
+    const names = varyHeaders(stored.headers)
+    if (names.length === 0) {
+      await this.put(primaryKey(request.path), request.path, stored)
+      return
+    }
+    const record: VaryRecord = { kind: 'vary', headers: names }
+    const ttl = this.storageMs(stored)
+    await this.store.set(primaryKey(request.path), record, { ttl, tags: [urlTag(request.path)] })
+    await this.put(secondaryKey(request.path, stored.varyValues ?? {}), request.path, stored)
+  }
+
+  private async put(key: string, path: string, stored: StoredResponse): Promise<void> {
+    const surrogateKeys = (header(stored.headers, 'surrogate-key') ?? '').split(/\s+/).filter(validTag).slice(0, 64)
+    await this.store.set(key, stored, { ttl: this.storageMs(stored), tags: [urlTag(path), ...surrogateKeys] })
+  }
+
+  /**
+   * How long the engine keeps a response: its remaining freshness plus the longest stale window it may still be
+   * served in (RFC 5861), plus time to revalidate it conditionally if it has a validator.
+   */
+  private storageMs(stored: StoredResponse): number {
+    const cc = parseCacheControl(stored.headers['cache-control'])
+    const remaining = Math.max(0, freshnessLifetime(stored, this.options.heuristicFraction) - currentAge(stored, this.clock()))
+    const staleWindow = Math.max(cc.seconds('stale-while-revalidate') ?? 0, cc.seconds('stale-if-error') ?? 0)
+    const hasValidator = stored.headers.etag !== undefined || stored.headers['last-modified'] !== undefined
+    const keep = (remaining + staleWindow) * 1000 + (hasValidator ? this.options.keepForRevalidationMs : 0)
+    return Math.min(MAX_STORE_MS, Math.max(1_000, Math.ceil(keep)))
+  }
+
+  // ------------------------------------------------------------------ pass-through
+
+  private async pass(method: string, request: ProxyRequest): Promise<ProxyResponse> {
+    const response = await this.origin.request(method, request.path, forwardHeaders(request.headers), request.body)
+    return { status: response.status, headers: clientHeaders(response.headers), body: method === 'HEAD' ? undefined : response.body, outcome: 'BYPASS' }
+  }
+
+  /** §4.4: a non-error answer to an unsafe method invalidates the stored responses for its target. */
+  private async passUnsafe(method: string, request: ProxyRequest): Promise<ProxyResponse> {
+    const answer = await this.pass(method, request)
+    if (answer.status >= 200 && answer.status < 400) await this.purgeUrl(request.path)
+    return answer
+  }
+}
+
+function toStored(fetched: Fetched, request: ProxyRequest): StoredResponse {
+  const { response } = fetched
+  return {
+    kind: 'response',
+    status: response.status,
+    headers: response.headers,
+    body: response.body,
+    requestTime: fetched.requestTime,
+    responseTime: fetched.responseTime,
+    correctedInitialAge: correctedInitialAge(fetched.requestTime, fetched.responseTime, response.headers),
+    ...(fetched.varyValues === undefined ? {} : { varyValues: fetched.varyValues }),
+    authorized: request.headers.authorization !== undefined,
+  }
+}
+
+function primaryKey(path: string): string {
+  return path
+}
+
+function secondaryKey(path: string, values: Record<string, string>): string {
+  return `${path}#vary:${createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 32)}`
+}
+
+function urlTag(path: string): string {
+  return `url:${createHash('sha256').update(path).digest('hex').slice(0, 40)}`
+}
+
+function validTag(tag: string): boolean {
+  return tag.length > 0 && tag.length <= 256 && !tag.startsWith('url:')
+}
+
+function varyHeaders(headers: Record<string, string | string[]>): string[] {
+  return (header(headers, 'vary') ?? '')
+    .split(',')
+    .map((f) => f.trim().toLowerCase())
+    .filter((f) => f !== '')
+    .sort()
+}
+
+/** §4.1: selecting header values, normalised (whitespace around commas collapsed); absent is distinct from empty. */
+function selectValues(names: readonly string[], headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const values: Record<string, string> = {}
+  for (const name of names) {
+    const value = headers[name]
+    values[name] = value === undefined ? '\u2205' : (Array.isArray(value) ? value.join(',') : value).replace(/\s*,\s*/g, ',').trim()
+  }
+  return values
+}
+
+function sameVariant(fetched: Fetched, request: ProxyRequest): boolean {
+  if (fetched.varyValues === undefined) return true
+  const mine = selectValues(Object.keys(fetched.varyValues), request.headers)
+  return Object.entries(fetched.varyValues).every(([name, value]) => mine[name] === value)
+}
+
+function forwardHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+  const forwarded = endToEndHeaders(headers)
+  forwarded.via = '1.1 strata'
+  return forwarded
+}
+
+function clientHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  const result = { ...headers }
+  for (const name of INTERNAL_RESPONSE_FIELDS) delete result[name]
+  return result
+}
+
+/** RFC 9110 §15.4.5: a 304 carries the fields a 200 would have, without content. */
+function notModifiedHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  const result = { ...headers }
+  delete result['content-type']
+  delete result['content-encoding']
+  return result
+}
+
+/** RFC 9110 §13.1.1/§13.1.3: If-None-Match (weak comparison) wins over If-Modified-Since. */
+function clientValidatorMatches(request: Record<string, string | string[] | undefined>, response: Record<string, string | string[]>): boolean {
+  const ifNoneMatch = request['if-none-match']
+  if (ifNoneMatch !== undefined) {
+    const etag = header(response, 'etag')
+    if (etag === undefined) return false
+    const list = (Array.isArray(ifNoneMatch) ? ifNoneMatch.join(',') : ifNoneMatch).split(',').map((t) => t.trim())
+    return list.includes('*') || list.some((tag) => weakEqual(tag, etag))
+  }
+  const since = httpDate(header(request, 'if-modified-since'))
+  const lastModified = httpDate(header(response, 'last-modified'))
+  return since !== undefined && lastModified !== undefined && lastModified <= since
+}
+
+function weakEqual(a: string, b: string): boolean {
+  return a.replace(/^W\//, '') === b.replace(/^W\//, '')
+}
+
+function notCached(path: string): StrataError {
+  return new StrataError('E_NOT_CACHED', `only-if-cached: no stored response for '${path}' can be served`, { context: { path } })
+}

@@ -1,0 +1,126 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import { createCache, memoryStore, type BufferedWrite, type InvalidationBus, type StrataCache, type WriteBehindQueue } from '@strata/core'
+import { redisStore } from '@strata/core/redis'
+import { servers, uniqueName } from '@strata/testkit'
+import { buildGateway, type Gateway, type GatewayDeps } from '../../src/app.js'
+import { NamespaceRegistry } from '../../src/namespaces/namespace-registry.js'
+import type { NamespaceSpec } from '../../src/namespaces/namespace-spec.js'
+
+/** A clock the test moves by hand; the engine and the proxy both read it. */
+export class TestClock {
+  constructor(public time = Date.now()) {}
+  readonly now = (): number => this.time
+  advance(ms: number): void {
+    this.time += ms
+  }
+}
+
+/** A write-behind queue that records what it was given (stands in for the BullMQ queue from packages/queue). */
+export class RecordingQueue implements WriteBehindQueue {
+  readonly writes: BufferedWrite[] = []
+  enqueue(write: BufferedWrite): Promise<void> {
+    this.writes.push(write)
+    return Promise.resolve()
+  }
+}
+
+export interface TestGateway extends Gateway {
+  cache: StrataCache
+  registry: NamespaceRegistry
+  prefix: string
+  stop(): Promise<void>
+}
+
+export interface TestGatewayOptions extends Partial<Omit<GatewayDeps, 'cache' | 'registry'>> {
+  /** Share one L2 key space between instances; default: a fresh unique prefix. */
+  prefix?: string
+  l2?: 'redis' | 'memory'
+  bus?: InvalidationBus
+  queue?: WriteBehindQueue
+  namespaces?: Record<string, NamespaceSpec>
+}
+
+/** A gateway over real Redis (by default) under a unique key prefix, ready for inject() or listen(). */
+export async function startGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const prefix = options.prefix ?? uniqueName('gw')
+  const cache = createCache({
+    prefix,
+    l2: options.l2 === 'memory' ? memoryStore() : redisStore({ url: servers.redisUrl }),
+    ...(options.bus === undefined ? {} : { bus: options.bus }),
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  })
+  await cache.ready
+  const registry = new NamespaceRegistry(cache)
+  await registry.start(options.namespaces ?? {})
+  const gateway = await buildGateway({ processMetrics: false, docs: true, ...options, cache, registry })
+  await gateway.app.ready()
+  return {
+    ...gateway,
+    cache,
+    registry,
+    prefix,
+    stop: async () => {
+      await gateway.close()
+      registry.close()
+      await cache.clear().catch(() => undefined)
+      for (const name of cache.listNamespaces()) await cache.namespace(name).clear().catch(() => undefined)
+      await cache.close()
+    },
+  }
+}
+
+export interface OriginReply {
+  status?: number
+  headers?: Record<string, string | string[]>
+  body?: string | Buffer
+}
+
+/** An HTTP origin on loopback whose answers each test scripts per path, counting requests and keeping their headers. */
+export class ScriptedOrigin {
+  readonly app: FastifyInstance = Fastify({ logger: false })
+  readonly hits = new Map<string, number>()
+  readonly requests: { method: string; path: string; headers: FastifyRequest['headers']; body: unknown }[] = []
+  private readonly scripts = new Map<string, (request: FastifyRequest) => OriginReply | Promise<OriginReply>>()
+  url = ''
+
+  async start(): Promise<this> {
+    this.app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+      try {
+        done(null, JSON.parse(body as string))
+      } catch (error) {
+        done(error as Error)
+      }
+    })
+    this.app.all('/*', async (request, reply) => {
+      const path = request.url
+      this.hits.set(path, (this.hits.get(path) ?? 0) + 1)
+      this.requests.push({ method: request.method, path, headers: request.headers, body: request.body })
+      const script = this.scripts.get(`${request.method} ${path.split('?')[0]}`) ?? this.scripts.get(`* ${path.split('?')[0]}`)
+      if (script === undefined) return reply.code(404).send({ error: 'not scripted' })
+      const answer = await script(request)
+      reply.code(answer.status ?? 200)
+      for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value)
+      return reply.send(answer.body ?? '')
+    })
+    this.url = await this.app.listen({ port: 0, host: '127.0.0.1' })
+    return this
+  }
+
+  /** Scripts `path` for `method` ('*' for any). */
+  on(path: string, script: (request: FastifyRequest) => OriginReply | Promise<OriginReply>, method = '*'): void {
+    this.scripts.set(`${method} ${path}`, script)
+  }
+
+  hitsOf(path: string): number {
+    return this.hits.get(path) ?? 0
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close()
+  }
+}
+
+export function json(body: unknown): string {
+  return JSON.stringify(body)
+}
