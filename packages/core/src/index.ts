@@ -29,7 +29,17 @@ export {
   type StampedeMode,
   type WriteMode,
 } from './model/cache-policy.js'
-export { StrataError, isStrataError, ERROR_CODES, type ErrorCode } from './errors/index.js'
+export {
+  StrataError,
+  isStrataError,
+  ERROR_CODES,
+  type ErrorCode,
+  toProblem,
+  problem,
+  validationIssues,
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+} from './errors/index.js'
 export { jsonCodec, msgpackCodec, createKeyring, encodeEntry, decodeEntry, type Codec, type Keyring } from './codecs/index.js'
 export * from './stores/index.js'
 export * from './l1/index.js'

@@ -186,9 +186,9 @@ rules:
     const bad = await invalidator.http.inject({ method: 'POST', url: '/v1/invalidations', payload: { namespace: 'orders', keys: [], extra: 1 } })
     expect(bad.statusCode).toBe(400)
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/)
-    expect(bad.json()).toMatchObject({ status: 400, code: 'E_REQUEST_INVALID' })
+    expect(bad.json()).toMatchObject({ status: 400, code: 'E_INVALID_REQUEST' })
     const two = await invalidator.http.inject({ method: 'POST', url: '/v1/invalidations', payload: { namespace: 'orders', keys: ['a'], all: true } })
-    expect(two.json()).toMatchObject({ status: 400, code: 'E_REQUEST_INVALID', detail: 'Give exactly one of keys, tags, prefix or all: true' })
+    expect(two.json()).toMatchObject({ status: 400, code: 'E_INVALID_REQUEST', detail: 'Give exactly one of keys, tags, prefix or all: true' })
 
     expect((await invalidator.http.inject({ url: '/health/live' })).statusCode).toBe(200)
     expect((await invalidator.http.inject({ url: '/health/ready' })).json()).toMatchObject({ status: 'ok', consuming: true })

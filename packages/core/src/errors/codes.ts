@@ -24,7 +24,6 @@ export const ERROR_CODES = {
   E_BACKPRESSURE: { status: 503, title: 'Write-behind is over its queue depth or flush lag limit; retry after retryAfterMs' },
   E_EVENT_INVALID: { status: 400, title: 'An event is not valid JSON, does not match its schema, or lacks a field a rule needs' },
   E_RULES_INVALID: { status: 500, title: 'The invalidation rules file has a syntax, schema or template error' },
-  E_REQUEST_INVALID: { status: 400, title: 'The request body or parameters do not match the API schema' },
   // HTTP (gateway) codes: what a caller of the HTTP API can get wrong, and what can fail between us and an origin.
   E_INVALID_REQUEST: { status: 400, title: 'The request does not match the schema of this route' },
   E_MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },

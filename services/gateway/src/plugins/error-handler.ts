@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { PROBLEM_CONTENT_TYPE, problem, toProblem } from '../http/problem.js'
+import { PROBLEM_CONTENT_TYPE, problem, toProblem } from '@strata/core'
 
 /**
  * Every error leaves the gateway here, as RFC 9457 problem+json: caller mistakes as 4xx with a code, our own failures

@@ -30,7 +30,7 @@ export function invalidationRoutes(app: FastifyInstance, options: InvalidationRo
   app.post<{ Body: Static<typeof Body> }>('/v1/invalidations', { schema: { body: Body } }, async (request, reply) => {
     const body = request.body
     const given = [body.keys, body.tags, body.prefix, body.all].filter((value) => value !== undefined).length
-    if (given !== 1) throw new StrataError('E_REQUEST_INVALID', 'Give exactly one of keys, tags, prefix or all: true')
+    if (given !== 1) throw new StrataError('E_INVALID_REQUEST', 'Give exactly one of keys, tags, prefix or all: true')
     if (body.dryRun === true) {
       const namespace = options.cache.namespace(body.namespace)
       if (body.tags !== undefined) {

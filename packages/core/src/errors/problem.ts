@@ -1,6 +1,7 @@
-import { ERROR_CODES, isStrataError, type ErrorCode } from '@strata/core'
+import { ERROR_CODES, type ErrorCode } from './codes.js'
+import { isStrataError } from './strata-error.js'
 
-/** RFC 9457 problem details, as every error leaves the gateway. */
+/** RFC 9457 problem details, as every error leaves a Strata HTTP service. */
 export interface Problem {
   type: string
   title: string
@@ -20,7 +21,7 @@ interface FastifyLikeError {
 }
 
 /**
- * The one place where an error becomes an HTTP answer. Strata errors keep their catalogue status; Fastify's own
+ * The one place where an error becomes an HTTP answer, shared by every service (gateway, invalidator, write-behind). Strata errors keep their catalogue status; Fastify's own
  * 4xx errors (validation, content type, body size, malformed JSON) get a code of ours; anything else is a 500 whose
  * detail says nothing about the internals (the caller never sees a stack or a message from a dependency).
  */
@@ -48,6 +49,13 @@ export function toProblem(error: unknown, instance: string): Problem {
     return { ...problem(code, message, instance), status }
   }
   return problem('E_INTERNAL', 'An unexpected error occurred; it was logged with this request id.', instance)
+}
+
+/** Fastify-style validation issues, listed in the problem so a caller sees every field at once. */
+export function validationIssues(error: unknown): { path: string; message: string }[] | undefined {
+  const validation = (error as { validation?: unknown } | null)?.validation
+  if (!Array.isArray(validation)) return undefined
+  return validation.map((issue: { instancePath?: string; message?: string }) => ({ path: issue.instancePath ?? '', message: issue.message ?? '' }))
 }
 
 export function problem(code: ErrorCode, detail: string, instance: string): Problem {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { StrataError } from '@strata/core'
+import { StrataError } from './strata-error.js'
 import { toProblem } from './problem.js'
 
 describe('toProblem', () => {
