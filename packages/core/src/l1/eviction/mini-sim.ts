@@ -5,6 +5,12 @@ const PROBATION = 2
 const PROTECTED = 3
 const NONE = -1
 
+/**
+ * Periods whose misses are only taken as the baseline: the miniatures start cold (empty, the sketch without history)
+ * and their first period is a transient the real cache, larger and filled over more accesses, does not share. On P3
+ * @80000 it favoured an 80% window for one period and cost two points of hit ratio.
+ */
+const WARM_UP_PERIODS = 1
 /** Share of each miniature main space for its protected segment (as in the real policy). */
 const PERCENT_MAIN_PROTECTED = 0.8
 
@@ -51,6 +57,7 @@ export class MiniSimulation {
   /** Index of the share the real cache runs with (the last decision). */
   current: number
 
+  private decisions = 0
   private readonly decay: number
   private readonly hysteresis: number
   /** Misses at the last decision, and the smoothed misses per period since. */
@@ -160,13 +167,17 @@ export class MiniSimulation {
   }
 
   /**
-   * Ends a period: smooths each miniature's misses in it (an exponentially weighted sum) and returns the window share
+   * Ends a period (the first only sets the baseline, see WARM_UP_PERIODS): smooths each miniature's misses in it (an exponentially weighted sum) and returns the window share
    * with the fewest, unless it does not beat the current share by `hysteresis` standard deviations (a Poisson count's
    * √n): then the current share stays. Miniatures see the same accesses, so their difference is mostly signal, but a
    * short period with few misses is noise, and a move costs the entries it reshuffles.
    */
   decide(): number {
     const smoothed = this.smoothedMisses
+    if (this.decisions++ < WARM_UP_PERIODS) {
+      this.missesAtDecision.set(this.misses)
+      return this.percents[this.current]!
+    }
     let best = 0
     for (let c = 0; c < this.caches; c++) {
       smoothed[c] = this.decay * smoothed[c]! + (this.misses[c]! - this.missesAtDecision[c]!)
