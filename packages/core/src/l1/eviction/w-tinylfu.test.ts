@@ -43,7 +43,7 @@ function driver(options: { maximumWeight: number; maximumSize?: number; static?:
   return { policy, resident, evicted, access, hitRatio: () => (100 * hits) / accesses }
 }
 
-/** The same policy with the hill climber switched off (a static 1% window), to compare against. */
+/** The same policy with the window adaptation switched off (a static 1% window), to compare against. */
 function freezeWindow(policy: WTinyLfuPolicy): void {
   const internals = policy as unknown as { determineAdjustment(): void; adjustment: number }
   internals.determineAdjustment = () => {
@@ -153,6 +153,37 @@ describe('WTinyLfuPolicy', () => {
     }
     expect((adaptive.policy as WTinyLfuPolicy).windowMaximum).toBeLessThan(200)
     expect(adaptive.hitRatio()).toBeGreaterThan(lru.hitRatio() + 3)
+  })
+
+  it('sizes the window from miniature simulations, the same way for the same seed', () => {
+    const random = seededRandom(3)
+    // Phases of Zipf (frequency) and of a sliding working set (recency).
+    const zipf = zipfKeys({ items: 20_000, accesses: 60_000, exponent: 0.9, seed: 5 })
+    const keys = Array.from({ length: 180_000 }, (_, t) =>
+      Math.floor(t / 60_000) === 1 ? 1_000_000 + Math.floor(t / 4) + Math.floor(random() * 600) : zipf[t % 60_000]!,
+    )
+    const windows = [driver({ maximumWeight: 1000 }), driver({ maximumWeight: 1000 })].map(({ policy, access }) => {
+      const trajectory: number[] = []
+      keys.forEach((key, t) => {
+        access(key)
+        if (t % 5000 === 4999) trajectory.push((policy as WTinyLfuPolicy).windowMaximum)
+      })
+      return trajectory
+    })
+    expect(windows[0]).toEqual(windows[1])
+    // Small through the first Zipf phase, 80% (the most the window can take) in the sliding one.
+    expect(Math.max(...windows[0]!.slice(0, 12))).toBeLessThanOrEqual(100)
+    expect(windows[0]![23]).toBe(800)
+  })
+
+  it('hands the window to the hill climber once weights are bytes, or with a count bound besides the weight', () => {
+    const simulated = (policy: WTinyLfuPolicy): boolean => (policy as unknown as { miniSim: unknown }).miniSim !== null
+    const { policy, access } = driver({ maximumWeight: 10_000 })
+    access('unit')
+    expect(simulated(policy as WTinyLfuPolicy)).toBe(true)
+    access('bytes', 300)
+    expect(simulated(policy as WTinyLfuPolicy)).toBe(false)
+    expect(simulated(new WTinyLfuPolicy({ maximumWeight: 10_000, maximumSize: 100, onEvict: () => {} }))).toBe(false)
   })
 
   it('bounds the sum of weights, rejects an entry heavier than the budget, and evicts a node that outgrows it', () => {
