@@ -149,11 +149,15 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
       it('does not cache a load that an invalidation overtook (no stale set)', async () => {
         const [a, b] = await instances(2)
         const gate = deferred()
+        const started = deferred()
         const pending = a!.getOrSet('k', async () => {
+          started.resolve()
           await gate.promise
           return 'old'
         })
-        await settle()
+        // The load must have begun (lease taken, loader running) before the delete; a load that starts after it
+        // reads fresh data and may rightly be cached.
+        await started.promise
         await b!.delete('k')
         gate.resolve()
         expect(await pending).toBe('old')
@@ -164,16 +168,19 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
       it('does not cache a tagged load overtaken by its tag invalidation, but keeps unrelated loads', async () => {
         const [cache] = await instances(1)
         const gate = deferred()
+        const started = [deferred(), deferred()]
         const tagged = cache!.getOrSet('tagged', async (context) => {
           context.setTags(['t'])
+          started[0]!.resolve()
           await gate.promise
           return 'old'
         })
         const unrelated = cache!.getOrSet('unrelated', async () => {
+          started[1]!.resolve()
           await gate.promise
           return 'kept'
         })
-        await settle()
+        await Promise.all(started.map((s) => s.promise))
         await cache!.deleteByTag(['t'])
         gate.resolve()
         expect(await tagged).toBe('old')
