@@ -122,8 +122,10 @@ export class NamespaceCache<T = unknown> {
 
   /** Cache-aside read: the fresh value, or undefined. */
   get(key: string, options?: GetOptions): Promise<T | undefined> {
-    // Kept small so V8 inlines it: an L1 hit answers here, everything else goes to the async slow path.
-    const l1Entry = this.l1Lookup(key)
+    // Kept small so V8 inlines it: an L1 hit answers here, everything else goes to the async slow path, which also
+    // turns a closed cache or a bad key into a rejected promise (a Promise-returning call never throws synchronously).
+    if (this.core.closed || typeof key !== 'string') return this.getSlow(key, undefined, options)
+    const l1Entry = this.l1?.get(this.keys.l1Key(key))
     if (l1Entry !== undefined && l1Entry.tags.length === 0 && this.core.coarseNow() < l1Entry.expiresAt) {
       this.counters.l1Hits++
       if (this.core.events.listening.hit === true) this.emitHit(key, 'l1', false)
@@ -134,6 +136,7 @@ export class NamespaceCache<T = unknown> {
   }
 
   private async getSlow(key: string, l1Entry: StoredEntry | undefined, options: GetOptions | undefined): Promise<T | undefined> {
+    this.assertOpen()
     const now = this.core.coarseNow()
     if (l1Entry !== undefined) {
       const state = this.stateOf(l1Entry, now)

@@ -93,6 +93,14 @@ describe('StrataCache', () => {
     await expect(cache.set('k', 1)).rejects.toMatchObject({ code: 'E_CACHE_CLOSED' })
   })
 
+  it('rejects (never throws synchronously) on a bad key', async () => {
+    const cache = createCache()
+    const pending = cache.get(42 as unknown as string)
+    expect(pending).toBeInstanceOf(Promise)
+    await expect(pending).rejects.toMatchObject({ code: 'E_KEY_INVALID' })
+    await cache.close()
+  })
+
   it('reports health of both tiers', async () => {
     const cache = createCache({ l2: memoryStore() })
     await cache.set('k', 1)
