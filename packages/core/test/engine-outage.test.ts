@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createCache } from '../src/index.js'
 import { redisStore } from '../src/stores/redis/index.js'
-import { RedisProcess } from './support/redis-process.js'
+import { RedisProcess } from '@strata/testkit'
 
 // A real redis-server killed mid-test: the cache keeps answering from L1 and the loader, keeps the invalidations it
 // could not send, and goes back to L2 by itself when the server returns.
@@ -22,7 +22,7 @@ describe('L2 outage on a real Redis', () => {
       await cache.set('kept', 'in-both-tiers')
       await cache.set('doomed', 'deleted-during-outage')
 
-      await server.stop()
+      await server.kill()
       expect(await cache.get('kept')).toBe('in-both-tiers')
       let loads = 0
       for (let i = 0; i < 5; i++) {

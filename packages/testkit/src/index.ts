@@ -9,3 +9,4 @@ export {
   requirePostgres,
 } from './require-server.js'
 export { uniqueName } from './unique-name.js'
+export { RedisProcess, type RedisProcessOptions } from './redis-process.js'

@@ -5,33 +5,44 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 
-/**
- * A throwaway redis-server owned by one test, with `appendonly yes` and `appendfsync always` like a queue Redis
- * that must not lose an acknowledged write: SIGKILL it and start it again on the same directory. Only the process
- * spawned here is ever signalled; the shared queue Redis is never touched.
- */
-export class AppendOnlyRedis {
-  private child: ChildProcess | undefined
-  private readonly dir = mkdtempSync(join(tmpdir(), 'strata-wb-redis-'))
+export interface RedisProcessOptions {
+  /**
+   * `appendonly yes` with `appendfsync always`, like a queue Redis that must not lose an acknowledged write: SIGKILL
+   * it and start it again on the same directory, and every acknowledged write is still there.
+   */
+  appendOnly?: boolean
+}
 
-  constructor(readonly port: number) {}
+/**
+ * A throwaway redis-server on a loopback port, owned by one test so it can be killed and restarted (an outage)
+ * without touching the shared servers. Only the process this helper spawned is ever signalled.
+ */
+export class RedisProcess {
+  private child: ChildProcess | undefined
+  private readonly dir = mkdtempSync(join(tmpdir(), 'strata-redis-'))
+
+  constructor(
+    readonly port: number,
+    private readonly options: RedisProcessOptions = {},
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`
   }
 
   async start(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--dir', this.dir],
-      { stdio: 'ignore' },
-    )
+    const persistence = this.options.appendOnly
+      ? ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction']
+      : ['--appendonly', 'no']
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir], {
+      stdio: 'ignore',
+    })
     const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
     probe.on('error', () => undefined)
     for (let attempt = 0; attempt < 200; attempt++) {
       try {
         await probe.connect()
-        // Loading the append-only file answers -LOADING until done.
+        // While it loads its append-only file the server answers -LOADING; PING succeeds only once it is done.
         await probe.ping()
         probe.disconnect()
         return
@@ -43,6 +54,7 @@ export class AppendOnlyRedis {
     throw new Error(`redis-server did not start on port ${this.port}`)
   }
 
+  /** SIGKILL, as a crash: nothing is flushed that was not already. */
   async kill(): Promise<void> {
     const child = this.child
     if (child === undefined || child.exitCode !== null) return
