@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto'
 import { pino } from 'pino'
+import { transportInvalidationBus } from '@strata/bus'
+import { KafkaTransport } from '@strata/bus/kafka'
 import { LocalInvalidationBus, createCache, memoryStore, type InvalidationBus, type L2Store } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
 import { buildGateway } from './app.js'
@@ -10,16 +13,22 @@ import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 /**
  * The production entry point: configuration from the environment, real adapters, graceful shutdown.
  *
- * Seams for the other services' adapters:
- * - bus: `kafkaInvalidationBus(...)` from packages/bus replaces LocalInvalidationBus (one consumer group per
- *   instance on `strata.invalidations.v1`) — set it where `bus` is chosen below.
- * - queue: the BullMQ WriteBehindQueue from packages/queue replaces InProcessWriteBehindQueue.
+ * - bus: STRATA_GATEWAY_BUS=kafka follows and publishes invalidations on Kafka (one broadcast group per instance on
+ *   `strata.invalidations.v1`), so every gateway's L1 drops what any instance or the invalidator invalidated.
+ * - queue: the Redis write-behind buffer from packages/queue (`writeBehindQueue` + `RedisPendingWrites`) is the
+ *   durable choice; this entry point still wires the in-process queue (open work, issue 6).
  */
 const config = readConfig()
 const logger = pino({ level: config.logLevel })
 
 const l2: L2Store = config.l2 === 'redis' ? redisStore({ url: config.redisUrl }) : memoryStore()
-const bus: InvalidationBus | undefined = config.bus === 'local' ? new LocalInvalidationBus() : undefined
+const kafka = config.bus === 'kafka' ? new KafkaTransport({ brokers: config.kafkaBrokers, clientId: 'strata-gateway' }) : undefined
+const bus: InvalidationBus | undefined =
+  kafka !== undefined
+    ? transportInvalidationBus(kafka, { instanceId: randomUUID(), source: 'strata/gateway' })
+    : config.bus === 'local'
+      ? new LocalInvalidationBus()
+      : undefined
 const late: { registry?: NamespaceRegistry } = {}
 const queue = new InProcessWriteBehindQueue((writes) => late.registry!.flush(writes), {
   onError: (error, writes) => logger.error({ err: error, writes: writes.length }, 'write-behind flush failed; will retry'),
@@ -47,6 +56,7 @@ onShutdownSignals(
     await queue.close()
     registry.close()
     await cache.close()
+    await kafka?.close()
   },
   (message) => logger.info(message),
 )

@@ -8,8 +8,12 @@ export interface GatewayConfig {
   /** 'redis' (STRATA_REDIS_URL) or 'memory' (a single instance, nothing shared). */
   l2: 'redis' | 'memory'
   redisUrl: string
-  /** 'local' (in-process; single instance) or 'none'. 'kafka' arrives with packages/bus. */
-  bus: 'local' | 'none'
+  /**
+   * How instances tell each other what they invalidated: 'kafka' (STRATA_KAFKA_BROKERS, one broadcast group per
+   * instance on strata.invalidations.v1 — the setting for several instances), 'local' (in-process) or 'none'.
+   */
+  bus: 'kafka' | 'local' | 'none'
+  kafkaBrokers: string[]
   upstreams: Record<string, UpstreamConfig>
   namespaces: Record<string, NamespaceSpec>
   bodyLimit: number
@@ -25,7 +29,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     port: int(env, 'PORT', 8080),
     l2: oneOf(env, 'STRATA_GATEWAY_L2', ['redis', 'memory'], 'redis'),
     redisUrl: env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    bus: oneOf(env, 'STRATA_GATEWAY_BUS', ['local', 'none'], 'none'),
+    bus: oneOf(env, 'STRATA_GATEWAY_BUS', ['kafka', 'local', 'none'], 'none'),
+    kafkaBrokers: (env.STRATA_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((broker) => broker.trim()).filter(Boolean),
     upstreams: jsonOf(env, 'STRATA_GATEWAY_UPSTREAMS', {}),
     namespaces: jsonOf(env, 'STRATA_GATEWAY_NAMESPACES', {}),
     bodyLimit: int(env, 'STRATA_GATEWAY_BODY_LIMIT', 2 * 1024 * 1024),
