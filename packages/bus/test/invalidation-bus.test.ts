@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { createCache, memoryStore, type StrataCache } from '@strata/core'
-import { requireKafka } from '@strata/testkit'
+import { requireKafka, waitUntil } from '@strata/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryTransport, transportInvalidationBus, type Transport } from '../src/index.js'
 import { KafkaTransport } from '../src/transport/kafka/index.js'
-
-async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 const adapters: Record<string, () => Promise<Transport[]>> = {
   memory: () => {
@@ -64,15 +56,15 @@ describe.each(Object.keys(adapters))('transportInvalidationBus over %s', (adapte
       expect(await l1Has(key)).toBe(true)
     }
     await na.delete('order:1')
-    await waitUntil(async () => !(await l1Has('order:1')))
+    await waitUntil(async () => !(await l1Has('order:1')), 20_000)
     expect(await l1Has('order:2')).toBe(true)
 
     await na.deleteByPrefix('cart:')
-    await waitUntil(async () => !(await l1Has('cart:1')) && !(await l1Has('cart:2')))
+    await waitUntil(async () => !(await l1Has('cart:1')) && !(await l1Has('cart:2')), 20_000)
     expect(await nb.get('cart:1')).toBeUndefined()
 
     await na.deleteByTag(['orders'])
-    await waitUntil(async () => (await nb.get('order:2')) === undefined)
+    await waitUntil(async () => (await nb.get('order:2')) === undefined, 20_000)
 
     const setSeen = remoteDrops(1)
     await na.set('order:3', 'x')
@@ -80,6 +72,6 @@ describe.each(Object.keys(adapters))('transportInvalidationBus over %s', (adapte
     await nb.get('order:3')
     expect(await l1Has('order:3')).toBe(true)
     await na.clear()
-    await waitUntil(async () => !(await l1Has('order:3')))
+    await waitUntil(async () => !(await l1Has('order:3')), 20_000)
   })
 })

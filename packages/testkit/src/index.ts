@@ -10,3 +10,4 @@ export {
 } from './require-server.js'
 export { uniqueName } from './unique-name.js'
 export { RedisProcess, type RedisProcessOptions } from './redis-process.js'
+export { waitUntil, eventually } from './wait.js'

@@ -3,23 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LocalInvalidationBus, type InvalidationBus } from '@strata/core'
 import { transportInvalidationBus, type Transport } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { requireKafka, requireRedis, uniqueName } from '@strata/testkit'
+import { eventually, requireKafka, requireRedis, uniqueName } from '@strata/testkit'
 import { ScriptedOrigin, json, startGateway, type TestGateway } from './support/harness.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
-
-/** Retries `check` until it passes or 15 s have gone by: a bus delivers in its own time. */
-async function eventually(check: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
-  }
-}
 
 /** One bus per gateway instance: the in-process bus (shared object) or Kafka (a transport and broadcast group each). */
 const buses: Record<string, () => Promise<{ buses: [InvalidationBus, InvalidationBus]; transports: Transport[] }>> = {
@@ -81,14 +68,14 @@ describe.each(Object.keys(buses))('two gateway instances sharing Redis and %s', 
     await eventually(async () => {
       expect((await b.app.inject('/v1/namespaces/shared/keys/x')).statusCode).toBe(404)
       expect((await b.app.inject('/v1/namespaces/shared/keys/y')).statusCode).toBe(404)
-    })
+    }, 15_000)
   })
 
   it('a write through A replaces the value in the L1 of B', async () => {
     await a.app.inject({ method: 'PUT', url: '/v1/namespaces/shared/keys/w', headers: JSON_HEADERS, payload: json({ value: 'old' }) })
     expect((await b.app.inject('/v1/namespaces/shared/keys/w')).json()).toBe('old')
     await a.app.inject({ method: 'PUT', url: '/v1/namespaces/shared/keys/w', headers: JSON_HEADERS, payload: json({ value: 'new' }) })
-    await eventually(async () => expect((await b.app.inject('/v1/namespaces/shared/keys/w')).json()).toBe('new'))
+    await eventually(async () => expect((await b.app.inject('/v1/namespaces/shared/keys/w')).json()).toBe('new'), 15_000)
   })
 
   it('a proxy purge by surrogate key through A reaches the stored response in B', async () => {
@@ -99,7 +86,7 @@ describe.each(Object.keys(buses))('two gateway instances sharing Redis and %s', 
     expect(origin.hitsOf('/p/1')).toBe(1)
     const purge = await a.app.inject({ method: 'POST', url: '/v1/proxy/purge', headers: JSON_HEADERS, payload: json({ upstream: 'shop', surrogateKeys: ['product-1'] }) })
     expect(purge.statusCode).toBe(200)
-    await eventually(async () => expect((await b.app.inject('/proxy/shop/p/1')).headers['x-cache']).toBe('MISS'))
+    await eventually(async () => expect((await b.app.inject('/proxy/shop/p/1')).headers['x-cache']).toBe('MISS'), 15_000)
     expect(origin.hitsOf('/p/1')).toBe(2)
   })
 })

@@ -1,7 +1,7 @@
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { redisStore } from '@strata/core/redis'
-import { requireRedis, uniqueName } from '@strata/testkit'
+import { requireRedis, uniqueName, waitUntil } from '@strata/testkit'
 import { Redis } from 'ioredis'
 import { Kafka, logLevel, type Message } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -97,10 +97,3 @@ describe('acceptance 3: broker restart in the middle of 10,000 events', () => {
   })
 })
 
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}

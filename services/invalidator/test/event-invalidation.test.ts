@@ -3,20 +3,12 @@ import { DEAD_LETTER_HEADERS, deadLetterTopic, transportInvalidationBus, type In
 import { KafkaTransport } from '@strata/bus/kafka'
 import { createCache } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
-import { requireKafka, requireRedis, uniqueName } from '@strata/testkit'
+import { requireKafka, requireRedis, uniqueName, waitUntil } from '@strata/testkit'
 import { Redis } from 'ioredis'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisEventDedupe, buildInvalidator, parseRules, type InvalidationRecord, type Invalidator } from '../src/app.js'
 import { CacheProcessHandle } from './support/cache-process-handle.js'
-
-async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
 
 describe('event-based invalidation on real Kafka and Redis', () => {
   const topic = uniqueName('shop.orders')
@@ -110,14 +102,14 @@ rules:
     await waitUntil(async () => {
       const views = await Promise.all(caches.map((cache) => cache.inL1('orders', keys)))
       return views.every((view) => view.join() === [false, true, false, false, true].join())
-    })
+    }, 30_000)
     expect(await orders.get('order:1')).toBeUndefined()
     expect(await orders.get('order-lines:1:a')).toBeUndefined()
     expect(await orders.get('order-lines:1:b')).toBeUndefined()
     expect(await orders.get('order:2')).toEqual({ key: 'order:2' })
     expect(await orders.get('order-lines:2:a')).toEqual({ key: 'order-lines:2:a' })
 
-    await waitUntil(() => records.some((r) => r.sourceEventId === id))
+    await waitUntil(() => records.some((r) => r.sourceEventId === id), 30_000)
     const record = records.find((r) => r.sourceEventId === id)!
     expect(record).toMatchObject({ trigger: 'event', rule: 'order-updated', namespace: 'orders', entriesRemoved: 1, targets: { keys: ['order:1'], prefixes: ['order-lines:1:'] } })
     expect(record.latencyMs).toBeGreaterThanOrEqual(0)
@@ -126,7 +118,7 @@ rules:
     await orders.set('order:1', { key: 'order:1', v: 2 })
     await send(domainEvent('order.updated', { id: 1 }, id), 'order:1')
     await send(domainEvent('order.updated', { id: 2 }), 'order:2')
-    await waitUntil(async () => (await orders.get('order:2')) === undefined)
+    await waitUntil(async () => (await orders.get('order:2')) === undefined, 30_000)
     expect(await orders.get('order:1')).toEqual({ key: 'order:1', v: 2 })
     expect(records.filter((r) => r.sourceEventId === id)).toHaveLength(1)
     expect(await invalidator.analytics.metrics()).toMatch(/strata_invalidation_events_total\{outcome="duplicate"\} 1/)
@@ -139,8 +131,8 @@ rules:
     await send(JSON.stringify({ specversion: '1.0', type: 'order.updated', source: 's', time: new Date().toISOString(), data: { id: 9 } }), 'bad-2')
     await send(domainEvent('order.updated', { order: 9 }), 'bad-3')
     await send(domainEvent('order.updated', { id: 9 }), 'order:9')
-    await waitUntil(async () => (await orders.get('order:9')) === undefined)
-    await waitUntil(() => dlq.length >= 3)
+    await waitUntil(async () => (await orders.get('order:9')) === undefined, 30_000)
+    await waitUntil(() => dlq.length >= 3, 30_000)
     const reasons = Object.fromEntries(dlq.map((message) => [message.key, message.headers[DEAD_LETTER_HEADERS.reason]]))
     expect(reasons['bad-1']).toMatch(/^Invalid JSON/)
     expect(reasons['bad-2']).toMatch(/^Invalid envelope: \/id/)
@@ -159,7 +151,7 @@ rules:
     await send(domainEvent('order.created', { id: 20 }))
     const id = randomUUID()
     await send(domainEvent('customer.changed', { active: false, customer: { id: 7 } }, id))
-    await waitUntil(() => records.some((r) => r.sourceEventId === id))
+    await waitUntil(() => records.some((r) => r.sourceEventId === id), 30_000)
     expect(await orders.get('order:20')).toBeUndefined()
     expect(await invalidator.analytics.metrics()).toMatch(/strata_invalidation_events_total\{outcome="ignored"\} [2-9]/)
   })
@@ -181,7 +173,7 @@ rules:
     expect(done.json().record).toMatchObject({ trigger: 'manual', namespace: 'orders', targets: { prefixes: ['m:'] } })
     expect(await orders.get('m:2')).toBeUndefined()
     expect(await orders.get('n:1')).toBe('n:1')
-    await waitUntil(async () => (await caches[0]!.inL1('orders', ['m:1', 'n:1'])).join() === 'false,true')
+    await waitUntil(async () => (await caches[0]!.inL1('orders', ['m:1', 'n:1'])).join() === 'false,true', 30_000)
 
     const bad = await invalidator.http.inject({ method: 'POST', url: '/v1/invalidations', payload: { namespace: 'orders', keys: [], extra: 1 } })
     expect(bad.statusCode).toBe(400)

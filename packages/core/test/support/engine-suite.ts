@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
+import { eventually } from '@strata/testkit'
 import {
   createCache,
   LocalInvalidationBus,
@@ -42,19 +43,6 @@ export class FakeClock {
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
-
-/** Retries `check` until it passes or 5 s have gone by: background work finishes in its own time on a loaded machine. */
-async function eventually(check: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 5_000
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
-  }
-}
 
 export function runEngineSuite(name: string, options: EngineSuiteOptions): void {
   describe(`engine on ${name}`, () => {
@@ -259,7 +247,7 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         expect(answer).toBe('v1')
         expect(finished).toBe(false)
         gate.resolve()
-        await eventually(async () => expect(await cache!.get('k')).toBe('v2'))
+        await eventually(async () => expect(await cache!.get('k')).toBe('v2'), 5_000)
       })
 
       it('fails with E_LOADER_TIMEOUT after the hard timeout, and the late value still fills the cache', async () => {
@@ -273,7 +261,7 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
           .catch((e: unknown) => e)
         expect(isStrataError(error, 'E_LOADER_TIMEOUT')).toBe(true)
         gate.resolve()
-        await eventually(async () => expect(await cache!.get('k')).toBe('late'))
+        await eventually(async () => expect(await cache!.get('k')).toBe('late'), 5_000)
       })
 
       it('get() hides stale values unless allowStale is asked', async () => {
@@ -304,11 +292,11 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         clock.advance(2_000)
         const answers = await Promise.all(Array.from({ length: 20 }, () => cache!.getOrSet('k', loader)))
         expect(new Set(answers)).toEqual(new Set(['v1']))
-        await eventually(async () => expect(version).toBe(2))
+        await eventually(async () => expect(version).toBe(2), 5_000)
         expect(await cache!.getOrSet('k', loader)).toBe('v1')
         expect(version).toBe(2)
         gate.resolve()
-        await eventually(async () => expect(await cache!.get('k')).toBe('v2'))
+        await eventually(async () => expect(await cache!.get('k')).toBe('v2'), 5_000)
         expect(cache!.stats().refreshes).toBe(1)
       })
     })
