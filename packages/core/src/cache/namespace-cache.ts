@@ -127,26 +127,47 @@ export class NamespaceCache<T = unknown> {
     if (this.core.closed || typeof key !== 'string') return this.getSlow(key, undefined, options)
     const l1Entry = this.l1?.get(this.keys.l1Key(key))
     if (l1Entry !== undefined && l1Entry.tags.length === 0 && this.core.coarseNow() < l1Entry.expiresAt) {
-      this.counters.l1Hits++
-      if (this.core.events.listening.hit === true) this.emitHit(key, 'l1', false)
-      if (this.policy.refreshAhead !== undefined) this.maybeRefreshAhead(key, l1Entry, this.core.coarseNow(), this.hooks.loader)
+      this.countL1Hit(key, l1Entry)
       return Promise.resolve(l1Entry.value as T)
     }
     return this.getSlow(key, l1Entry, options)
   }
 
+  /**
+   * `get` that answers the whole entry (value, version, times, tags) from the same lookup, for callers that need the
+   * metadata with the value (the gateway's ETag and Age headers) without a second `inspect`. The entry is the
+   * cache's own, read-only object.
+   */
+  getEntry(key: string, options?: GetOptions): Promise<CacheEntry<T> | undefined> {
+    if (this.core.closed || typeof key !== 'string') return this.getEntrySlow(key, undefined, options)
+    const l1Entry = this.l1?.get(this.keys.l1Key(key))
+    if (l1Entry !== undefined && l1Entry.tags.length === 0 && this.core.coarseNow() < l1Entry.expiresAt) {
+      this.countL1Hit(key, l1Entry)
+      return Promise.resolve(l1Entry as CacheEntry<T>)
+    }
+    return this.getEntrySlow(key, l1Entry, options)
+  }
+
+  private countL1Hit(key: string, l1Entry: StoredEntry): void {
+    this.counters.l1Hits++
+    if (this.core.events.listening.hit === true) this.emitHit(key, 'l1', false)
+    if (this.policy.refreshAhead !== undefined) this.maybeRefreshAhead(key, l1Entry, this.core.coarseNow(), this.hooks.loader)
+  }
+
   private async getSlow(key: string, l1Entry: StoredEntry | undefined, options: GetOptions | undefined): Promise<T | undefined> {
+    return (await this.getEntrySlow(key, l1Entry, options))?.value
+  }
+
+  private async getEntrySlow(key: string, l1Entry: StoredEntry | undefined, options: GetOptions | undefined): Promise<CacheEntry<T> | undefined> {
     this.assertOpen()
     const now = this.core.coarseNow()
     if (l1Entry !== undefined) {
       const state = this.stateOf(l1Entry, now)
       if (state === 'fresh') {
-        this.counters.l1Hits++
-        if (this.core.events.listening.hit === true) this.emitHit(key, 'l1', false)
-        if (this.policy.refreshAhead !== undefined) this.maybeRefreshAhead(key, l1Entry, now, this.hooks.loader)
-        return l1Entry.value as T
+        this.countL1Hit(key, l1Entry)
+        return l1Entry as CacheEntry<T>
       }
-      if (state === 'stale' && options?.allowStale && this.core.l2 === undefined) return this.staleHit(key, l1Entry, 'l1')
+      if (state === 'stale' && options?.allowStale && this.core.l2 === undefined) return this.staleEntry(key, l1Entry, 'l1')
     }
     // Only a miss needs the full key check: whatever is in L1 was checked when it was set.
     assertKey(key, this.policy.maxKeyLength, this.name)
@@ -163,7 +184,7 @@ export class NamespaceCache<T = unknown> {
     return this.l1?.get(this.keys.l1Key(key))
   }
 
-  private async getFromL2(key: string, l1Entry: Candidate, now: number, options: GetOptions | undefined): Promise<T | undefined> {
+  private async getFromL2(key: string, l1Entry: Candidate, now: number, options: GetOptions | undefined): Promise<CacheEntry<T> | undefined> {
     const l2Entry = await this.readL2(key)
     if (l2Entry !== undefined) {
       const state = this.stateOf(l2Entry, this.core.now())
@@ -172,12 +193,12 @@ export class NamespaceCache<T = unknown> {
         this.emitHit(key, 'l2', false)
         this.writeL1(key, l2Entry, this.policy.l1Ttl)
         this.maybeRefreshAhead(key, l2Entry, now, this.hooks.loader)
-        return l2Entry.value as T
+        return l2Entry as CacheEntry<T>
       }
     }
     const stale = newest(l1Entry, l2Entry)
     if (options?.allowStale && stale !== undefined && this.stateOf(stale, this.core.now()) === 'stale') {
-      return this.staleHit(key, stale, l2Entry === stale ? 'l2' : 'l1')
+      return this.staleEntry(key, stale, l2Entry === stale ? 'l2' : 'l1')
     }
     this.counters.misses++
     if (this.core.events.has('miss')) this.core.events.emit('miss', { namespace: this.name, key })
@@ -759,9 +780,13 @@ export class NamespaceCache<T = unknown> {
   }
 
   private staleHit(key: string, entry: StoredEntry, tier: Tier): T {
+    return this.staleEntry(key, entry, tier).value
+  }
+
+  private staleEntry(key: string, entry: StoredEntry, tier: Tier): CacheEntry<T> {
     this.counters.staleHits++
     this.emitHit(key, tier, true)
-    return entry.value as T
+    return entry as CacheEntry<T>
   }
 
   /** Serves the stale candidate after a failed load, and keeps serving it for `failSafeBackoff` before retrying. */

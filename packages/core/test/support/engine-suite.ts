@@ -79,6 +79,19 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         expect(await a!.inspect('k')).toBeUndefined()
       })
 
+      it('getEntry answers the value with its metadata from either tier, like get', async () => {
+        const [a, b] = await instances(2)
+        expect(await a!.getEntry('k')).toBeUndefined()
+        await a!.set('k', { n: 1 }, { tags: ['t'] })
+        const info = await a!.inspect('k')
+        const fromL1 = await a!.getEntry('k')
+        expect(fromL1).toMatchObject({ value: { n: 1 }, version: info!.version, createdAt: info!.createdAt, expiresAt: info!.expiresAt, tags: ['t'] })
+        const fromL2 = await b!.getEntry('k')
+        expect(fromL2).toMatchObject({ value: { n: 1 }, version: info!.version, expiresAt: info!.expiresAt })
+        expect(b!.stats().l2Hits).toBe(1)
+        expect(a!.stats().l1Hits).toBe(1)
+      })
+
       it('keeps namespaces apart', async () => {
         const [cache] = await instances(1)
         await cache!.namespace('users').set('1', 'user')
@@ -271,6 +284,8 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         clock.advance(2_000)
         expect(await cache!.get('k')).toBeUndefined()
         expect(await cache!.get('k', { allowStale: true })).toBe('v')
+        expect(await cache!.getEntry('k')).toBeUndefined()
+        expect((await cache!.getEntry('k', { allowStale: true }))?.value).toBe('v')
       })
     })
 

@@ -61,12 +61,16 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     },
     async (request, reply) => {
       const { ns, key } = request.params
-      const handle = await resolve(ns)
-      let loaded = false
+      const handle = registry.get(ns) ?? (await registry.resolve(ns))
+      let entry: EntryHeaders | undefined
       let value: unknown
+      let loaded = false
       if (handle.origin === undefined) {
-        value = await handle.cache.get(key)
-        if (value === undefined) throw notFound(ns, key)
+        // One lookup answers the value and its metadata: this is the gateway's hot path.
+        const hit = await handle.cache.getEntry(key)
+        if (hit === undefined) throw notFound(ns, key)
+        value = hit.value
+        entry = hit
       } else {
         const load = handle.origin.load
         value = await handle.cache.getOrSet(key, (context) => {
@@ -74,12 +78,13 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
           return load(context)
         })
         if (value === ORIGIN_MISS) throw notFound(ns, key)
+        entry = await handle.cache.inspect(key)
       }
-      const info = await handle.cache.inspect(key)
-      const etag = info === undefined ? undefined : etagOf(info.version)
       reply.header('x-cache', loaded ? 'MISS' : 'HIT')
-      if (info !== undefined) setEntryHeaders(reply, info, clock())
-      if (etag !== undefined && ifNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null)
+      if (entry === undefined) return reply.type(JSON_TYPE).send(serialize(value))
+      const etag = etagOf(entry.version)
+      setEntryHeaders(reply, entry, clock())
+      if (ifNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send(null)
       return reply.type(JSON_TYPE).send(serialize(value))
     },
   )
@@ -202,7 +207,9 @@ function etagOf(version: number): string {
   return `"${version}"`
 }
 
-function setEntryHeaders(reply: FastifyReply, info: EntryInfo<unknown>, now: number): void {
+type EntryHeaders = Pick<EntryInfo<unknown>, 'version' | 'createdAt' | 'expiresAt'>
+
+function setEntryHeaders(reply: FastifyReply, info: EntryHeaders, now: number): void {
   reply.header('etag', etagOf(info.version))
   reply.header('age', Math.max(0, Math.floor((now - info.createdAt) / 1000)))
   reply.header('x-cache-ttl', Math.max(0, Math.ceil((info.expiresAt - now) / 1000)))

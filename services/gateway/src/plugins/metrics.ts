@@ -63,9 +63,18 @@ export const metricsPlugin = fp(
       registers: [registry],
     })
 
+    // prom-client hashes the label object on every observe; the label sets are few (route × method × status), so
+    // each one's child is looked up once and kept.
+    const durationByLabels = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>()
     app.addHook('onResponse', (request, reply, next) => {
       const route = request.routeOptions.url ?? 'unmatched'
-      duration.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000)
+      const labels = `${request.method} ${reply.statusCode} ${route}`
+      let child = durationByLabels.get(labels)
+      if (child === undefined) {
+        child = duration.labels({ method: request.method, route, status_code: reply.statusCode })
+        durationByLabels.set(labels, child)
+      }
+      child.observe(reply.elapsedTime / 1000)
       if (route === '/proxy/:upstream/*') proxyResults.inc({ outcome: String(reply.getHeader('x-cache') ?? 'ERROR') })
       next()
     })
