@@ -126,7 +126,7 @@ export class NamespaceCache<T = unknown> {
     // turns a closed cache or a bad key into a rejected promise (a Promise-returning call never throws synchronously).
     if (this.core.closed || typeof key !== 'string') return this.getSlow(key, undefined, options)
     const l1Entry = this.l1?.get(this.keys.l1Key(key))
-    if (l1Entry !== undefined && l1Entry.tags.length === 0 && this.core.coarseNow() < l1Entry.expiresAt) {
+    if (l1Entry !== undefined && (l1Entry.tags.length === 0 || this.tags.newest < l1Entry.createdAt) && this.core.coarseNow() < l1Entry.expiresAt) {
       this.countL1Hit(key, l1Entry)
       return Promise.resolve(l1Entry.value as T)
     }
@@ -141,7 +141,7 @@ export class NamespaceCache<T = unknown> {
   getEntry(key: string, options?: GetOptions): Promise<CacheEntry<T> | undefined> {
     if (this.core.closed || typeof key !== 'string') return this.getEntrySlow(key, undefined, options)
     const l1Entry = this.l1?.get(this.keys.l1Key(key))
-    if (l1Entry !== undefined && l1Entry.tags.length === 0 && this.core.coarseNow() < l1Entry.expiresAt) {
+    if (l1Entry !== undefined && (l1Entry.tags.length === 0 || this.tags.newest < l1Entry.createdAt) && this.core.coarseNow() < l1Entry.expiresAt) {
       this.countL1Hit(key, l1Entry)
       return Promise.resolve(l1Entry as CacheEntry<T>)
     }

@@ -14,6 +14,8 @@ export type TagVerdict = 'valid' | 'stale' | 'gone'
 
 export class TagRegistry {
   private readonly records = new Map<string, TagRecord>()
+  /** The latest time any tag was deleted or expired: an entry created after it needs no per-tag check. */
+  newest = 0
 
   constructor(private readonly retentionMs: () => number) {}
 
@@ -22,6 +24,7 @@ export class TagRegistry {
   }
 
   record(scopedTag: string, kind: 'delete' | 'expire', at: number): void {
+    if (at > this.newest) this.newest = at
     const current = this.records.get(scopedTag)
     if (current === undefined) {
       this.records.set(scopedTag, kind === 'delete' ? { deletedAt: at, expiredAt: 0 } : { deletedAt: 0, expiredAt: at })

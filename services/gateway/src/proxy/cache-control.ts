@@ -17,7 +17,24 @@ const DELTA_SECONDS = /^\d+$/
 // Values beyond 2^31 are treated as 2^31 (RFC 9111 §1.2.2).
 const MAX_DELTA = 2_147_483_648
 
+const EMPTY = parseUncached(undefined)
+const MEMO_LIMIT = 512
+// Servers send a handful of distinct Cache-Control values, and a cache hit looks at the stored one several times:
+// parsing each distinct string once takes the parser off the hit path. Bounded, so hostile headers can't grow it.
+const memo = new Map<string, CacheControl>()
+
 export function parseCacheControl(header: string | string[] | undefined): CacheControl {
+  if (header === undefined) return EMPTY
+  if (typeof header !== 'string') return parseUncached(header)
+  let parsed = memo.get(header)
+  if (parsed === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear()
+    memo.set(header, (parsed = parseUncached(header)))
+  }
+  return parsed
+}
+
+function parseUncached(header: string | string[] | undefined): CacheControl {
   const directives = new Map<string, string | undefined>()
   const invalid = new Set<string>()
   const text = Array.isArray(header) ? header.join(',') : (header ?? '')
