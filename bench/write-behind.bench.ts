@@ -37,7 +37,8 @@ const name = `bench-wb-${run}`
 const pool = new pg.Pool({ connectionString: postgresUrl, max: 8 })
 const origin = new PostgresOrigin({ pool: new pg.Pool({ connectionString: postgresUrl, max: 4 }), table })
 await origin.ensureSchema()
-const client = new Redis(redisUrl)
+// Production setting for the producer side (the gateway does the same): concurrent buffer writes share round trips.
+const client = new Redis(redisUrl, { enableAutoPipelining: true })
 const pending = new RedisPendingWrites({ client, name })
 const jobs = new BullmqJobQueue<FlushJob>(`${name}-flush`, { url: redisUrl })
 const deadLetters = new BullmqJobQueue<DeadWrite>(`${name}-dead-writes`, { url: redisUrl, retry: { attempts: 1 } })

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { LocalInvalidationBus, createCache, memoryStore, type InvalidationBus, type L2Store } from '@strata/core'
+import { LocalInvalidationBus, createCache, memoryStore, type InvalidationBus, type L2Store, type WriteBehindQueue } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
+import { writeBehindQueue } from '@strata/queue'
+import { RedisPendingWrites } from '@strata/queue/redis'
 import { buildGateway } from './app.js'
 import { readConfig } from './config/env-config.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
@@ -15,8 +18,9 @@ import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
  *
  * - bus: STRATA_GATEWAY_BUS=kafka follows and publishes invalidations on Kafka (one broadcast group per instance on
  *   `strata.invalidations.v1`), so every gateway's L1 drops what any instance or the invalidator invalidated.
- * - queue: the Redis write-behind buffer from packages/queue (`writeBehindQueue` + `RedisPendingWrites`) is the
- *   durable choice; this entry point still wires the in-process queue (open work, issue 6).
+ * - queue: STRATA_GATEWAY_QUEUE=redis (the default) puts write-behind writes in the durable Redis buffer
+ *   (`writeBehindQueue` + `RedisPendingWrites` on STRATA_QUEUE_REDIS_URL) that services/write-behind flushes to the
+ *   origin; a write is acknowledged once Redis has it. `memory` flushes from this process to each namespace's origin.
  */
 const config = readConfig()
 const logger = pino({ level: config.logLevel })
@@ -30,9 +34,17 @@ const bus: InvalidationBus | undefined =
       ? new LocalInvalidationBus()
       : undefined
 const late: { registry?: NamespaceRegistry } = {}
-const queue = new InProcessWriteBehindQueue((writes) => late.registry!.flush(writes), {
-  onError: (error, writes) => logger.error({ err: error, writes: writes.length }, 'write-behind flush failed; will retry'),
-})
+const queueClient = config.queue === 'redis' ? new Redis(config.queueRedisUrl, { maxRetriesPerRequest: 1 }) : undefined
+queueClient?.on('error', (error) => logger.warn({ err: error }, 'queue Redis unavailable'))
+const inProcessQueue =
+  queueClient === undefined
+    ? new InProcessWriteBehindQueue((writes) => late.registry!.flush(writes), {
+        onError: (error, writes) => logger.error({ err: error, writes: writes.length }, 'write-behind flush failed; will retry'),
+      })
+    : undefined
+const { name: bufferName, ...backpressure } = config.writeBehind
+const queue: WriteBehindQueue =
+  queueClient === undefined ? inProcessQueue! : writeBehindQueue({ pending: new RedisPendingWrites({ client: queueClient, name: bufferName }), ...backpressure })
 const cache = createCache({ l2, ...(bus === undefined ? {} : { bus }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
 const registry = (late.registry = new NamespaceRegistry(cache))
@@ -44,6 +56,10 @@ const gateway = await buildGateway({
   upstreams: config.upstreams,
   logger,
   limits: { bodyLimit: config.bodyLimit, maxHeaderSize: config.maxHeaderSize },
+  checks: {
+    ...(queueClient === undefined ? {} : { queue: async () => (await queueClient.ping()) === 'PONG' }),
+    ...(kafka === undefined ? {} : { bus: () => kafka.ping() }),
+  },
 })
 await gateway.app.listen({ host: config.host, port: config.port })
 
@@ -53,7 +69,8 @@ onShutdownSignals(
     gateway.drain()
     await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs))
     await gateway.close()
-    await queue.close()
+    await inProcessQueue?.close()
+    queueClient?.disconnect()
     registry.close()
     await cache.close()
     await kafka?.close()

@@ -1,12 +1,11 @@
-import { fork, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import { RedisPendingWrites } from '@strata/queue/redis'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
 import { requirePostgres, requireQueueRedis, uniqueName } from '@strata/testkit'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, expect, it } from 'vitest'
-import { mismatches, producer, tableName, tableRows, waitFor, writeRounds } from './support/harness.js'
+import { mismatches, producer, startFlusherProcess, tableName, tableRows, waitFor, writeRounds } from './support/harness.js'
 
 const redisUrl = await requireQueueRedis()
 const postgresUrl = await requirePostgres()
@@ -30,32 +29,9 @@ afterAll(async () => {
   client.disconnect()
 })
 
-/** The real service (src/main.ts) as its own process, with short lock and lease times so recovery is quick. */
 async function startFlusher(): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(new URL('../src/main.ts', import.meta.url)), [], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      STRATA_QUEUE_REDIS_URL: redisUrl,
-      STRATA_POSTGRES_URL: postgresUrl,
-      STRATA_WB_QUEUE: name,
-      STRATA_WB_TABLE: table,
-      STRATA_WB_PORT: '0',
-      STRATA_WB_BATCH_SIZE: '500',
-      STRATA_WB_INTERVAL_MS: '20',
-      STRATA_WB_LOCK_MS: '2000',
-      STRATA_WB_STALLED_INTERVAL_MS: '1000',
-      STRATA_WB_LEASE_MS: '4000',
-      STRATA_LOG_LEVEL: 'warn',
-    },
-  })
+  const child = await startFlusherProcess({ redisUrl, postgresUrl, name, table })
   children.add(child)
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve())
-    child.once('exit', (code) => reject(new Error(`the flusher exited with ${code} before it was ready`)))
-  })
   return child
 }
 

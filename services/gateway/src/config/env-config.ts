@@ -14,6 +14,14 @@ export interface GatewayConfig {
    */
   bus: 'kafka' | 'local' | 'none'
   kafkaBrokers: string[]
+  /**
+   * Where write-behind writes wait for the flusher: 'redis' (the durable buffer on STRATA_QUEUE_REDIS_URL that
+   * services/write-behind drains; a write is acknowledged once it is there) or 'memory' (in-process, flushed to each
+   * namespace's origin by this gateway; a crash loses what is not flushed yet).
+   */
+  queue: 'redis' | 'memory'
+  queueRedisUrl: string
+  writeBehind: WriteBehindConfig
   upstreams: Record<string, UpstreamConfig>
   namespaces: Record<string, NamespaceSpec>
   bodyLimit: number
@@ -21,6 +29,19 @@ export interface GatewayConfig {
   /** After SIGTERM, readiness fails for this long before the server stops accepting (load balancer catch-up). */
   drainDelayMs: number
   logLevel: string
+}
+
+export interface WriteBehindConfig {
+  /** Buffer name shared with services/write-behind (its STRATA_WB_QUEUE). */
+  name: string
+  /** Refuse write-behind writes past this many keys waiting (0 = no limit). */
+  maxDepth: number
+  /** Refuse write-behind writes while the oldest waiting write is older than this, ms (0 = no limit). */
+  maxLagMs: number
+  /** 'reject' answers 503 + Retry-After at once; 'block' waits up to blockTimeoutMs for room first. */
+  policy: 'reject' | 'block'
+  blockTimeoutMs: number
+  retryAfterMs: number
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -31,6 +52,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     redisUrl: env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379',
     bus: oneOf(env, 'STRATA_GATEWAY_BUS', ['kafka', 'local', 'none'], 'none'),
     kafkaBrokers: (env.STRATA_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((broker) => broker.trim()).filter(Boolean),
+    queue: oneOf(env, 'STRATA_GATEWAY_QUEUE', ['redis', 'memory'], 'redis'),
+    queueRedisUrl: env.STRATA_QUEUE_REDIS_URL ?? 'redis://127.0.0.1:6380',
+    writeBehind: {
+      name: env.STRATA_WB_QUEUE ?? 'write-behind',
+      maxDepth: int(env, 'STRATA_WB_MAX_DEPTH', 100_000),
+      maxLagMs: int(env, 'STRATA_WB_MAX_LAG_MS', 60_000),
+      policy: oneOf(env, 'STRATA_WB_POLICY', ['reject', 'block'], 'reject'),
+      blockTimeoutMs: int(env, 'STRATA_WB_BLOCK_TIMEOUT_MS', 5_000),
+      retryAfterMs: int(env, 'STRATA_WB_RETRY_AFTER_MS', 1_000),
+    },
     upstreams: jsonOf(env, 'STRATA_GATEWAY_UPSTREAMS', {}),
     namespaces: jsonOf(env, 'STRATA_GATEWAY_NAMESPACES', {}),
     bodyLimit: int(env, 'STRATA_GATEWAY_BODY_LIMIT', 2 * 1024 * 1024),

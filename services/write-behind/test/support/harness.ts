@@ -1,4 +1,6 @@
+import { fork, type ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
 import { createCache, type StrataCache } from '@strata/core'
 import { writeBehindQueue, type PendingWrites } from '@strata/queue'
 import type pg from 'pg'
@@ -134,4 +136,36 @@ export function startApp(options: {
       client.disconnect()
     },
   }
+}
+
+/**
+ * The real service (src/main.ts) as its own process flushing buffer `name` into PostgreSQL table `table`, with short
+ * lock and lease times so recovery after a kill is quick. Resolves once it reports ready.
+ */
+export async function startFlusherProcess(options: { redisUrl: string; postgresUrl: string; name: string; table: string; env?: Record<string, string> }): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(new URL('../../src/main.ts', import.meta.url)), [], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      STRATA_QUEUE_REDIS_URL: options.redisUrl,
+      STRATA_POSTGRES_URL: options.postgresUrl,
+      STRATA_WB_QUEUE: options.name,
+      STRATA_WB_TABLE: options.table,
+      STRATA_WB_PORT: '0',
+      STRATA_WB_BATCH_SIZE: '500',
+      STRATA_WB_INTERVAL_MS: '20',
+      STRATA_WB_LOCK_MS: '2000',
+      STRATA_WB_STALLED_INTERVAL_MS: '1000',
+      STRATA_WB_LEASE_MS: '4000',
+      STRATA_LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+  })
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve())
+    child.once('exit', (code) => reject(new Error(`the flusher exited with ${code} before it was ready`)))
+  })
+  return child
 }

@@ -120,6 +120,29 @@ export class KafkaTransport implements Transport {
     return subscription
   }
 
+  /**
+   * Readiness: true when the cluster answers a metadata request within `timeoutMs`. Never throws and never waits on
+   * the admin client's own retries longer than that.
+   */
+  async ping(timeoutMs = 2_000): Promise<boolean> {
+    if (this.closed) return false
+    const answered = this.admin()
+      .then((admin) => admin.describeCluster())
+      .then(
+        (cluster) => cluster.brokers.length > 0,
+        () => false,
+      )
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs)
+    })
+    try {
+      return await Promise.race([answered, timedOut])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()))
     this.closed = true

@@ -1,0 +1,114 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import { fileURLToPath } from 'node:url'
+import { BullmqJobQueue } from '@strata/queue/bullmq'
+import { RedisPendingWrites } from '@strata/queue/redis'
+import { requirePostgres, requireQueueRedis, uniqueName } from '@strata/testkit'
+import { Redis } from 'ioredis'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startFlusherProcess, tableName, waitFor } from './support/harness.js'
+
+// The production wiring end to end, as separate processes: the gateway's main.ts (STRATA_GATEWAY_QUEUE=redis)
+// acknowledges write-behind PUTs once the durable Redis buffer has them, is SIGKILLed right after the last
+// acknowledgement, and the write-behind service's main.ts started afterwards flushes every acknowledged write.
+const redisUrl = await requireQueueRedis()
+const postgresUrl = await requirePostgres()
+const name = uniqueName('wb-gw')
+const table = tableName(name)
+const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 })
+const client = new Redis(redisUrl)
+const children = new Set<ChildProcess>()
+let readOrigin: Server
+
+async function startGatewayProcess(): Promise<{ child: ChildProcess; url: string }> {
+  const originPort = (readOrigin.address() as { port: number }).port
+  const child = fork(fileURLToPath(new URL('../../gateway/src/main.ts', import.meta.url)), [], {
+    cwd: fileURLToPath(new URL('../../gateway', import.meta.url)),
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      STRATA_GATEWAY_L2: 'memory',
+      STRATA_GATEWAY_QUEUE: 'redis',
+      STRATA_QUEUE_REDIS_URL: redisUrl,
+      STRATA_WB_QUEUE: name,
+      STRATA_GATEWAY_NAMESPACES: JSON.stringify({ accounts: { writeMode: 'write-behind', origin: { url: `http://127.0.0.1:${originPort}/accounts/{key}` } } }),
+    },
+  })
+  children.add(child)
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(buffered)
+      if (match !== null) resolve(match[1]!)
+    })
+    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code} before listening:\n${buffered}`)))
+  })
+  return { child, url }
+}
+
+describe('gateway write-behind on the durable Redis buffer (real processes, queue Redis, PostgreSQL)', () => {
+  beforeAll(() => {
+    // The namespace's read origin (read-through on a miss); this test never misses, so it only has to exist.
+    readOrigin = createServer((_request, response) => response.writeHead(404).end())
+    return new Promise<void>((resolve) => readOrigin.listen(0, '127.0.0.1', resolve))
+  })
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL')
+    for (const queue of [`${name}-flush`, `${name}-dead-writes`]) {
+      const q = new BullmqJobQueue(queue, { url: redisUrl })
+      await q.obliterate()
+      await q.close()
+    }
+    await new RedisPendingWrites({ client, name }).destroy()
+    await pool.query(`DROP TABLE IF EXISTS ${table}`)
+    await pool.end()
+    client.disconnect()
+    readOrigin?.close()
+  })
+
+  it('reports the queue in readiness, and every write acknowledged before a SIGKILL of the gateway reaches PostgreSQL', async () => {
+    const gateway = await startGatewayProcess()
+    const ready = await fetch(`${gateway.url}/health/ready`)
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { queue: { status: 'up' } } })
+
+    // Four lanes, each writing its own 15 keys in order (each PUT acknowledged before the next one of that lane), so
+    // every key's last acknowledged value is known exactly.
+    const acknowledged = new Map<string, number>()
+    const lane = async (lane: number): Promise<void> => {
+      for (let n = 0; n < 150; n++) {
+        const key = `acct-${lane}-${n % 15}`
+        const response = await fetch(`${gateway.url}/v1/namespaces/accounts/keys/${key}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ value: { key, n } }),
+        })
+        expect(response.status).toBe(200)
+        await response.arrayBuffer()
+        acknowledged.set(key, n)
+      }
+    }
+    await Promise.all([0, 1, 2, 3].map(lane))
+    gateway.child.kill('SIGKILL')
+    await new Promise((resolve) => gateway.child.once('exit', resolve))
+
+    const flusher = await startFlusherProcess({ redisUrl, postgresUrl, name, table })
+    children.add(flusher)
+    const rows = async (): Promise<Map<string, number>> => {
+      const { rows } = await pool.query<{ key: string; value: { n: number } }>(`SELECT key, value FROM ${table} WHERE namespace = 'accounts'`)
+      return new Map(rows.map((row) => [row.key, row.value.n]))
+    }
+    await waitFor(async () => sameAs(await rows(), acknowledged), 30_000, 'every key at its last acknowledged value')
+    expect(await rows()).toEqual(acknowledged)
+    expect(acknowledged.size).toBe(60)
+  }, 90_000)
+})
+
+function sameAs(rows: Map<string, number>, acknowledged: Map<string, number>): boolean {
+  return [...acknowledged].every(([key, n]) => rows.get(key) === n)
+}
