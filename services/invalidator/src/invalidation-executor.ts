@@ -19,26 +19,34 @@ export class InvalidationExecutor {
   async apply(request: InvalidationRequest): Promise<InvalidationRecord> {
     const namespace = this.cache.namespace(request.namespace)
     const messages: Omit<InvalidationMessage, 'at'>[] = []
-    let entriesRemoved: number | null = null
+    // Entries removed from L2, counted just before each delete (a concurrent fill may make it off by that fill, never
+    // by more). Unknown (null) for tags, which invalidate lazily through tag records, and for a whole namespace.
+    let removed: number | null = 0
+    const count = (found: number | undefined) => {
+      removed = removed === null || found === undefined ? null : removed + found
+    }
     if (request.all === true) {
+      removed = null
       await namespace.clear()
       messages.push({ origin: this.origin, namespace: request.namespace, kind: 'clear' })
     } else {
       if (request.keys !== undefined && request.keys.length > 0) {
-        // Counted just before the delete: a concurrent fill may make it off by that fill, never by more.
-        entriesRemoved = (await namespace.countInL2({ keys: request.keys })) ?? null
+        count(await namespace.countInL2({ keys: request.keys }))
         await namespace.deleteMany(request.keys)
         messages.push({ origin: this.origin, namespace: request.namespace, kind: 'keys', keys: request.keys })
       }
       if (request.tags !== undefined && request.tags.length > 0) {
+        removed = null
         await namespace.deleteByTag(request.tags)
         messages.push({ origin: this.origin, namespace: request.namespace, kind: 'delete-tags', tags: request.tags })
       }
       for (const prefix of request.prefixes ?? []) {
+        count(await namespace.countInL2({ prefix }))
         await namespace.deleteByPrefix(prefix)
         messages.push({ origin: this.origin, namespace: request.namespace, kind: 'prefix', prefix })
       }
     }
+    const entriesRemoved: number | null = removed
     const at = this.clock()
     await Promise.all(messages.map((message) => this.publisher.publish({ ...message, at })))
     const done = this.clock()

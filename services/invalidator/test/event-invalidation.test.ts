@@ -111,7 +111,7 @@ rules:
 
     await waitUntil(() => records.some((r) => r.sourceEventId === id), 30_000)
     const record = records.find((r) => r.sourceEventId === id)!
-    expect(record).toMatchObject({ trigger: 'event', rule: 'order-updated', namespace: 'orders', entriesRemoved: 1, targets: { keys: ['order:1'], prefixes: ['order-lines:1:'] } })
+    expect(record).toMatchObject({ trigger: 'event', rule: 'order-updated', namespace: 'orders', entriesRemoved: 3, targets: { keys: ['order:1'], prefixes: ['order-lines:1:'] } })
     expect(record.latencyMs).toBeGreaterThanOrEqual(0)
 
     // The same event again (a redelivery, or a producer retry) has no second effect.
