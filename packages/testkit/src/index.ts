@@ -11,3 +11,4 @@ export {
 export { uniqueName } from './unique-name.js'
 export { RedisProcess, type RedisProcessOptions } from './redis-process.js'
 export { waitUntil, eventually } from './wait.js'
+export { TcpProxy } from './tcp-proxy.js'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { InvalidationBus, InvalidationMessage, StrataCache } from '@strata/core'
+import { StrataError, type InvalidationBus, type InvalidationMessage, type StrataCache } from '@strata/core'
 import type { InvalidationRecord, InvalidationRequest } from './invalidation-model.js'
 
 /**
@@ -47,6 +47,13 @@ export class InvalidationExecutor {
       }
     }
     const entriesRemoved: number | null = removed
+    // The engine keeps deletes it could not apply in memory for replay; an event must not count as applied on that
+    // (a crash would lose them), so it fails as transient and Kafka keeps it until L2 takes the deletes.
+    if (this.cache.pendingL2Invalidations > 0) {
+      throw new StrataError('E_L2_UNAVAILABLE', `L2 did not take the invalidation of namespace '${request.namespace}'; it will be retried`, {
+        context: { namespace: request.namespace, pending: this.cache.pendingL2Invalidations },
+      })
+    }
     const at = this.clock()
     await Promise.all(messages.map((message) => this.publisher.publish({ ...message, at })))
     const done = this.clock()

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RedisPendingWrites } from '@strata/queue/redis'
-import { requirePostgres, requireQueueRedis, uniqueName, urlHostPort } from '@strata/testkit'
+import { TcpProxy, requirePostgres, requireQueueRedis, uniqueName, urlHostPort } from '@strata/testkit'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, expect, it } from 'vitest'
 import { PostgresOrigin, type DeadWrite, type WriteBehindErrorEvent } from '../src/app.js'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
 import { freePort, mismatches, NAMESPACE, producer, startApp, tableName, tableRows, waitFor, writeRounds } from './support/harness.js'
-import { TcpProxy } from './support/tcp-proxy.js'
+
 
 const redisUrl = await requireQueueRedis()
 const postgresUrl = await requirePostgres()

@@ -131,6 +131,14 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
     }
   }
 
+  /**
+   * Invalidations accepted while L2 was unreachable and not applied there yet (they are replayed on recovery, from
+   * this process's memory). A caller that must not lose one across a crash — the invalidator — checks it is 0.
+   */
+  get pendingL2Invalidations(): number {
+    return this.core.l2?.pendingInvalidations ?? 0
+  }
+
   /** Stops listening, aborts loaders' signals and closes the L2 connections the cache opened. */
   async close(): Promise<void> {
     if (this.core.closed) return
