@@ -270,6 +270,27 @@ describe('caching reverse proxy: RFC 9111 / RFC 5861', () => {
     expect((await get({ 'cache-control': 'max-age=10' })).headers['x-cache']).not.toBe('HIT')
   })
 
+  it('request max-stale: a stale response is served within the staleness the client accepts, never past must-revalidate', async () => {
+    serve(() => ({ headers: { 'cache-control': 'max-age=1', etag: '"e"' }, body: 'x' }))
+    await get()
+    clock.advance(5_000)
+    const within = await get({ 'cache-control': 'max-stale=10' })
+    expect(within.headers['x-cache']).toBe('STALE')
+    expect(within.body).toBe('x')
+    expect(within.headers.age).toBe('5')
+    expect((await get({ 'cache-control': 'max-stale' })).headers['x-cache']).toBe('STALE')
+    expect(hits()).toBe(1)
+    expect((await get({ 'cache-control': 'max-stale=2' })).headers['x-cache']).not.toBe('STALE')
+    expect(hits()).toBe(2)
+
+    const strict = `${path}-strict`
+    origin.on(strict, () => ({ headers: { 'cache-control': 'max-age=1, must-revalidate', etag: '"s"', date: new Date(clock.time).toUTCString() }, body: 's' }))
+    await get({}, strict)
+    clock.advance(5_000)
+    expect((await get({ 'cache-control': 'max-stale=60' }, strict)).headers['x-cache']).not.toBe('STALE')
+    expect(origin.hitsOf(strict)).toBe(2)
+  })
+
   it('stale-while-revalidate: serves STALE at once and revalidates in the background exactly once', async () => {
     let release!: () => void
     const gate = new Promise<void>((resolve) => (release = resolve))

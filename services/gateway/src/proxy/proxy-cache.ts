@@ -117,6 +117,12 @@ export class ProxyCache {
     const staleness = age - lifetime
     // Serving stale is never allowed when the response or the client forbids it (§4.2.4, §5.2.2.2, RFC 5861 §4).
     const staleAllowed = !fresh && !mustRevalidate(cc) && !cc.has('no-cache') && !clientWantsValidation
+    // §5.2.1.2: max-stale without a value takes any staleness; with one, up to that many seconds.
+    if (staleAllowed && requestCc.has('max-stale')) {
+      const anyStaleness = requestCc.fields('max-stale').length === 0
+      const maxStale = requestCc.seconds('max-stale')
+      if (anyStaleness || (maxStale !== undefined && staleness <= maxStale)) return this.answer(method, request, stored, 'STALE', now)
+    }
     const swr = cc.seconds('stale-while-revalidate')
     if (staleAllowed && swr !== undefined && staleness < swr) {
       this.revalidateInBackground(found, request)
