@@ -15,6 +15,7 @@ export {
   type SubscribeOptions,
   type RetryPolicy,
   type Subscription,
+  type SubscriptionGap,
 } from './transport/transport.js'
 export { DEAD_LETTER_HEADERS, isTransient, type DeliveryOutcome } from './transport/delivery.js'
 export { MemoryTransport, type MemoryTransportOptions } from './transport/memory/memory-transport.js'

@@ -1,12 +1,12 @@
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { redisStore } from '@strata/core/redis'
-import { requireRedis, uniqueName, waitUntil } from '@strata/testkit'
+import { KafkaProcess, requireRedis, uniqueName, waitUntil } from '@strata/testkit'
 import { Redis } from 'ioredis'
 import { Kafka, logLevel, type Message } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisEventDedupe, buildInvalidator, parseRules, type Invalidator } from '../src/app.js'
-import { KafkaProcess } from './support/kafka-process.js'
+
 
 // Acceptance 3: the broker is SIGKILLed and restarted in the middle of a stream of 10,000 domain events. Every event
 // must be applied (one invalidation record each), and none twice in effect, though Kafka redelivers what was not

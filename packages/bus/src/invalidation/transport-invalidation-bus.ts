@@ -18,6 +18,12 @@ export interface TransportInvalidationBusOptions {
   source?: string
   /** Called with each message and its envelope on receipt, after the cache applied it (latency measurement). */
   onApplied?: (message: InvalidationMessage, receivedAt: number) => void
+  /**
+   * How long the subscription may fetch nothing before the instance counts as disconnected and drops its L1 when it
+   * fetches again, ms (default 60 s). Keep it well below the broker's `offsets.retention.minutes` and the topic's
+   * retention, the windows within which a reconnecting instance is sure to get what it missed.
+   */
+  gapAfterMs?: number
 }
 
 /**
@@ -47,11 +53,21 @@ export class TransportInvalidationBus implements InvalidationBus {
     await publishEvents(this.transport, this.topic, [event])
   }
 
-  async subscribe(handler: (message: InvalidationMessage) => void): Promise<() => Promise<void>> {
+  async subscribe(handler: (message: InvalidationMessage) => void, onGap?: (reason: string) => void): Promise<() => Promise<void>> {
     const subscription = await consumeEvents(
       this.transport,
       this.topic,
-      { group: this.group, mode: 'broadcast', instanceId: this.options.instanceId },
+      {
+        group: this.group,
+        mode: 'broadcast',
+        instanceId: this.options.instanceId,
+        ...(onGap === undefined
+          ? {}
+          : {
+              onGap: (gap) => onGap(gap.reason === 'silence' ? `nothing fetched for ${gap.size} ms` : `${gap.size} offsets skipped on ${gap.topic}[${gap.partition}]`),
+              gapAfterMs: this.options.gapAfterMs ?? 60_000,
+            }),
+      },
       (event) => {
         if (event.type !== INVALIDATION_EVENT_TYPE) return Promise.resolve()
         const message = event.data as InvalidationMessage

@@ -61,6 +61,22 @@ export interface SubscribeOptions {
   retry?: Partial<RetryPolicy>
   /** Dead-letter topic for poison messages: `<topic>.dlq` by default; `false` to retry failing handlers forever. */
   deadLetter?: boolean
+  /**
+   * Called when this subscriber cannot be sure it saw every message: a partition's offsets jumped (messages expired
+   * or the position was reset), or nothing was fetched for longer than `gapAfterMs` (a lost connection, a frozen
+   * process). A cache answers by dropping its L1. Adapters that cannot lose messages (in-process) never call it.
+   */
+  onGap?: (gap: SubscriptionGap) => void
+  /** Silence, ms, after which fetching again counts as a gap (default 60 s). */
+  gapAfterMs?: number
+}
+
+export interface SubscriptionGap {
+  reason: 'offsets' | 'silence'
+  topic?: string
+  partition?: number
+  /** For `offsets`: how many offsets were skipped. For `silence`: how long nothing was fetched, ms. */
+  size: number
 }
 
 export interface RetryPolicy {

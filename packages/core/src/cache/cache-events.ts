@@ -15,6 +15,8 @@ export interface CacheEventMap {
   invalidate: { namespace: string; kind: InvalidationKind; keys?: readonly string[]; tags?: readonly string[]; prefix?: string; remote: boolean }
   error: { namespace: string; operation: string; key?: string; error: StrataError }
   'l2-circuit': { state: 'open' | 'closed' | 'half-open' }
+  /** The bus could not vouch that this instance saw every invalidation, so the whole L1 was dropped. */
+  'bus-gap': { reason: string; dropped: number }
 }
 
 export type InvalidationKind = 'keys' | 'prefix' | 'delete-tags' | 'expire-tags' | 'clear'

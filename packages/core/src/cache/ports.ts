@@ -19,7 +19,11 @@ export interface InvalidationMessage {
 /** The bus port as the engine sees it; packages/bus adapts Kafka and the in-process bus to it. */
 export interface InvalidationBus {
   publish(message: InvalidationMessage): Promise<void>
-  subscribe(handler: (message: InvalidationMessage) => void): Promise<() => Promise<void>>
+  /**
+   * `onGap` is called when the bus cannot vouch that this instance saw every message since it subscribed (a
+   * connection lost for too long, skipped offsets); the engine then drops its whole L1, which it can no longer trust.
+   */
+  subscribe(handler: (message: InvalidationMessage) => void, onGap?: (reason: string) => void): Promise<() => Promise<void>>
 }
 
 /** A write handed to the write-behind queue; the flusher applies the latest version per key. */

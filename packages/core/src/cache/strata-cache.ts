@@ -153,7 +153,18 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
   private async listen(): Promise<void> {
     const bus = this.core.bus
     if (bus === undefined) return
-    this.unsubscribe = await bus.subscribe((message) => this.core.applyRemote(message))
+    this.unsubscribe = await bus.subscribe(
+      (message) => this.core.applyRemote(message),
+      (reason) => this.dropL1AfterGap(reason),
+    )
+  }
+
+  /** Whatever L1 holds may have been invalidated in a message this instance missed: L2 is the truth again. */
+  private dropL1AfterGap(reason: string): void {
+    const l1 = this.core.l1
+    const dropped = l1?.size ?? 0
+    l1?.clear()
+    if (this.core.events.has('bus-gap')) this.core.events.emit('bus-gap', { reason, dropped })
   }
 
   private pruneAllTagRecords(): void {

@@ -295,6 +295,9 @@ class KafkaSubscription implements Subscription {
   private readonly closing = new AbortController()
   private closed: Promise<void> | undefined
   private readonly context: Omit<DeliveryContext, 'onWait'>
+  /** Last offset handled per `topic:partition`, to notice a jump (a gap) in broadcast subscriptions. */
+  private readonly lastOffsets = new Map<string, bigint>()
+  private lastFetchAt = 0
 
   constructor(
     private readonly transport: KafkaTransport,
@@ -334,6 +337,7 @@ class KafkaSubscription implements Subscription {
     // Observed below; this only keeps an early failure of run() from leaving it unhandled.
     live.catch(() => undefined)
     try {
+      if (this.options.onGap !== undefined) this.watchSilence(this.options.onGap, this.options.gapAfterMs ?? 60_000)
       await consumer.connect()
       await consumer.subscribe({ topics: [...topics], fromBeginning: earliest })
       await consumer.run({
@@ -358,6 +362,25 @@ class KafkaSubscription implements Subscription {
     return this.closed
   }
 
+  /** Fetches return at least every maxWaitTime even when idle, so a long pause between two means a lost connection. */
+  private watchSilence(onGap: NonNullable<SubscribeOptions['onGap']>, gapAfterMs: number): void {
+    this.consumer.on(this.consumer.events.FETCH, () => {
+      const now = Date.now()
+      const silence = this.lastFetchAt === 0 ? 0 : now - this.lastFetchAt
+      this.lastFetchAt = now
+      if (silence > gapAfterMs) onGap({ reason: 'silence', size: silence })
+    })
+  }
+
+  private checkContinuity(topic: string, partition: number, firstOffset: string): void {
+    const onGap = this.options.onGap
+    if (onGap === undefined) return
+    const id = `${topic}:${partition}`
+    const last = this.lastOffsets.get(id)
+    const first = BigInt(firstOffset)
+    if (last !== undefined && first > last + 1n) onGap({ reason: 'offsets', topic, partition, size: Number(first - last - 1n) })
+  }
+
   private async shutdown(): Promise<void> {
     this.closing.abort()
     // kafkajs's disconnect stops fetching, waits for the running eachBatch calls, commits what they resolved and
@@ -377,6 +400,8 @@ class KafkaSubscription implements Subscription {
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const batch = payload.batch
     const context: DeliveryContext = { ...this.context, onWait: () => payload.heartbeat() }
+    const first = batch.messages[0]
+    if (first !== undefined) this.checkContinuity(batch.topic, batch.partition, first.offset)
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || this.closing.signal.aborted) return
       const outcome = await deliver(
@@ -392,6 +417,7 @@ class KafkaSubscription implements Subscription {
         context,
       )
       if (outcome === 'abandoned') return
+      this.lastOffsets.set(`${batch.topic}:${batch.partition}`, BigInt(message.offset))
       payload.resolveOffset(message.offset)
       await payload.heartbeat()
     }

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { requireKafka } from '@strata/testkit'
+import { requireKafka } from './require-server.js'
 
 /**
  * A throwaway single-node Kafka (KRaft) on its own loopback ports and log dir, owned by one test so it can be
@@ -70,6 +70,15 @@ export class KafkaProcess {
         await sleep(200)
       }
     }
+  }
+
+  /** SIGSTOP: the broker keeps its sockets but answers nothing, like a network partition or a frozen VM. */
+  pause(): void {
+    this.child?.kill('SIGSTOP')
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT')
   }
 
   /** SIGKILL: no clean shutdown, like a crashed broker. */
