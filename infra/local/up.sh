@@ -14,6 +14,8 @@ done
 
 started_at=$SECONDS
 say "state in $STRATA_INFRA_DIR"
+# Not a server we start: the load-balancer tests run their own nginx in front of several gateways.
+((${#@})) || need nginx nginx
 # Start everything first, then wait: Kafka's JVM and the Sentinel handshake overlap with the other starts.
 for module in "${selected[@]}"; do "$module::up"; done
 for module in "${selected[@]}"; do
