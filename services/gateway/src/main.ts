@@ -5,20 +5,21 @@ import { KafkaTransport } from '@strata/bus/kafka'
 import { LocalInvalidationBus, createCache, memoryStore, type InvalidationBus, type L2Store } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
 import { buildGateway } from './app.js'
-import { readConfig } from './config/env-config.js'
+import { readGatewayConfig } from './config/gateway-config.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { onShutdownSignals } from './shutdown.js'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
 /**
- * The production entry point: configuration from the environment, real adapters, graceful shutdown.
+ * The production entry point: configuration (defaults, the STRATA_CONFIG_FILE YAML/JSON file, then the environment;
+ * see @strata/config and `strata config explain`), real adapters, graceful shutdown.
  *
  * - bus: STRATA_GATEWAY_BUS=kafka follows and publishes invalidations on Kafka (one broadcast group per instance on
  *   `strata.invalidations.v1`), so every gateway's L1 drops what any instance or the invalidator invalidated.
  * - queue: the Redis write-behind buffer from packages/queue (`writeBehindQueue` + `RedisPendingWrites`) is the
  *   durable choice; this entry point still wires the in-process queue (open work, issue 6).
  */
-const config = readConfig()
+const { config } = readGatewayConfig()
 const logger = pino({ level: config.logLevel })
 
 const l2: L2Store = config.l2 === 'redis' ? redisStore({ url: config.redisUrl }) : memoryStore()
