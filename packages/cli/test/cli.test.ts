@@ -40,7 +40,8 @@ describe('strata config', () => {
     expect(code).toBe(2)
     expect(out).toBe('')
     expect(err).toContain(`invalid configuration in ${path}`)
-    for (const field of ['/port', '/bus', '/colour']) expect(err).toContain(field)
+    // Schema problems and namespace-policy problems come together, in one run.
+    for (const field of ['/port', '/bus', '/colour', '/namespaces/users/ttl', '/namespaces/users/refreshAhead']) expect(err).toContain(field)
     expect(err).toContain("unknown setting 'colour'")
     expect(err).toContain(`[file ${path}]`)
   })

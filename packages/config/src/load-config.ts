@@ -24,6 +24,11 @@ export interface LoadConfigOptions {
   /** A YAML or JSON file (JSON is YAML); its keys are the schema's field names. */
   file?: string
   env?: NodeJS.ProcessEnv
+  /**
+   * Checks a service adds on top of the schema (e.g. the gateway's namespace policies), run on the merged values even
+   * when the schema found problems, so that one run reports everything.
+   */
+  refine?: (merged: Readonly<Record<string, unknown>>, sources: Readonly<Record<GatewayConfigField, ConfigSource>>) => ConfigIssue[]
 }
 
 const FIELDS = Object.keys(ENV_OF) as GatewayConfigField[]
@@ -43,7 +48,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const fromFile = readConfigFile(options.file, issues)
     for (const [field, value] of Object.entries(fromFile)) {
       if (!(field in ENV_OF)) {
-        issues.push({ path: `/${field}`, message: `unknown setting '${field}' (known: ${FIELDS.join(', ')})`, source: options.file })
+        issues.push({ path: `/${field}`, message: `unknown setting '${field}' (known: ${FIELDS.join(', ')})`, source: `file ${options.file}` })
         continue
       }
       merged[field] = value
@@ -66,6 +71,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     const source = field === undefined ? undefined : sources[field]
     issues.push({ path: error.path || '/', message: error.message, source: describeSource(source) })
   }
+  if (options.refine !== undefined) issues.push(...options.refine(config, sources))
   if (issues.length > 0) {
     const lines = issues.map((issue) => `  ${issue.path}: ${issue.message} (${issue.source})`)
     throw new StrataError('E_CONFIG_INVALID', `Invalid configuration:\n${lines.join('\n')}`, { context: { issues } })
@@ -83,21 +89,21 @@ function readConfigFile(file: string, issues: ConfigIssue[]): Record<string, unk
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    issues.push({ path: '/', message: `cannot read the file: ${(error as Error).message}`, source: file })
+    issues.push({ path: '/', message: `cannot read the file: ${(error as Error).message}`, source: `file ${file}` })
     return {}
   }
   const document = parseDocument(text, { prettyErrors: true })
   if (document.errors.length > 0) {
     for (const error of document.errors) {
       const at = error.linePos?.[0]
-      issues.push({ path: '/', message: `YAML syntax: ${error.message.split('\n')[0]}`, source: at === undefined ? file : `${file}:${at.line}:${at.col}` })
+      issues.push({ path: '/', message: `YAML syntax: ${error.message.split('\n')[0]}`, source: at === undefined ? `file ${file}` : `file ${file}:${at.line}:${at.col}` })
     }
     return {}
   }
   const value: unknown = document.toJS()
   if (value === null || value === undefined) return {}
   if (typeof value !== 'object' || Array.isArray(value)) {
-    issues.push({ path: '/', message: 'the file must hold a mapping of settings', source: file })
+    issues.push({ path: '/', message: 'the file must hold a mapping of settings', source: `file ${file}` })
     return {}
   }
   return value as Record<string, unknown>

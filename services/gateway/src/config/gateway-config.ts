@@ -1,6 +1,5 @@
 import { Value } from '@sinclair/typebox/value'
-import { loadConfig, type ConfigIssue, type GatewayConfig, type LoadedConfig } from '@strata/config'
-import { StrataError } from '@strata/core'
+import { describeSource, loadConfig, type ConfigIssue, type ConfigSource, type GatewayConfig, type LoadedConfig } from '@strata/config'
 import { NamespaceSpecSchema, type NamespaceSpec } from '../namespaces/namespace-spec.js'
 
 export interface GatewaySettings extends Omit<GatewayConfig, 'namespaces'> {
@@ -15,15 +14,15 @@ export interface GatewaySettings extends Omit<GatewayConfig, 'namespaces'> {
 export function readGatewayConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): LoadedConfig & { config: GatewaySettings } {
   const env = options.env ?? process.env
   const file = options.file ?? (env.STRATA_CONFIG_FILE || undefined)
-  const loaded = loadConfig({ env, ...(file === undefined ? {} : { file }) })
-  const issues: ConfigIssue[] = []
-  const source = loaded.sources.namespaces.kind === 'env' ? `env ${loaded.sources.namespaces.variable}` : (file ?? 'default')
-  for (const [name, spec] of Object.entries(loaded.config.namespaces)) {
-    for (const error of Value.Errors(NamespaceSpecSchema, spec)) issues.push({ path: `/namespaces/${name}${error.path}`, message: error.message, source })
-  }
-  if (issues.length > 0) {
-    const lines = issues.map((issue) => `  ${issue.path}: ${issue.message} (${issue.source})`)
-    throw new StrataError('E_CONFIG_INVALID', `Invalid configuration:\n${lines.join('\n')}`, { context: { issues } })
-  }
-  return loaded
+  return loadConfig({ env, ...(file === undefined ? {} : { file }), refine: namespaceIssues })
+}
+
+/** Each namespace policy against the admin API's schema (the shared schema only knows they are objects). */
+function namespaceIssues(merged: Readonly<Record<string, unknown>>, sources: Readonly<Record<string, ConfigSource>>): ConfigIssue[] {
+  const namespaces = merged.namespaces
+  if (typeof namespaces !== 'object' || namespaces === null) return []
+  const source = describeSource(sources.namespaces)
+  return Object.entries(namespaces).flatMap(([name, spec]) =>
+    [...Value.Errors(NamespaceSpecSchema, spec)].map((error) => ({ path: `/namespaces/${name}${error.path}`, message: error.message, source })),
+  )
 }
