@@ -97,8 +97,12 @@ export class StrataKeyvStore extends EventEmitter {
   /** The cache belongs to the caller, who closes it; nothing to release here. */
   async disconnect(): Promise<void> {}
 
+  private resolved: { name: string; namespace: NamespaceCache<unknown> } | undefined
+
+  /** The Strata namespace of Keyv's current namespace (Keyv may change it at any time), looked up once per name. */
   private current(): NamespaceCache<unknown> {
     const name = `${this.prefix}${this.namespace ?? 'default'}`
-    return this.cache.namespace(name, { grace: 0 })
+    if (this.resolved?.name !== name) this.resolved = { name, namespace: this.cache.namespace(name, { grace: 0 }) }
+    return this.resolved.namespace
   }
 }
