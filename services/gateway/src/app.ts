@@ -5,6 +5,7 @@ import type { EventRule } from './events/event-rules.js'
 import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
 import type { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { adminRoutes } from './plugins/admin-routes.js'
+import { cacheHooksPlugin } from './plugins/cache-hooks.js'
 import { errorHandlerPlugin } from './plugins/error-handler.js'
 import { eventRoutes } from './plugins/event-routes.js'
 import { healthRoutes } from './plugins/health-routes.js'
@@ -106,11 +107,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden })
   })
   const proxy = new ProxyService(deps.cache, deps.upstreams ?? {}, clock)
-  const removeHooks = (deps.hooks ?? []).map((hook) => deps.cache.use(hook))
-  app.addHook('onClose', (_app, next) => {
-    for (const remove of removeHooks) remove()
-    next()
-  })
   await app.register(errorHandlerPlugin)
   app.addHook('onRequest', (request, reply, next) => {
     if (!closing) return next()
@@ -124,6 +120,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     app.addSchema(ProblemSchema)
     app.addSchema(NamespaceSpecSchema)
   }
+  if (deps.hooks !== undefined && deps.hooks.length > 0) await app.register(cacheHooksPlugin, { cache: deps.cache, hooks: deps.hooks })
   await app.register(metricsPlugin, { cache: deps.cache, processMetrics: deps.processMetrics ?? true })
   await app.register(healthRoutes, { cache: deps.cache, checks: deps.checks ?? {}, draining: () => draining })
   await app.register(kvRoutes, { registry: deps.registry, clock })
