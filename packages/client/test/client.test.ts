@@ -68,6 +68,12 @@ describe('StrataClient against a real gateway (real Redis)', () => {
     await expect(client.putNamespace('bad', { writeMode: 'write-through' })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', status: 400 })
   })
 
+  it('publishes events and purges proxy responses', async () => {
+    expect(await client.publishEvent({ type: 'nothing.matches', data: { id: 1 } })).toEqual({ type: 'nothing.matches', applied: 0, invalidations: [] })
+    await expect(client.purge({ url: '/proxy/unknown/x' })).rejects.toMatchObject({ code: 'E_UPSTREAM_NOT_FOUND', status: 404 })
+    await expect(client.purge({ surrogateKeys: ['k'] })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', status: 400 })
+  })
+
   it('reports liveness, readiness and metrics', async () => {
     expect(await client.live()).toBe(true)
     expect(await client.ready()).toMatchObject({ status: 'ready' })
