@@ -25,3 +25,4 @@ export {
   INVALIDATION_EVENT_TYPE,
   type TransportInvalidationBusOptions,
 } from './invalidation/transport-invalidation-bus.js'
+export { buildAsyncApiDocument } from './asyncapi/asyncapi-document.js'

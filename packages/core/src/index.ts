@@ -13,6 +13,7 @@ export {
   type Writer,
   type EntryInfo,
 } from './cache/namespace-cache.js'
+export { HOOK_STAGES, type CacheHook, type HookContexts, type HookStage } from './cache/cache-hooks.js'
 export type { CacheEventMap, CacheEventName, CacheListener, InvalidationKind, Tier } from './cache/cache-events.js'
 export type { StatsSnapshot } from './cache/cache-stats.js'
 export type { InvalidationBus, InvalidationMessage, WriteBehindQueue, BufferedWrite } from './cache/ports.js'

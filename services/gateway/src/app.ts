@@ -1,10 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { StrataCache } from '@strata/core'
+import type { CacheHook, StrataCache } from '@strata/core'
 import type { EventRule } from './events/event-rules.js'
 import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
 import type { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { adminRoutes } from './plugins/admin-routes.js'
+import { cacheHooksPlugin } from './plugins/cache-hooks.js'
 import { errorHandlerPlugin } from './plugins/error-handler.js'
 import { eventRoutes } from './plugins/event-routes.js'
 import { healthRoutes } from './plugins/health-routes.js'
@@ -43,11 +44,26 @@ export interface GatewayDeps {
   docs?: boolean
   /** Default Node process metrics in /metrics. Default true. */
   processMetrics?: boolean
+  /**
+   * Cache hooks (before get, after load, before set, on evict, on invalidate, on error) registered on the cache for
+   * the gateway's lifetime; a failing hook never fails a request (it shows in /metrics and the log).
+   */
+  hooks?: readonly CacheHook[]
+}
+
+/** One route as Fastify registered it (what the OpenAPI document must describe). */
+export interface RegisteredRoute {
+  method: string
+  url: string
+  /** Left out of the OpenAPI document on purpose (the Swagger UI's own routes). */
+  hidden: boolean
 }
 
 export interface Gateway {
   app: FastifyInstance
   proxy: ProxyService
+  /** Every route registered, from Fastify's onRoute hook; the OpenAPI coverage test compares it with /docs/json. */
+  routes: readonly RegisteredRoute[]
   /** Fails readiness from now on (first step of a graceful shutdown). */
   drain(): void
   /** Stops accepting, lets in-flight requests finish, closes origin pools. The cache is the caller's to close. */
@@ -85,6 +101,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
+  const routes: RegisteredRoute[] = []
+  app.addHook('onRoute', (route) => {
+    const hidden = route.schema?.hide === true
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden })
+  })
   const proxy = new ProxyService(deps.cache, deps.upstreams ?? {}, clock)
   await app.register(errorHandlerPlugin)
   app.addHook('onRequest', (request, reply, next) => {
@@ -99,6 +120,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     app.addSchema(ProblemSchema)
     app.addSchema(NamespaceSpecSchema)
   }
+  if (deps.hooks !== undefined && deps.hooks.length > 0) await app.register(cacheHooksPlugin, { cache: deps.cache, hooks: deps.hooks })
   await app.register(metricsPlugin, { cache: deps.cache, processMetrics: deps.processMetrics ?? true })
   await app.register(healthRoutes, { cache: deps.cache, checks: deps.checks ?? {}, draining: () => draining })
   await app.register(kvRoutes, { registry: deps.registry, clock })
@@ -111,6 +133,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   return {
     app,
     proxy,
+    routes,
     drain: () => {
       draining = true
     },

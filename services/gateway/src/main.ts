@@ -8,13 +8,14 @@ import { redisStore } from '@strata/core/redis'
 import { writeBehindQueue } from '@strata/queue'
 import { RedisPendingWrites } from '@strata/queue/redis'
 import { buildGateway } from './app.js'
-import { readConfig } from './config/env-config.js'
+import { readGatewayConfig } from './config/gateway-config.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { onShutdownSignals } from './shutdown.js'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
 /**
- * The production entry point: configuration from the environment, real adapters, graceful shutdown.
+ * The production entry point: configuration (defaults, the STRATA_CONFIG_FILE YAML/JSON file, then the environment;
+ * see @strata/config and `strata config explain`), real adapters, graceful shutdown.
  *
  * - bus: STRATA_GATEWAY_BUS=kafka follows and publishes invalidations on Kafka (one broadcast group per instance on
  *   `strata.invalidations.v1`), so every gateway's L1 drops what any instance or the invalidator invalidated.
@@ -22,7 +23,7 @@ import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
  *   (`writeBehindQueue` + `RedisPendingWrites` on STRATA_QUEUE_REDIS_URL) that services/write-behind flushes to the
  *   origin; a write is acknowledged once Redis has it. `memory` flushes from this process to each namespace's origin.
  */
-const config = readConfig()
+const { config } = readGatewayConfig()
 const logger = pino({ level: config.logLevel })
 
 const l2: L2Store = config.l2 === 'redis' ? redisStore({ url: config.redisUrl }) : memoryStore()
@@ -42,9 +43,17 @@ const inProcessQueue =
         onError: (error, writes) => logger.error({ err: error, writes: writes.length }, 'write-behind flush failed; will retry'),
       })
     : undefined
-const { name: bufferName, ...backpressure } = config.writeBehind
 const queue: WriteBehindQueue =
-  queueClient === undefined ? inProcessQueue! : writeBehindQueue({ pending: new RedisPendingWrites({ client: queueClient, name: bufferName }), ...backpressure })
+  queueClient === undefined
+    ? inProcessQueue!
+    : writeBehindQueue({
+        pending: new RedisPendingWrites({ client: queueClient, name: config.writeBehindBuffer }),
+        maxDepth: config.writeBehindMaxDepth,
+        maxLagMs: config.writeBehindMaxLagMs,
+        policy: config.writeBehindPolicy,
+        blockTimeoutMs: config.writeBehindBlockTimeoutMs,
+        retryAfterMs: config.writeBehindRetryAfterMs,
+      })
 const cache = createCache({ l2, ...(bus === undefined ? {} : { bus }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
 const registry = (late.registry = new NamespaceRegistry(cache))

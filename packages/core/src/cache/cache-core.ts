@@ -5,6 +5,7 @@ import { msgpackCodec } from '../codecs/msgpack-codec.js'
 import { StrataError } from '../errors/index.js'
 import type { L2Store } from '../stores/l2-store.js'
 import { CacheEvents } from './cache-events.js'
+import { CacheHooks } from './cache-hooks.js'
 import type { L1Tier, StoredEntry } from './l1-tier.js'
 import type { InvalidationBus, InvalidationMessage, WriteBehindQueue } from './ports.js'
 import { DEFAULT_RESILIENCE, ResilientL2, type ResilienceOptions } from './resilient-l2.js'
@@ -46,6 +47,17 @@ export class CacheCore {
     [msgpackCodec.id, msgpackCodec],
   ])
   closed = false
+  /**
+   * True while a read may answer from the inlined L1-hit path: false once the cache is closed or a beforeGet hook is
+   * registered, so the hit path tests one field for both and hooks cost it nothing when there are none.
+   */
+  fastReads = true
+  readonly hooks = new CacheHooks(
+    (error, where) => this.emitError(where.namespace, `hook:${where.stage}`, error, where.key),
+    () => {
+      this.fastReads = !this.closed && !this.hooks.active.beforeGet
+    },
+  )
   private lastVersion = 0
   /** Abort signal handed to loaders; aborted when the cache closes. */
   readonly lifetime = new AbortController()
@@ -80,7 +92,19 @@ export class CacheCore {
     return this.lastVersion
   }
 
+  /** Marks the cache closed: every later call fails with E_CACHE_CLOSED. */
+  markClosed(): void {
+    this.closed = true
+    this.fastReads = false
+  }
+
   reportError(namespace: string, operation: string, error: StrataError, key?: string): void {
+    if (this.hooks.active.error) this.hooks.run('error', key === undefined ? { namespace, operation, error } : { namespace, operation, key, error })
+    this.emitError(namespace, operation, error, key)
+  }
+
+  /** The `error` event only: hook failures come here directly so a failing onError hook cannot call itself again. */
+  private emitError(namespace: string, operation: string, error: StrataError, key?: string): void {
     if (this.events.has('error')) {
       this.events.emit('error', key === undefined ? { namespace, operation, error } : { namespace, operation, key, error })
     }

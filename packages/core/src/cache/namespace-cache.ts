@@ -124,7 +124,8 @@ export class NamespaceCache<T = unknown> {
   get(key: string, options?: GetOptions): Promise<T | undefined> {
     // Kept small so V8 inlines it: an L1 hit answers here, everything else goes to the async slow path, which also
     // turns a closed cache or a bad key into a rejected promise (a Promise-returning call never throws synchronously).
-    if (this.core.closed || typeof key !== 'string') return this.getSlow(key, undefined, options)
+    // `fastReads` is false when closed or when a beforeGet hook exists: the slow path runs those hooks.
+    if (!this.core.fastReads || typeof key !== 'string') return this.getSlow(key, undefined, options)
     const l1Entry = this.l1?.get(this.keys.l1Key(key))
     if (l1Entry !== undefined && (l1Entry.tags.length === 0 || this.tags.newest < l1Entry.createdAt) && this.core.coarseNow() < l1Entry.expiresAt) {
       this.countL1Hit(key, l1Entry)
@@ -139,7 +140,7 @@ export class NamespaceCache<T = unknown> {
    * cache's own, read-only object.
    */
   getEntry(key: string, options?: GetOptions): Promise<CacheEntry<T> | undefined> {
-    if (this.core.closed || typeof key !== 'string') return this.getEntrySlow(key, undefined, options)
+    if (!this.core.fastReads || typeof key !== 'string') return this.getEntrySlow(key, undefined, options)
     const l1Entry = this.l1?.get(this.keys.l1Key(key))
     if (l1Entry !== undefined && (l1Entry.tags.length === 0 || this.tags.newest < l1Entry.createdAt) && this.core.coarseNow() < l1Entry.expiresAt) {
       this.countL1Hit(key, l1Entry)
@@ -160,6 +161,12 @@ export class NamespaceCache<T = unknown> {
 
   private async getEntrySlow(key: string, l1Entry: StoredEntry | undefined, options: GetOptions | undefined): Promise<CacheEntry<T> | undefined> {
     this.assertOpen()
+    if (this.core.hooks.active.beforeGet) {
+      assertKey(key, this.policy.maxKeyLength, this.name)
+      this.core.hooks.run('beforeGet', { namespace: this.name, key })
+      // The hit path was skipped to run the hooks, so the L1 lookup happens here.
+      if (l1Entry === undefined) l1Entry = this.l1?.get(this.keys.l1Key(key))
+    }
     const now = this.core.coarseNow()
     if (l1Entry !== undefined) {
       const state = this.stateOf(l1Entry, now)
@@ -179,9 +186,19 @@ export class NamespaceCache<T = unknown> {
    * (not strings) are refused here; other checks wait for a miss.
    */
   private l1Lookup(key: string): StoredEntry | undefined {
-    if (this.core.closed) this.assertOpen()
-    if (typeof key !== 'string') assertKey(key, this.policy.maxKeyLength, this.name)
+    if (!this.core.fastReads) this.beforeRead(key)
+    else if (typeof key !== 'string') assertKey(key, this.policy.maxKeyLength, this.name)
     return this.l1?.get(this.keys.l1Key(key))
+  }
+
+  /** What a read does off the fast path: refuse a closed cache, then run the beforeGet hooks on a valid key. */
+  private beforeRead(key: string): void {
+    this.assertOpen()
+    if (typeof key !== 'string') assertKey(key, this.policy.maxKeyLength, this.name)
+    if (this.core.hooks.active.beforeGet) {
+      assertKey(key, this.policy.maxKeyLength, this.name)
+      this.core.hooks.run('beforeGet', { namespace: this.name, key })
+    }
   }
 
   private async getFromL2(key: string, l1Entry: Candidate, now: number, options: GetOptions | undefined): Promise<CacheEntry<T> | undefined> {
@@ -366,6 +383,7 @@ export class NamespaceCache<T = unknown> {
       })
     }
     this.emitLoad(key, startedAt, true)
+    if (this.core.hooks.active.afterLoad) this.core.hooks.run('afterLoad', { namespace: this.name, key, value, durationMs: this.core.now() - startedAt })
     const resolved = this.resolveEntryOptions({ ...options, ...chosen })
     const entry = this.makeEntry(value, startedAt, resolved)
     if (skip || value === undefined) {
@@ -397,6 +415,7 @@ export class NamespaceCache<T = unknown> {
   async set(key: string, value: T, options?: SetOptions): Promise<void> {
     this.assertOpen()
     const write = this.prepareWrite(key, value, options)
+    if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
     await this.writeOrigin(key, value, write.entry.version, options?.writeMode ?? this.policy.writeMode)
     this.core.flights.invalidate(this.keys.l1Key(key))
     await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded })
@@ -489,6 +508,7 @@ export class NamespaceCache<T = unknown> {
   async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
     this.assertOpen()
     for (const key of keys) assertKey(key, this.policy.maxKeyLength, this.name)
+    if (this.core.hooks.active.beforeGet) for (const key of keys) this.core.hooks.run('beforeGet', { namespace: this.name, key })
     const { found, missing } = await this.lookupMany(keys)
     this.counters.misses += missing.length
     return keys.map((key) => found.get(key)?.value as T | undefined)
@@ -499,6 +519,7 @@ export class NamespaceCache<T = unknown> {
     this.assertOpen()
     for (const key of keys) assertKey(key, this.policy.maxKeyLength, this.name)
     if (options !== undefined) this.validateEntryOptions(options)
+    if (this.core.hooks.active.beforeGet) for (const key of keys) this.core.hooks.run('beforeGet', { namespace: this.name, key })
     const { found, missing } = await this.lookupMany(keys)
     if (missing.length > 0) {
       this.counters.misses += missing.length
@@ -511,6 +532,7 @@ export class NamespaceCache<T = unknown> {
   async setMany(items: readonly { key: string; value: T; options?: EntryOptions }[]): Promise<void> {
     this.assertOpen()
     const prepared = items.map(({ key, value, options }) => this.prepareWrite(key, value, options))
+    if (this.core.hooks.active.beforeSet) for (const item of prepared) this.runBeforeSet(item.key, item.entry.value, item.entry)
     if (this.policy.writeMode !== 'cache-aside') {
       for (const item of prepared) await this.writeOrigin(item.key, item.entry.value as T, item.entry.version, this.policy.writeMode)
     }
@@ -595,6 +617,10 @@ export class NamespaceCache<T = unknown> {
         const resolved = this.resolveEntryOptions(options)
         const entries = new Map<string, StoredEntry>()
         for (const [key, value] of values) if (value !== undefined) entries.set(key, this.makeEntry(value, startedAt, resolved))
+        if (this.core.hooks.active.afterLoad) {
+          const durationMs = this.core.now() - startedAt
+          for (const [key, entry] of entries) this.core.hooks.run('afterLoad', { namespace: this.name, key, value: entry.value, durationMs })
+        }
         settle(entries)
         this.emitLoad(mine.join(','), startedAt, true)
       } catch (error) {
@@ -694,15 +720,10 @@ export class NamespaceCache<T = unknown> {
         this.dropAllLocal()
         break
     }
-    if (this.core.events.has('invalidate')) {
-      this.core.events.emit('invalidate', {
-        namespace: this.name,
-        kind: message.kind,
-        keys: message.keys,
-        tags: message.tags,
-        prefix: message.prefix,
-        remote: true,
-      })
+    if (this.core.events.has('invalidate') || this.core.hooks.active.invalidate) {
+      const event = { namespace: this.name, kind: message.kind, keys: message.keys, tags: message.tags, prefix: message.prefix, remote: true }
+      if (this.core.hooks.active.invalidate) this.core.hooks.run('invalidate', event)
+      this.core.events.emit('invalidate', event)
     }
   }
 
@@ -729,8 +750,10 @@ export class NamespaceCache<T = unknown> {
   }
 
   private async publish(kind: InvalidationKind, detail: { keys?: string[]; tags?: string[]; prefix?: string; at?: number }): Promise<void> {
-    if (this.core.events.has('invalidate')) {
-      this.core.events.emit('invalidate', { namespace: this.name, kind, keys: detail.keys, tags: detail.tags, prefix: detail.prefix, remote: false })
+    if (this.core.events.has('invalidate') || this.core.hooks.active.invalidate) {
+      const event = { namespace: this.name, kind, keys: detail.keys, tags: detail.tags, prefix: detail.prefix, remote: false }
+      if (this.core.hooks.active.invalidate) this.core.hooks.run('invalidate', event)
+      this.core.events.emit('invalidate', event)
     }
     await this.core.publish({ namespace: this.name, kind, at: detail.at ?? this.core.now(), ...detail })
   }
@@ -965,6 +988,10 @@ export class NamespaceCache<T = unknown> {
       })
     }
     if (options.tags !== undefined) assertTags(options.tags, this.name)
+  }
+
+  private runBeforeSet(key: string, value: unknown, entry: StoredEntry): void {
+    this.core.hooks.run('beforeSet', { namespace: this.name, key, value, tags: entry.tags, ttl: entry.expiresAt - entry.createdAt })
   }
 
   private emitHit(key: string, tier: Tier, stale: boolean): void {

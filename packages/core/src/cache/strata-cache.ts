@@ -5,6 +5,7 @@ import { MemoryTier } from '../l1/index.js'
 import { DEFAULT_POLICY, resolvePolicy, validatePolicy, type CachePolicy, type L1Options } from '../model/cache-policy.js'
 import type { L2Store } from '../stores/l2-store.js'
 import { CacheCore } from './cache-core.js'
+import type { CacheHook } from './cache-hooks.js'
 import type { StoredEntry } from './l1-tier.js'
 import { DEFAULT_NAMESPACE, assertNamespace, splitL1Key } from './key-space.js'
 import { NamespaceCache, type NamespaceOptions } from './namespace-cache.js'
@@ -31,6 +32,8 @@ export interface CreateCacheOptions {
   resilience?: Partial<ResilienceOptions>
   /** Epoch milliseconds; injectable for tests. */
   clock?: () => number
+  /** Plugins called at fixed points of every namespace (see `use`). */
+  hooks?: readonly CacheHook[]
 }
 
 const TAG_PRUNE_INTERVAL_MS = 60_000
@@ -52,6 +55,7 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
   constructor(core: CacheCore, basePolicy: CachePolicy, options: CreateCacheOptions) {
     super(core, DEFAULT_NAMESPACE, basePolicy)
     this.basePolicy = basePolicy
+    for (const hook of options.hooks ?? []) core.hooks.use(hook)
     this.namespaces.set(DEFAULT_NAMESPACE, this as unknown as NamespaceCache<unknown>)
     for (const [name, namespaceOptions] of Object.entries(options.namespaces ?? {})) this.namespace(name, namespaceOptions)
     this.ready = this.listen()
@@ -106,6 +110,24 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
     return true
   }
 
+  /**
+   * Registers a hook for every namespace of this cache; returns its removal. Hooks run by `order`, then in
+   * registration order; one that throws or rejects is reported (an `error` event, code E_HOOK_FAILED) and skipped.
+   */
+  use(hook: CacheHook): () => void {
+    return this.core.hooks.use(hook)
+  }
+
+  /** The registered hooks, in the order they were registered. */
+  listHooks(): CacheHook[] {
+    return this.core.hooks.list()
+  }
+
+  /** How many times a hook threw or rejected (also reported one by one as `error` events). */
+  get hookFailures(): number {
+    return this.core.hooks.failures
+  }
+
   listNamespaces(): string[] {
     return [...this.namespaces.keys()]
   }
@@ -117,6 +139,7 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
     const namespace = this.namespaces.get(name)
     if (namespace === undefined) return
     namespace.countRemoval(cause)
+    if (this.core.hooks.active.evict) this.core.hooks.run('evict', { namespace: name, key, cause })
     if (this.core.events.has('evict')) this.core.events.emit('evict', { namespace: name, key, cause })
   }
 
@@ -142,7 +165,7 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
   /** Stops listening, aborts loaders' signals and closes the L2 connections the cache opened. */
   async close(): Promise<void> {
     if (this.core.closed) return
-    this.core.closed = true
+    this.core.markClosed()
     clearInterval(this.pruneTimer)
     this.core.lifetime.abort()
     await this.ready.catch(() => undefined)

@@ -24,6 +24,11 @@ export const ERROR_CODES = {
   E_BACKPRESSURE: { status: 503, title: 'Write-behind is over its queue depth or flush lag limit; retry after retryAfterMs' },
   E_EVENT_INVALID: { status: 400, title: 'An event is not valid JSON, does not match its schema, or lacks a field a rule needs' },
   E_RULES_INVALID: { status: 500, title: 'The invalidation rules file has a syntax, schema or template error' },
+  // Raised by the HTTP SDK (@strata/client) when no answer came back; never sent by a server.
+  E_CLIENT_TIMEOUT: { status: 504, title: 'The gateway did not answer within the client timeout (after any retries)' },
+  E_CLIENT_UNREACHABLE: { status: 503, title: 'The gateway could not be reached (connection refused, reset or DNS failure, after any retries)' },
+  E_CONFIG_INVALID: { status: 500, title: 'The configuration (file or environment) does not match its schema' },
+  E_HOOK_FAILED: { status: 500, title: 'A cache hook threw or rejected; the operation went on without it' },
   // HTTP (gateway) codes: what a caller of the HTTP API can get wrong, and what can fail between us and an origin.
   E_INVALID_REQUEST: { status: 400, title: 'The request does not match the schema of this route' },
   E_MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },

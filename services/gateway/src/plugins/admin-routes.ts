@@ -31,7 +31,7 @@ export const adminRoutes: FastifyPluginCallbackTypebox<AdminRoutesOptions> = (ap
   app.removeContentTypeParser('text/plain')
   app.get(
     '/v1/admin/namespaces',
-    { schema: { tags: ['admin'], summary: 'List namespaces', response: { 200: Type.Object({ namespaces: Type.Array(NamespaceView) }) } } },
+    { schema: { tags: ['admin'], summary: 'List namespaces', response: { 200: Type.Object({ namespaces: Type.Array(NamespaceView) }), ...problems() } } },
     () => Promise.resolve({ namespaces: registry.list().map(view) }),
   )
 

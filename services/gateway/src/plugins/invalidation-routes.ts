@@ -13,7 +13,7 @@ const InvalidationBody = Type.Object(
     expireTags: Type.Optional(TagList),
     all: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, examples: [{ keys: ['user:42'], tags: ['org:7'] }, { expireTags: ['catalog'] }, { all: true }] },
 )
 
 /**

@@ -15,9 +15,18 @@ const EntryOptionsSchema = {
   ttl: Type.Optional(Type.Integer({ minimum: 1, description: 'milliseconds; default: the namespace ttl' })),
   tags: Type.Optional(TagList),
 }
-const PutBody = Type.Object({ value: Type.Unknown({ description: 'Any JSON value (null included)' }), ...EntryOptionsSchema }, { additionalProperties: false })
-const WriteResult = Type.Object({ namespace: Type.String(), key: Type.String(), etag: Type.String(), version: Type.Number(), expiresAt: Type.Number() })
-const BatchGetBody = Type.Object({ keys: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false })
+const PutBody = Type.Object(
+  { value: Type.Unknown({ description: 'Any JSON value (null included)' }), ...EntryOptionsSchema },
+  { additionalProperties: false, examples: [{ value: { id: 42, name: 'Ada' }, ttl: 60_000, tags: ['org:7'] }] },
+)
+const WriteResult = Type.Object(
+  { namespace: Type.String(), key: Type.String(), etag: Type.String(), version: Type.Number(), expiresAt: Type.Number({ description: 'epoch ms' }) },
+  { examples: [{ namespace: 'users', key: 'user:42', etag: '"1795503430944508"', version: 1795503430944508, expiresAt: 1795503490944 }] },
+)
+const BatchGetBody = Type.Object(
+  { keys: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 1000 }) },
+  { additionalProperties: false, examples: [{ keys: ['user:1', 'user:2'] }] },
+)
 const BatchGetResult = Type.Object({
   items: Type.Array(Type.Object({ key: Type.String(), found: Type.Boolean(), value: Type.Optional(Type.Unknown()) })),
 })

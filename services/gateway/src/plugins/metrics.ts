@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { StrataCache } from '@strata/core'
+import { problems } from '../http/schemas.js'
 
 export interface MetricsOptions {
   cache: StrataCache
@@ -49,6 +50,15 @@ export const metricsPlugin = fp(
         }
       },
     })
+    new Counter({
+      name: 'strata_cache_hook_failures_total',
+      help: 'Cache hooks that threw or rejected (the request went on without them)',
+      registers: [registry],
+      collect() {
+        this.reset()
+        this.inc(cache.hookFailures)
+      },
+    })
     const duration = new Histogram({
       name: 'strata_http_request_duration_seconds',
       help: 'Gateway HTTP request duration by route, method and status code',
@@ -79,7 +89,15 @@ export const metricsPlugin = fp(
       next()
     })
 
-    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' } }, async (_request, reply) => {
+    const metricsSchema = {
+      tags: ['operations'],
+      summary: 'Prometheus metrics (text exposition format)',
+      response: {
+        200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
+        ...problems(),
+      },
+    }
+    app.get('/metrics', { schema: metricsSchema }, async (_request, reply) => {
       return reply.type(registry.contentType).send(await registry.metrics())
     })
     done()

@@ -12,6 +12,8 @@ export const openApiPlugin = fp(
     app.addSchema(NamespaceSpecSchema)
     await app.register(swagger, {
       openapi: {
+        // 3.1: its schemas are JSON Schema 2020-12, so TypeBox's numeric exclusiveMinimum/Maximum are valid as they are.
+        openapi: '3.1.0',
         info: {
           title: 'Strata caching gateway',
           version: '0.1.0',

@@ -23,7 +23,11 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
       tags: ['proxy'],
       summary: 'Proxied request, cached per RFC 9111 (GET/HEAD); X-Cache: HIT|MISS|STALE|REVALIDATED|BYPASS',
       params: Type.Object({ upstream: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), '*': Type.String() }),
-      response: { ...problems(404, 502, 504) },
+      response: {
+        // The upstream's answer passes through as bytes (never serialised), whatever its status and content type.
+        '2XX': { description: "The upstream's answer, stored and served per RFC 9111", content: { '*/*': { schema: {} } } },
+        ...problems(404, 502, 504),
+      },
     },
     handler: async (request, reply) => {
       const cache = proxy.cacheFor(request.params.upstream)

@@ -1,0 +1,130 @@
+import type { Command } from 'commander'
+import { StrataClient } from '@strata/client'
+import { CliFailure, EXIT, type CliIo } from '../cli-io.js'
+import { table } from './config-commands.js'
+
+interface ConnectionOptions {
+  url?: string
+  apiKey?: string
+  timeout?: string
+}
+
+/** `keys get|set|del|ls`, `invalidate` and `stats`: the gateway's API through @strata/client. */
+export function gatewayCommands(program: Command, io: CliIo): void {
+  const client = (): StrataClient => {
+    const options = program.opts<ConnectionOptions>()
+    const timeoutMs = options.timeout === undefined ? undefined : Number(options.timeout)
+    if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new CliFailure(`--timeout must be a positive integer (ms)`, EXIT.usage)
+    const apiKey = options.apiKey ?? io.env.STRATA_API_KEY
+    return new StrataClient({
+      baseUrl: options.url ?? io.env.STRATA_URL ?? 'http://127.0.0.1:8080',
+      ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    })
+  }
+
+  const keys = program.command('keys').description('read, write, delete and list cached keys')
+  keys
+    .command('get')
+    .argument('<namespace>')
+    .argument('<key>')
+    .description('print the value as JSON (exit 1 when the key is not cached)')
+    .action(async (namespace: string, key: string) => {
+      const value = await client().get(namespace, key)
+      if (value === undefined) throw new CliFailure(`${namespace}/${key}: not found`)
+      io.out(`${JSON.stringify(value, null, 2)}\n`)
+    })
+  keys
+    .command('set')
+    .argument('<namespace>')
+    .argument('<key>')
+    .argument('<value>', 'JSON (a bare word is taken as a string)')
+    .option('--ttl <ms>', 'time to live, milliseconds')
+    .option('--tag <tag...>', 'tags to invalidate the entry by')
+    .description('write a key')
+    .action(async (namespace: string, key: string, raw: string, options: { ttl?: string; tag?: string[] }) => {
+      const ttl = options.ttl === undefined ? undefined : Number(options.ttl)
+      if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new CliFailure(`--ttl must be a positive integer (ms), got '${options.ttl}'`, EXIT.usage)
+      const written = await client().set(namespace, key, parseValue(raw), { ...(ttl === undefined ? {} : { ttl }), ...(options.tag === undefined ? {} : { tags: options.tag }) })
+      io.out(`${namespace}/${key} written (etag ${written.etag}, expires ${new Date(written.expiresAt).toISOString()})\n`)
+    })
+  keys
+    .command('del')
+    .argument('<namespace>')
+    .argument('<key...>')
+    .description('delete keys (and at the origin, for a write-through namespace)')
+    .action(async (namespace: string, list: string[]) => {
+      const strata = client()
+      for (const key of list) await strata.delete(namespace, key)
+      io.out(`${list.length} key${list.length === 1 ? '' : 's'} deleted from ${namespace}\n`)
+    })
+  keys
+    .command('ls')
+    .argument('[namespace]')
+    .argument('[keys...]', 'keys to look up in one round trip')
+    .description('without a namespace: the namespaces; with one: which of the given keys are cached (the gateway has no key scan: Memcached cannot enumerate)')
+    .action(async (namespace: string | undefined, list: string[]) => {
+      const strata = client()
+      if (namespace === undefined) {
+        const namespaces = await strata.listNamespaces()
+        io.out(table(['namespace', 'ttl ms', 'write mode', 'origin'], namespaces.map((ns) => [ns.name, String(ns.policy.ttl ?? '-'), ns.policy.writeMode ?? 'cache-aside', ns.policy.origin?.url ?? '-'])))
+        return
+      }
+      if (list.length === 0) {
+        const view = await strata.getNamespace(namespace)
+        io.out(`${view.name}: ${JSON.stringify(view.policy)}\ngive keys to look them up: strata keys ls ${namespace} <key...>\n`)
+        return
+      }
+      const values = await strata.getMany(namespace, list)
+      io.out(table(['key', 'cached', 'value'], list.map((key, i) => [key, values[i] === undefined ? 'no' : 'yes', values[i] === undefined ? '' : truncate(JSON.stringify(values[i]))])))
+    })
+
+  program
+    .command('invalidate')
+    .argument('<namespace>')
+    .option('--key <key...>', 'keys to delete')
+    .option('--tag <tag...>', 'tags whose entries are deleted')
+    .option('--expire-tag <tag...>', 'tags whose entries turn stale (served within grace while refreshed)')
+    .option('--all', 'empty the namespace')
+    .description('invalidate keys, tags or a whole namespace in every tier and every gateway instance')
+    .action(async (namespace: string, options: { key?: string[]; tag?: string[]; expireTag?: string[]; all?: boolean }) => {
+      if (options.key === undefined && options.tag === undefined && options.expireTag === undefined && options.all !== true) {
+        throw new CliFailure('say what to invalidate: --key, --tag, --expire-tag or --all', EXIT.usage)
+      }
+      const result = await client().invalidate(namespace, {
+        ...(options.key === undefined ? {} : { keys: options.key }),
+        ...(options.tag === undefined ? {} : { tags: options.tag }),
+        ...(options.expireTag === undefined ? {} : { expireTags: options.expireTag }),
+        ...(options.all === true ? { all: true } : {}),
+      })
+      io.out(`${namespace}: ${result.keys} keys, ${result.tags} tags, ${result.expireTags} expired tags${result.all ? ', everything' : ''} invalidated\n`)
+    })
+
+  program
+    .command('stats')
+    .argument('[namespace]')
+    .option('--json', 'print JSON')
+    .description('hit ratio and counters per namespace')
+    .action(async (namespace: string | undefined, options: { json?: boolean }) => {
+      const strata = client()
+      const views = namespace === undefined ? await strata.listNamespaces() : [await strata.getNamespace(namespace)]
+      if (options.json === true) {
+        io.out(`${JSON.stringify(Object.fromEntries(views.map((view) => [view.name, view.stats])), null, 2)}\n`)
+        return
+      }
+      const rows = views.map(({ name, stats }) => [name, String(stats.hits), String(stats.misses), `${(stats.hitRatio * 100).toFixed(1)}%`, String(stats.staleHits), String(stats.sets), String(stats.loads), String(stats.loadErrors)])
+      io.out(table(['namespace', 'hits', 'misses', 'hit ratio', 'stale', 'sets', 'loads', 'load errors'], rows))
+    })
+}
+
+function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown
+  } catch {
+    return raw
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}

@@ -1,0 +1,64 @@
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import type { Command } from 'commander'
+import { CliFailure, EXIT, type CliIo } from '../cli-io.js'
+import { repoRoot } from '../repo-root.js'
+import { runChild } from '../run-child.js'
+
+/** `start`, `infra up|down|status` and `bench <name>`: the platform and its tools on this machine. */
+export function localCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('start')
+    .option('-p, --port <port>', 'gateway port (default $PORT or 8080)')
+    .option('--origin-port <port>', 'demo origin port (default $STRATA_DEMO_ORIGIN_PORT or 4001)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .description('run the whole platform in this process on the embedded default (in-process store, bus and queue)')
+    .action(async (options: { port?: string; originPort?: string; host: string }) => {
+      const port = portOf(options.port ?? io.env.PORT, 8080, '--port')
+      const originPort = portOf(options.originPort ?? io.env.STRATA_DEMO_ORIGIN_PORT, 4001, '--origin-port')
+      // Loaded here so that the other commands do not pay for the gateway's modules.
+      const { startEmbedded } = await import('@strata/gateway')
+      const embedded = await startEmbedded({ port, originPort, host: options.host })
+      const { urls } = embedded
+      io.out(`Strata is running (embedded)\n  gateway      ${urls.gateway}\n  API docs     ${urls.docs}\n  metrics      ${urls.metrics}\n  demo origin  ${urls.origin}\nCtrl-C stops it.\n`)
+      await (io.untilStopped ?? untilSignal)()
+      io.out('stopping\n')
+      await embedded.close()
+    })
+
+  program
+    .command('infra')
+    .argument('<action>', 'up | down | status')
+    .description('the real servers on loopback (Redis, Cluster, Sentinel, Memcached, Kafka, PostgreSQL) via infra/local')
+    .action(async (action: string) => {
+      if (!['up', 'down', 'status'].includes(action)) throw new CliFailure(`infra: unknown action '${action}' (up, down or status)`, EXIT.usage)
+      const dir = io.env.STRATA_INFRA_DIR ?? join(repoRoot(), 'infra', 'local')
+      setExit(await runChild('bash', [join(dir, `${action}.sh`)], io, repoRoot()))
+    })
+
+  program
+    .command('bench')
+    .argument('<name>', 'core, hit-ratio, l1, stampede, gateway, proxy, invalidation, write-behind, ...')
+    .argument('[args...]', 'passed to the benchmark (e.g. --quick)')
+    .allowUnknownOption()
+    .description('run one benchmark side by side with its peers (prints the BENCH line last)')
+    .action(async (name: string, args: string[]) => {
+      const root = repoRoot()
+      const tsx = createRequire(import.meta.url).resolve('tsx/cli')
+      setExit(await runChild(process.execPath, [tsx, join(root, 'bench', 'run.ts'), name, ...args], io, root))
+    })
+}
+
+function portOf(raw: string | undefined, fallback: number, option: string): number {
+  if (raw === undefined || raw === '') return fallback
+  const port = Number(raw)
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new CliFailure(`${option} must be a port number, got '${raw}'`, EXIT.usage)
+  return port
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve())
+    process.once('SIGTERM', () => resolve())
+  })
+}

@@ -1,0 +1,2 @@
+export { runCli, main } from './main.js'
+export { EXIT, CliFailure, type CliIo } from './cli-io.js'

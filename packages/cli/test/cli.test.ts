@@ -1,0 +1,220 @@
+import { spawn } from 'node:child_process'
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCache, type StrataCache } from '@strata/core'
+import { redisStore } from '@strata/core/redis'
+import { buildGateway, NamespaceRegistry, type Gateway } from '@strata/gateway'
+import { requireRedis, servers, uniqueName, waitUntil } from '@strata/testkit'
+import { runCli } from '../src/index.js'
+
+/** Runs the CLI in this process and returns what it printed and its exit code. */
+async function strata(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const code = await runCli(args, { out: (text) => void (out += text), err: (text) => void (err += text), env: { PATH: process.env.PATH, ...env } })
+  return { code, out, err }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'strata-cli-'))
+function file(name: string, text: string): string {
+  const path = join(dir, name)
+  writeFileSync(path, text)
+  return path
+}
+
+/** Ports of this work's range, spread by pid so parallel files rarely meet; a clash shows as EADDRINUSE. */
+const PORT_BASE = 19_450 + (process.pid % 20) * 2
+
+describe('strata config', () => {
+  it('validate: a good file → exit 0', async () => {
+    const path = file('good.yaml', 'port: 9000\nl2: memory\nnamespaces:\n  users: { ttl: 60000, grace: 1000 }\n')
+    expect(await strata(['config', 'validate', path])).toEqual({ code: 0, out: `${path}: valid\n`, err: '' })
+  })
+
+  it('validate: schema errors → exit 2, every problem with its field and source', async () => {
+    const path = file('bad.yaml', 'port: 70000\nbus: pigeon\nnamespaces:\n  users: { ttl: -1, refreshAhead: 3 }\ncolour: blue\n')
+    const { code, err, out } = await strata(['config', 'validate', path])
+    expect(code).toBe(2)
+    expect(out).toBe('')
+    expect(err).toContain(`invalid configuration in ${path}`)
+    // Schema problems and namespace-policy problems come together, in one run.
+    for (const field of ['/port', '/bus', '/colour', '/namespaces/users/ttl', '/namespaces/users/refreshAhead']) expect(err).toContain(field)
+    expect(err).toContain("unknown setting 'colour'")
+    expect(err).toContain(`[file ${path}]`)
+  })
+
+  it('validate: a bad namespace policy is refused with the admin API rules → exit 2', async () => {
+    const path = file('policy.yaml', 'namespaces:\n  users: { ttl: 1000, refreshAhead: 3, writeMode: sometimes }\n')
+    const { code, err } = await strata(['config', 'validate', path])
+    expect(code).toBe(2)
+    expect(err).toContain('/namespaces/users/refreshAhead')
+    expect(err).toContain('/namespaces/users/writeMode')
+  })
+
+  it('validate: YAML syntax errors name the line; a missing file is clear → exit 2', async () => {
+    const broken = file('broken.yaml', 'port: 1\n  bus: [unclosed\n')
+    const syntax = await strata(['config', 'validate', broken])
+    expect(syntax.code).toBe(2)
+    expect(syntax.err).toMatch(/YAML syntax.*\[.*broken\.yaml:\d+:\d+\]/)
+    const missing = await strata(['config', 'validate', join(dir, 'nope.yaml')])
+    expect(missing.code).toBe(2)
+    expect(missing.err).toContain('cannot read the file')
+  })
+
+  it('validate: the environment is checked over the file unless --no-env', async () => {
+    const path = file('env.yaml', 'port: 9000\n')
+    const withEnv = await strata(['config', 'validate', path], { PORT: 'eighty' })
+    expect(withEnv.code).toBe(2)
+    expect(withEnv.err).toContain('[env PORT]')
+    expect((await strata(['config', 'validate', '--no-env', path], { PORT: 'eighty' })).code).toBe(0)
+  })
+
+  it('explain: every setting with its effective value and source (default, file, env)', async () => {
+    const path = file('explain.yaml', 'port: 9000\nbus: local\n')
+    const { code, out } = await strata(['config', 'explain', '--config', path], { PORT: '9100', STRATA_REDIS_URL: 'redis://10.0.0.1:6379' })
+    expect(code).toBe(0)
+    const rows = Object.fromEntries(out.trim().split('\n').slice(1).map((line) => [line.split(/\s+/)[0], line]))
+    expect(rows.port).toMatch(/^port\s+9100\s+env PORT/)
+    expect(rows.bus).toMatch(new RegExp(`^bus\\s+"local"\\s+file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
+    expect(rows.redisUrl).toContain('env STRATA_REDIS_URL')
+    expect(rows.host).toMatch(/^host\s+"0\.0\.0\.0"\s+default\s+HOST$/)
+    const json = JSON.parse((await strata(['config', 'explain', '--json'], { STRATA_CONFIG_FILE: path })).out) as { setting: string; source: string }[]
+    expect(json.find((row) => row.setting === 'bus')!.source).toBe(`file ${path}`)
+  })
+})
+
+describe('strata keys, invalidate and stats against a real gateway (real Redis)', () => {
+  let cache: StrataCache
+  let registry: NamespaceRegistry
+  let gateway: Gateway
+  let env: NodeJS.ProcessEnv
+  beforeAll(async () => {
+    await requireRedis()
+    cache = createCache({ prefix: uniqueName('cli'), l2: redisStore({ url: servers.redisUrl }) })
+    registry = new NamespaceRegistry(cache)
+    await registry.start({ users: { ttl: 60_000 } })
+    gateway = await buildGateway({ cache, registry, processMetrics: false })
+    const address = await gateway.app.listen({ host: '127.0.0.1', port: PORT_BASE })
+    env = { STRATA_URL: address }
+  })
+  afterAll(async () => {
+    await gateway?.close()
+    registry?.close()
+    await cache?.namespace('users').clear()
+    await cache?.close()
+  })
+
+  it('keys set / get / del', async () => {
+    const set = await strata(['keys', 'set', 'users', 'u:1', '{"name":"Ada"}', '--ttl', '30000', '--tag', 'org:1'], env)
+    expect(set.code).toBe(0)
+    expect(set.out).toContain('users/u:1 written')
+    expect(await cache.namespace('users').get('u:1')).toEqual({ name: 'Ada' })
+    const get = await strata(['keys', 'get', 'users', 'u:1'], env)
+    expect([get.code, JSON.parse(get.out)]).toEqual([0, { name: 'Ada' }])
+    expect((await strata(['keys', 'set', 'users', 'u:2', 'plain-word'], env)).code).toBe(0)
+    expect(await cache.namespace('users').get('u:2')).toBe('plain-word')
+    const del = await strata(['keys', 'del', 'users', 'u:1', 'u:2'], env)
+    expect([del.code, del.out]).toEqual([0, '2 keys deleted from users\n'])
+    const missing = await strata(['keys', 'get', 'users', 'u:1'], env)
+    expect([missing.code, missing.err]).toEqual([1, 'strata: users/u:1: not found\n'])
+  })
+
+  it('keys ls: the namespaces, then which keys are cached', async () => {
+    await cache.namespace('users').set('present', 1)
+    const namespaces = await strata(['keys', 'ls'], env)
+    expect(namespaces.code).toBe(0)
+    expect(namespaces.out).toMatch(/^users\s+60000\s+cache-aside/m)
+    const lookup = await strata(['keys', 'ls', 'users', 'present', 'absent'], env)
+    expect(lookup.out).toMatch(/^present\s+yes\s+1$/m)
+    expect(lookup.out).toMatch(/^absent\s+no$/m)
+  })
+
+  it('invalidate by key, tag and all; refuses an empty request with exit 2', async () => {
+    await cache.namespace('users').set('t1', 1, { tags: ['team'] })
+    await cache.namespace('users').set('k1', 1)
+    const result = await strata(['invalidate', 'users', '--tag', 'team', '--key', 'k1'], env)
+    expect([result.code, result.out]).toEqual([0, 'users: 1 keys, 1 tags, 0 expired tags invalidated\n'])
+    expect(await cache.namespace('users').getMany(['t1', 'k1'])).toEqual([undefined, undefined])
+    const empty = await strata(['invalidate', 'users'], env)
+    expect(empty.code).toBe(2)
+    expect(empty.err).toContain('say what to invalidate')
+  })
+
+  it('stats: counters per namespace, as a table or JSON', async () => {
+    await cache.namespace('users').set('s', 1)
+    await strata(['keys', 'get', 'users', 's'], env)
+    const json = await strata(['stats', 'users', '--json'], env)
+    const stats = (JSON.parse(json.out) as Record<string, { hits: number; sets: number }>).users!
+    expect(stats.hits).toBeGreaterThanOrEqual(1)
+    expect(stats.sets).toBeGreaterThanOrEqual(1)
+    expect((await strata(['stats'], env)).out).toMatch(/^namespace\s+hits\s+misses\s+hit ratio/)
+  })
+
+  it('gateway errors exit 1 with the gateway code; a down gateway too', async () => {
+    const unknown = await strata(['keys', 'get', 'nope', 'k'], env)
+    expect(unknown.code).toBe(1)
+    expect(unknown.err).toContain('E_NAMESPACE_NOT_FOUND')
+    const down = await strata(['--timeout', '500', 'stats'], { STRATA_URL: 'http://127.0.0.1:1' })
+    expect(down.code).toBe(1)
+  })
+})
+
+describe('strata infra, bench, start and usage', () => {
+  it('infra status runs infra/local/status.sh against the running servers', async () => {
+    // The script needs the ordinary environment (HOME for its state directory).
+    const { code, out } = await strata(['infra', 'status'], { ...process.env })
+    expect(code).toBe(0)
+    expect(out).toMatch(/^redis-cache\s+127\.0\.0\.1:6379\s+up/m)
+  })
+
+  it('infra up and down run their scripts and pass their exit codes on (a scratch infra dir: the real servers stay up)', async () => {
+    const infra = mkdtempSync(join(tmpdir(), 'strata-infra-'))
+    for (const [action, rc] of [['up', 0], ['down', 3]] as const) {
+      writeFileSync(join(infra, `${action}.sh`), `echo "${action} ran" > "${infra}/${action}.log"\necho ${action}\nexit ${rc}\n`)
+      chmodSync(join(infra, `${action}.sh`), 0o755)
+    }
+    const up = await strata(['infra', 'up'], { STRATA_INFRA_DIR: infra })
+    expect([up.code, up.out]).toEqual([0, 'up\n'])
+    expect(readFileSync(join(infra, 'up.log'), 'utf8')).toBe('up ran\n')
+    expect((await strata(['infra', 'down'], { STRATA_INFRA_DIR: infra })).code).toBe(3)
+    expect((await strata(['infra', 'sideways'])).code).toBe(2)
+  })
+
+  it('bench dispatches to bench/run.ts (an unknown benchmark lists the available ones, exit 2)', async () => {
+    const { code, err } = await strata(['bench', 'no-such-bench'])
+    expect(code).toBe(2)
+    expect(err).toMatch(/available: .*core.*hit-ratio/)
+  })
+
+  it('unknown commands and options are usage errors (exit 2); --help is exit 0', async () => {
+    expect((await strata(['frobnicate'])).code).toBe(2)
+    expect((await strata(['keys', 'get', 'only-namespace'])).code).toBe(2)
+    const help = await strata(['--help'])
+    expect(help.code).toBe(0)
+    for (const command of ['start', 'infra', 'keys', 'invalidate', 'stats', 'bench', 'config']) expect(help.out).toContain(command)
+  })
+
+  it('start (through the bin) serves the embedded platform until SIGTERM, then exits 0', async () => {
+    const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'strata.js')
+    const port = PORT_BASE + 1
+    const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--origin-port', String(port + 40)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    try {
+      await waitUntil(() => output.includes('Strata is running'), 20_000)
+      const live = await fetch(`http://127.0.0.1:${port}/health/live`)
+      expect(await live.json()).toEqual({ status: 'live' })
+      const proxied = await fetch(`http://127.0.0.1:${port}/proxy/demo/products/42`)
+      expect(proxied.status).toBe(200)
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+    expect(output).toContain('stopping')
+  })
+})

@@ -1,0 +1,1 @@
+export { StrataKeyvStore, type StrataKeyvStoreOptions } from './strata-keyv-store.js'

@@ -1,0 +1,116 @@
+/** The gateway's request and answer shapes, as its OpenAPI document describes them (durations in milliseconds). */
+
+export interface WriteOptions {
+  ttl?: number
+  tags?: readonly string[]
+  /** Write only if the current ETag is this one (412 E_PRECONDITION_FAILED otherwise). */
+  ifMatch?: string
+  /** '*' creates only: 412 if the key exists. */
+  ifNoneMatch?: string
+}
+
+export interface WriteResult {
+  namespace: string
+  key: string
+  etag: string
+  version: number
+  expiresAt: number
+}
+
+export interface EntryMetadata<T> {
+  /** Undefined when `notModified`. */
+  value: T
+  notModified: boolean
+  etag: string | undefined
+  cache: 'HIT' | 'MISS'
+  ageSeconds: number | undefined
+  ttlSeconds: number | undefined
+}
+
+export interface BatchSetItem {
+  key: string
+  value: unknown
+  ttl?: number
+  tags?: readonly string[]
+}
+
+export interface InvalidationRequest {
+  keys?: readonly string[]
+  tags?: readonly string[]
+  expireTags?: readonly string[]
+  all?: boolean
+}
+
+export interface InvalidationResult {
+  namespace: string
+  keys: number
+  tags: number
+  expireTags: number
+  all: boolean
+}
+
+export interface PurgeRequest {
+  url?: string
+  upstream?: string
+  surrogateKeys?: readonly string[]
+}
+
+export interface PurgeResult {
+  purged: { urls: number; surrogateKeys: number }
+}
+
+export interface EventResult {
+  type: string
+  applied: number
+  invalidations: unknown[]
+}
+
+export interface OriginPolicy {
+  url: string
+  timeoutMs?: number
+  headers?: Record<string, string>
+  honorCacheControl?: boolean
+}
+
+export interface NamespacePolicy {
+  ttl?: number
+  grace?: number
+  l1Ttl?: number
+  failSafeBackoff?: number
+  refreshAhead?: number
+  softTimeout?: number
+  hardTimeout?: number
+  stampede?: 'none' | 'local' | 'fleet'
+  leaseTtl?: number
+  writeMode?: 'cache-aside' | 'write-through' | 'write-behind'
+  maxKeyLength?: number
+  maxValueBytes?: number
+  compressAbove?: number
+  maxTtl?: number
+  codec?: 'json' | 'msgpack'
+  origin?: OriginPolicy
+}
+
+export interface NamespaceStatsView {
+  hits: number
+  misses: number
+  l1Hits: number
+  l2Hits: number
+  staleHits: number
+  hitRatio: number
+  sets: number
+  deletes: number
+  loads: number
+  loadErrors: number
+}
+
+export interface NamespaceView {
+  name: string
+  policy: NamespacePolicy
+  stats: NamespaceStatsView
+}
+
+export interface Readiness {
+  status: 'ready' | 'unready'
+  checks: Record<string, { status: 'up' | 'down'; detail?: string }>
+}

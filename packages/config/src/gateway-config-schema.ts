@@ -1,0 +1,80 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+const Port = Type.Integer({ minimum: 0, maximum: 65_535 })
+const Bytes = Type.Integer({ minimum: 1 })
+
+export const UpstreamSchema = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://', description: 'Base URL of the origin' }),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    keepForRevalidationMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    heuristicFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    maxBodyBytes: Type.Optional(Bytes),
+    connections: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+)
+
+/**
+ * The gateway's configuration. Each field has a default and one environment variable (ENV_OF); a YAML or JSON file
+ * may set any of them, and the environment wins over the file. Namespace policies are checked in depth by the gateway
+ * (its admin schema); here they must be objects keyed by a valid namespace name.
+ */
+export const GatewayConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, default: '0.0.0.0', description: 'Address to listen on' }),
+    port: Type.Integer({ ...Port, default: 8080 }),
+    l2: Type.Union([Type.Literal('redis'), Type.Literal('memory')], { default: 'redis', description: "'memory' is a single instance, nothing shared" }),
+    redisUrl: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
+    bus: Type.Union([Type.Literal('kafka'), Type.Literal('local'), Type.Literal('none')], {
+      default: 'none',
+      description: "How instances tell each other what they invalidated; 'kafka' for several instances",
+    }),
+    kafkaBrokers: Type.Array(Type.String({ pattern: '^[^\\s:]+:\\d+$' }), { minItems: 1, default: ['127.0.0.1:9092'] }),
+    queue: Type.Union([Type.Literal('redis'), Type.Literal('memory')], {
+      default: 'redis',
+      description: "Where write-behind writes wait: 'redis' (durable buffer drained by services/write-behind) or 'memory' (in-process, lost on a crash)",
+    }),
+    queueRedisUrl: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6380', description: 'The queue Redis (appendonly yes)' }),
+    writeBehindBuffer: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$', default: 'write-behind', description: "Buffer name shared with services/write-behind's STRATA_WB_QUEUE" }),
+    writeBehindMaxDepth: Type.Integer({ minimum: 0, default: 100_000, description: 'Refuse write-behind writes past this many keys waiting (0 = no limit)' }),
+    writeBehindMaxLagMs: Type.Integer({ minimum: 0, default: 60_000, description: 'Refuse write-behind writes while the oldest waiting one is older (0 = no limit)' }),
+    writeBehindPolicy: Type.Union([Type.Literal('reject'), Type.Literal('block')], { default: 'reject', description: "Past a limit: 'reject' answers 503 + Retry-After, 'block' waits first" }),
+    writeBehindBlockTimeoutMs: Type.Integer({ minimum: 0, default: 5_000, description: "How long 'block' waits for room" }),
+    writeBehindRetryAfterMs: Type.Integer({ minimum: 0, default: 1_000, description: 'The Retry-After of a 503 E_BACKPRESSURE' }),
+    upstreams: Type.Record(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), UpstreamSchema, { default: {} }),
+    namespaces: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }), Type.Object({}, { additionalProperties: true }), { default: {} }),
+    bodyLimit: Type.Integer({ minimum: 1, default: 2 * 1024 * 1024, description: 'Largest request body, bytes' }),
+    maxHeaderSize: Type.Integer({ minimum: 1, default: 16 * 1024, description: 'Largest request header block, bytes' }),
+    drainDelayMs: Type.Integer({ minimum: 0, default: 5_000, description: 'After SIGTERM, readiness fails this long before the server stops accepting' }),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+  },
+  { additionalProperties: false },
+)
+
+export type GatewayConfig = Static<typeof GatewayConfigSchema>
+export type GatewayConfigField = keyof GatewayConfig
+
+/** The environment variable of each field, and how its text becomes a value. */
+export const ENV_OF: Record<GatewayConfigField, { name: string; kind: 'string' | 'integer' | 'list' | 'json' }> = {
+  host: { name: 'HOST', kind: 'string' },
+  port: { name: 'PORT', kind: 'integer' },
+  l2: { name: 'STRATA_GATEWAY_L2', kind: 'string' },
+  redisUrl: { name: 'STRATA_REDIS_URL', kind: 'string' },
+  bus: { name: 'STRATA_GATEWAY_BUS', kind: 'string' },
+  kafkaBrokers: { name: 'STRATA_KAFKA_BROKERS', kind: 'list' },
+  queue: { name: 'STRATA_GATEWAY_QUEUE', kind: 'string' },
+  queueRedisUrl: { name: 'STRATA_QUEUE_REDIS_URL', kind: 'string' },
+  writeBehindBuffer: { name: 'STRATA_WB_QUEUE', kind: 'string' },
+  writeBehindMaxDepth: { name: 'STRATA_WB_MAX_DEPTH', kind: 'integer' },
+  writeBehindMaxLagMs: { name: 'STRATA_WB_MAX_LAG_MS', kind: 'integer' },
+  writeBehindPolicy: { name: 'STRATA_WB_POLICY', kind: 'string' },
+  writeBehindBlockTimeoutMs: { name: 'STRATA_WB_BLOCK_TIMEOUT_MS', kind: 'integer' },
+  writeBehindRetryAfterMs: { name: 'STRATA_WB_RETRY_AFTER_MS', kind: 'integer' },
+  upstreams: { name: 'STRATA_GATEWAY_UPSTREAMS', kind: 'json' },
+  namespaces: { name: 'STRATA_GATEWAY_NAMESPACES', kind: 'json' },
+  bodyLimit: { name: 'STRATA_GATEWAY_BODY_LIMIT', kind: 'integer' },
+  maxHeaderSize: { name: 'STRATA_GATEWAY_MAX_HEADER_SIZE', kind: 'integer' },
+  drainDelayMs: { name: 'STRATA_GATEWAY_DRAIN_DELAY_MS', kind: 'integer' },
+  logLevel: { name: 'LOG_LEVEL', kind: 'string' },
+}

@@ -1,0 +1,35 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { buildAsyncApiDocument } from '@strata/bus'
+import { createCache, memoryStore } from '@strata/core'
+import { buildGateway } from '../app.js'
+import { NamespaceRegistry } from '../namespaces/namespace-registry.js'
+
+/** The gateway's OpenAPI document, as /docs/json serves it (it depends on the routes only, not on configuration). */
+export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
+  const cache = createCache({ l2: memoryStore() })
+  const registry = new NamespaceRegistry(cache)
+  const gateway = await buildGateway({ cache, registry, processMetrics: false })
+  try {
+    await gateway.app.ready()
+    return JSON.parse(JSON.stringify(gateway.app.swagger())) as Record<string, unknown>
+  } finally {
+    await gateway.close()
+    registry.close()
+    await cache.close()
+  }
+}
+
+/** The published API documents, by file name under docs/reference/, as the text written there. */
+export async function apiDocumentFiles(): Promise<Record<string, string>> {
+  return {
+    'openapi.json': `${JSON.stringify(await buildOpenApiDocument(), null, 2)}\n`,
+    'asyncapi.json': `${JSON.stringify(buildAsyncApiDocument(), null, 2)}\n`,
+  }
+}
+
+export async function writeApiDocuments(directory: string): Promise<string[]> {
+  const files = await apiDocumentFiles()
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(directory, name), text)
+  return Object.keys(files).map((name) => join(directory, name))
+}
