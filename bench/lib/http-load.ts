@@ -38,9 +38,15 @@ export async function compareLoad(
 }
 
 /** Starts a child process and resolves with the first stdout line matching `ready`; the caller stops it by PID. */
-export function startChild(command: string, args: string[], ready: RegExp, timeoutMs = 30_000): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+export function startChild(
+  command: string,
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 30_000,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     let output = ''
     const timer = setTimeout(() => {
       child.kill('SIGTERM')
@@ -51,6 +57,11 @@ export function startChild(command: string, args: string[], ready: RegExp, timeo
       const match = output.match(ready)
       if (match !== null) {
         clearTimeout(timer)
+        // From here on the output is drained and dropped: a chatty child (request logs) must cost the bench nothing.
+        child.stdout.off('data', onData)
+        child.stderr.off('data', onData)
+        child.stdout.resume()
+        child.stderr.resume()
         resolve({ child, match })
       }
     }

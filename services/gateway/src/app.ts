@@ -82,6 +82,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   let closing = false
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    // Two log lines per request would cost more than an L1 hit; traffic is seen through /metrics and the sampled
+    // access events, and errors are still logged.
+    disableRequestLogging: true,
     bodyLimit: limits.bodyLimit ?? 2 * 1024 * 1024,
     http: { maxHeaderSize: limits.maxHeaderSize ?? 16 * 1024 },
     routerOptions: { maxParamLength: limits.maxParamLength ?? 8_192 },
