@@ -1,0 +1,31 @@
+import type { ApiKeys } from '../api-keys/api-keys.js'
+import { looksLikeJwt, type JwtVerifier } from '../jwt/jwt-verifier.js'
+import type { Principal } from './principal.js'
+
+export type Credential = { kind: 'none' } | { kind: 'token'; token: string }
+
+/** The credential a request carries: `Authorization: Bearer <api key or JWT>`, else `x-api-key: <api key>`. */
+export function credentialOf(headers: Record<string, string | string[] | undefined>): Credential {
+  const authorization = headers.authorization
+  if (typeof authorization === 'string') {
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization)
+    return match?.[1] === undefined ? { kind: 'token', token: '' } : { kind: 'token', token: match[1] }
+  }
+  const apiKey = headers['x-api-key']
+  if (typeof apiKey === 'string') return { kind: 'token', token: apiKey.trim() }
+  return { kind: 'none' }
+}
+
+/** API keys and, when configured, JWTs: the one question the HTTP layer asks, "who is this?". */
+export class Authenticator {
+  constructor(
+    readonly apiKeys: ApiKeys,
+    private readonly jwt?: JwtVerifier,
+  ) {}
+
+  async authenticate(token: string): Promise<Principal | undefined> {
+    if (token === '') return undefined
+    if (this.jwt !== undefined && looksLikeJwt(token)) return this.jwt.verify(token)
+    return this.apiKeys.verify(token)
+  }
+}
