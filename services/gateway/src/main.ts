@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { Redis } from 'ioredis'
+import pg from 'pg'
 import { pino } from 'pino'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { LocalInvalidationBus, createCache, memoryStore, type InvalidationBus, type L2Store } from '@strata/core'
+import { LocalInvalidationBus, createCache, createKeyring, memoryStore, type InvalidationBus, type L2Store } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
-import { buildGateway } from './app.js'
+import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter, RedisRateLimiter, type ApiKeyStore, type AuditLog } from '@strata/security'
+import { PostgresApiKeyStore, PostgresAuditLog } from '@strata/security/postgres'
+import { buildGateway, type GatewayAuth } from './app.js'
 import { readConfig } from './config/env-config.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
+import { LOG_REDACT_PATHS } from './security/log-redaction.js'
 import { onShutdownSignals } from './shutdown.js'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
@@ -17,15 +23,18 @@ import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
  *   `strata.invalidations.v1`), so every gateway's L1 drops what any instance or the invalidator invalidated.
  * - queue: the Redis write-behind buffer from packages/queue (`writeBehindQueue` + `RedisPendingWrites`) is the
  *   durable choice; this entry point still wires the in-process queue (open work, issue 6).
+ * - auth (on unless STRATA_GATEWAY_AUTH=off): API keys and the audit log in PostgreSQL, rate limits in Redis,
+ *   STRATA_BOOTSTRAP_ADMIN_KEY stored as the first admin key (docs/guides/security.md).
  */
 const config = readConfig()
-const logger = pino({ level: config.logLevel })
+const logger = pino({ level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } })
 
 const l2: L2Store = config.l2 === 'redis' ? redisStore({ url: config.redisUrl }) : memoryStore()
 const kafka = config.bus === 'kafka' ? new KafkaTransport({ brokers: config.kafkaBrokers, clientId: 'strata-gateway' }) : undefined
+const instanceId = randomUUID()
 const bus: InvalidationBus | undefined =
   kafka !== undefined
-    ? transportInvalidationBus(kafka, { instanceId: randomUUID(), source: 'strata/gateway' })
+    ? transportInvalidationBus(kafka, { instanceId, source: 'strata/gateway' })
     : config.bus === 'local'
       ? new LocalInvalidationBus()
       : undefined
@@ -35,8 +44,42 @@ const queue = new InProcessWriteBehindQueue((writes) => late.registry!.flush(wri
 })
 const cache = createCache({ l2, ...(bus === undefined ? {} : { bus }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
-const registry = (late.registry = new NamespaceRegistry(cache))
+const keyring = config.encryptionKeys === undefined ? undefined : createKeyring(config.encryptionKeys.current, config.encryptionKeys.keys)
+const registry = (late.registry = new NamespaceRegistry(cache, { keyring }))
 await registry.start(config.namespaces)
+
+const pool = config.auth === 'on' && config.keyStore === 'postgres' ? new pg.Pool({ connectionString: config.postgresUrl, max: 8 }) : undefined
+const rateRedis = config.auth === 'on' && config.l2 === 'redis' ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined
+let auth: GatewayAuth | undefined
+if (config.auth === 'on') {
+  let store: ApiKeyStore = new MemoryApiKeyStore()
+  let log: AuditLog = new MemoryAuditLog()
+  if (pool !== undefined) {
+    const keys = new PostgresApiKeyStore(pool)
+    const audit = new PostgresAuditLog(pool)
+    await keys.migrate()
+    await audit.migrate()
+    store = keys
+    log = audit
+  }
+  const apiKeys = new ApiKeys(store, { cacheTtlMs: config.keyCacheMs })
+  if (config.bootstrapAdminKey !== undefined) {
+    const admin = await apiKeys.ensure(config.bootstrapAdminKey, { name: 'bootstrap admin', grants: [{ namespace: '*', scopes: ['admin'] }] })
+    logger.info({ keyId: admin.id }, 'bootstrap admin key is present')
+  } else if ((await apiKeys.list()).length === 0) {
+    logger.warn('auth is on and no API key exists: set STRATA_BOOTSTRAP_ADMIN_KEY to create the first admin key')
+  }
+  auth = {
+    authenticator: new Authenticator(apiKeys),
+    rateLimiter: rateRedis === undefined ? new MemoryRateLimiter() : new RedisRateLimiter(rateRedis),
+    defaultRateLimit: config.rateLimit,
+    audit: new AuditTrail(log, {
+      transport: kafka,
+      source: `strata/gateway/${instanceId}`,
+      onPublishError: (error) => logger.warn({ err: error }, 'audit event not published (the row is in the audit log)'),
+    }),
+  }
+}
 
 const gateway = await buildGateway({
   cache,
@@ -44,6 +87,8 @@ const gateway = await buildGateway({
   upstreams: config.upstreams,
   logger,
   limits: { bodyLimit: config.bodyLimit, maxHeaderSize: config.maxHeaderSize },
+  ...(auth === undefined ? {} : { auth }),
+  ...(config.tls === undefined ? {} : { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile), minVersion: 'TLSv1.2' as const } }),
 })
 await gateway.app.listen({ host: config.host, port: config.port })
 
@@ -57,6 +102,8 @@ onShutdownSignals(
     registry.close()
     await cache.close()
     await kafka?.close()
+    await pool?.end()
+    rateRedis?.disconnect()
   },
   (message) => logger.info(message),
 )

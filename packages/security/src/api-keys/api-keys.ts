@@ -69,6 +69,20 @@ export class ApiKeys {
     return { token, key: view(record) }
   }
 
+  /**
+   * Stores a key whose token was made elsewhere (a bootstrap admin key from the environment), unless its id exists.
+   * E_INVALID_OPTION when the token is not shaped like `sk_<id>_<secret>`.
+   */
+  async ensure(token: string, key: NewApiKey): Promise<ApiKeyView> {
+    const parsed = parseApiKeyToken(token)
+    if (parsed === undefined) throw new StrataError('E_INVALID_OPTION', 'A bootstrap API key must look like sk_<12 lowercase letters or digits>_<43 base64url characters>')
+    const existing = await this.store.get(parsed.id)
+    if (existing !== undefined) return view(existing)
+    const record: ApiKeyRecord = { id: parsed.id, name: key.name, hash: await hashSecret(parsed.secret), grants: key.grants, createdAt: this.clock() }
+    await this.store.insert(record)
+    return view(record)
+  }
+
   async list(): Promise<ApiKeyView[]> {
     return (await this.store.list()).map(view)
   }

@@ -22,6 +22,8 @@ export type AuthRequirement =
       /** Audit action name; default `<scope>` plus the route. Set `audit: false` to skip successful reads. */
       action?: string
       audit?: boolean
+      /** Requests for which the route is public after all (e.g. a proxy upstream configured as public). */
+      publicWhen?: (request: FastifyRequest) => boolean
     }
 
 declare module 'fastify' {
@@ -51,7 +53,7 @@ const FAIL_CLOSED: AuthRequirement = { scope: 'admin', namespace: ANY_NAMESPACE 
 /** Resolves what a route asks for: its declaration, or admin on `*` when it declared nothing. */
 export function requirementOf(request: FastifyRequest): { scope: Scope; namespace: string; action: string; audit: boolean } | 'public' {
   const declared = request.routeOptions.config.auth ?? FAIL_CLOSED
-  if (declared === 'public') return 'public'
+  if (declared === 'public' || declared.publicWhen?.(request) === true) return 'public'
   const params = request.params as Record<string, unknown> | undefined
   const namespace =
     typeof declared.namespace === 'function'

@@ -21,6 +21,21 @@ export interface GatewayConfig {
   /** After SIGTERM, readiness fails for this long before the server stops accepting (load balancer catch-up). */
   drainDelayMs: number
   logLevel: string
+  /** STRATA_GATEWAY_AUTH: 'on' (the default) or 'off' (an open gateway: only behind something that authenticates). */
+  auth: 'on' | 'off'
+  /** STRATA_BOOTSTRAP_ADMIN_KEY: an `sk_<id>_<secret>` admin key stored at start if its id is new (make one with `pnpm --filter @strata/gateway keygen`). */
+  bootstrapAdminKey: string | undefined
+  /** STRATA_GATEWAY_KEY_STORE: where API keys and the audit log live: 'postgres' (STRATA_POSTGRES_URL) or 'memory'. */
+  keyStore: 'postgres' | 'memory'
+  postgresUrl: string
+  /** STRATA_RATE_LIMIT: requests per second and burst for keys without their own limit, `50/100`. */
+  rateLimit: { perSecond: number; burst: number }
+  /** STRATA_KEY_CACHE_MS: how long a verified key is trusted from memory (bound on revocation delay). */
+  keyCacheMs: number
+  /** STRATA_ENCRYPTION_KEYS (`id:base64,id:base64`, the first is current): for namespaces that require encryption. */
+  encryptionKeys: { current: string; keys: Record<string, string> } | undefined
+  /** STRATA_TLS_CERT_FILE and STRATA_TLS_KEY_FILE: serve HTTPS. */
+  tls: { certFile: string; keyFile: string } | undefined
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -37,7 +52,36 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxHeaderSize: int(env, 'STRATA_GATEWAY_MAX_HEADER_SIZE', 16 * 1024),
     drainDelayMs: int(env, 'STRATA_GATEWAY_DRAIN_DELAY_MS', 5_000),
     logLevel: env.LOG_LEVEL ?? 'info',
+    auth: oneOf(env, 'STRATA_GATEWAY_AUTH', ['on', 'off'], 'on'),
+    bootstrapAdminKey: env.STRATA_BOOTSTRAP_ADMIN_KEY === undefined || env.STRATA_BOOTSTRAP_ADMIN_KEY === '' ? undefined : env.STRATA_BOOTSTRAP_ADMIN_KEY,
+    keyStore: oneOf(env, 'STRATA_GATEWAY_KEY_STORE', ['postgres', 'memory'], 'postgres'),
+    postgresUrl: env.STRATA_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5433/strata',
+    rateLimit: rate(env.STRATA_RATE_LIMIT ?? '50/100'),
+    keyCacheMs: int(env, 'STRATA_KEY_CACHE_MS', 5_000),
+    encryptionKeys: keys(env.STRATA_ENCRYPTION_KEYS),
+    tls:
+      env.STRATA_TLS_CERT_FILE !== undefined && env.STRATA_TLS_KEY_FILE !== undefined
+        ? { certFile: env.STRATA_TLS_CERT_FILE, keyFile: env.STRATA_TLS_KEY_FILE }
+        : undefined,
   }
+}
+
+function rate(raw: string): { perSecond: number; burst: number } {
+  const [perSecond, burst] = raw.split('/').map(Number)
+  if (perSecond === undefined || burst === undefined || !(perSecond > 0) || !Number.isInteger(burst) || burst < 1) {
+    throw new Error(`STRATA_RATE_LIMIT must be <per second>/<burst>, e.g. 50/100, got '${raw}'`)
+  }
+  return { perSecond, burst }
+}
+
+function keys(raw: string | undefined): { current: string; keys: Record<string, string> } | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined
+  const pairs = raw.split(',').map((pair) => {
+    const colon = pair.indexOf(':')
+    if (colon <= 0) throw new Error('STRATA_ENCRYPTION_KEYS must be <id>:<base64 32 bytes>[,...], the first one current')
+    return [pair.slice(0, colon).trim(), pair.slice(colon + 1).trim()] as const
+  })
+  return { current: pairs[0]![0], keys: Object.fromEntries(pairs) }
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify'
 import { NamespaceParam, TagList, problems } from '../http/schemas.js'
 import { ORIGIN_MISS } from '../namespaces/http-origin.js'
 import type { NamespaceHandle, NamespaceRegistry } from '../namespaces/namespace-registry.js'
+import { checkKey, checkWrite } from '../namespaces/namespace-security.js'
 
 export interface KvRoutesOptions {
   registry: NamespaceRegistry
@@ -46,6 +47,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.get(
     '/v1/namespaces/:ns/keys/:key',
     {
+      config: { auth: { scope: 'read', audit: false } },
       schema: {
         tags: ['kv'],
         summary: 'Read a key (read-through from the namespace origin on a miss)',
@@ -62,6 +64,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     async (request, reply) => {
       const { ns, key } = request.params
       const handle = await resolve(ns)
+      checkKey(ns, handle.spec.security, key)
       let loaded = false
       let value: unknown
       if (handle.origin === undefined) {
@@ -87,6 +90,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.put(
     '/v1/namespaces/:ns/keys/:key',
     {
+      config: { auth: { scope: 'write', action: 'kv.write' } },
       schema: {
         tags: ['kv'],
         summary: "Write a key (the namespace's write mode decides whether the origin is written first or later)",
@@ -100,8 +104,10 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     async (request, reply) => {
       const { ns, key } = request.params
       const handle = await resolve(ns)
-      await checkPreconditions(handle.cache, key, request.headers)
       const { value, ttl, tags } = request.body
+      checkKey(ns, handle.spec.security, key)
+      checkWrite(ns, handle.spec.security, ttl, value)
+      await checkPreconditions(handle.cache, key, request.headers)
       await handle.cache.set(key, value, { ...(ttl === undefined ? {} : { ttl }), ...(tags === undefined ? {} : { tags }) })
       const info = await handle.cache.inspect(key)
       if (info !== undefined) setEntryHeaders(reply, info, clock())
@@ -112,6 +118,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.delete(
     '/v1/namespaces/:ns/keys/:key',
     {
+      config: { auth: { scope: 'write', action: 'kv.delete' } },
       schema: {
         tags: ['kv'],
         summary: 'Delete a key (and at the origin, for a write-through namespace)',
@@ -123,6 +130,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     async (request, reply) => {
       const { ns, key } = request.params
       const handle = await resolve(ns)
+      checkKey(ns, handle.spec.security, key)
       await checkPreconditions(handle.cache, key, request.headers)
       if (handle.origin !== undefined && handle.spec.writeMode === 'write-through') {
         try {
@@ -139,6 +147,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.post(
     '/v1/namespaces/:ns/keys::batchGet',
     {
+      config: { auth: { scope: 'read', audit: false } },
       schema: {
         tags: ['kv'],
         summary: 'Read several keys in one round trip (read-through for the misses when the namespace has an origin)',
@@ -150,6 +159,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     async (request) => {
       const handle = await resolve(request.params.ns)
       const { keys } = request.body
+      for (const key of keys) checkKey(request.params.ns, handle.spec.security, key)
       const origin = handle.origin
       const values =
         origin === undefined ? await handle.cache.getMany(keys) : await handle.cache.getOrSetMany(keys, (missing) => origin.loadMany(missing))
@@ -160,6 +170,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.post(
     '/v1/namespaces/:ns/keys::batchSet',
     {
+      config: { auth: { scope: 'write', action: 'kv.batchSet' } },
       schema: {
         tags: ['kv'],
         summary: 'Write several keys (one L2 round trip; the write mode applies to each)',
@@ -170,6 +181,10 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     },
     async (request) => {
       const handle = await resolve(request.params.ns)
+      for (const item of request.body.items) {
+        checkKey(request.params.ns, handle.spec.security, item.key)
+        checkWrite(request.params.ns, handle.spec.security, item.ttl, item.value)
+      }
       const items = request.body.items.map(({ key, value, ttl, tags }) => ({
         key,
         value,

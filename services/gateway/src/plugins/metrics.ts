@@ -70,7 +70,7 @@ export const metricsPlugin = fp(
       next()
     })
 
-    app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' } }, async (_request, reply) => {
+    app.get('/metrics', { config: { auth: { scope: 'read', namespace: '*', audit: false } }, schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' } }, async (_request, reply) => {
       return reply.type(registry.contentType).send(await registry.metrics())
     })
     done()
