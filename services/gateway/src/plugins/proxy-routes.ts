@@ -28,8 +28,9 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
   const publicWhen = (request: FastifyRequest) => publicUpstreams.has((request.params as { upstream?: string }).upstream ?? '')
   const handler = async (request: FastifyRequest<{ Params: { upstream: string; '*': string } }>, reply: FastifyReply) => {
     const cache = proxy.cacheFor(request.params.upstream)
-    const query = request.url.indexOf('?')
-    const path = `/${request.params['*']}${query === -1 ? '' : request.url.slice(query)}`
+    // The target exactly as the client sent it (not the decoded route parameter): `%2F` and `%3B` stay encoded, so
+    // the origin sees the same resource the cache key names, and no decoding can make two targets share an entry.
+    const path = request.url.slice(`/proxy/${request.params.upstream}`.length)
     const headers = { ...request.headers }
     delete headers['x-api-key']
     if (request.principal !== undefined) delete headers.authorization
