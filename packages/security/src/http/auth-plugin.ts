@@ -43,6 +43,12 @@ export interface AuthPluginOptions {
   defaultRateLimit?: RateLimitSpec
   /** Audits admin actions, writes, invalidations and sign-in failures. */
   audit?: AuditTrail | undefined
+  /**
+   * When credentials are checked. `onRequest` (the default) refuses before the body is even read; `preValidation`
+   * runs after body parsing, for services whose namespace is in the body (a requirement's namespace function can
+   * then read `request.body`, unvalidated).
+   */
+  stage?: 'onRequest' | 'preValidation'
   /** A failed audit append (logged by default). */
   onAuditError?: (error: unknown, request: FastifyRequest) => void
 }
@@ -83,7 +89,7 @@ export const authPlugin = fp(
     }
     app.decorateRequest('principal', undefined)
 
-    app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    app.addHook(options.stage ?? 'onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const requirement = requirementOf(request)
       if (requirement === 'public') return
       const resource = resourceOf(requirement.namespace, request)
