@@ -32,7 +32,7 @@ export function parseApiKeyToken(token: string): ApiKeyToken | undefined {
 }
 
 // scrypt with N=2^15, r=8, p=1 (OWASP's minimum is N=2^17 for passwords; a 256-bit random secret needs no work factor
-// against guessing at all, the cost only slows an offline attacker holding the table). About 40 ms; verified keys are
+// against guessing at all, the cost only slows an offline attacker holding the table). Tens of ms, more on a busy machine; verified keys are
 // cached, so the hot path does not pay it.
 const PARAMS = { N: 1 << 15, r: 8, p: 1, keyLength: 32 }
 
