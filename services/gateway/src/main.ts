@@ -7,12 +7,13 @@ import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { LocalInvalidationBus, createCache, createKeyring, memoryStore, type InvalidationBus, type L2Store } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
-import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter, RedisRateLimiter, type ApiKeyStore, type AuditLog } from '@strata/security'
+import { ApiKeys, AuditTrail, Authenticator, JwtVerifier, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter, RedisRateLimiter, type ApiKeyStore, type AuditLog } from '@strata/security'
 import { PostgresApiKeyStore, PostgresAuditLog } from '@strata/security/postgres'
 import { buildGateway, type GatewayAuth } from './app.js'
 import { readConfig } from './config/env-config.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
-import { LOG_REDACT_PATHS } from './security/log-redaction.js'
+import { LOG_REDACT_PATHS, loggableUrl } from './security/log-redaction.js'
+import { telemetryKey } from './namespaces/namespace-security.js'
 import { onShutdownSignals } from './shutdown.js'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
@@ -27,7 +28,20 @@ import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
  *   STRATA_BOOTSTRAP_ADMIN_KEY stored as the first admin key (docs/guides/security.md).
  */
 const config = readConfig()
-const logger = pino({ level: config.logLevel, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } })
+const late: { registry?: NamespaceRegistry } = {}
+const hashKeysOf = (namespace: string) => late.registry?.get(namespace)?.spec.security?.hashKeys === true
+const logger = pino({
+  level: config.logLevel,
+  redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+  serializers: {
+    // Keys of hashKeys namespaces appear hashed in request logs; headers are not logged at all.
+    req: (req: { method?: string; url?: string; ip?: string }) => ({
+      method: req.method,
+      url: loggableUrl(req.url ?? '', hashKeysOf, (key) => telemetryKey({ hashKeys: true }, key)),
+      remoteAddress: req.ip,
+    }),
+  },
+})
 
 const l2: L2Store = config.l2 === 'redis' ? redisStore({ url: config.redisUrl }) : memoryStore()
 const kafka = config.bus === 'kafka' ? new KafkaTransport({ brokers: config.kafkaBrokers, clientId: 'strata-gateway' }) : undefined
@@ -38,7 +52,6 @@ const bus: InvalidationBus | undefined =
     : config.bus === 'local'
       ? new LocalInvalidationBus()
       : undefined
-const late: { registry?: NamespaceRegistry } = {}
 const queue = new InProcessWriteBehindQueue((writes) => late.registry!.flush(writes), {
   onError: (error, writes) => logger.error({ err: error, writes: writes.length }, 'write-behind flush failed; will retry'),
 })
@@ -70,7 +83,7 @@ if (config.auth === 'on') {
     logger.warn('auth is on and no API key exists: set STRATA_BOOTSTRAP_ADMIN_KEY to create the first admin key')
   }
   auth = {
-    authenticator: new Authenticator(apiKeys),
+    authenticator: new Authenticator(apiKeys, config.jwt === undefined ? undefined : new JwtVerifier(config.jwt)),
     rateLimiter: rateRedis === undefined ? new MemoryRateLimiter() : new RedisRateLimiter(rateRedis),
     defaultRateLimit: config.rateLimit,
     audit: new AuditTrail(log, {

@@ -34,6 +34,8 @@ export interface GatewayConfig {
   keyCacheMs: number
   /** STRATA_ENCRYPTION_KEYS (`id:base64,id:base64`, the first is current): for namespaces that require encryption. */
   encryptionKeys: { current: string; keys: Record<string, string> } | undefined
+  /** STRATA_JWT_JWKS_URL, STRATA_JWT_ISSUER, STRATA_JWT_AUDIENCE: accept JWT bearer tokens from this identity provider. */
+  jwt: { jwksUrl: string; issuer: string; audience: string } | undefined
   /** STRATA_TLS_CERT_FILE and STRATA_TLS_KEY_FILE: serve HTTPS. */
   tls: { certFile: string; keyFile: string } | undefined
 }
@@ -59,11 +61,23 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     rateLimit: rate(env.STRATA_RATE_LIMIT ?? '50/100'),
     keyCacheMs: int(env, 'STRATA_KEY_CACHE_MS', 5_000),
     encryptionKeys: keys(env.STRATA_ENCRYPTION_KEYS),
+    jwt: jwt(env),
     tls:
       env.STRATA_TLS_CERT_FILE !== undefined && env.STRATA_TLS_KEY_FILE !== undefined
         ? { certFile: env.STRATA_TLS_CERT_FILE, keyFile: env.STRATA_TLS_KEY_FILE }
         : undefined,
   }
+}
+
+function jwt(env: NodeJS.ProcessEnv): { jwksUrl: string; issuer: string; audience: string } | undefined {
+  const jwksUrl = env.STRATA_JWT_JWKS_URL
+  if (jwksUrl === undefined || jwksUrl === '') return undefined
+  const issuer = env.STRATA_JWT_ISSUER
+  const audience = env.STRATA_JWT_AUDIENCE
+  if (issuer === undefined || issuer === '' || audience === undefined || audience === '') {
+    throw new Error('STRATA_JWT_JWKS_URL needs STRATA_JWT_ISSUER and STRATA_JWT_AUDIENCE')
+  }
+  return { jwksUrl, issuer, audience }
 }
 
 function rate(raw: string): { perSecond: number; burst: number } {
