@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PROBLEM_CONTENT_TYPE, toProblem } from '@strata/core'
-import { ApiKeys, AuditTrail, Authenticator, JwtVerifier, MemoryApiKeyStore, MemoryAuditLog, authPlugin } from '../src/index.js'
+import { ApiKeys, AuditTrail, Authenticator, JwtVerifier, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter, authPlugin } from '../src/index.js'
 
 /** The Fastify plugin on its own: API keys and JWTs, x-api-key, fail-closed routes, the audit of failures. */
 describe('authPlugin', () => {
@@ -65,5 +65,27 @@ describe('authPlugin', () => {
     const failure = audit.records.filter((r) => r.action === 'auth.failed').at(-1)
     expect(failure).toMatchObject({ actor: 'anonymous', outcome: 'denied', ip: '192.0.2.9', resource: 'namespace:a' })
     expect(JSON.stringify(audit.records)).not.toContain('S'.repeat(43))
+  })
+
+  it('limits failed sign-ins per address: past the burst, 429 and no more audit rows', async () => {
+    const limited = Fastify()
+    limited.setErrorHandler((error, request, reply) => reply.code(toProblem(error, request.url).status).send(toProblem(error, request.url)))
+    const trail = new MemoryAuditLog()
+    await limited.register(authPlugin, {
+      authenticator: new Authenticator(apiKeys),
+      rateLimiter: new MemoryRateLimiter(() => 0),
+      failedSignInLimit: { perSecond: 1, burst: 3 },
+      audit: new AuditTrail(trail, { source: 'test' }),
+    })
+    limited.get('/ns/:ns', { config: { auth: { scope: 'read' } } }, () => ({ ok: true }))
+    const statuses: number[] = []
+    for (let i = 0; i < 6; i++) statuses.push((await limited.inject({ url: '/ns/a', remoteAddress: '198.51.100.1' })).statusCode)
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429])
+    expect((await limited.inject({ url: '/ns/a', remoteAddress: '198.51.100.2' })).statusCode).toBe(401)
+    const { token } = await apiKeys.create({ name: 'ok', grants: [{ namespace: '*', scopes: ['read'] }] })
+    expect((await limited.inject({ url: '/ns/a', remoteAddress: '198.51.100.1', headers: { 'x-api-key': token } })).statusCode).toBe(200)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(trail.records.filter((r) => r.action === 'auth.failed')).toHaveLength(4)
+    await limited.close()
   })
 })

@@ -41,6 +41,11 @@ export interface AuthPluginOptions {
   rateLimiter?: RateLimiter | undefined
   /** The limit for principals that carry none of their own. Default 50/s, burst 100. */
   defaultRateLimit?: RateLimitSpec
+  /**
+   * Failed sign-ins per client address (needs `rateLimiter`). Past it the answer is 429 and the failure is not
+   * audited again, so a flood of bad credentials cannot flood the audit log. Default 5/s, burst 20.
+   */
+  failedSignInLimit?: RateLimitSpec
   /** Audits admin actions, writes, invalidations and sign-in failures. */
   audit?: AuditTrail | undefined
   /**
@@ -96,6 +101,12 @@ export const authPlugin = fp(
       const credential = credentialOf(request.headers)
       const principal = credential.kind === 'none' ? undefined : await options.authenticator.authenticate(credential.token)
       if (principal === undefined) {
+        if (options.rateLimiter !== undefined) {
+          const decision = await options.rateLimiter.take(`signin-failures:${request.ip}`, options.failedSignInLimit ?? { perSecond: 5, burst: 20 })
+          if (!decision.allowed) {
+            throw new StrataError('E_RATE_LIMITED', 'Too many failed sign-ins from this address', { context: { retryAfterMs: decision.retryAfterMs } })
+          }
+        }
         audit(request, {
           actor: 'anonymous',
           action: 'auth.failed',
