@@ -123,5 +123,12 @@ describe('route matrix: 401 / 403 / 2xx on every route', () => {
       expect(request.headers.authorization).toBeUndefined()
       expect(request.headers['x-api-key']).toBeUndefined()
     }
+    // The origin's own credentials (another scheme, beside the gateway's x-api-key) go through untouched.
+    const basic = await gw.app.inject({ method: 'GET', url: '/proxy/up/thing?fresh=3', headers: { 'x-api-key': admin, authorization: 'Basic b3JpZ2luOnB3' } })
+    expect(basic.statusCode).toBe(200)
+    expect(origin.requests.at(-1)?.headers.authorization).toBe('Basic b3JpZ2luOnB3')
+    expect(origin.requests.at(-1)?.headers['x-api-key']).toBeUndefined()
+    // Without a gateway credential, another scheme is a failed sign-in.
+    expect((await gw.app.inject({ method: 'GET', url: '/proxy/up/thing', headers: { authorization: 'Basic b3JpZ2luOnB3' } })).statusCode).toBe(401)
   })
 })

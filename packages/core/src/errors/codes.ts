@@ -45,7 +45,6 @@ export const ERROR_CODES = {
   E_API_KEY_NOT_FOUND: { status: 404, title: 'No API key with this id exists' },
   E_POLICY_VIOLATION: { status: 400, title: "The request breaks the namespace's security policy (max TTL, value size, key pattern)" },
   E_ENCRYPTION_REQUIRED: { status: 400, title: 'The namespace policy requires encryption and no keyring is configured for it' },
-  E_AUDIT_UNAVAILABLE: { status: 503, title: 'The audit log cannot be written; the action was not carried out' },
   E_INTERNAL: { status: 500, title: 'An unexpected error occurred in the gateway' },
 } as const satisfies Record<string, { status: number; title: string }>
 

@@ -2,17 +2,22 @@ import type { ApiKeys } from '../api-keys/api-keys.js'
 import { looksLikeJwt, type JwtVerifier } from '../jwt/jwt-verifier.js'
 import type { Principal } from './principal.js'
 
-export type Credential = { kind: 'none' } | { kind: 'token'; token: string }
+export type Credential = { kind: 'none' } | { kind: 'token'; token: string; source: 'authorization' | 'x-api-key' }
 
-/** The credential a request carries: `Authorization: Bearer <api key or JWT>`, else `x-api-key: <api key>`. */
+/**
+ * The credential a request carries: `Authorization: Bearer <api key or JWT>`, else `x-api-key: <api key>`. An
+ * Authorization header of another scheme (Basic, Digest...) is not ours when an x-api-key is present: it is left for
+ * whoever is behind the gateway (a proxied origin); without an x-api-key it is a failed sign-in.
+ */
 export function credentialOf(headers: Record<string, string | string[] | undefined>): Credential {
   const authorization = headers.authorization
+  const apiKey = headers['x-api-key']
   if (typeof authorization === 'string') {
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization)
-    return match?.[1] === undefined ? { kind: 'token', token: '' } : { kind: 'token', token: match[1] }
+    if (match?.[1] !== undefined) return { kind: 'token', token: match[1], source: 'authorization' }
+    if (typeof apiKey !== 'string') return { kind: 'token', token: '', source: 'authorization' }
   }
-  const apiKey = headers['x-api-key']
-  if (typeof apiKey === 'string') return { kind: 'token', token: apiKey.trim() }
+  if (typeof apiKey === 'string') return { kind: 'token', token: apiKey.trim(), source: 'x-api-key' }
   return { kind: 'none' }
 }
 

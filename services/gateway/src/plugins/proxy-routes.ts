@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { credentialOf } from '@strata/security'
 import { problems } from '../http/schemas.js'
 import type { ProxyService } from '../proxy/proxy-service.js'
 
@@ -18,7 +19,8 @@ const Params = Type.Object({ upstream: Type.String({ pattern: '^[A-Za-z0-9_-]{1,
  *
  * With auth on, reading needs `read` and unsafe methods `write` on the namespace `proxy.<upstream>`. The gateway
  * credential is consumed here: `x-api-key`, and an Authorization header that authenticated the caller, are not
- * forwarded, so they neither reach the origin nor make the response private to the cache (RFC 9111 §3.5).
+ * forwarded, so they neither reach the origin nor make the response private to the cache (RFC 9111 §3.5). An
+ * Authorization header of another scheme sent beside an x-api-key is the origin's, and goes through.
  */
 export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (app, { proxy, publicUpstreams = new Set() }, done) => {
   app.removeAllContentTypeParsers()
@@ -33,7 +35,8 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
     const path = request.url.slice(`/proxy/${request.params.upstream}`.length)
     const headers = { ...request.headers }
     delete headers['x-api-key']
-    if (request.principal !== undefined) delete headers.authorization
+    const credential = credentialOf(request.headers)
+    if (request.principal !== undefined && credential.kind === 'token' && credential.source === 'authorization') delete headers.authorization
     const answer = await cache.handle({
       method: request.method,
       path,
