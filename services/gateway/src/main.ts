@@ -44,7 +44,9 @@ const logger = pino({
 })
 
 const l2: L2Store = config.l2 === 'redis' ? redisStore({ url: config.redisUrl }) : memoryStore()
-const kafka = config.bus === 'kafka' ? new KafkaTransport({ brokers: config.kafkaBrokers, clientId: 'strata-gateway' }) : undefined
+const kafkaSsl = config.kafkaTls === undefined ? undefined : config.kafkaTls.caFile === undefined ? true : { ca: [readFileSync(config.kafkaTls.caFile, 'utf8')] }
+const kafka =
+  config.bus === 'kafka' ? new KafkaTransport({ brokers: config.kafkaBrokers, clientId: 'strata-gateway', ...(kafkaSsl === undefined ? {} : { ssl: kafkaSsl }) }) : undefined
 const instanceId = randomUUID()
 const bus: InvalidationBus | undefined =
   kafka !== undefined

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
@@ -29,7 +30,10 @@ try {
   process.exit(1)
 }
 
-const transport = new KafkaTransport({ brokers, clientId: `strata-invalidator-${instanceId}` })
+// STRATA_KAFKA_TLS=on: TLS to the brokers, with the system CAs or STRATA_KAFKA_CA_FILE.
+const kafkaCa = env('STRATA_KAFKA_CA_FILE', '')
+const ssl = env('STRATA_KAFKA_TLS', 'off') === 'on' ? (kafkaCa === '' ? true : { ca: [readFileSync(kafkaCa, 'utf8')] }) : undefined
+const transport = new KafkaTransport({ brokers, clientId: `strata-invalidator-${instanceId}`, ...(ssl === undefined ? {} : { ssl }) })
 const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 })
 const pool = authOn ? new pg.Pool({ connectionString: postgresUrl, max: 4 }) : undefined
 let auth: Parameters<typeof buildInvalidator>[0]['auth']

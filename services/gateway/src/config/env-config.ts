@@ -14,6 +14,8 @@ export interface GatewayConfig {
    */
   bus: 'kafka' | 'local' | 'none'
   kafkaBrokers: string[]
+  /** STRATA_KAFKA_TLS=on: TLS to the brokers (system CAs, or STRATA_KAFKA_CA_FILE). */
+  kafkaTls: { caFile: string | undefined } | undefined
   upstreams: Record<string, UpstreamConfig>
   namespaces: Record<string, NamespaceSpec>
   bodyLimit: number
@@ -48,6 +50,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     redisUrl: env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379',
     bus: oneOf(env, 'STRATA_GATEWAY_BUS', ['kafka', 'local', 'none'], 'none'),
     kafkaBrokers: (env.STRATA_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((broker) => broker.trim()).filter(Boolean),
+    kafkaTls: oneOf(env, 'STRATA_KAFKA_TLS', ['on', 'off'], 'off') === 'on' ? { caFile: env.STRATA_KAFKA_CA_FILE === '' ? undefined : env.STRATA_KAFKA_CA_FILE } : undefined,
     upstreams: jsonOf(env, 'STRATA_GATEWAY_UPSTREAMS', {}),
     namespaces: jsonOf(env, 'STRATA_GATEWAY_NAMESPACES', {}),
     bodyLimit: int(env, 'STRATA_GATEWAY_BODY_LIMIT', 2 * 1024 * 1024),
