@@ -128,6 +128,14 @@ describe('route matrix: 401 / 403 / 2xx on every route', () => {
     expect(basic.statusCode).toBe(200)
     expect(origin.requests.at(-1)?.headers.authorization).toBe('Basic b3JpZ2luOnB3')
     expect(origin.requests.at(-1)?.headers['x-api-key']).toBeUndefined()
+    // A public upstream needs no credential at all.
+    const open = await startGateway({ auth: auth.auth, upstreams: { pub: { url: origin.url, public: true }, up: { url: origin.url } } })
+    try {
+      expect((await open.app.inject({ method: 'GET', url: '/proxy/pub/thing' })).statusCode).toBe(200)
+      expect((await open.app.inject({ method: 'GET', url: '/proxy/up/thing' })).statusCode).toBe(401)
+    } finally {
+      await open.stop()
+    }
     // Without a gateway credential, another scheme is a failed sign-in.
     expect((await gw.app.inject({ method: 'GET', url: '/proxy/up/thing', headers: { authorization: 'Basic b3JpZ2luOnB3' } })).statusCode).toBe(401)
   })

@@ -90,5 +90,11 @@ describe('namespace security policies and purge by subject', () => {
       await second.stop().catch(() => undefined)
     }
     expect(audit.records.find((r) => r.action === 'subject.purge')).toMatchObject({ resource: 'subject:100', outcome: 'allowed', ip: '10.0.0.7' })
+    // users has hashKeys: its writes are audited with the key hashed, never in clear.
+    const writes = audit.records.filter((r) => r.action === 'kv.write' && r.resource.startsWith('namespace:users/'))
+    expect(writes.length).toBeGreaterThan(0)
+    for (const write of writes) expect(write.resource).toMatch(/^namespace:users\/key:sha256:[0-9a-f]{16}$/)
+    expect(JSON.stringify(audit.records)).not.toContain('u-100')
+    expect(audit.records.find((r) => r.action === 'kv.write' && r.resource.startsWith('namespace:orders/'))?.resource).toBe('namespace:orders/key:o-1')
   })
 })

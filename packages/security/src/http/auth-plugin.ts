@@ -22,6 +22,8 @@ export type AuthRequirement =
       /** Audit action name; default `<scope>` plus the route. Set `audit: false` to skip successful reads. */
       action?: string
       audit?: boolean
+      /** What the audit record names as the resource; default `namespace:<ns>`, or `route:<url>` for global routes. */
+      resource?: (request: FastifyRequest) => string
       /** Requests for which the route is public after all (e.g. a proxy upstream configured as public). */
       publicWhen?: (request: FastifyRequest) => boolean
     }
@@ -62,7 +64,9 @@ const AUDITED_BY_DEFAULT: ReadonlySet<Scope> = new Set(['write', 'invalidate', '
 const FAIL_CLOSED: AuthRequirement = { scope: 'admin', namespace: ANY_NAMESPACE }
 
 /** Resolves what a route asks for: its declaration, or admin on `*` when it declared nothing. */
-export function requirementOf(request: FastifyRequest): { scope: Scope; namespace: string; action: string; audit: boolean } | 'public' {
+export function requirementOf(
+  request: FastifyRequest,
+): { scope: Scope; namespace: string; action: string; audit: boolean; resource?: ((request: FastifyRequest) => string) | undefined } | 'public' {
   const declared = request.routeOptions.config.auth ?? FAIL_CLOSED
   if (declared === 'public' || declared.publicWhen?.(request) === true) return 'public'
   const params = request.params as Record<string, unknown> | undefined
@@ -75,6 +79,7 @@ export function requirementOf(request: FastifyRequest): { scope: Scope; namespac
     namespace,
     action: declared.action ?? `${declared.scope} ${request.method} ${request.routeOptions.url ?? ''}`,
     audit: declared.audit ?? AUDITED_BY_DEFAULT.has(declared.scope),
+    resource: declared.resource,
   }
 }
 
@@ -97,7 +102,7 @@ export const authPlugin = fp(
     app.addHook(options.stage ?? 'onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const requirement = requirementOf(request)
       if (requirement === 'public') return
-      const resource = resourceOf(requirement.namespace, request)
+      const resource = resourceOf(requirement, request)
       const credential = credentialOf(request.headers)
       const principal = credential.kind === 'none' ? undefined : await options.authenticator.authenticate(credential.token)
       if (principal === undefined) {
@@ -150,7 +155,7 @@ export const authPlugin = fp(
           audit(request, {
             actor: principal.id,
             action: requirement.action,
-            resource: resourceOf(requirement.namespace, request),
+            resource: resourceOf(requirement, request),
             outcome: reply.statusCode < 400 ? 'allowed' : 'failed',
             detail: { status: reply.statusCode, method: request.method },
           })
@@ -163,7 +168,8 @@ export const authPlugin = fp(
   { name: 'strata-auth' },
 )
 
-function resourceOf(namespace: string, request: FastifyRequest): string {
+function resourceOf({ namespace, resource }: { namespace: string; resource?: ((request: FastifyRequest) => string) | undefined }, request: FastifyRequest): string {
+  if (resource !== undefined) return resource(request)
   const route = request.routeOptions.url ?? request.url.split('?')[0] ?? ''
   return namespace === ANY_NAMESPACE ? `route:${route}` : `namespace:${namespace}`
 }

@@ -1,10 +1,10 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
 import { StrataError, type EntryInfo, type NamespaceCache } from '@strata/core'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { NamespaceParam, TagList, problems } from '../http/schemas.js'
 import { ORIGIN_MISS } from '../namespaces/http-origin.js'
 import type { NamespaceHandle, NamespaceRegistry } from '../namespaces/namespace-registry.js'
-import { checkKey, checkWrite } from '../namespaces/namespace-security.js'
+import { checkKey, checkWrite, telemetryKey } from '../namespaces/namespace-security.js'
 
 export interface KvRoutesOptions {
   registry: NamespaceRegistry
@@ -43,6 +43,11 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
   const resolve = (name: string): NamespaceHandle | Promise<NamespaceHandle> => registry.get(name) ?? registry.resolve(name)
+  // Audit records name the key, hashed for namespaces whose policy says hashKeys.
+  const keyResource = (request: FastifyRequest) => {
+    const { ns = '', key = '' } = request.params as { ns?: string; key?: string }
+    return `namespace:${ns}/key:${telemetryKey(registry.get(ns)?.spec.security, key)}`
+  }
 
   app.get(
     '/v1/namespaces/:ns/keys/:key',
@@ -90,7 +95,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.put(
     '/v1/namespaces/:ns/keys/:key',
     {
-      config: { auth: { scope: 'write', action: 'kv.write' } },
+      config: { auth: { scope: 'write', action: 'kv.write', resource: keyResource } },
       schema: {
         tags: ['kv'],
         summary: "Write a key (the namespace's write mode decides whether the origin is written first or later)",
@@ -118,7 +123,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.delete(
     '/v1/namespaces/:ns/keys/:key',
     {
-      config: { auth: { scope: 'write', action: 'kv.delete' } },
+      config: { auth: { scope: 'write', action: 'kv.delete', resource: keyResource } },
       schema: {
         tags: ['kv'],
         summary: 'Delete a key (and at the origin, for a write-through namespace)',
