@@ -107,7 +107,8 @@ describe('route matrix: 401 / 403 / 2xx on every route', () => {
       expect(ok.statusCode, `${id} with scope ${c.scope}: ${ok.body}`).toBeGreaterThanOrEqual(200)
       expect(ok.statusCode, `${id} with scope ${c.scope}: ${ok.body}`).toBeLessThan(300)
     }
-  })
+    // Each distinct key costs one scrypt to make and one to verify first: generous time for a busy machine.
+  }, 120_000)
 
   it('sends security headers on API answers, and none of the gateway credential reaches the origin', async () => {
     const admin = await auth.admin()
