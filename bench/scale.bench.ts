@@ -15,6 +15,7 @@ const namespace = `bench-scale-${Date.now().toString(36)}`
 const main = fileURLToPath(new URL('../services/gateway/src/main.ts', import.meta.url))
 const config = fileURLToPath(new URL('../infra/nginx/gateway.conf', import.meta.url))
 
+const ADMIN_KEY = `sk_benchscale01_${'A'.repeat(43)}`
 const env = {
   HOST: '127.0.0.1',
   PORT: '0',
@@ -23,6 +24,10 @@ const env = {
   STRATA_REDIS_URL: redisUrl,
   STRATA_GATEWAY_QUEUE: 'memory',
   STRATA_GATEWAY_DRAIN_DELAY_MS: '0',
+  // Auth on, as deployed: keys in memory, a rate limit far above the load.
+  STRATA_GATEWAY_KEY_STORE: 'memory',
+  STRATA_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+  STRATA_RATE_LIMIT: '100000000/100000000',
   STRATA_GATEWAY_NAMESPACES: JSON.stringify({ [namespace]: { ttl: 3_600_000 } }),
 }
 const gateways = await Promise.all(
@@ -37,14 +42,14 @@ try {
   const path = `/v1/namespaces/${namespace}/keys/hot`
   const put = await fetch(`http://127.0.0.1:${ports[0]}${path}`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
     body: JSON.stringify({ value: { id: 42, name: 'Product 42', price: 19.5, description: 'x'.repeat(120) } }),
   })
   if (put.status !== 200) throw new Error(`seeding the key failed: ${put.status}`)
   // Both instances read it into their L1 before measuring (L2 is shared Redis).
-  for (const port of ports) await (await fetch(`http://127.0.0.1:${port}${path}`)).arrayBuffer()
+  for (const port of ports) await (await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).arrayBuffer()
 
-  const results = await compareLoad({ '1-gateway': `${one.url}${path}`, '2-gateways': `${two.url}${path}` }, { connections, durationS, rounds, warmupS: 2 })
+  const results = await compareLoad({ '1-gateway': `${one.url}${path}`, '2-gateways': `${two.url}${path}` }, { connections, durationS, rounds, warmupS: 2, headers: { authorization: `Bearer ${ADMIN_KEY}` } })
   const single = results['1-gateway']!
   const double = results['2-gateways']!
   const efficiency = round(double.rps / (2 * single.rps))

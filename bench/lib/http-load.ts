@@ -9,8 +9,8 @@ export interface LoadResult {
 }
 
 /** One autocannon run (programmatic API): requests per second, p99 latency, and non-2xx/errors counted. */
-export async function load(url: string, options: { connections: number; durationS: number }): Promise<LoadResult> {
-  const result = await autocannon({ url, connections: options.connections, duration: options.durationS, pipelining: 1 })
+export async function load(url: string, options: { connections: number; durationS: number; headers?: Record<string, string> }): Promise<LoadResult> {
+  const result = await autocannon({ url, connections: options.connections, duration: options.durationS, pipelining: 1, ...(options.headers === undefined ? {} : { headers: options.headers }) })
   return { rps: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts }
 }
 
@@ -20,10 +20,10 @@ export async function load(url: string, options: { connections: number; duration
  */
 export async function compareLoad(
   urls: Record<string, string>,
-  options: { connections: number; durationS: number; rounds: number; warmupS: number },
+  options: { connections: number; durationS: number; rounds: number; warmupS: number; headers?: Record<string, string> },
 ): Promise<Record<string, LoadResult>> {
   const names = Object.keys(urls)
-  for (const name of names) await load(urls[name]!, { connections: options.connections, durationS: options.warmupS })
+  for (const name of names) await load(urls[name]!, { ...options, durationS: options.warmupS })
   const samples = new Map<string, LoadResult[]>(names.map((n) => [n, []]))
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse()

@@ -209,7 +209,11 @@ describe('strata infra, bench, start and usage', () => {
       await waitUntil(() => output.includes('Strata is running'), 20_000)
       const live = await fetch(`http://127.0.0.1:${port}/health/live`)
       expect(await live.json()).toEqual({ status: 'live' })
-      const proxied = await fetch(`http://127.0.0.1:${port}/proxy/demo/products/42`)
+      // Auth is on in the embedded platform too: the admin key is printed once at start.
+      const adminKey = /admin key\s+(sk_\S+)/.exec(output)?.[1]
+      expect(adminKey).toBeDefined()
+      expect((await fetch(`http://127.0.0.1:${port}/proxy/demo/products/42`)).status).toBe(401)
+      const proxied = await fetch(`http://127.0.0.1:${port}/proxy/demo/products/42`, { headers: { 'x-api-key': adminKey! } })
       expect(proxied.status).toBe(200)
     } finally {
       child.kill('SIGTERM')

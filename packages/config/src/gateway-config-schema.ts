@@ -48,6 +48,20 @@ export const GatewayConfigSchema = Type.Object(
     maxHeaderSize: Type.Integer({ minimum: 1, default: 16 * 1024, description: 'Largest request header block, bytes' }),
     drainDelayMs: Type.Integer({ minimum: 0, default: 5_000, description: 'After SIGTERM, readiness fails this long before the server stops accepting' }),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+    kafkaTls: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'off', description: 'TLS to the Kafka brokers (system CAs, or kafkaCaFile)' }),
+    kafkaCaFile: Type.String({ default: '', description: 'PEM file of the CA that signed the brokers' }),
+    auth: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on', description: "'off' is an open gateway: only behind something that authenticates" }),
+    bootstrapAdminKey: Type.String({ default: '', pattern: '^$|^sk_', description: 'An sk_<id>_<secret> admin key stored at start if its id is new' }),
+    keyStore: Type.Union([Type.Literal('postgres'), Type.Literal('memory')], { default: 'postgres', description: 'Where API keys and the audit log live' }),
+    postgresUrl: Type.String({ pattern: '^postgres(ql)?://', default: 'postgres://postgres@127.0.0.1:5433/strata' }),
+    rateLimit: Type.String({ pattern: '^\\d+(\\.\\d+)?/[1-9]\\d*$', default: '50/100', description: 'Requests per second / burst for keys without their own limit' }),
+    keyCacheMs: Type.Integer({ minimum: 0, default: 5_000, description: 'How long a verified key is trusted from memory (bound on revocation delay)' }),
+    encryptionKeys: Type.String({ default: '', pattern: '^$|^[^:,]+:[^,]+(,[^:,]+:[^,]+)*$', description: 'id:base64,id:base64 (the first is current), for namespaces that require encryption' }),
+    jwtJwksUrl: Type.String({ default: '', pattern: '^$|^https?://', description: 'Accept JWT bearer tokens signed by the keys at this JWKS URL' }),
+    jwtIssuer: Type.String({ default: '' }),
+    jwtAudience: Type.String({ default: '' }),
+    tlsCertFile: Type.String({ default: '', description: 'Serve HTTPS with this certificate (PEM) and tlsKeyFile' }),
+    tlsKeyFile: Type.String({ default: '' }),
   },
   { additionalProperties: false },
 )
@@ -55,8 +69,8 @@ export const GatewayConfigSchema = Type.Object(
 export type GatewayConfig = Static<typeof GatewayConfigSchema>
 export type GatewayConfigField = keyof GatewayConfig
 
-/** The environment variable of each field, and how its text becomes a value. */
-export const ENV_OF: Record<GatewayConfigField, { name: string; kind: 'string' | 'integer' | 'list' | 'json' }> = {
+/** The environment variable of each field, how its text becomes a value, and whether it is a secret (never shown). */
+export const ENV_OF: Record<GatewayConfigField, { name: string; kind: 'string' | 'integer' | 'list' | 'json'; secret?: boolean }> = {
   host: { name: 'HOST', kind: 'string' },
   port: { name: 'PORT', kind: 'integer' },
   l2: { name: 'STRATA_GATEWAY_L2', kind: 'string' },
@@ -77,4 +91,18 @@ export const ENV_OF: Record<GatewayConfigField, { name: string; kind: 'string' |
   maxHeaderSize: { name: 'STRATA_GATEWAY_MAX_HEADER_SIZE', kind: 'integer' },
   drainDelayMs: { name: 'STRATA_GATEWAY_DRAIN_DELAY_MS', kind: 'integer' },
   logLevel: { name: 'LOG_LEVEL', kind: 'string' },
+  kafkaTls: { name: 'STRATA_KAFKA_TLS', kind: 'string' },
+  kafkaCaFile: { name: 'STRATA_KAFKA_CA_FILE', kind: 'string' },
+  auth: { name: 'STRATA_GATEWAY_AUTH', kind: 'string' },
+  bootstrapAdminKey: { name: 'STRATA_BOOTSTRAP_ADMIN_KEY', kind: 'string', secret: true },
+  keyStore: { name: 'STRATA_GATEWAY_KEY_STORE', kind: 'string' },
+  postgresUrl: { name: 'STRATA_POSTGRES_URL', kind: 'string', secret: true },
+  rateLimit: { name: 'STRATA_RATE_LIMIT', kind: 'string' },
+  keyCacheMs: { name: 'STRATA_KEY_CACHE_MS', kind: 'integer' },
+  encryptionKeys: { name: 'STRATA_ENCRYPTION_KEYS', kind: 'string', secret: true },
+  jwtJwksUrl: { name: 'STRATA_JWT_JWKS_URL', kind: 'string' },
+  jwtIssuer: { name: 'STRATA_JWT_ISSUER', kind: 'string' },
+  jwtAudience: { name: 'STRATA_JWT_AUDIENCE', kind: 'string' },
+  tlsCertFile: { name: 'STRATA_TLS_CERT_FILE', kind: 'string' },
+  tlsKeyFile: { name: 'STRATA_TLS_KEY_FILE', kind: 'string' },
 }

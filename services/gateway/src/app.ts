@@ -1,4 +1,7 @@
+import type { ServerOptions as HttpsServerOptions } from 'node:https'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import helmet from '@fastify/helmet'
+import { authPlugin, type AuditTrail, type Authenticator, type AuthRequirement, type RateLimiter, type RateLimitSpec } from '@strata/security'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { CacheHook, StrataCache } from '@strata/core'
 import type { EventRule } from './events/event-rules.js'
@@ -15,6 +18,8 @@ import { metricsPlugin } from './plugins/metrics.js'
 import { openApiPlugin } from './plugins/openapi.js'
 import { proxyRoutes } from './plugins/proxy-routes.js'
 import { purgeRoutes } from './plugins/purge-routes.js'
+import { keyRoutes } from './plugins/key-routes.js'
+import { subjectRoutes } from './plugins/subject-routes.js'
 import { ProxyService, type UpstreamConfig } from './proxy/proxy-service.js'
 
 export interface GatewayLimits {
@@ -24,6 +29,17 @@ export interface GatewayLimits {
   maxHeaderSize?: number
   /** Longest URL path parameter (a key), characters; namespaces' maxKeyLength applies within it. Default 8192. */
   maxParamLength?: number
+}
+
+/** Authentication, authorisation, rate limits and audit (packages/security). */
+export interface GatewayAuth {
+  authenticator: Authenticator
+  /** Per-key rate limits; a RedisRateLimiter holds them across instances. None: unlimited. */
+  rateLimiter?: RateLimiter | undefined
+  /** For keys that carry no limit of their own. Default 50/s, burst 100. */
+  defaultRateLimit?: RateLimitSpec | undefined
+  /** Admin actions, writes, invalidations and sign-in failures are recorded here. */
+  audit?: AuditTrail | undefined
 }
 
 /** Everything the gateway needs, built by main.ts / embedded.ts (real adapters) or by tests. */
@@ -49,21 +65,34 @@ export interface GatewayDeps {
    * the gateway's lifetime; a failing hook never fails a request (it shows in /metrics and the log).
    */
   hooks?: readonly CacheHook[]
+  /**
+   * Every route but health and docs then needs a credential with the scope it declares (`config.auth`). Without it
+   * the gateway is open (tests of other concerns, trusted sidecar setups); main.ts turns it on by default.
+   */
+  auth?: GatewayAuth
+  /** Serve HTTPS with these TLS options (key, cert, ca, minVersion...). */
+  https?: HttpsServerOptions
+  /** Security headers (helmet) on API answers. Default true. */
+  securityHeaders?: boolean
 }
 
-/** One route as Fastify registered it (what the OpenAPI document must describe). */
-export interface RegisteredRoute {
+/**
+ * A route as Fastify registered it: what the OpenAPI document must describe (the coverage test) and the requirement
+ * it declares (the auth matrix test).
+ */
+export interface GatewayRoute {
   method: string
   url: string
   /** Left out of the OpenAPI document on purpose (the Swagger UI's own routes). */
   hidden: boolean
+  auth: AuthRequirement | undefined
 }
 
 export interface Gateway {
   app: FastifyInstance
   proxy: ProxyService
-  /** Every route registered, from Fastify's onRoute hook; the OpenAPI coverage test compares it with /docs/json. */
-  routes: readonly RegisteredRoute[]
+  /** Every route of the app, from Fastify's onRoute hook. */
+  routes: readonly GatewayRoute[]
   /** Fails readiness from now on (first step of a graceful shutdown). */
   drain(): void
   /** Stops accepting, lets in-flight requests finish, closes origin pools. The cache is the caller's to close. */
@@ -73,20 +102,23 @@ export interface Gateway {
 /**
  * Builds the gateway's Fastify app from its dependencies. Each concern is an encapsulated plugin that receives what
  * it needs as options; cross-cutting ones (errors, metrics, OpenAPI) are registered first and apply to all routes.
- * Authentication (issue 10) slots in as one more plugin here, with onRequest hooks scoped to the API plugins.
+ * Authentication (packages/security) is one more of them when `auth` is given: every route declares what it needs
+ * in `config.auth`, and the auth plugin's onRequest hook checks it before the route's own plugin sees the request.
  */
 export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   const clock = deps.clock ?? Date.now
   const limits = deps.limits ?? {}
   let draining = false
   let closing = false
+  const maxHeaderSize = limits.maxHeaderSize ?? 16 * 1024
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Two log lines per request would cost more than an L1 hit; traffic is seen through /metrics and the sampled
     // access events, and errors are still logged.
     disableRequestLogging: true,
     bodyLimit: limits.bodyLimit ?? 2 * 1024 * 1024,
-    http: { maxHeaderSize: limits.maxHeaderSize ?? 16 * 1024 },
+    // One app type for both: Fastify picks https.createServer when `https` is set.
+    ...(deps.https === undefined ? { http: { maxHeaderSize } } : ({ https: { maxHeaderSize, ...deps.https } } as unknown as { http: { maxHeaderSize: number } })),
     routerOptions: { maxParamLength: limits.maxParamLength ?? 8_192 },
     // Our own onRequest hook answers requests that arrive while closing, as problem+json.
     return503OnClosing: false,
@@ -104,18 +136,32 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const routes: RegisteredRoute[] = []
-  app.addHook('onRoute', (route) => {
-    const hidden = route.schema?.hide === true
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden })
-  })
   const proxy = new ProxyService(deps.cache, deps.upstreams ?? {}, clock)
+  const routes: GatewayRoute[] = []
+  app.addHook('onRoute', (route) => {
+    // Swagger UI's own routes (static files, the JSON document) are public: the API description is not a secret.
+    if (route.url.startsWith('/docs') && route.config?.auth === undefined) route.config = { ...route.config, auth: 'public' }
+    const hidden = route.schema?.hide === true
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden, auth: route.config?.auth })
+  })
   await app.register(errorHandlerPlugin)
+  if (deps.securityHeaders !== false) {
+    // Defaults: nosniff, frame-ancestors/X-Frame-Options, a same-origin CSP (Swagger UI's files are same-origin), HSTS.
+    await app.register(helmet, { global: true })
+  }
   app.addHook('onRequest', (request, reply, next) => {
     if (!closing) return next()
     const path = request.url.split('?')[0] ?? request.url
     reply.code(503).header('connection', 'close').type(PROBLEM_CONTENT_TYPE).send(problem('E_SHUTTING_DOWN', 'The gateway is shutting down; retry on another instance', path))
   })
+  if (deps.auth !== undefined) {
+    await app.register(authPlugin, {
+      authenticator: deps.auth.authenticator,
+      rateLimiter: deps.auth.rateLimiter,
+      ...(deps.auth.defaultRateLimit === undefined ? {} : { defaultRateLimit: deps.auth.defaultRateLimit }),
+      audit: deps.auth.audit,
+    })
+  }
   if (deps.docs !== false) await app.register(openApiPlugin)
   else {
     const { ProblemSchema } = await import('./http/schemas.js')
@@ -131,7 +177,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   await app.register(adminRoutes, { registry: deps.registry })
   await app.register(purgeRoutes, { proxy })
   await app.register(eventRoutes, { registry: deps.registry, proxy, rules: deps.eventRules ?? [] })
-  await app.register(proxyRoutes, { proxy })
+  await app.register(subjectRoutes, { registry: deps.registry, proxy, audit: deps.auth?.audit })
+  if (deps.auth !== undefined) await app.register(keyRoutes, { apiKeys: deps.auth.authenticator.apiKeys, audit: deps.auth.audit?.log })
+  const publicUpstreams = new Set(Object.entries(deps.upstreams ?? {}).filter(([, upstream]) => upstream.public === true).map(([name]) => name))
+  await app.register(proxyRoutes, { proxy, publicUpstreams })
 
   return {
     app,

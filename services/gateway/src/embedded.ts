@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url'
 import { LocalInvalidationBus, createCache, memoryStore, type StrataCache } from '@strata/core'
+import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter } from '@strata/security'
 import { buildGateway, type Gateway } from './app.js'
 import { buildDemoOrigin } from './demo/demo-origin.js'
 import type { EventRule } from './events/event-rules.js'
@@ -20,6 +21,9 @@ export interface Embedded {
   cache: StrataCache
   urls: { gateway: string; docs: string; metrics: string; origin: string; proxyExample: string; kvExample: string }
   originHits: () => number
+  /** The admin API key made at start (`sk_...`): printed once, sent as `Authorization: Bearer` or `x-api-key`. */
+  adminKey: string
+  audit: MemoryAuditLog
   close(): Promise<void>
 }
 
@@ -47,12 +51,25 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     products: { ttl: 60_000, grace: 300_000, origin: { url: `${originAddress}/products/{key}` } },
     sessions: { ttl: 1_800_000 },
   })
-  const gateway = await buildGateway({ cache, registry, upstreams: { demo: { url: originAddress } }, eventRules: DEMO_RULES, processMetrics: false })
+  // Auth is on here too, as in production: an admin key is made at start and printed (keys live in memory).
+  const apiKeys = new ApiKeys(new MemoryApiKeyStore())
+  const { token: adminKey } = await apiKeys.create({ name: 'embedded admin', grants: [{ namespace: '*', scopes: ['admin'] }] })
+  const audit = new MemoryAuditLog()
+  const gateway = await buildGateway({
+    cache,
+    registry,
+    upstreams: { demo: { url: originAddress } },
+    eventRules: DEMO_RULES,
+    processMetrics: false,
+    auth: { authenticator: new Authenticator(apiKeys), rateLimiter: new MemoryRateLimiter(), audit: new AuditTrail(audit, { source: 'strata/gateway/embedded' }) },
+  })
   const address = await gateway.app.listen({ port: options.port ?? 8080, host })
   return {
     gateway,
     cache,
     originHits: demo.hits,
+    adminKey,
+    audit,
     urls: {
       gateway: address,
       docs: `${address}/docs`,
@@ -83,13 +100,17 @@ async function main(): Promise<void> {
   API docs     ${urls.docs}
   metrics      ${urls.metrics}
   demo origin  ${urls.origin}/products/42
+  admin key    ${embedded.adminKey}
+               (made at start, shown only now; every API call needs it)
 
 Try it:
-  curl -i ${urls.proxyExample}      # X-Cache: MISS, then HIT
-  curl -i -X POST ${urls.gateway}/v1/events -H 'content-type: application/json' \\
+  export STRATA_KEY=${embedded.adminKey}
+  curl -i ${urls.proxyExample} -H "x-api-key: $STRATA_KEY"      # X-Cache: MISS, then HIT
+  curl -i -X POST ${urls.gateway}/v1/events -H "x-api-key: $STRATA_KEY" -H 'content-type: application/json' \\
        -d '{"type":"product.updated","data":{"id":"42"}}'
-  curl -i ${urls.proxyExample}      # X-Cache: MISS again
-  curl -i ${urls.kvExample}   # the KV API, read-through from the origin
+  curl -i ${urls.proxyExample} -H "x-api-key: $STRATA_KEY"      # X-Cache: MISS again
+  curl -i ${urls.kvExample} -H "authorization: Bearer $STRATA_KEY"   # the KV API, read-through from the origin
+  curl -i ${urls.kvExample}   # 401: no key
 
 Ctrl-C stops it.`)
   onShutdownSignals(() => embedded.close(), (message) => console.log(message))

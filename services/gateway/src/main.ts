@@ -1,40 +1,63 @@
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
+import pg from 'pg'
 import { pino } from 'pino'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { LocalInvalidationBus, createCache, memoryStore, type InvalidationBus, type L2Store, type WriteBehindQueue } from '@strata/core'
+import { LocalInvalidationBus, createCache, createKeyring, memoryStore, type InvalidationBus, type L2Store, type WriteBehindQueue } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
 import { writeBehindQueue } from '@strata/queue'
 import { RedisPendingWrites } from '@strata/queue/redis'
-import { buildGateway } from './app.js'
-import { readGatewayConfig } from './config/gateway-config.js'
+import { ApiKeys, AuditTrail, Authenticator, JwtVerifier, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter, RedisRateLimiter, type ApiKeyStore, type AuditLog } from '@strata/security'
+import { PostgresApiKeyStore, PostgresAuditLog } from '@strata/security/postgres'
+import { buildGateway, type GatewayAuth } from './app.js'
+import { readGatewayConfig, securitySettings } from './config/gateway-config.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
+import { LOG_REDACT_PATHS, loggableUrl } from './security/log-redaction.js'
+import { telemetryKey } from './namespaces/namespace-security.js'
 import { onShutdownSignals } from './shutdown.js'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
 /**
- * The production entry point: configuration (defaults, the STRATA_CONFIG_FILE YAML/JSON file, then the environment;
- * see @strata/config and `strata config explain`), real adapters, graceful shutdown.
+ * The production entry point: configuration from the environment, real adapters, graceful shutdown.
  *
  * - bus: STRATA_GATEWAY_BUS=kafka follows and publishes invalidations on Kafka (one broadcast group per instance on
  *   `strata.invalidations.v1`), so every gateway's L1 drops what any instance or the invalidator invalidated.
  * - queue: STRATA_GATEWAY_QUEUE=redis (the default) puts write-behind writes in the durable Redis buffer
  *   (`writeBehindQueue` + `RedisPendingWrites` on STRATA_QUEUE_REDIS_URL) that services/write-behind flushes to the
  *   origin; a write is acknowledged once Redis has it. `memory` flushes from this process to each namespace's origin.
+ * - auth (on unless STRATA_GATEWAY_AUTH=off): API keys and the audit log in PostgreSQL, rate limits in Redis,
+ *   STRATA_BOOTSTRAP_ADMIN_KEY stored as the first admin key (docs/guides/security.md).
  */
 const { config } = readGatewayConfig()
-const logger = pino({ level: config.logLevel })
+const security = securitySettings(config, (path) => readFileSync(path, 'utf8'))
+const late: { registry?: NamespaceRegistry } = {}
+const hashKeysOf = (namespace: string) => late.registry?.get(namespace)?.spec.security?.hashKeys === true
+const logger = pino({
+  level: config.logLevel,
+  redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+  serializers: {
+    // Keys of hashKeys namespaces appear hashed in request logs; headers are not logged at all.
+    req: (req: { method?: string; url?: string; ip?: string }) => ({
+      method: req.method,
+      url: loggableUrl(req.url ?? '', hashKeysOf, (key) => telemetryKey({ hashKeys: true }, key)),
+      remoteAddress: req.ip,
+    }),
+  },
+})
 
 const l2: L2Store = config.l2 === 'redis' ? redisStore({ url: config.redisUrl }) : memoryStore()
-const kafka = config.bus === 'kafka' ? new KafkaTransport({ brokers: config.kafkaBrokers, clientId: 'strata-gateway' }) : undefined
+const kafkaSsl = security.kafkaSsl
+const kafka =
+  config.bus === 'kafka' ? new KafkaTransport({ brokers: config.kafkaBrokers, clientId: 'strata-gateway', ...(kafkaSsl === undefined ? {} : { ssl: kafkaSsl }) }) : undefined
+const instanceId = randomUUID()
 const bus: InvalidationBus | undefined =
   kafka !== undefined
-    ? transportInvalidationBus(kafka, { instanceId: randomUUID(), source: 'strata/gateway' })
+    ? transportInvalidationBus(kafka, { instanceId, source: 'strata/gateway' })
     : config.bus === 'local'
       ? new LocalInvalidationBus()
       : undefined
-const late: { registry?: NamespaceRegistry } = {}
 const queueClient = config.queue === 'redis' ? new Redis(config.queueRedisUrl, { maxRetriesPerRequest: 1 }) : undefined
 queueClient?.on('error', (error) => logger.warn({ err: error }, 'queue Redis unavailable'))
 const inProcessQueue =
@@ -56,8 +79,42 @@ const queue: WriteBehindQueue =
       })
 const cache = createCache({ l2, ...(bus === undefined ? {} : { bus }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
-const registry = (late.registry = new NamespaceRegistry(cache))
+const keyring = security.encryptionKeys === undefined ? undefined : createKeyring(security.encryptionKeys.current, security.encryptionKeys.keys)
+const registry = (late.registry = new NamespaceRegistry(cache, { keyring }))
 await registry.start(config.namespaces)
+
+const pool = config.auth === 'on' && config.keyStore === 'postgres' ? new pg.Pool({ connectionString: config.postgresUrl, max: 8 }) : undefined
+const rateRedis = config.auth === 'on' && config.l2 === 'redis' ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined
+let auth: GatewayAuth | undefined
+if (config.auth === 'on') {
+  let store: ApiKeyStore = new MemoryApiKeyStore()
+  let log: AuditLog = new MemoryAuditLog()
+  if (pool !== undefined) {
+    const keys = new PostgresApiKeyStore(pool)
+    const audit = new PostgresAuditLog(pool)
+    await keys.migrate()
+    await audit.migrate()
+    store = keys
+    log = audit
+  }
+  const apiKeys = new ApiKeys(store, { cacheTtlMs: config.keyCacheMs })
+  if (security.bootstrapAdminKey !== undefined) {
+    const admin = await apiKeys.ensure(security.bootstrapAdminKey, { name: 'bootstrap admin', grants: [{ namespace: '*', scopes: ['admin'] }] })
+    logger.info({ keyId: admin.id }, 'bootstrap admin key is present')
+  } else if ((await apiKeys.list()).length === 0) {
+    logger.warn('auth is on and no API key exists: set STRATA_BOOTSTRAP_ADMIN_KEY to create the first admin key')
+  }
+  auth = {
+    authenticator: new Authenticator(apiKeys, security.jwt === undefined ? undefined : new JwtVerifier(security.jwt)),
+    rateLimiter: rateRedis === undefined ? new MemoryRateLimiter() : new RedisRateLimiter(rateRedis),
+    defaultRateLimit: security.rateLimit,
+    audit: new AuditTrail(log, {
+      transport: kafka,
+      source: `strata/gateway/${instanceId}`,
+      onPublishError: (error) => logger.warn({ err: error }, 'audit event not published (the row is in the audit log)'),
+    }),
+  }
+}
 
 const gateway = await buildGateway({
   cache,
@@ -65,6 +122,8 @@ const gateway = await buildGateway({
   upstreams: config.upstreams,
   logger,
   limits: { bodyLimit: config.bodyLimit, maxHeaderSize: config.maxHeaderSize },
+  ...(auth === undefined ? {} : { auth }),
+  ...(security.tls === undefined ? {} : { https: { cert: readFileSync(security.tls.certFile), key: readFileSync(security.tls.keyFile), minVersion: 'TLSv1.2' as const } }),
   checks: {
     ...(queueClient === undefined ? {} : { queue: async () => (await queueClient.ping()) === 'PONG' }),
     ...(kafka === undefined ? {} : { bus: () => kafka.ping() }),
@@ -83,6 +142,8 @@ onShutdownSignals(
     registry.close()
     await cache.close()
     await kafka?.close()
+    await pool?.end()
+    rateRedis?.disconnect()
   },
   (message) => logger.info(message),
 )

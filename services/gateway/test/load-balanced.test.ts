@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { NginxProcess, requireRedis, uniqueName } from '@strata/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js'
+import { PROCESS_ADMIN_KEY, startGatewayProcess, type GatewayProcess } from './support/gateway-process.js'
+
+const AUTH = { authorization: `Bearer ${PROCESS_ADMIN_KEY}` }
 
 // Two gateway processes (main.ts, shared Redis L2) behind nginx running the shipped infra/nginx/gateway.conf. One is
 // SIGKILLed in the middle of a bounded read load: nginx's passive failover (proxy_next_upstream error) retries the
@@ -33,7 +35,7 @@ describe('gateways behind nginx (real processes, shared Redis)', () => {
   it('spreads requests over both instances, and a SIGKILLed instance costs no more than its in-flight requests', async () => {
     const put = await fetch(`${nginx.url}/v1/namespaces/${namespace}/keys/product-1`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...AUTH },
       body: JSON.stringify({ value: { id: 1, name: 'lamp' } }),
     })
     expect(put.status).toBe(200)
@@ -44,7 +46,7 @@ describe('gateways behind nginx (real processes, shared Redis)', () => {
     const lane = async (): Promise<void> => {
       while (!stop) {
         try {
-          const response = await fetch(`${nginx.url}/v1/namespaces/${namespace}/keys/product-1`)
+          const response = await fetch(`${nginx.url}/v1/namespaces/${namespace}/keys/product-1`, { headers: AUTH })
           const body = (await response.json()) as { name?: string }
           if (response.status === 200 && body.name === 'lamp') {
             outcomes.ok++
@@ -69,7 +71,7 @@ describe('gateways behind nginx (real processes, shared Redis)', () => {
     expect(outcomes.failed).toBeLessThanOrEqual(CONNECTIONS)
     expect(outcomes.afterKill).toBeGreaterThan(100)
     // The survivor answers alone now.
-    const survivor = await fetch(`${gateways[1]!.url}/v1/namespaces/${namespace}/keys/product-1`)
+    const survivor = await fetch(`${gateways[1]!.url}/v1/namespaces/${namespace}/keys/product-1`, { headers: AUTH })
     expect(survivor.status).toBe(200)
   }, 60_000)
 })

@@ -12,6 +12,7 @@ import {
 } from '@strata/bus'
 import { createCache, type InvalidationBus, type L2Store, type StrataCache } from '@strata/core'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { authPlugin, type AuthPluginOptions } from '@strata/security'
 import type { EventDedupe } from './event-dedupe.js'
 import { EventInvalidator } from './event-invalidator.js'
 import { invalidationRoutes } from './http/invalidation-routes.js'
@@ -49,6 +50,11 @@ export interface InvalidatorDependencies {
   clock?: () => number
   /** Fastify logger option. Default off. */
   logger?: boolean
+  /**
+   * API keys / JWTs, scopes, rate limits and audit for the HTTP API (packages/security): POST /v1/invalidations needs
+   * `invalidate` on the body's namespace, /metrics `read` on `*`; health stays open. Without it the API is open.
+   */
+  auth?: Omit<AuthPluginOptions, 'stage'>
 }
 
 export interface Invalidator {
@@ -111,14 +117,21 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
   http.setNotFoundHandler((request, reply) =>
     reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not Found', status: 404, instance: request.url }),
   )
+  if (deps.auth !== undefined) {
+    // Called directly (not through register) so its hooks exist before the routes below are declared. The
+    // namespace of an invalidation is in its body, so credentials are checked once the body is parsed.
+    void authPlugin(http, { ...deps.auth, stage: 'preValidation' }, (error) => {
+      if (error) throw error
+    })
+  }
   invalidationRoutes(http, { cache, invalidate, clock })
-  http.get('/health/live', () => ({ status: 'ok' }))
-  http.get('/health/ready', async (_request, reply) => {
+  http.get('/health/live', { config: { auth: 'public' } }, () => ({ status: 'ok' }))
+  http.get('/health/ready', { config: { auth: 'public' } }, async (_request, reply) => {
     const health = await cache.health()
     const ok = subscription !== undefined && health.l2?.reachable !== false
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', consuming: subscription !== undefined, l2: health.l2 })
   })
-  http.get('/metrics', async (_request, reply) => reply.type(analytics.registry.contentType).send(await analytics.metrics()))
+  http.get('/metrics', { config: { auth: { scope: 'read', namespace: '*', audit: false } } }, async (_request, reply) => reply.type(analytics.registry.contentType).send(await analytics.metrics()))
 
   let subscription: Subscription | undefined
   return {

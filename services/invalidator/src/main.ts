@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { redisStore } from '@strata/core/redis'
 import { Redis } from 'ioredis'
+import pg from 'pg'
+import { ApiKeys, AuditTrail, Authenticator, RedisRateLimiter } from '@strata/security'
+import { PostgresApiKeyStore, PostgresAuditLog } from '@strata/security/postgres'
 import { RedisEventDedupe, buildInvalidator, loadRulesFile } from './app.js'
 
 // The only place that reads the environment. Exits non-zero, with the file, line and rule, when the rules are bad.
@@ -14,6 +18,9 @@ const prefix = env('STRATA_PREFIX', 'strata')
 const port = Number(env('STRATA_INVALIDATOR_PORT', '8091'))
 const host = env('STRATA_INVALIDATOR_HOST', '127.0.0.1')
 const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
+// Auth is on unless STRATA_INVALIDATOR_AUTH=off: the same API keys (and audit chain) as the gateways, in PostgreSQL.
+const authOn = env('STRATA_INVALIDATOR_AUTH', 'on') !== 'off'
+const postgresUrl = env('STRATA_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5433/strata')
 
 let rules
 try {
@@ -23,8 +30,24 @@ try {
   process.exit(1)
 }
 
-const transport = new KafkaTransport({ brokers, clientId: `strata-invalidator-${instanceId}` })
+// STRATA_KAFKA_TLS=on: TLS to the brokers, with the system CAs or STRATA_KAFKA_CA_FILE.
+const kafkaCa = env('STRATA_KAFKA_CA_FILE', '')
+const ssl = env('STRATA_KAFKA_TLS', 'off') === 'on' ? (kafkaCa === '' ? true : { ca: [readFileSync(kafkaCa, 'utf8')] }) : undefined
+const transport = new KafkaTransport({ brokers, clientId: `strata-invalidator-${instanceId}`, ...(ssl === undefined ? {} : { ssl }) })
 const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 })
+const pool = authOn ? new pg.Pool({ connectionString: postgresUrl, max: 4 }) : undefined
+let auth: Parameters<typeof buildInvalidator>[0]['auth']
+if (pool !== undefined) {
+  const keys = new PostgresApiKeyStore(pool)
+  const log = new PostgresAuditLog(pool)
+  await keys.migrate()
+  await log.migrate()
+  auth = {
+    authenticator: new Authenticator(new ApiKeys(keys, { cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })),
+    rateLimiter: new RedisRateLimiter(redis),
+    audit: new AuditTrail(log, { transport, source: `strata/invalidator/${instanceId}` }),
+  }
+}
 const invalidator = buildInvalidator({
   transport,
   l2: redisStore({ url: redisUrl }),
@@ -34,6 +57,7 @@ const invalidator = buildInvalidator({
   prefix,
   instanceId,
   logger: true,
+  ...(auth === undefined ? {} : { auth }),
 })
 
 let stopping = false
@@ -44,6 +68,7 @@ async function shutdown(signal: string): Promise<void> {
   await invalidator.stop()
   await transport.close()
   redis.disconnect()
+  await pool?.end()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

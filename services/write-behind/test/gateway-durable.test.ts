@@ -19,6 +19,8 @@ const table = tableName(name)
 const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 })
 const client = new Redis(redisUrl)
 const children = new Set<ChildProcess>()
+// main.ts runs with auth on (its default): keys in memory, this one bootstrapped as admin.
+const ADMIN_KEY = `sk_wbdurable001_${'A'.repeat(43)}`
 let readOrigin: Server
 
 async function startGatewayProcess(): Promise<{ child: ChildProcess; url: string }> {
@@ -36,6 +38,9 @@ async function startGatewayProcess(): Promise<{ child: ChildProcess; url: string
       STRATA_GATEWAY_QUEUE: 'redis',
       STRATA_QUEUE_REDIS_URL: redisUrl,
       STRATA_WB_QUEUE: name,
+      STRATA_GATEWAY_KEY_STORE: 'memory',
+      STRATA_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+      STRATA_RATE_LIMIT: '1000000/1000000',
       STRATA_GATEWAY_NAMESPACES: JSON.stringify({ accounts: { writeMode: 'write-behind', origin: { url: `http://127.0.0.1:${originPort}/accounts/{key}` } } }),
     },
   })
@@ -85,7 +90,7 @@ describe('gateway write-behind on the durable Redis buffer (real processes, queu
         const key = `acct-${lane}-${n % 15}`
         const response = await fetch(`${gateway.url}/v1/namespaces/accounts/keys/${key}`, {
           method: 'PUT',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
           body: JSON.stringify({ value: { key, n } }),
         })
         expect(response.status).toBe(200)

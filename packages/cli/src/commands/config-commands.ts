@@ -27,7 +27,8 @@ export function configCommands(program: Command, io: CliIo): void {
       const loaded = load(options.config ?? (io.env.STRATA_CONFIG_FILE || undefined), io.env)
       const rows = (Object.keys(ENV_OF) as GatewayConfigField[]).map((field) => ({
         setting: field,
-        value: loaded.config[field],
+        // Secrets (the bootstrap key, encryption keys, the database URL with its password) are never printed.
+        value: ENV_OF[field].secret === true && loaded.config[field] !== '' ? '[secret]' : loaded.config[field],
         source: describeSource(loaded.sources[field]),
         variable: ENV_OF[field].name,
       }))

@@ -20,7 +20,10 @@ export function localCommands(program: Command, io: CliIo, setExit: (code: numbe
       const { startEmbedded } = await import('@strata/gateway')
       const embedded = await startEmbedded({ port, originPort, host: options.host })
       const { urls } = embedded
-      io.out(`Strata is running (embedded)\n  gateway      ${urls.gateway}\n  API docs     ${urls.docs}\n  metrics      ${urls.metrics}\n  demo origin  ${urls.origin}\nCtrl-C stops it.\n`)
+      io.out(
+        `Strata is running (embedded)\n  gateway      ${urls.gateway}\n  API docs     ${urls.docs}\n  metrics      ${urls.metrics}\n  demo origin  ${urls.origin}\n` +
+          `  admin key    ${embedded.adminKey}\n               (made at start, shown only now; send it as x-api-key or Authorization: Bearer)\nCtrl-C stops it.\n`,
+      )
       await (io.untilStopped ?? untilSignal)()
       io.out('stopping\n')
       await embedded.close()

@@ -43,6 +43,13 @@ export const ERROR_CODES = {
   E_ORIGIN_FAILED: { status: 502, title: 'The origin could not be reached or answered with an error' },
   E_NOT_CACHED: { status: 504, title: 'only-if-cached was asked and no stored response can be served' },
   E_SHUTTING_DOWN: { status: 503, title: 'The gateway is shutting down' },
+  // Security (issue 10): authentication, authorisation, rate limits and namespace security policies.
+  E_UNAUTHENTICATED: { status: 401, title: 'No credentials, or an API key or token that is unknown, revoked, expired or malformed' },
+  E_FORBIDDEN: { status: 403, title: 'The credentials are valid but lack the scope for this namespace' },
+  E_RATE_LIMITED: { status: 429, title: 'The API key is over its request rate; retry after retryAfterMs' },
+  E_API_KEY_NOT_FOUND: { status: 404, title: 'No API key with this id exists' },
+  E_POLICY_VIOLATION: { status: 400, title: "The request breaks the namespace's security policy (max TTL, value size, key pattern)" },
+  E_ENCRYPTION_REQUIRED: { status: 400, title: 'The namespace policy requires encryption and no keyring is configured for it' },
   E_INTERNAL: { status: 500, title: 'An unexpected error occurred in the gateway' },
 } as const satisfies Record<string, { status: number; title: string }>
 

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util'
-import { StrataError, type BufferedWrite, type NamespaceCache, type StrataCache } from '@strata/core'
+import { StrataError, type BufferedWrite, type Keyring, type NamespaceCache, type StrataCache } from '@strata/core'
 import { HttpOrigin } from './http-origin.js'
 import { toPolicy, type NamespaceSpec } from './namespace-spec.js'
 
@@ -28,7 +28,11 @@ export class NamespaceRegistry {
   private reloading: Promise<void> | undefined
   private readonly stopListening: () => void
 
-  constructor(private readonly cache: StrataCache) {
+  /** `keyring` seals the L2 entries of namespaces whose security policy requires encryption. */
+  constructor(
+    private readonly cache: StrataCache,
+    private readonly options: { keyring?: Keyring | undefined } = {},
+  ) {
     this.store = cache.defineNamespace<Record<string, NamespaceSpec>>(REGISTRY_NAMESPACE, {
       ttl: TEN_YEARS,
       maxTtl: TEN_YEARS,
@@ -77,7 +81,7 @@ export class NamespaceRegistry {
     if (RESERVED.test(name)) {
       throw new StrataError('E_INVALID_OPTION', `Namespace name '${name}' is reserved (default, strata.*, proxy.*)`, { context: { namespace: name } })
     }
-    toPolicy(spec)
+    toPolicy(spec, this.options.keyring)
     const specs = { ...(await this.readSpecs()) }
     const created = specs[name] === undefined
     specs[name] = spec
@@ -122,7 +126,13 @@ export class NamespaceRegistry {
       .then((specs) => {
         for (const [name, spec] of Object.entries(specs)) {
           const current = this.handles.get(name)
-          if (current === undefined || !isDeepStrictEqual(current.spec, spec)) this.apply(name, spec)
+          if (current !== undefined && isDeepStrictEqual(current.spec, spec)) continue
+          try {
+            this.apply(name, spec)
+          } catch {
+            // A namespace this instance cannot serve (e.g. it requires encryption and this gateway has no keyring)
+            // stays unknown here, answering E_NAMESPACE_NOT_FOUND, rather than stopping every other namespace.
+          }
         }
         for (const name of this.handles.keys()) {
           if (specs[name] === undefined) {
@@ -140,7 +150,7 @@ export class NamespaceRegistry {
   private apply(name: string, spec: NamespaceSpec): NamespaceHandle {
     const origin = spec.origin === undefined ? undefined : new HttpOrigin(name, spec.origin)
     const cache = this.cache.defineNamespace<unknown>(name, {
-      ...toPolicy(spec),
+      ...toPolicy(spec, this.options.keyring),
       ...(origin === undefined ? {} : { loader: origin.load, writer: origin.writer }),
     })
     const handle: NamespaceHandle = { name, spec, cache, origin }

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { jsonCodec, msgpackCodec, StrataError, type CachePolicy } from '@strata/core'
+import { jsonCodec, msgpackCodec, StrataError, type CachePolicy, type Keyring } from '@strata/core'
 import { Duration } from '../http/schemas.js'
+import { NamespaceSecuritySchema, checkSecurityPolicy } from './namespace-security.js'
 
 export const OriginSpecSchema = Type.Object(
   {
@@ -36,6 +37,7 @@ export const NamespaceSpecSchema = Type.Object(
     maxTtl: Type.Optional(Duration),
     codec: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('msgpack')])),
     origin: Type.Optional(OriginSpecSchema),
+    security: Type.Optional(NamespaceSecuritySchema),
   },
   { additionalProperties: false, $id: 'NamespacePolicy' },
 )
@@ -43,13 +45,19 @@ export const NamespaceSpecSchema = Type.Object(
 export type NamespaceSpec = Static<typeof NamespaceSpecSchema>
 export type OriginSpec = Static<typeof OriginSpecSchema>
 
-/** The engine policy a spec stands for; throws the engine's typed errors for cross-field rules the schema cannot say. */
-export function toPolicy(spec: NamespaceSpec): Partial<CachePolicy> {
-  const { origin, codec, ...durations } = spec
+/**
+ * The engine policy a spec stands for; throws the engine's typed errors for cross-field rules the schema cannot say,
+ * and the security policy's (E_POLICY_VIOLATION, E_ENCRYPTION_REQUIRED).
+ */
+export function toPolicy(spec: NamespaceSpec, keyring?: Keyring): Partial<CachePolicy> {
+  const { origin, codec, security, ...durations } = spec
+  checkSecurityPolicy(security, spec.ttl, keyring)
   if ((spec.writeMode === 'write-through' || spec.writeMode === 'write-behind') && origin === undefined) {
     throw new StrataError('E_INVALID_OPTION', `writeMode '${spec.writeMode}' needs an origin to write to`, { context: { option: 'writeMode' } })
   }
   const policy: Partial<CachePolicy> = { ...durations }
   if (codec !== undefined) policy.codec = codec === 'msgpack' ? msgpackCodec : jsonCodec
+  // Only namespaces whose policy requires it are encrypted: sealing costs CPU on every L2 read and write.
+  if (security?.encryption === 'required') policy.encryption = keyring
   return policy
 }

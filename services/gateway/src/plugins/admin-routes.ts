@@ -25,25 +25,29 @@ const NamespaceView = Type.Object({
 })
 const Params = Type.Object({ ns: NamespaceParam })
 
-/** Namespaces and their policies. Authorisation (issue 10) will slot in as an onRequest hook on this plugin's scope. */
+/**
+ * Namespaces and their policies. Listing every namespace needs admin on `*`; one namespace needs admin on it (a
+ * namespace's own admin may change its policy, including its security policy).
+ */
 export const adminRoutes: FastifyPluginCallbackTypebox<AdminRoutesOptions> = (app, { registry }, done) => {
   // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
   app.get(
     '/v1/admin/namespaces',
-    { schema: { tags: ['admin'], summary: 'List namespaces', response: { 200: Type.Object({ namespaces: Type.Array(NamespaceView) }), ...problems() } } },
+    { config: { auth: { scope: 'admin', namespace: '*', action: 'namespace.list', audit: false } }, schema: { tags: ['admin'], summary: 'List namespaces', response: { 200: Type.Object({ namespaces: Type.Array(NamespaceView) }), ...problems() } } },
     () => Promise.resolve({ namespaces: registry.list().map(view) }),
   )
 
   app.get(
     '/v1/admin/namespaces/:ns',
-    { schema: { tags: ['admin'], summary: 'A namespace with its policy and counters', params: Params, response: { 200: NamespaceView, ...problems(400, 404) } } },
+    { config: { auth: { scope: 'admin', action: 'namespace.get', audit: false } }, schema: { tags: ['admin'], summary: 'A namespace with its policy and counters', params: Params, response: { 200: NamespaceView, ...problems(400, 404) } } },
     async (request) => view(await registry.resolve(request.params.ns)),
   )
 
   app.put(
     '/v1/admin/namespaces/:ns',
     {
+      config: { auth: { scope: 'admin', action: 'namespace.put' } },
       schema: {
         tags: ['admin'],
         summary: 'Create or replace a namespace and its policy',
@@ -61,7 +65,7 @@ export const adminRoutes: FastifyPluginCallbackTypebox<AdminRoutesOptions> = (ap
 
   app.delete(
     '/v1/admin/namespaces/:ns',
-    { schema: { tags: ['admin'], summary: 'Delete a namespace and empty it', params: Params, response: { 204: Type.Null(), ...problems(400, 404) } } },
+    { config: { auth: { scope: 'admin', action: 'namespace.delete' } }, schema: { tags: ['admin'], summary: 'Delete a namespace and empty it', params: Params, response: { 204: Type.Null(), ...problems(400, 404) } } },
     async (request, reply) => {
       await registry.resolve(request.params.ns)
       await registry.remove(request.params.ns)

@@ -26,6 +26,8 @@ export const eventRoutes: FastifyPluginCallbackTypebox<EventRoutesOptions> = (ap
   app.post(
     '/v1/events',
     {
+      // An event's rules may touch any namespace and upstream: invalidate on *.
+      config: { auth: { scope: 'invalidate', namespace: '*', action: 'event.publish' } },
       schema: {
         tags: ['invalidation'],
         summary: 'Publish a domain event; matching rules invalidate keys, tags and surrogate keys',

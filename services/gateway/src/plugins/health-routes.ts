@@ -16,13 +16,13 @@ const Readiness = Type.Object({ status: Type.Union([Type.Literal('ready'), Type.
 export const healthRoutes: FastifyPluginCallbackTypebox<HealthRoutesOptions> = (app, { cache, checks, draining }, done) => {
   app.get(
     '/health/live',
-    { schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('live') }) } } },
+    { config: { auth: 'public' }, schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('live') }) } } },
     () => Promise.resolve({ status: 'live' as const }),
   )
 
   app.get(
     '/health/ready',
-    { schema: { tags: ['operations'], summary: 'Readiness: L2 ping and every configured dependency', response: { 200: Readiness, 503: Readiness } } },
+    { config: { auth: 'public' }, schema: { tags: ['operations'], summary: 'Readiness: L2 ping and every configured dependency', response: { 200: Readiness, 503: Readiness } } },
     async (_request, reply) => {
       const results: Record<string, { status: 'up' | 'down'; detail?: string }> = {}
       if (draining()) results.gateway = { status: 'down', detail: 'draining for shutdown' }

@@ -26,6 +26,7 @@ export const invalidationRoutes: FastifyPluginCallbackTypebox<InvalidationRoutes
   app.post(
     '/v1/namespaces/:ns/invalidations',
     {
+      config: { auth: { scope: 'invalidate', action: 'namespace.invalidate' } },
       schema: {
         tags: ['invalidation'],
         summary: 'Invalidate keys, tags, or the whole namespace, in every tier and every gateway instance',

@@ -1,9 +1,10 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
 import { StrataError, type EntryInfo, type NamespaceCache } from '@strata/core'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { NamespaceParam, TagList, problems } from '../http/schemas.js'
 import { ORIGIN_MISS } from '../namespaces/http-origin.js'
 import type { NamespaceHandle, NamespaceRegistry } from '../namespaces/namespace-registry.js'
+import { checkKey, checkWrite, telemetryKey } from '../namespaces/namespace-security.js'
 
 export interface KvRoutesOptions {
   registry: NamespaceRegistry
@@ -51,10 +52,16 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
   const resolve = (name: string): NamespaceHandle | Promise<NamespaceHandle> => registry.get(name) ?? registry.resolve(name)
+  // Audit records name the key, hashed for namespaces whose policy says hashKeys.
+  const keyResource = (request: FastifyRequest) => {
+    const { ns = '', key = '' } = request.params as { ns?: string; key?: string }
+    return `namespace:${ns}/key:${telemetryKey(registry.get(ns)?.spec.security, key)}`
+  }
 
   app.get(
     '/v1/namespaces/:ns/keys/:key',
     {
+      config: { auth: { scope: 'read', audit: false } },
       schema: {
         tags: ['kv'],
         summary: 'Read a key (read-through from the namespace origin on a miss)',
@@ -71,6 +78,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     async (request, reply) => {
       const { ns, key } = request.params
       const handle = registry.get(ns) ?? (await registry.resolve(ns))
+      checkKey(ns, handle.spec.security, key)
       let entry: EntryHeaders | undefined
       let value: unknown
       let loaded = false
@@ -101,6 +109,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.put(
     '/v1/namespaces/:ns/keys/:key',
     {
+      config: { auth: { scope: 'write', action: 'kv.write', resource: keyResource } },
       schema: {
         tags: ['kv'],
         summary: "Write a key (the namespace's write mode decides whether the origin is written first or later)",
@@ -114,8 +123,10 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     async (request, reply) => {
       const { ns, key } = request.params
       const handle = await resolve(ns)
-      await checkPreconditions(handle.cache, key, request.headers)
       const { value, ttl, tags } = request.body
+      checkKey(ns, handle.spec.security, key)
+      checkWrite(ns, handle.spec.security, ttl, value)
+      await checkPreconditions(handle.cache, key, request.headers)
       await handle.cache.set(key, value, { ...(ttl === undefined ? {} : { ttl }), ...(tags === undefined ? {} : { tags }) })
       const info = await handle.cache.inspect(key)
       if (info !== undefined) setEntryHeaders(reply, info, clock())
@@ -126,6 +137,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.delete(
     '/v1/namespaces/:ns/keys/:key',
     {
+      config: { auth: { scope: 'write', action: 'kv.delete', resource: keyResource } },
       schema: {
         tags: ['kv'],
         summary: 'Delete a key (and at the origin, for a write-through namespace)',
@@ -137,6 +149,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     async (request, reply) => {
       const { ns, key } = request.params
       const handle = await resolve(ns)
+      checkKey(ns, handle.spec.security, key)
       await checkPreconditions(handle.cache, key, request.headers)
       if (handle.origin !== undefined && handle.spec.writeMode === 'write-through') {
         try {
@@ -153,6 +166,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.post(
     '/v1/namespaces/:ns/keys::batchGet',
     {
+      config: { auth: { scope: 'read', audit: false } },
       schema: {
         tags: ['kv'],
         summary: 'Read several keys in one round trip (read-through for the misses when the namespace has an origin)',
@@ -164,6 +178,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     async (request) => {
       const handle = await resolve(request.params.ns)
       const { keys } = request.body
+      for (const key of keys) checkKey(request.params.ns, handle.spec.security, key)
       const origin = handle.origin
       const values =
         origin === undefined ? await handle.cache.getMany(keys) : await handle.cache.getOrSetMany(keys, (missing) => origin.loadMany(missing))
@@ -174,6 +189,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   app.post(
     '/v1/namespaces/:ns/keys::batchSet',
     {
+      config: { auth: { scope: 'write', action: 'kv.batchSet' } },
       schema: {
         tags: ['kv'],
         summary: 'Write several keys (one L2 round trip; the write mode applies to each)',
@@ -184,6 +200,10 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
     },
     async (request) => {
       const handle = await resolve(request.params.ns)
+      for (const item of request.body.items) {
+        checkKey(request.params.ns, handle.spec.security, item.key)
+        checkWrite(request.params.ns, handle.spec.security, item.ttl, item.value)
+      }
       const items = request.body.items.map(({ key, value, ttl, tags }) => ({
         key,
         value,

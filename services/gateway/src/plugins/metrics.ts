@@ -97,7 +97,7 @@ export const metricsPlugin = fp(
         ...problems(),
       },
     }
-    app.get('/metrics', { schema: metricsSchema }, async (_request, reply) => {
+    app.get('/metrics', { config: { auth: { scope: 'read', namespace: '*', audit: false } }, schema: metricsSchema }, async (_request, reply) => {
       return reply.type(registry.contentType).send(await registry.metrics())
     })
     done()

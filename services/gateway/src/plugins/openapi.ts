@@ -26,7 +26,16 @@ export const openApiPlugin = fp(
           { name: 'invalidation', description: 'Invalidation, purge and events' },
           { name: 'proxy', description: 'Caching reverse proxy' },
           { name: 'operations', description: 'Health, metrics' },
+          { name: 'security', description: 'API keys, the audit log, purge by data subject' },
         ],
+        // Every route but health and docs needs one of these (docs/guides/security.md).
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', description: 'An API key (sk_<id>_<secret>) or a JWT from the configured identity provider' },
+            apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          },
+        },
+        security: [{ bearer: [] }, { apiKey: [] }],
       },
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     })

@@ -23,6 +23,8 @@ export const purgeRoutes: FastifyPluginCallbackTypebox<PurgeRoutesOptions> = (ap
   app.post(
     '/v1/proxy/purge',
     {
+      // The upstream is in the body, which is not parsed when credentials are checked: purging needs invalidate on *.
+      config: { auth: { scope: 'invalidate', namespace: '*', action: 'proxy.purge' } },
       schema: {
         tags: ['invalidation'],
         summary: 'Purge stored proxy responses by URL or by Surrogate-Key',

@@ -63,14 +63,18 @@ export type NotStorableReason =
   | 'private'
   | 'authorization'
   | 'set-cookie'
+  | 'cookie'
   | 'vary-star'
   | 'no-freshness'
   | 'range'
 
 /**
  * RFC 9111 §3 for a shared cache: may this response to a GET be stored? Returns the reason it may not, or undefined.
- * Deliberately stricter than the RFC in two places: responses with Set-Cookie are never stored, and a qualified
- * `private="field"` is treated as unqualified `private`.
+ * Deliberately stricter than the RFC in three places: responses with Set-Cookie are never stored, a qualified
+ * `private="field"` is treated as unqualified `private`, and a response to a request that carried a Cookie is
+ * stored only with explicit freshness or `public` — never on heuristic freshness alone, because an origin that says
+ * nothing about caching a cookie-authenticated page is the web cache deception setup
+ * (`/account/settings/x.css` answered with the account page, which a heuristic would then share).
  */
 export function notStorableReason(
   method: string,
@@ -88,6 +92,7 @@ export function notStorableReason(
   if (responseHeaders['set-cookie'] !== undefined) return 'set-cookie'
   if ((header(responseHeaders, 'vary') ?? '').split(',').some((f) => f.trim() === '*')) return 'vary-star'
   const explicit = hasExplicitFreshness(cc, responseHeaders) || cc.has('public') || cc.has('no-cache')
+  if (!explicit && requestHeaders.cookie !== undefined) return 'cookie'
   if (!explicit && !HEURISTICALLY_CACHEABLE.has(status)) return 'no-freshness'
   return undefined
 }

@@ -4,6 +4,7 @@ import { parseCacheControl, type CacheControl } from './cache-control.js'
 import { correctedInitialAge, currentAge, freshnessLifetime, httpDate, mustRevalidate, notStorableReason, sharedWithAuthorization } from './freshness.js'
 import { endToEndHeaders, type OriginClient, type OriginResponse } from './origin-client.js'
 import { header, type StoredResponse, type StoredValue, type VaryRecord } from './stored-response.js'
+import { withoutUnkeyedOverrides } from './unkeyed-headers.js'
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED' | 'BYPASS'
 
@@ -385,7 +386,7 @@ function sameVariant(fetched: Fetched, request: ProxyRequest): boolean {
 }
 
 function forwardHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const forwarded = endToEndHeaders(headers)
+  const forwarded = withoutUnkeyedOverrides(endToEndHeaders(headers))
   forwarded.via = '1.1 strata'
   return forwarded
 }

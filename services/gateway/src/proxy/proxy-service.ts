@@ -14,6 +14,8 @@ export interface UpstreamConfig {
   heuristicFraction?: number
   /** Largest response body stored, bytes. Default 8 MiB. */
   maxBodyBytes?: number
+  /** Anyone may use this upstream without a gateway credential (when auth is on). Default false. */
+  public?: boolean
   /** Origin connections. Default 16. */
   connections?: number
 }

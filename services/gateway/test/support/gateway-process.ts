@@ -1,6 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
+/**
+ * The admin key these processes bootstrap with (auth is on, as main.ts defaults it; keys in memory, a rate limit
+ * far above what a test sends). Send it as `Authorization: Bearer`.
+ */
+export const PROCESS_ADMIN_KEY = `sk_testgateway1_${'A'.repeat(43)}`
+
 export interface GatewayProcess {
   readonly child: ChildProcess
   readonly url: string
@@ -17,7 +23,17 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', STRATA_GATEWAY_DRAIN_DELAY_MS: '0', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      STRATA_GATEWAY_DRAIN_DELAY_MS: '0',
+      STRATA_GATEWAY_KEY_STORE: 'memory',
+      STRATA_BOOTSTRAP_ADMIN_KEY: PROCESS_ADMIN_KEY,
+      STRATA_RATE_LIMIT: '1000000/1000000',
+      ...env,
+    },
   })
   const url = await new Promise<string>((resolve, reject) => {
     let output = ''

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import { createCache, memoryStore, type BufferedWrite, type InvalidationBus, type StrataCache, type WriteBehindQueue } from '@strata/core'
+import { createCache, memoryStore, type BufferedWrite, type InvalidationBus, type Keyring, type L2Store, type StrataCache, type WriteBehindQueue } from '@strata/core'
+import { memcachedStore } from '@strata/core/memcached'
 import { redisStore } from '@strata/core/redis'
 import { servers, uniqueName } from '@strata/testkit'
 import { buildGateway, type Gateway, type GatewayDeps } from '../../src/app.js'
@@ -34,7 +35,9 @@ export interface TestGateway extends Gateway {
 export interface TestGatewayOptions extends Partial<Omit<GatewayDeps, 'cache' | 'registry'>> {
   /** Share one L2 key space between instances; default: a fresh unique prefix. */
   prefix?: string
-  l2?: 'redis' | 'memory'
+  l2?: 'redis' | 'memory' | 'memcached'
+  /** For namespaces whose security policy requires encryption. */
+  keyring?: Keyring
   bus?: InvalidationBus
   queue?: WriteBehindQueue
   namespaces?: Record<string, NamespaceSpec>
@@ -43,15 +46,17 @@ export interface TestGatewayOptions extends Partial<Omit<GatewayDeps, 'cache' | 
 /** A gateway over real Redis (by default) under a unique key prefix, ready for inject() or listen(). */
 export async function startGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const prefix = options.prefix ?? uniqueName('gw')
+  const l2: L2Store =
+    options.l2 === 'memory' ? memoryStore() : options.l2 === 'memcached' ? memcachedStore({ servers: servers.memcachedServers }) : redisStore({ url: servers.redisUrl })
   const cache = createCache({
     prefix,
-    l2: options.l2 === 'memory' ? memoryStore() : redisStore({ url: servers.redisUrl }),
+    l2,
     ...(options.bus === undefined ? {} : { bus: options.bus }),
     ...(options.queue === undefined ? {} : { queue: options.queue }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   })
   await cache.ready
-  const registry = new NamespaceRegistry(cache)
+  const registry = new NamespaceRegistry(cache, { keyring: options.keyring })
   await registry.start(options.namespaces ?? {})
   const gateway = await buildGateway({ processMetrics: false, docs: true, ...options, cache, registry })
   await gateway.app.ready()

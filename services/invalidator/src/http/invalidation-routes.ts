@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { StrataError, type StrataCache } from '@strata/core'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { InvalidationRecord, InvalidationRequest } from '../invalidation-model.js'
 
 const Body = Type.Object(
@@ -27,7 +27,18 @@ export interface InvalidationRoutesOptions {
  * counted by a SCAN; tags are not countable (tag invalidation works by tag versions, without an index of entries).
  */
 export function invalidationRoutes(app: FastifyInstance, options: InvalidationRoutesOptions): void {
-  app.post<{ Body: Static<typeof Body> }>('/v1/invalidations', { schema: { body: Body } }, async (request, reply) => {
+  const config = {
+    auth: {
+      scope: 'invalidate' as const,
+      action: 'invalidation.manual',
+      // Runs before validation (the auth plugin's preValidation stage): anything but a string asks for `*`.
+      namespace: (request: FastifyRequest) => {
+        const namespace = (request.body as { namespace?: unknown } | undefined)?.namespace
+        return typeof namespace === 'string' && namespace !== '*' ? namespace : '*'
+      },
+    },
+  }
+  app.post<{ Body: Static<typeof Body> }>('/v1/invalidations', { config, schema: { body: Body } }, async (request, reply) => {
     const body = request.body
     const given = [body.keys, body.tags, body.prefix, body.all].filter((value) => value !== undefined).length
     if (given !== 1) throw new StrataError('E_INVALID_REQUEST', 'Give exactly one of keys, tags, prefix or all: true')

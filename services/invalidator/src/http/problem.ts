@@ -1,4 +1,4 @@
-import { PROBLEM_CONTENT_TYPE, toProblem, validationIssues } from '@strata/core'
+import { PROBLEM_CONTENT_TYPE, isStrataError, toProblem, validationIssues } from '@strata/core'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 
 /** Answers an error as RFC 9457 problem+json through core's one mapping; unexpected errors are logged, never shown. */
@@ -6,6 +6,9 @@ export function sendProblem(error: FastifyError | Error, request: FastifyRequest
   const body = toProblem(error, request.url)
   if (body.status >= 500) request.log.error({ err: error }, 'unexpected error')
   const errors = validationIssues(error)
+  // Rate limits (and other refusals that know when to come back) say so (RFC 9110 §10.2.3).
+  const retryAfterMs = isStrataError(error) ? error.context.retryAfterMs : undefined
+  if (typeof retryAfterMs === 'number' && retryAfterMs >= 0) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))))
   return reply
     .code(body.status)
     .type(PROBLEM_CONTENT_TYPE)

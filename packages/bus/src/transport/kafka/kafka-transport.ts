@@ -7,6 +7,7 @@ import {
   type Consumer,
   type EachBatchPayload,
   type IHeaders,
+  type KafkaConfig,
   type LogEntry,
   type Producer,
   type TopicMessages,
@@ -27,6 +28,10 @@ export interface KafkaTransportOptions {
   maxWaitTimeMs?: number
   /** How long `subscribe` waits for the group to be joined. Default 30 s. */
   joinTimeoutMs?: number
+  /** TLS to the brokers: `true`, or tls.connect options (ca, cert, key, servername). Passed to kafkajs as is. */
+  ssl?: KafkaConfig['ssl']
+  /** SASL authentication (plain, scram-sha-256/512, ...). Passed to kafkajs as is. */
+  sasl?: KafkaConfig['sasl']
   /** Where kafkajs logs go; default: errors to stderr as JSON lines. */
   log?: (entry: { level: 'error' | 'warn' | 'info' | 'debug'; message: string; [field: string]: unknown }) => void
 }
@@ -54,7 +59,7 @@ interface PendingSend {
 export class KafkaTransport implements Transport {
   readonly name = 'kafka'
   private readonly kafka: Kafka
-  private readonly options: Required<Omit<KafkaTransportOptions, 'log' | 'clientId'>>
+  private readonly options: Required<Omit<KafkaTransportOptions, 'log' | 'clientId' | 'ssl' | 'sasl'>>
   private producer: Producer | undefined
   private producerReady: Promise<Producer> | undefined
   private adminReady: Promise<Admin> | undefined
@@ -76,6 +81,8 @@ export class KafkaTransport implements Transport {
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'strata',
       brokers: [...options.brokers],
+      ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
       connectionTimeout: 3_000,
       requestTimeout: 30_000,
       retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 },
@@ -166,7 +173,7 @@ export class KafkaTransport implements Transport {
   }
 
   /** @internal */
-  get settings(): Readonly<Required<Omit<KafkaTransportOptions, 'log' | 'clientId'>>> {
+  get settings(): Readonly<Required<Omit<KafkaTransportOptions, 'log' | 'clientId' | 'ssl' | 'sasl'>>> {
     return this.options
   }
 

@@ -1,0 +1,1 @@
+export { runApiKeyStoreContract } from './api-key-store-contract.js'

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto'
+import { Type, type Static } from '@sinclair/typebox'
+import { StrataError, type Keyring } from '@strata/core'
+
+/**
+ * A namespace's security policy (the `security` field of its spec). Limits are checked at the gateway edge with
+ * E_POLICY_VIOLATION before anything reaches a store; `encryption: 'required'` makes the namespace's L2 entries
+ * AES-256-GCM sealed with the gateway's keyring, and a namespace that requires it cannot exist on a gateway without one.
+ */
+export const NamespaceSecuritySchema = Type.Object(
+  {
+    maxTtl: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 * 365 * 24 * 3_600_000, description: 'Largest ttl a write may ask for, ms' })),
+    maxValueBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024, description: 'Largest value, as JSON text in UTF-8 bytes' })),
+    encryption: Type.Optional(Type.Union([Type.Literal('required'), Type.Literal('off')], { default: 'off' })),
+    keyPattern: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Regular expression every key must match in full' })),
+    logValues: Type.Optional(Type.Boolean({ default: false, description: 'Whether values may appear in logs or sampled telemetry' })),
+    hashKeys: Type.Optional(Type.Boolean({ default: false, description: 'Keys appear only as sha256 hashes in logs, telemetry and audit' })),
+  },
+  { additionalProperties: false },
+)
+export type NamespaceSecurity = Static<typeof NamespaceSecuritySchema>
+
+// Compiled key patterns, by source: the hot path does not recompile.
+const patterns = new Map<string, RegExp>()
+
+function compiled(source: string): RegExp {
+  let pattern = patterns.get(source)
+  if (pattern === undefined) {
+    try {
+      pattern = new RegExp(`^(?:${source})$`, 'u')
+    } catch (cause) {
+      throw new StrataError('E_INVALID_OPTION', `security.keyPattern is not a valid regular expression: ${source}`, { cause, context: { option: 'security.keyPattern' } })
+    }
+    patterns.set(source, pattern)
+  }
+  return pattern
+}
+
+/** Checks a policy when a namespace is created or changed: the pattern compiles, the ttl fits, a keyring exists. */
+export function checkSecurityPolicy(security: NamespaceSecurity | undefined, ttl: number | undefined, keyring: Keyring | undefined): void {
+  if (security === undefined) return
+  if (security.keyPattern !== undefined) compiled(security.keyPattern)
+  if (security.maxTtl !== undefined && ttl !== undefined && ttl > security.maxTtl) {
+    throw new StrataError('E_POLICY_VIOLATION', `The namespace ttl ${ttl} ms is above its security.maxTtl ${security.maxTtl} ms`, { context: { option: 'ttl' } })
+  }
+  if (security.encryption === 'required' && keyring === undefined) {
+    throw new StrataError('E_ENCRYPTION_REQUIRED', 'security.encryption is required but this gateway has no keyring (STRATA_ENCRYPTION_KEYS)', {
+      context: { option: 'security.encryption' },
+    })
+  }
+}
+
+/** A key a request names, against the namespace's keyPattern. */
+export function checkKey(namespace: string, security: NamespaceSecurity | undefined, key: string): void {
+  if (security?.keyPattern === undefined) return
+  if (!compiled(security.keyPattern).test(key)) {
+    throw new StrataError('E_POLICY_VIOLATION', `Key does not match the key pattern of namespace '${namespace}'`, {
+      context: { namespace, option: 'security.keyPattern' },
+    })
+  }
+}
+
+/** A write's ttl and value, against maxTtl and maxValueBytes. */
+export function checkWrite(namespace: string, security: NamespaceSecurity | undefined, ttl: number | undefined, value: unknown): void {
+  if (security === undefined) return
+  if (security.maxTtl !== undefined && ttl !== undefined && ttl > security.maxTtl) {
+    throw new StrataError('E_POLICY_VIOLATION', `ttl ${ttl} ms is above the maximum of ${security.maxTtl} ms for namespace '${namespace}'`, {
+      context: { namespace, option: 'security.maxTtl' },
+    })
+  }
+  if (security.maxValueBytes !== undefined) {
+    const size = Buffer.byteLength(JSON.stringify(value) ?? 'null')
+    if (size > security.maxValueBytes) {
+      throw new StrataError('E_POLICY_VIOLATION', `The value is ${size} bytes; namespace '${namespace}' allows ${security.maxValueBytes}`, {
+        context: { namespace, option: 'security.maxValueBytes' },
+      })
+    }
+  }
+}
+
+/** How a key may appear in logs, telemetry and audit records: itself, or `sha256:<first 16 hex>` under hashKeys. */
+export function telemetryKey(security: NamespaceSecurity | undefined, key: string): string {
+  return security?.hashKeys === true ? `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 16)}` : key
+}
+
+/** Whether values of the namespace may be logged or sampled into telemetry (never, unless the policy says so). */
+export function valuesLoggable(security: NamespaceSecurity | undefined): boolean {
+  return security?.logValues === true
+}
