@@ -81,6 +81,33 @@ export const AuditEventData = Type.Object({
   at: EpochMs,
 })
 
+const KeyValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])
+
+/**
+ * `strata.table-change.v1`: what one committed transaction changed in one table, from PostgreSQL's logical
+ * replication (one event per table per transaction, so a bulk update is one event, not a million). `keys` holds the
+ * replica-identity columns of the changed rows (up to the capture's limit; `keysTruncated` says some were left out),
+ * so rules may map them to row-level cache keys.
+ */
+export const TableChangeEventData = Type.Object({
+  schema: Name,
+  table: Name,
+  inserts: Type.Integer({ minimum: 0 }),
+  updates: Type.Integer({ minimum: 0 }),
+  deletes: Type.Integer({ minimum: 0 }),
+  truncated: Type.Boolean(),
+  keys: Type.Array(Type.Record(Type.String(), KeyValue)),
+  keysTruncated: Type.Boolean(),
+  /** The transaction's commit LSN (`16/B374D848`) and id: with the table, they identify the change. */
+  lsn: Type.String({ pattern: '^[0-9A-F]{1,8}/[0-9A-F]{1,8}$' }),
+  xid: Type.Integer({ minimum: 0 }),
+  /** When PostgreSQL committed it. */
+  commitTime: EpochMs,
+  /** When the capture published it. */
+  at: EpochMs,
+})
+
+export type TableChangeEvent = Static<typeof TableChangeEventData>
 export type InvalidationEvent = Static<typeof InvalidationEventData>
 export type InvalidationRecordEvent = Static<typeof InvalidationRecordEventData>
 export type AccessEvent = Static<typeof AccessEventData>
@@ -96,6 +123,7 @@ export const STRATA_EVENTS = {
   'strata.error.v1': { topic: TOPICS.errors, data: ErrorEventData },
   'strata.alert.v1': { topic: TOPICS.alerts, data: AlertEventData },
   'strata.audit.v1': { topic: TOPICS.audit, data: AuditEventData },
+  'strata.table-change.v1': { topic: TOPICS.tableChanges, data: TableChangeEventData },
 } as const satisfies Record<string, { topic: string; data: TSchema }>
 
 export type StrataEventType = keyof typeof STRATA_EVENTS
@@ -107,6 +135,7 @@ export interface StrataEventDataMap {
   'strata.error.v1': ErrorEvent
   'strata.alert.v1': AlertEvent
   'strata.audit.v1': AuditEvent
+  'strata.table-change.v1': TableChangeEvent
 }
 
 export function isStrataEventType(type: string): type is StrataEventType {
