@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { StrataError, msgpackCodec, type NamespaceCache, type StrataCache } from '@strata/core'
+import { StrataError, msgpackCodec, type CachePolicy, type NamespaceCache, type StrataCache } from '@strata/core'
 import type { FieldDef, Pool, PoolClient, QueryArrayConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg'
 import { Catalog, type BaseTable } from './catalog/catalog.js'
 import { ResultCache } from './results/result-cache.js'
@@ -24,6 +24,12 @@ export interface DbCacheOptions {
   ttl?: number
   /** Results with more rows are not cached (pass through, reason `too-large`). Default 10,000. */
   maxRows?: number
+  /**
+   * Namespace policy overrides. The defaults: msgpack (keeps Dates and Buffers), `ttl` above, and `stampede: 'local'`
+   * (one load per key per process; a fleet-wide lease costs two more L2 round trips on every miss, and a query
+   * repeated once per instance after an invalidation is cheap for PostgreSQL).
+   */
+  policy?: Partial<CachePolicy>
   recommendation?: Partial<RecommendationOptions>
 }
 
@@ -63,7 +69,7 @@ export class DbCache {
     this.ttl = options.ttl ?? 300_000
     this.maxRows = options.maxRows ?? 10_000
     // msgpack keeps Dates, Buffers and nulls as pg returns them (JSON would turn a timestamp into a string).
-    this.namespace = options.cache.namespace<StoredResult>(options.namespace ?? 'db', { codec: msgpackCodec, ttl: this.ttl })
+    this.namespace = options.cache.namespace<StoredResult>(options.namespace ?? 'db', { codec: msgpackCodec, ttl: this.ttl, stampede: 'local', ...options.policy })
     this.catalog = new Catalog(options.pool)
     this.queryStats = new QueryStats(this.activity, options.recommendation)
     this.results = new ResultCache(this.namespace as unknown as NamespaceCache<unknown>, this.queryStats, (tables) => this.resolveTables(tables))
