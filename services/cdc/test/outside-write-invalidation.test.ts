@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { EventEnvelope, Subscription, TableChangeEvent } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { createCache, type StrataCache } from '@strata/core'
+import { createCache, type NamespaceCache, type StrataCache } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
 import { createDbCache, type DbCache } from '@strata/db-cache'
 import { followTableChanges } from '@strata/db-cache/capture'
@@ -20,6 +20,7 @@ describe('a write outside Strata invalidates the query cache through logical rep
   let cache: StrataCache
   let db: DbCache
   let follower: Subscription
+  let rowCache: NamespaceCache<unknown>
   const invalidations: { event: EventEnvelope<TableChangeEvent>; at: number }[] = []
 
   beforeAll(async () => {
@@ -32,7 +33,9 @@ describe('a write outside Strata invalidates the query cache through logical rep
     await capture.start()
     cache = createCache({ prefix: uniqueName('dbc'), l1: { maxEntries: 1000 }, l2: redisStore({ url: redisUrl }) })
     db = createDbCache({ pool: new pg.Pool({ connectionString: fixture.url, max: 4 }), cache })
+    rowCache = cache.namespace('accounts')
     follower = await followTableChanges(db, transport, {
+      rows: [{ table: fixture.table, namespace: rowCache, key: (row) => `account:${String(row.id)}` }],
       instanceId: randomUUID(),
       group: uniqueName('dbc-follow'),
       topic: fixture.topic,
@@ -98,6 +101,25 @@ describe('a write outside Strata invalidates the query cache through logical rep
     await waitForInvalidation(seen)
     expect(invalidations.at(-1)!.event.data).toMatchObject({ updates: 3 })
     expect((await db.query<{ n: number }>(sql)).rows[0]!.n).toBe(before + 3)
+  })
+
+  it('drops the row-level keys a rule maps from the changed rows, and only those', async () => {
+    await rowCache.set('account:7', { balance: 'old' })
+    await rowCache.set('account:8', { balance: 'old' })
+    const seen = invalidations.length
+    await fixture.pool.query(`UPDATE ${fixture.table} SET balance = balance + 1 WHERE id = 7`)
+    await waitForInvalidation(seen)
+    expect(await rowCache.get('account:7')).toBeUndefined()
+    expect(await rowCache.get('account:8')).toEqual({ balance: 'old' })
+  })
+
+  it('drops every tagged row entry when the table is truncated', async () => {
+    await rowCache.set('account:9', { balance: 'old' }, { tags: [`table:${fixture.table}`] })
+    const seen = invalidations.length
+    await fixture.pool.query(`TRUNCATE ${fixture.table} CASCADE`)
+    await waitForInvalidation(seen)
+    expect(invalidations.at(-1)!.event.data).toMatchObject({ truncated: true })
+    expect(await rowCache.get('account:9')).toBeUndefined()
   })
 
   async function waitForInvalidation(seen: number): Promise<void> {

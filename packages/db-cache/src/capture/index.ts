@@ -3,4 +3,4 @@
 export { ChangeCapture, type ChangeCaptureOptions, type CaptureProgress } from './change-capture.js'
 export { ensureReplicationSlot, dropReplicationSlot, assertReplicationNames, type ReplicationSetup } from './replication-slot.js'
 export { TransactionChanges, type CommittedTransaction, type PgoutputMessage } from './transaction-changes.js'
-export { followTableChanges, type FollowTableChangesOptions } from './table-change-follower.js'
+export { followTableChanges, type FollowTableChangesOptions, type RowKeyRule } from './table-change-follower.js'
