@@ -141,7 +141,14 @@ export class DbCache {
     }
     const analysis = analysed.analysis
     if (analysis.kind === 'transaction') {
-      const result = await executor.query(config)
+      let result: QueryResult
+      try {
+        result = await executor.query(config)
+      } catch (error) {
+        // A failed COMMIT (serialization failure, deferred constraint) ended the transaction: nothing was written.
+        if (transaction !== undefined && analysis.transaction === 'commit') await transaction.apply('rollback')
+        throw error
+      }
       if (transaction !== undefined) await transaction.apply(analysis.transaction ?? 'other')
       return result
     }

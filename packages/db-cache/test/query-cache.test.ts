@@ -203,6 +203,24 @@ describe('query cache on real PostgreSQL', () => {
       expect(db.statsOf(sql)!.passThroughReasons['open-transaction']).toBe(1)
     })
 
+    it('a failed COMMIT ends the transaction: the client reads through the cache again and nothing is invalidated', async () => {
+      await outside.query('CREATE TABLE IF NOT EXISTS deferred_check (id int PRIMARY KEY, parent int REFERENCES notes (id) DEFERRABLE INITIALLY DEFERRED)')
+      const sql = 'SELECT body FROM notes WHERE id = 1'
+      await db.query(sql)
+      const client = await db.connect()
+      try {
+        await client.query('BEGIN')
+        await client.query('INSERT INTO deferred_check VALUES (1, 999)')
+        await expect(client.query('COMMIT')).rejects.toThrow(/foreign key/)
+        expect(client.transaction.open).toBe(false)
+        const hits = db.statsOf(sql)!.hits
+        await client.query(sql)
+        expect(db.statsOf(sql)!.hits).toBe(hits + 1)
+      } finally {
+        client.release()
+      }
+    })
+
     it('temporary tables (private to one session), and relations the catalog does not know', async () => {
       // One connection: the catalog looks from the session that owns the temp table and sees that it is temporary.
       const single = createDbCache({ pool: schema.pool(1), cache, namespace: 'db-single' })
