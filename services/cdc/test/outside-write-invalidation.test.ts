@@ -27,7 +27,7 @@ describe('a write outside Strata invalidates the query cache through logical rep
     await requirePostgres()
     const brokers = await requireKafka()
     const redisUrl = await requireRedis()
-    await fixture.create(10)
+    await fixture.create(11) // row 11 is the readiness probe's
     transport = new KafkaTransport({ brokers, clientId: 'cdc-test', log: () => undefined })
     capture = buildCdc({ transport, postgresUrl: fixture.url, slot: fixture.slot, publication: fixture.publication, tables: [fixture.table], topic: fixture.topic, instanceId: 'test' })
     await capture.start()
@@ -41,6 +41,14 @@ describe('a write outside Strata invalidates the query cache through logical rep
       topic: fixture.topic,
       onInvalidated: (event, at) => invalidations.push({ event, at }),
     })
+    // Readiness probe: a broadcast group starts at the latest offset, and its first fetch can land after a message
+    // published right after subscribe resolved; update until one change has gone all the way through.
+    const deadline = Date.now() + 30_000
+    while (invalidations.length === 0 && Date.now() < deadline) {
+      await fixture.pool.query(`UPDATE ${fixture.table} SET owner = owner WHERE id = 11`)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    invalidations.length = 0
   }, 120_000)
 
   afterAll(async () => {
@@ -70,8 +78,7 @@ describe('a write outside Strata invalidates the query cache through logical rep
         const updated = await outside.query(`UPDATE ${fixture.table} SET balance = $1 WHERE id = $2`, [round * 100, id])
         const committedAt = Date.now()
         expect(updated.rowCount).toBe(1)
-        await waitForInvalidation(seen)
-        const invalidation = invalidations.at(-1)!
+        const invalidation = await waitForInvalidation(seen, (data) => data.keys.some((key) => key.id === id))
         expect(invalidation.event.data).toMatchObject({ schema: fixture.schema, table: 'accounts', updates: 1, keys: [{ id }] })
         commitToInvalidation.push(invalidation.at - invalidation.event.data.commitTime)
         updateToInvalidation.push(invalidation.at - committedAt)
@@ -98,8 +105,8 @@ describe('a write outside Strata invalidates the query cache through logical rep
     const before = (await db.query<{ n: number }>(sql)).rows[0]!.n
     const seen = invalidations.length
     await fixture.pool.query(`UPDATE ${fixture.table} SET balance = 500000 WHERE id IN (1, 2, 3)`)
-    await waitForInvalidation(seen)
-    expect(invalidations.at(-1)!.event.data).toMatchObject({ updates: 3 })
+    const invalidation = await waitForInvalidation(seen, (data) => data.updates === 3)
+    expect(invalidation.event.data.keys).toHaveLength(3)
     expect((await db.query<{ n: number }>(sql)).rows[0]!.n).toBe(before + 3)
   })
 
@@ -108,7 +115,7 @@ describe('a write outside Strata invalidates the query cache through logical rep
     await rowCache.set('account:8', { balance: 'old' })
     const seen = invalidations.length
     await fixture.pool.query(`UPDATE ${fixture.table} SET balance = balance + 1 WHERE id = 7`)
-    await waitForInvalidation(seen)
+    await waitForInvalidation(seen, (data) => data.keys.some((key) => key.id === 7))
     expect(await rowCache.get('account:7')).toBeUndefined()
     expect(await rowCache.get('account:8')).toEqual({ balance: 'old' })
   })
@@ -117,15 +124,17 @@ describe('a write outside Strata invalidates the query cache through logical rep
     await rowCache.set('account:9', { balance: 'old' }, { tags: [`table:${fixture.table}`] })
     const seen = invalidations.length
     await fixture.pool.query(`TRUNCATE ${fixture.table} CASCADE`)
-    await waitForInvalidation(seen)
-    expect(invalidations.at(-1)!.event.data).toMatchObject({ truncated: true })
+    await waitForInvalidation(seen, (data) => data.truncated)
     expect(await rowCache.get('account:9')).toBeUndefined()
   })
 
-  async function waitForInvalidation(seen: number): Promise<void> {
+  /** The first invalidation after index `seen` that `matches` (a late probe event must not be taken for it). */
+  async function waitForInvalidation(seen: number, matches: (data: TableChangeEvent) => boolean): Promise<(typeof invalidations)[number]> {
     const deadline = Date.now() + 15_000
-    while (invalidations.length <= seen) {
-      if (Date.now() > deadline) throw new Error('no invalidation within 15 s')
+    for (;;) {
+      const found = invalidations.slice(seen).find((entry) => matches(entry.event.data))
+      if (found !== undefined) return found
+      if (Date.now() > deadline) throw new Error('no matching invalidation within 15 s')
       await new Promise((resolve) => setTimeout(resolve, 2))
     }
   }
