@@ -108,6 +108,32 @@ export const TableChangeEventData = Type.Object({
 })
 
 export type TableChangeEvent = Static<typeof TableChangeEventData>
+
+/** `strata.hot-keys.v1`: the most requested keys of a namespace over a window (from analytics). */
+export const HotKeysEventData = Type.Object({
+  namespace: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
+  keys: Type.Array(Type.Object({ key: Type.String({ minLength: 1, maxLength: 1024 }), count: Type.Integer({ minimum: 0 }) }), { maxItems: 10_000 }),
+  windowMs: Type.Integer({ minimum: 1 }),
+  at: EpochMs,
+})
+
+/** `strata.warm.v1`: one warming run started or finished. */
+export const WarmEventData = Type.Object({
+  runId: Name,
+  target: Name,
+  trigger: Type.Union([Type.Literal('schedule'), Type.Literal('start'), Type.Literal('hot-keys'), Type.Literal('manual')]),
+  state: Type.Union([Type.Literal('started'), Type.Literal('finished')]),
+  /** Items loaded from the origin, found already cached, and failed (finished only; 0 when started). */
+  loaded: Type.Integer({ minimum: 0 }),
+  cached: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+  total: Type.Integer({ minimum: 0 }),
+  durationMs: Type.Number({ minimum: 0 }),
+  at: EpochMs,
+})
+
+export type HotKeysEvent = Static<typeof HotKeysEventData>
+export type WarmEvent = Static<typeof WarmEventData>
 export type InvalidationEvent = Static<typeof InvalidationEventData>
 export type InvalidationRecordEvent = Static<typeof InvalidationRecordEventData>
 export type AccessEvent = Static<typeof AccessEventData>
@@ -124,6 +150,8 @@ export const STRATA_EVENTS = {
   'strata.alert.v1': { topic: TOPICS.alerts, data: AlertEventData },
   'strata.audit.v1': { topic: TOPICS.audit, data: AuditEventData },
   'strata.table-change.v1': { topic: TOPICS.tableChanges, data: TableChangeEventData },
+  'strata.hot-keys.v1': { topic: TOPICS.hotKeys, data: HotKeysEventData },
+  'strata.warm.v1': { topic: TOPICS.warming, data: WarmEventData },
 } as const satisfies Record<string, { topic: string; data: TSchema }>
 
 export type StrataEventType = keyof typeof STRATA_EVENTS
@@ -136,6 +164,8 @@ export interface StrataEventDataMap {
   'strata.alert.v1': AlertEvent
   'strata.audit.v1': AuditEvent
   'strata.table-change.v1': TableChangeEvent
+  'strata.hot-keys.v1': HotKeysEvent
+  'strata.warm.v1': WarmEvent
 }
 
 export function isStrataEventType(type: string): type is StrataEventType {
