@@ -136,7 +136,7 @@ export class DbCache {
     const sql = config.text
     const analysed = this.analyse(sql)
     if (!analysed.ok) {
-      this.queryStats.passThrough(analysed.fingerprint, sql, 'unparsable')
+      this.queryStats.passThrough(analysed.fingerprint, '<unparsable: text not kept>', 'unparsable')
       return executor.query(config)
     }
     const analysis = analysed.analysis
@@ -154,7 +154,7 @@ export class DbCache {
     }
     if (analysis.kind === 'write') return this.write(executor, config, analysis, transaction)
     if (transaction?.open === true) {
-      this.queryStats.passThrough(analysis.fingerprint, sql, 'open-transaction')
+      this.queryStats.passThrough(analysis.fingerprint, analysis.masked, 'open-transaction')
       return executor.query(config)
     }
     if (config.types !== undefined) return this.passThrough(executor, config, analysis, 'custom-type-parsers')
@@ -177,22 +177,22 @@ export class DbCache {
         const rows = result.rows.length
         if (rows > this.maxRows) {
           context.skipCache()
-          this.queryStats.passThrough(analysis.fingerprint, config.text, 'too-large')
+          this.queryStats.passThrough(analysis.fingerprint, analysis.masked, 'too-large')
           return toStored(result)
         }
-        this.queryStats.miss(analysis.fingerprint, config.text, tables.map(tableName), originMs, rows, jsonSize(result.rows))
+        this.queryStats.miss(analysis.fingerprint, analysis.masked, tables.map(tableName), originMs, rows, jsonSize(result.rows))
         return toStored(result)
       },
       { tags },
     )
     // The loader's own result goes back as pg returned it; a hit gets a result object around the shared rows.
     if (loaded !== undefined) return loaded
-    this.queryStats.hit(analysis.fingerprint, config.text)
+    this.queryStats.hit(analysis.fingerprint, analysis.masked)
     return fromStored(stored)
   }
 
   private async write(executor: Executor, config: QueryConfig, analysis: StatementAnalysis, transaction: TransactionState | undefined): Promise<QueryResult> {
-    this.queryStats.passThrough(analysis.fingerprint, config.text, 'not-a-read')
+    this.queryStats.passThrough(analysis.fingerprint, analysis.masked, 'not-a-read')
     // Resolve before running: a DROP makes the relation unknown afterwards.
     const tables = await this.resolveTables(analysis.writes)
     const result = await executor.query(config)
@@ -207,7 +207,7 @@ export class DbCache {
   }
 
   private async passThrough(executor: Executor, config: QueryConfig, analysis: StatementAnalysis, reason: PassThroughReason): Promise<QueryResult> {
-    this.queryStats.passThrough(analysis.fingerprint, config.text, reason)
+    this.queryStats.passThrough(analysis.fingerprint, analysis.masked, reason)
     return executor.query(config)
   }
 

@@ -109,3 +109,18 @@ describe('statement analysis with the PostgreSQL parser', () => {
     })
   })
 })
+
+describe('literal masking for stats', () => {
+  beforeAll(async () => {
+    await loadSqlParser()
+  })
+
+  it('replaces every kind of literal by ?, keeping parameters and identifiers', () => {
+    const sql = "SELECT -5, - 3, 1.5e3, true, NULL, E'a\\'b', 'it''s', $$x$$, date '2020-01-01', B'101', $1 FROM \"t\" WHERE email = 'ada@example.com'"
+    expect(analyzeStatement(sql).masked).toBe('SELECT ?, ?, ?, ?, ?, ?, ?, ?, date ?, ?, $1 FROM "t" WHERE email = ?')
+  })
+
+  it('counts the parser byte offsets right after non-ASCII text', () => {
+    expect(analyzeStatement("SELECT 'é' AS \"ünï\", 'secret' FROM t WHERE a = 7").masked).toBe('SELECT ? AS "ünï", ? FROM t WHERE a = ?')
+  })
+})

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { maskLiterals } from './literal-masking.js'
 import { parseSql, type AstNode } from './sql-parser.js'
 
 /** A relation as the query names it; resolved against the catalog later (schema from the search_path). */
@@ -18,6 +19,8 @@ export interface StatementAnalysis {
   fingerprint: string
   /** The exact statement (constants kept, positions, whitespace and comments left out): part of the cache key. */
   shape: string
+  /** The text with its literals replaced by `?` (what stats show). */
+  masked: string
   /** Relations read (CTE names excluded). */
   reads: RelationName[]
   /** Relations changed (INSERT/UPDATE/DELETE/MERGE/TRUNCATE targets, and relations named by DDL). */
@@ -46,6 +49,7 @@ export function analyzeStatement(sql: string): StatementAnalysis {
     kind: 'other',
     fingerprint: '',
     shape: '',
+    masked: sql,
     reads: [],
     writes: [],
     functions: [],
@@ -61,6 +65,12 @@ export function analyzeStatement(sql: string): StatementAnalysis {
     shape.update(JSON.stringify(stmt, (key, value: unknown) => (POSITION_KEYS.has(key) ? undefined : value)))
   }
   analysis.fingerprint = fingerprint.digest('hex').slice(0, 16)
+  const constants: number[] = []
+  JSON.stringify(parsed.stmts, (key, value: unknown) => {
+    if (key === 'A_Const' && typeof (value as { location?: unknown }).location === 'number') constants.push((value as { location: number }).location)
+    return value
+  })
+  analysis.masked = maskLiterals(sql, constants)
   analysis.shape = shape.digest('base64url')
 
   if (parsed.stmts.length !== 1) {

@@ -4,7 +4,7 @@ import type { TableActivity } from './table-activity.js'
 /** What one query fingerprint did, and what to do about it. */
 export interface FingerprintStats {
   fingerprint: string
-  /** The first text seen with this fingerprint (literals as written then). */
+  /** The first text seen with this fingerprint, its literals replaced by `?`. */
   sample: string
   tables: string[]
   hits: number
