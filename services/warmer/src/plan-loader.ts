@@ -16,7 +16,10 @@ const PlanSchema = Type.Object(
     origins: Type.Optional(Type.Record(Name, Type.String({ pattern: '^https?://.*\\{key\\}' }))),
     targets: Type.Array(
       Type.Union([
-        Type.Object({ ...Common, namespace: Name, keys: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }) }, { additionalProperties: false }),
+        Type.Object(
+          { ...Common, namespace: Name, keys: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), refreshAheadMs: Type.Optional(Type.Integer({ minimum: 1 })) },
+          { additionalProperties: false },
+        ),
         Type.Object(
           { ...Common, queries: Type.Array(Type.Object({ sql: Type.String({ minLength: 1 }), params: Type.Optional(Type.Array(Type.Array(Type.Unknown()))) }, { additionalProperties: false }), { minItems: 1 }) },
           { additionalProperties: false },

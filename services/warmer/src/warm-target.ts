@@ -14,6 +14,11 @@ export interface KeysTarget extends TargetBase {
   kind: 'keys'
   namespace: string
   keys: readonly string[]
+  /**
+   * Refresh-ahead: a key still cached but expiring within this many ms is reloaded and set again, so readers never
+   * meet the miss. Without it, cached keys are left alone.
+   */
+  refreshAheadMs?: number
 }
 
 export interface QueriesTarget extends TargetBase {

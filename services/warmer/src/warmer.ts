@@ -81,6 +81,15 @@ export class Warmer {
       return target.keys.map((key) => ({
         label: key,
         warm: async () => {
+          if (target.refreshAheadMs !== undefined) {
+            const entry = await namespace.inspect(key)
+            if (entry !== undefined) {
+              if (entry.expiresAt - Date.now() > target.refreshAheadMs) return false
+              await limiter.take()
+              await namespace.set(key, await load(key))
+              return true
+            }
+          }
           let loaded = false
           await namespace.getOrSet(key, async () => {
             await limiter.take()

@@ -170,6 +170,29 @@ describe('warmer', () => {
     }
   })
 
+  it('refresh-ahead: reloads cached keys that expire within the window, leaves the others alone', async () => {
+    const { calls, load } = origin()
+    const cache = newCache(uniqueName('warm'))
+    const items = cache.namespace('items')
+    await items.set('soon', { key: 'soon', at: 0 }, { ttl: 2_000 })
+    await items.set('later', { key: 'later', at: 0 }, { ttl: 600_000 })
+    const service = buildWarmer({
+      cache,
+      loaders: { items: load },
+      targets: [{ kind: 'keys', name: 'refresh', namespace: 'items', keys: ['soon', 'later', 'missing'], refreshAheadMs: 10_000 }],
+      scheduler: new CronWarmScheduler(),
+      rate: { perSecond: 100 },
+    })
+    services.push(service)
+    await service.start()
+    expect(await service.run('refresh')).toMatchObject({ loaded: 2, cached: 1, failed: 0 })
+    expect(calls.map((call) => call.key).sort()).toEqual(['missing', 'soon'])
+    const refreshed = await items.inspect('soon')
+    expect(refreshed!.value).not.toEqual({ key: 'soon', at: 0 })
+    expect(refreshed!.expiresAt - Date.now()).toBeGreaterThan(10_000)
+    expect(await items.get('later')).toEqual({ key: 'later', at: 0 })
+  })
+
   it('refuses a bad plan with E_INVALID_OPTION', () => {
     const base = { cache: newCache(uniqueName('warm')), loaders: { items: () => Promise.resolve(1) }, scheduler: new CronWarmScheduler(), rate: { perSecond: 10 } }
     const target = { kind: 'keys' as const, name: 't', namespace: 'items', keys: ['a'] }
