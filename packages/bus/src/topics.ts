@@ -13,6 +13,12 @@ export const TOPICS = {
   errors: 'strata.errors.v1',
   /** Alert lifecycle from alerting (webhook delivery, console). */
   alerts: 'strata.alerts.v1',
+  /** Row changes of PostgreSQL tables read from logical replication (db-cache change capture → invalidation). */
+  tableChanges: 'strata.table-changes.v1',
+  /** Hot keys per namespace, reported by analytics (the warmer warms them). */
+  hotKeys: 'strata.hot-keys.v1',
+  /** Progress and results of warming runs (analytics, console). */
+  warming: 'strata.warming.v1',
   /** Administrative and security-relevant actions (audit store). */
   audit: 'strata.audit.v1',
 } as const

@@ -16,6 +16,13 @@ const TOPIC_ROLES: Record<keyof typeof TOPICS, { description: string; producers:
   errors: { description: 'Errors from every service (never a cached value).', producers: 'all services', consumers: 'analytics, alerting' },
   alerts: { description: 'Alert lifecycle.', producers: 'alerting', consumers: 'webhook delivery, console' },
   audit: { description: 'Administrative and security-relevant actions.', producers: 'gateway, admin paths', consumers: 'audit store' },
+  tableChanges: {
+    description: 'One event per table per PostgreSQL transaction, read from logical replication (pgoutput).',
+    producers: 'cdc',
+    consumers: 'invalidator (table-change rules), db-cache followers',
+  },
+  hotKeys: { description: 'Hot keys per namespace, for warming.', producers: 'analytics', consumers: 'warmer' },
+  warming: { description: 'Progress and results of warming runs.', producers: 'warmer', consumers: 'analytics, console' },
 }
 
 const HEADERS_SCHEMA = {

@@ -81,6 +81,59 @@ export const AuditEventData = Type.Object({
   at: EpochMs,
 })
 
+const KeyValue = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])
+
+/**
+ * `strata.table-change.v1`: what one committed transaction changed in one table, from PostgreSQL's logical
+ * replication (one event per table per transaction, so a bulk update is one event, not a million). `keys` holds the
+ * replica-identity columns of the changed rows (up to the capture's limit; `keysTruncated` says some were left out),
+ * so rules may map them to row-level cache keys.
+ */
+export const TableChangeEventData = Type.Object({
+  schema: Name,
+  table: Name,
+  inserts: Type.Integer({ minimum: 0 }),
+  updates: Type.Integer({ minimum: 0 }),
+  deletes: Type.Integer({ minimum: 0 }),
+  truncated: Type.Boolean(),
+  keys: Type.Array(Type.Record(Type.String(), KeyValue)),
+  keysTruncated: Type.Boolean(),
+  /** The transaction's commit LSN (`16/B374D848`) and id: with the table, they identify the change. */
+  lsn: Type.String({ pattern: '^[0-9A-F]{1,8}/[0-9A-F]{1,8}$' }),
+  xid: Type.Integer({ minimum: 0 }),
+  /** When PostgreSQL committed it. */
+  commitTime: EpochMs,
+  /** When the capture published it. */
+  at: EpochMs,
+})
+
+export type TableChangeEvent = Static<typeof TableChangeEventData>
+
+/** `strata.hot-keys.v1`: the most requested keys of a namespace over a window (from analytics). */
+export const HotKeysEventData = Type.Object({
+  namespace: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
+  keys: Type.Array(Type.Object({ key: Type.String({ minLength: 1, maxLength: 1024 }), count: Type.Integer({ minimum: 0 }) }), { maxItems: 10_000 }),
+  windowMs: Type.Integer({ minimum: 1 }),
+  at: EpochMs,
+})
+
+/** `strata.warm.v1`: one warming run started or finished. */
+export const WarmEventData = Type.Object({
+  runId: Name,
+  target: Name,
+  trigger: Type.Union([Type.Literal('schedule'), Type.Literal('start'), Type.Literal('hot-keys'), Type.Literal('manual')]),
+  state: Type.Union([Type.Literal('started'), Type.Literal('finished')]),
+  /** Items loaded from the origin, found already cached, and failed (finished only; 0 when started). */
+  loaded: Type.Integer({ minimum: 0 }),
+  cached: Type.Integer({ minimum: 0 }),
+  failed: Type.Integer({ minimum: 0 }),
+  total: Type.Integer({ minimum: 0 }),
+  durationMs: Type.Number({ minimum: 0 }),
+  at: EpochMs,
+})
+
+export type HotKeysEvent = Static<typeof HotKeysEventData>
+export type WarmEvent = Static<typeof WarmEventData>
 export type InvalidationEvent = Static<typeof InvalidationEventData>
 export type InvalidationRecordEvent = Static<typeof InvalidationRecordEventData>
 export type AccessEvent = Static<typeof AccessEventData>
@@ -96,6 +149,9 @@ export const STRATA_EVENTS = {
   'strata.error.v1': { topic: TOPICS.errors, data: ErrorEventData },
   'strata.alert.v1': { topic: TOPICS.alerts, data: AlertEventData },
   'strata.audit.v1': { topic: TOPICS.audit, data: AuditEventData },
+  'strata.table-change.v1': { topic: TOPICS.tableChanges, data: TableChangeEventData },
+  'strata.hot-keys.v1': { topic: TOPICS.hotKeys, data: HotKeysEventData },
+  'strata.warm.v1': { topic: TOPICS.warming, data: WarmEventData },
 } as const satisfies Record<string, { topic: string; data: TSchema }>
 
 export type StrataEventType = keyof typeof STRATA_EVENTS
@@ -107,6 +163,9 @@ export interface StrataEventDataMap {
   'strata.error.v1': ErrorEvent
   'strata.alert.v1': AlertEvent
   'strata.audit.v1': AuditEvent
+  'strata.table-change.v1': TableChangeEvent
+  'strata.hot-keys.v1': HotKeysEvent
+  'strata.warm.v1': WarmEvent
 }
 
 export function isStrataEventType(type: string): type is StrataEventType {
