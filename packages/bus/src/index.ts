@@ -24,3 +24,4 @@ export {
   INVALIDATION_EVENT_TYPE,
   type TransportInvalidationBusOptions,
 } from './invalidation/transport-invalidation-bus.js'
+export { startPublishSpan, withConsumeSpan, activeTraceparent, outsideTrace, type PublishSpan } from './tracing/message-tracing.js'

@@ -4,6 +4,9 @@ import type { StrataCache } from '@strata/core'
 import type { EventRule } from './events/event-rules.js'
 import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
 import type { NamespaceRegistry } from './namespaces/namespace-registry.js'
+import type { AccessPublisher } from './access/access-publisher.js'
+import type { AccessSampling } from './access/access-sampling.js'
+import { accessEventsPlugin } from './plugins/access-events.js'
 import { adminRoutes } from './plugins/admin-routes.js'
 import { errorHandlerPlugin } from './plugins/error-handler.js'
 import { eventRoutes } from './plugins/event-routes.js'
@@ -43,6 +46,10 @@ export interface GatewayDeps {
   docs?: boolean
   /** Default Node process metrics in /metrics. Default true. */
   processMetrics?: boolean
+  /** More Prometheus text appended to /metrics (the OpenTelemetry meter's, from @strata/telemetry). */
+  extraMetrics?: () => Promise<string>
+  /** Sampled `strata.access.v1` accesses for analytics; the publisher is closed with the app. */
+  accessEvents?: { publisher: AccessPublisher; sampling: AccessSampling }
 }
 
 export interface Gateway {
@@ -99,7 +106,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     app.addSchema(ProblemSchema)
     app.addSchema(NamespaceSpecSchema)
   }
-  await app.register(metricsPlugin, { cache: deps.cache, processMetrics: deps.processMetrics ?? true })
+  await app.register(metricsPlugin, { cache: deps.cache, processMetrics: deps.processMetrics ?? true, ...(deps.extraMetrics === undefined ? {} : { extra: deps.extraMetrics }) })
+  if (deps.accessEvents !== undefined) await app.register(accessEventsPlugin, { cache: deps.cache, ...deps.accessEvents })
   await app.register(healthRoutes, { cache: deps.cache, checks: deps.checks ?? {}, draining: () => draining })
   await app.register(kvRoutes, { registry: deps.registry, clock })
   await app.register(invalidationRoutes, { registry: deps.registry })

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { pino } from 'pino'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { LocalInvalidationBus, createCache, memoryStore, type InvalidationBus, type L2Store } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
+import { createLogger, currentTelemetry } from '@strata/telemetry'
+import { AccessPublisher } from './access/access-publisher.js'
+import { AccessSampling } from './access/access-sampling.js'
 import { buildGateway } from './app.js'
 import { readConfig } from './config/env-config.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
@@ -19,7 +21,9 @@ import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
  *   durable choice; this entry point still wires the in-process queue (open work, issue 6).
  */
 const config = readConfig()
-const logger = pino({ level: config.logLevel })
+// Traces: started by `--import @strata/telemetry/register` (package.json start script); absent, the API is a no-op.
+const telemetry = currentTelemetry()
+const logger = createLogger('strata-gateway', { level: config.logLevel })
 
 const l2: L2Store = config.l2 === 'redis' ? redisStore({ url: config.redisUrl }) : memoryStore()
 const kafka = config.bus === 'kafka' ? new KafkaTransport({ brokers: config.kafkaBrokers, clientId: 'strata-gateway' }) : undefined
@@ -38,12 +42,24 @@ cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation
 const registry = (late.registry = new NamespaceRegistry(cache))
 await registry.start(config.namespaces)
 
+if (config.accessEvents !== undefined && kafka === undefined) throw new Error('STRATA_GATEWAY_ACCESS_EVENTS needs STRATA_GATEWAY_BUS=kafka')
+const instanceId = randomUUID()
+const accessEvents =
+  config.accessEvents === undefined || kafka === undefined
+    ? undefined
+    : {
+        sampling: new AccessSampling(config.accessEvents),
+        publisher: new AccessPublisher(kafka, { instance: instanceId, onError: (error) => logger.warn({ err: error }, 'access events batch dropped') }),
+      }
+
 const gateway = await buildGateway({
   cache,
   registry,
   upstreams: config.upstreams,
   logger,
   limits: { bodyLimit: config.bodyLimit, maxHeaderSize: config.maxHeaderSize },
+  ...(telemetry === undefined ? {} : { extraMetrics: () => telemetry.prometheusText() }),
+  ...(accessEvents === undefined ? {} : { accessEvents }),
 })
 await gateway.app.listen({ host: config.host, port: config.port })
 
@@ -57,6 +73,7 @@ onShutdownSignals(
     registry.close()
     await cache.close()
     await kafka?.close()
+    await telemetry?.shutdown()
   },
   (message) => logger.info(message),
 )

@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { redisStore } from '@strata/core/redis'
+import { loggerOptions, currentTelemetry } from '@strata/telemetry'
 import { Redis } from 'ioredis'
 import { RedisEventDedupe, buildInvalidator, loadRulesFile } from './app.js'
 
@@ -14,6 +15,7 @@ const prefix = env('STRATA_PREFIX', 'strata')
 const port = Number(env('STRATA_INVALIDATOR_PORT', '8091'))
 const host = env('STRATA_INVALIDATOR_HOST', '127.0.0.1')
 const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
+const group = env('STRATA_INVALIDATOR_GROUP', 'strata.invalidator')
 
 let rules
 try {
@@ -32,8 +34,9 @@ const invalidator = buildInvalidator({
   rules,
   dedupe: new RedisEventDedupe(redis, prefix),
   prefix,
+  group,
   instanceId,
-  logger: true,
+  logger: loggerOptions('strata-invalidator', { level: env('LOG_LEVEL', 'info') }),
 })
 
 let stopping = false
@@ -44,6 +47,7 @@ async function shutdown(signal: string): Promise<void> {
   await invalidator.stop()
   await transport.close()
   redis.disconnect()
+  await currentTelemetry()?.shutdown()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

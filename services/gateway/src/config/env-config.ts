@@ -1,3 +1,4 @@
+import type { AccessSamplingConfig } from '../access/access-sampling.js'
 import type { NamespaceSpec } from '../namespaces/namespace-spec.js'
 import type { UpstreamConfig } from '../proxy/proxy-service.js'
 
@@ -21,6 +22,11 @@ export interface GatewayConfig {
   /** After SIGTERM, readiness fails for this long before the server stops accepting (load balancer catch-up). */
   drainDelayMs: number
   logLevel: string
+  /**
+   * STRATA_GATEWAY_ACCESS_EVENTS: JSON sampling policy (`{"defaultSampleRate":0.01,"namespaces":{"users":{"sampleRate":1,
+   * "hashKeys":true}}}`) for `strata.access.v1` on Kafka; unset publishes none. Needs STRATA_GATEWAY_BUS=kafka.
+   */
+  accessEvents: AccessSamplingConfig | undefined
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -37,6 +43,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     maxHeaderSize: int(env, 'STRATA_GATEWAY_MAX_HEADER_SIZE', 16 * 1024),
     drainDelayMs: int(env, 'STRATA_GATEWAY_DRAIN_DELAY_MS', 5_000),
     logLevel: env.LOG_LEVEL ?? 'info',
+    accessEvents: jsonOf<AccessSamplingConfig | undefined>(env, 'STRATA_GATEWAY_ACCESS_EVENTS', undefined),
   }
 }
 

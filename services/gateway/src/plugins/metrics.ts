@@ -7,6 +7,8 @@ export interface MetricsOptions {
   cache: StrataCache
   /** Default Node.js process metrics (event loop lag, heap, GC). */
   processMetrics?: boolean
+  /** Appended to the exposition: metrics recorded through the OpenTelemetry meter, bridged rather than duplicated. */
+  extra?: () => Promise<string>
 }
 
 /**
@@ -15,7 +17,7 @@ export interface MetricsOptions {
  * nothing; HTTP metrics come from one onResponse hook.
  */
 export const metricsPlugin = fp(
-  (app: FastifyInstance, { cache, processMetrics = true }: MetricsOptions, done: (error?: Error) => void) => {
+  (app: FastifyInstance, { cache, processMetrics = true, extra }: MetricsOptions, done: (error?: Error) => void) => {
     const registry = new Registry()
     if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'strata_gateway_' })
 
@@ -71,7 +73,8 @@ export const metricsPlugin = fp(
     })
 
     app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)' } }, async (_request, reply) => {
-      return reply.type(registry.contentType).send(await registry.metrics())
+      const own = await registry.metrics()
+      return reply.type(registry.contentType).send(extra === undefined ? own : own + (await extra()))
     })
     done()
   },

@@ -1,0 +1,88 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { StrataCache } from '@strata/core'
+import type { AccessPublisher } from '../access/access-publisher.js'
+import type { AccessSampling } from '../access/access-sampling.js'
+
+export interface AccessEventsOptions {
+  cache: StrataCache
+  publisher: AccessPublisher
+  sampling: AccessSampling
+}
+
+/** What the engine reported about the one lookup a request made. */
+interface AccessSlot {
+  result: 'hit' | 'miss' | 'stale' | undefined
+  tier: 'l1' | 'l2' | 'origin' | undefined
+}
+
+const KEY_ROUTE = '/v1/namespaces/:ns/keys/:key'
+
+/**
+ * Publishes sampled `strata.access.v1` accesses of the KV API. The engine's hit/miss/load events say which tier
+ * answered; they are tied to the request through an AsyncLocalStorage slot entered in onRequest (the engine emits
+ * synchronously inside the handler's async context), and the sample is built in onResponse with the latency Fastify
+ * measured. The request path only appends to the publisher's buffer.
+ */
+export const accessEventsPlugin = fp(
+  (app: FastifyInstance, { cache, publisher, sampling }: AccessEventsOptions, done: (error?: Error) => void) => {
+    const slots = new AsyncLocalStorage<AccessSlot>()
+    const offCache = [
+      cache.on('hit', (event) => {
+        const slot = slots.getStore()
+        if (slot === undefined) return
+        slot.result = event.stale ? 'stale' : 'hit'
+        slot.tier = event.tier
+      }),
+      cache.on('miss', () => {
+        const slot = slots.getStore()
+        if (slot === undefined) return
+        slot.result = 'miss'
+        slot.tier = undefined
+      }),
+      cache.on('load', () => {
+        const slot = slots.getStore()
+        if (slot !== undefined) slot.tier = 'origin'
+      }),
+      cache.on('evict', (event) => {
+        if (event.cause === 'evicted') publisher.countEviction(event.namespace)
+      }),
+    ]
+
+    app.addHook('onRequest', (request, _reply, next) => {
+      if (request.routeOptions.url !== KEY_ROUTE) return next()
+      slots.run({ result: undefined, tier: undefined }, next)
+    })
+    app.addHook('onResponse', (request, reply, next) => {
+      if (request.routeOptions.url !== KEY_ROUTE || reply.statusCode >= 500) return next()
+      const { ns, key } = request.params as { ns: string; key: string }
+      const rate = sampling.sample(ns)
+      if (rate === 0) return next()
+      const slot = slots.getStore()
+      const method = request.method
+      const operation = method === 'GET' ? 'get' : method === 'PUT' ? 'set' : method === 'DELETE' ? 'delete' : undefined
+      if (operation === undefined || (operation === 'get' && slot?.result === undefined)) return next()
+      const length = Number(reply.getHeader('content-length'))
+      publisher.record({
+        namespace: ns,
+        key: sampling.publishedKey(ns, key),
+        operation,
+        result: operation === 'get' ? slot!.result! : 'ok',
+        ...(operation === 'get' && slot?.tier !== undefined ? { tier: slot.tier } : {}),
+        latencyMs: reply.elapsedTime,
+        ...(Number.isInteger(length) && length >= 0 ? { bytes: length } : {}),
+        ...(rate < 1 ? { sampleRate: rate } : {}),
+        ...(sampling.hashes(ns) ? { hashed: true } : {}),
+        at: Date.now(),
+      })
+      next()
+    })
+    app.addHook('onClose', async () => {
+      for (const off of offCache) off()
+      await publisher.close()
+    })
+    done()
+  },
+  { name: 'strata-access-events' },
+)
