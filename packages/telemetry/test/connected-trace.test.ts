@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createEvent, publishEvents } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { eventually, requireKafka, requireRedis, uniqueName, waitUntil } from '@strata/testkit'
+import { ServiceProcess, eventually, requireKafka, requireRedis, uniqueName, waitUntil } from '@strata/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from '../src/testing/otlp-receiver.js'
-import { ServiceProcess } from './support/service-process.js'
 
 const GATEWAY_PORT = 19201
 const INVALIDATOR_PORT = 19202

@@ -11,3 +11,5 @@ export {
 export { uniqueName } from './unique-name.js'
 export { RedisProcess, type RedisProcessOptions } from './redis-process.js'
 export { waitUntil, eventually } from './wait.js'
+export { seededRandom, zipfKeys, loopKeys, zipfWithScans, type ZipfOptions } from './workloads/zipf.js'
+export { ServiceProcess } from './service-process.js'

@@ -49,7 +49,7 @@ const accessEvents =
     ? undefined
     : {
         sampling: new AccessSampling(config.accessEvents),
-        publisher: new AccessPublisher(kafka, { instance: instanceId, onError: (error) => logger.warn({ err: error }, 'access events batch dropped') }),
+        publisher: new AccessPublisher(kafka, { instance: instanceId, ...(config.accessEvents.topic === undefined ? {} : { topic: config.accessEvents.topic }), onError: (error) => logger.warn({ err: error }, 'access events batch dropped') }),
       }
 
 const gateway = await buildGateway({

@@ -13,6 +13,8 @@ export interface AccessSamplingConfig {
   namespaces?: Record<string, NamespaceAccessPolicy>
   /** Mixed into key hashes, so a hashed key cannot be confirmed by hashing a guess without it. */
   hashSalt?: string
+  /** Where batches go. Default `strata.access.v1`. */
+  topic?: string
 }
 
 interface Resolved {

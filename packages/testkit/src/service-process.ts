@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url))
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
 
 /**
  * A Strata service's real `main.ts` as a child process, started the way production starts it: through tsx with
@@ -30,6 +30,14 @@ export class ServiceProcess {
 
   get exited(): boolean {
     return this.child.exitCode !== null || this.child.signalCode !== null
+  }
+
+  /** The crash case: SIGKILL, no shutdown code runs. */
+  async kill(): Promise<void> {
+    if (this.exited) return
+    const exited = new Promise((resolve) => this.child.once('exit', resolve))
+    this.child.kill('SIGKILL')
+    await exited
   }
 
   /** SIGTERM (the services flush their spans on the way out), SIGKILL after 15 s. */

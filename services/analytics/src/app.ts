@@ -1,0 +1,107 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { AnalyticsState, type AnalyticsStateOptions } from './aggregation/analytics-state.js'
+import { reportRoutes } from './http/report-routes.js'
+import { RollupFlusher } from './rollup-flusher.js'
+import { KafkaEventSource } from './source/kafka-event-source.js'
+import { DEFAULT_RETENTION, type RetentionPolicy, type RollupStore } from './store/rollup-store.js'
+
+export { AnalyticsState } from './aggregation/analytics-state.js'
+export { RollupStore } from './store/rollup-store.js'
+export { ShardsMrc } from './sketches/shards-mrc.js'
+export { SpaceSaving } from './sketches/space-saving.js'
+export type { AnalyticsReport, NamespaceReport } from './report/report-model.js'
+
+export interface AnalyticsDependencies {
+  store: RollupStore
+  kafka?: { brokers: readonly string[]; group: string; topics?: { access: string; invalidations: string; errors: string } }
+  /** Positions in the store are kept per consumer; default: the Kafka group. */
+  consumer?: string
+  flushIntervalMs?: number
+  retention?: RetentionPolicy
+  state?: AnalyticsStateOptions
+  clock?: () => number
+  logger?: FastifyServerOptions['logger']
+}
+
+export interface Analytics {
+  readonly http: FastifyInstance
+  readonly state: AnalyticsState
+  readonly flusher: RollupFlusher
+  readonly source: KafkaEventSource | undefined
+  start(): Promise<void>
+  /** Stops consuming, writes what was consumed, closes HTTP. */
+  stop(): Promise<void>
+}
+
+/** Builds the analytics service from its dependencies; main.ts wires the real ones. */
+export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
+  const clock = deps.clock ?? Date.now
+  const state = new AnalyticsState({ ...deps.state, clock })
+  const consumer = deps.consumer ?? deps.kafka?.group ?? 'strata.analytics'
+  const http = Fastify({ logger: deps.logger ?? false })
+  let source: KafkaEventSource | undefined
+  const flusher = new RollupFlusher(state, deps.store, {
+    consumer,
+    intervalMs: deps.flushIntervalMs ?? 1_000,
+    afterCommit: (positions) => source?.commit(positions) ?? Promise.resolve(),
+    onError: (error) => http.log.warn({ err: error }, 'rollup flush failed; retrying with the next one'),
+  })
+  let retention: NodeJS.Timeout | undefined
+  let ready = false
+
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'strata_analytics_' })
+  new Gauge({
+    name: 'strata_analytics_ingested_total',
+    help: 'Events folded into the analytics state, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      for (const [kind, value] of Object.entries(state.counters)) this.set({ kind }, value)
+    },
+  })
+  new Gauge({
+    name: 'strata_analytics_consumer_lag',
+    help: 'Messages behind the end of each partition at the last fetch',
+    labelNames: ['partition'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [id, lag] of source?.lag ?? []) this.set({ partition: id.replace('\0', ':') }, lag)
+    },
+  })
+
+  http.get('/health/live', () => ({ status: 'ok' }))
+  http.get('/health/ready', async (_request, reply) => reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'starting' }))
+  http.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
+  reportRoutes(http, { store: deps.store, state, clock })
+
+  return {
+    http,
+    state,
+    flusher,
+    get source() {
+      return source
+    },
+    async start() {
+      await deps.store.ensureSchema()
+      await deps.store.applyRetention(clock(), deps.retention ?? DEFAULT_RETENTION)
+      if (deps.kafka !== undefined) {
+        source = new KafkaEventSource(state, { ...deps.kafka, positions: await deps.store.positions(consumer) })
+        await source.start()
+      }
+      flusher.start()
+      retention = setInterval(() => void deps.store.applyRetention(clock(), deps.retention ?? DEFAULT_RETENTION).catch(() => undefined), 600_000)
+      retention.unref()
+      ready = true
+    },
+    async stop() {
+      ready = false
+      clearInterval(retention)
+      await source?.stop()
+      await flusher.stop()
+      await http.close()
+    },
+  }
+}
