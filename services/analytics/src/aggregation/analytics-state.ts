@@ -37,7 +37,8 @@ export class AnalyticsState {
   private positions = new Map<string, Position>()
   private dirty = false
   readonly sketches = new Map<string, NamespaceSketches>()
-  readonly counters = { accesses: 0, batches: 0, droppedAtGateways: 0, errors: 0, invalidations: 0, invalid: 0 }
+  /** `skipped`: messages Kafka redelivered from behind the stored positions (already counted). */
+  readonly counters = { accesses: 0, batches: 0, droppedAtGateways: 0, errors: 0, invalidations: 0, invalid: 0, skipped: 0 }
   private readonly topK: number
   private readonly stampedeWindowMs: number
 
@@ -51,7 +52,8 @@ export class AnalyticsState {
     this.counters.droppedAtGateways += batch.dropped
     for (const access of batch.accesses) this.ingestAccess(access)
     if (batch.evictions !== undefined) {
-      const at = this.options.clock?.() ?? Date.now()
+      // Counted over the batch's interval: filed with its last access (or now, for a batch of evictions only).
+      const at = batch.accesses.at(-1)?.at ?? this.options.clock?.() ?? Date.now()
       for (const [namespace, count] of Object.entries(batch.evictions)) this.row(at, namespace, 'l1').evictions += count
     }
     this.dirty = true

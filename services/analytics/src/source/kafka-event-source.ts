@@ -78,7 +78,10 @@ export class KafkaEventSource {
     const stored = storedAt > foldedAt ? storedAt : foldedAt
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale()) return
-      if (BigInt(message.offset) < stored) continue
+      if (BigInt(message.offset) < stored) {
+        this.state.counters.skipped++
+        continue
+      }
       try {
         this.dispatch(batch.topic, decodeEvent({ value: message.value ?? Buffer.alloc(0), headers: {} }))
       } catch {

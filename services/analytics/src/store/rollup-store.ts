@@ -88,7 +88,8 @@ export class RollupStore {
     const { rows } = await this.pool.query<Record<string, string | number | Date>>(
       `SELECT granularity, bucket, namespace, tier, requests, samples, hits, misses, stale, bytes, evictions, latency FROM ${this.t.access}
        WHERE granularity = $1 AND bucket >= $2 AND bucket < $3 AND ($4::text IS NULL OR namespace = $4) ORDER BY bucket, namespace, tier`,
-      [query.granularity, new Date(query.from), new Date(query.to), query.namespace ?? null],
+      // The bucket holding `from` is included: an hourly report over the last 90 minutes shows both hours.
+      [query.granularity, new Date(truncate(query.from, query.granularity)), new Date(query.to), query.namespace ?? null],
     )
     return rows.map((row) => ({
       granularity: row.granularity as Granularity,
@@ -110,7 +111,8 @@ export class RollupStore {
     const { rows } = await this.pool.query<{ granularity: Granularity; bucket: Date; code: string; service: string; namespace: string; count: string }>(
       `SELECT granularity, bucket, code, service, namespace, count FROM ${this.t.errors}
        WHERE granularity = $1 AND bucket >= $2 AND bucket < $3 AND ($4::text IS NULL OR namespace = $4) ORDER BY bucket, code`,
-      [query.granularity, new Date(query.from), new Date(query.to), query.namespace ?? null],
+      // The bucket holding `from` is included: an hourly report over the last 90 minutes shows both hours.
+      [query.granularity, new Date(truncate(query.from, query.granularity)), new Date(query.to), query.namespace ?? null],
     )
     return rows.map((row) => ({ ...row, bucket: row.bucket.getTime(), count: Number(row.count) }))
   }
@@ -119,7 +121,8 @@ export class RollupStore {
     const { rows } = await this.pool.query<{ granularity: Granularity; bucket: Date; namespace: string; kind: string; count: string; keys: string }>(
       `SELECT granularity, bucket, namespace, kind, count, keys FROM ${this.t.invalidations}
        WHERE granularity = $1 AND bucket >= $2 AND bucket < $3 AND ($4::text IS NULL OR namespace = $4) ORDER BY bucket, namespace`,
-      [query.granularity, new Date(query.from), new Date(query.to), query.namespace ?? null],
+      // The bucket holding `from` is included: an hourly report over the last 90 minutes shows both hours.
+      [query.granularity, new Date(truncate(query.from, query.granularity)), new Date(query.to), query.namespace ?? null],
     )
     return rows.map((row) => ({ ...row, bucket: row.bucket.getTime(), count: Number(row.count), keys: Number(row.keys) }))
   }

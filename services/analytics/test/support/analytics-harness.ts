@@ -14,7 +14,7 @@ export interface AnalyticsHarness {
 }
 
 /** An in-process analytics service on real Kafka and PostgreSQL, with its own schema, topics and group. */
-export async function startAnalytics(overrides: Partial<AnalyticsDependencies> & { kafka?: false } = {}): Promise<AnalyticsHarness> {
+export async function startAnalytics(overrides: Partial<Omit<AnalyticsDependencies, 'kafka'>> & { kafka?: false } = {}): Promise<AnalyticsHarness> {
   const brokers = await requireKafka()
   const postgresUrl = await requirePostgres()
   const pool = new pg.Pool({ connectionString: postgresUrl, max: 4 })
