@@ -51,8 +51,9 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     holder[SINGLETON] = disabled
     return disabled
   }
-  // Pulled by the service's /metrics, never serving on a port of its own.
-  const prometheus = new PrometheusExporter({ preventServerStart: true })
+  // Pulled by the service's /metrics, never serving on a port of its own. No target_info (it carries the process
+  // command line, and Prometheus knows the target anyway) and no otel_scope_* labels on every series.
+  const prometheus = new PrometheusExporter({ preventServerStart: true, withoutTargetInfo: true, withoutScopeInfo: true })
   const sdk = new NodeSDK({
     serviceName,
     metricReaders: [prometheus],

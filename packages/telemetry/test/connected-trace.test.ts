@@ -61,6 +61,8 @@ describe('one connected trace: gateway miss → origin → domain event on Kafka
       STRATA_GATEWAY_BUS: 'kafka',
       STRATA_GATEWAY_DRAIN_DELAY_MS: '0',
       STRATA_GATEWAY_NAMESPACES: JSON.stringify({ [namespace]: { ttl: 600_000, origin: { url: `http://127.0.0.1:${originPort}/orders/{key}` } } }),
+      // Access batches go out in the background and must stay out of the request's trace (checked below: one root).
+      STRATA_GATEWAY_ACCESS_EVENTS: JSON.stringify({ defaultSampleRate: 1, topic: uniqueName('test.access') }),
     })
     invalidator = ServiceProcess.start('invalidator', {
       ...otel,
@@ -138,7 +140,16 @@ describe('one connected trace: gateway miss → origin → domain event on Kafka
       // Gateway: follows the invalidation (L1 drop) as a child of the invalidator's publish.
       const followed = find('gateway invalidation consumer span', (span) => span.service === 'strata-gateway' && span.kind === SPAN_KIND.consumer)
       expect(followed.parentSpanId).toBe(published.spanId)
+      expect(spans.some((span) => span.name.startsWith('test.access'))).toBe(false)
       if (process.env.STRATA_PRINT_TRACE === '1') console.log(spans.map((span) => `${ancestors(span).map(() => '  ').join('')}${span.service} ${span.name} [${span.scope}]`).join('\n'))
     }, 30_000)
   }, 150_000)
+
+  it("serves the OpenTelemetry meter's metrics on the gateway's /metrics, beside prom-client's", async () => {
+    await eventually(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${GATEWAY_PORT}/metrics`)).text()
+      expect(text).toMatch(/^strata_cache_requests_total\{/m)
+      expect(Number(/^strata_access_events_published_total (\d+)/m.exec(text)?.[1] ?? 0)).toBeGreaterThanOrEqual(3)
+    }, 10_000)
+  })
 })

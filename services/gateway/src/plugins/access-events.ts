@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { StrataCache } from '@strata/core'
+import { strataMeter } from '@strata/telemetry'
 import type { AccessPublisher } from '../access/access-publisher.js'
 import type { AccessSampling } from '../access/access-sampling.js'
 
@@ -78,7 +79,19 @@ export const accessEventsPlugin = fp(
       })
       next()
     })
+    // Through the OpenTelemetry meter (a no-op without the SDK): /metrics shows them via the telemetry bridge.
+    const meter = strataMeter()
+    const published = meter.createObservableCounter('strata_access_events_published', { description: 'Sampled accesses published to the bus' })
+    const dropped = meter.createObservableCounter('strata_access_events_dropped', { description: 'Sampled accesses dropped because the bus was slow or failed' })
+    const observe = (result: { observe(value: number): void }, value: number) => result.observe(value)
+    const observePublished = (result: { observe(value: number): void }) => observe(result, publisher.stats.published)
+    const observeDropped = (result: { observe(value: number): void }) => observe(result, publisher.stats.dropped)
+    published.addCallback(observePublished)
+    dropped.addCallback(observeDropped)
+
     app.addHook('onClose', async () => {
+      published.removeCallback(observePublished)
+      dropped.removeCallback(observeDropped)
       for (const off of offCache) off()
       await publisher.close()
     })
