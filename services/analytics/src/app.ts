@@ -2,6 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import { AnalyticsState, type AnalyticsStateOptions } from './aggregation/analytics-state.js'
 import { reportRoutes } from './http/report-routes.js'
+import { ResourceMonitor } from './resources/resource-monitor.js'
+import type { ResourceProbe } from './resources/resource-probe.js'
 import { RollupFlusher } from './rollup-flusher.js'
 import { KafkaEventSource } from './source/kafka-event-source.js'
 import { DEFAULT_RETENTION, type RetentionPolicy, type RollupStore } from './store/rollup-store.js'
@@ -22,6 +24,8 @@ export interface AnalyticsDependencies {
   state?: AnalyticsStateOptions
   clock?: () => number
   logger?: FastifyServerOptions['logger']
+  /** Resource probes (Redis INFO, Memcached stats, Kafka lag, process, other services' /metrics), polled in the background. */
+  resources?: { probes: readonly ResourceProbe[]; intervalMs?: number }
 }
 
 export interface Analytics {
@@ -29,6 +33,7 @@ export interface Analytics {
   readonly state: AnalyticsState
   readonly flusher: RollupFlusher
   readonly source: KafkaEventSource | undefined
+  readonly resources: ResourceMonitor
   start(): Promise<void>
   /** Stops consuming, writes what was consumed, closes HTTP. */
   stop(): Promise<void>
@@ -47,6 +52,7 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
     afterCommit: (positions) => source?.commit(positions) ?? Promise.resolve(),
     onError: (error) => http.log.warn({ err: error }, 'rollup flush failed; retrying with the next one'),
   })
+  const resources = new ResourceMonitor(deps.resources?.probes ?? [], { intervalMs: deps.resources?.intervalMs ?? 15_000, clock })
   let retention: NodeJS.Timeout | undefined
   let ready = false
 
@@ -72,15 +78,28 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
     },
   })
 
+  new Gauge({
+    name: 'strata_resource_value',
+    help: 'The latest reading of each resource probe (Redis INFO, Memcached stats, Kafka lag, processes)',
+    labelNames: ['probe', 'kind', 'metric'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const sample of resources.latest()) for (const [metric, value] of Object.entries(sample.values)) this.set({ probe: sample.probe, kind: sample.kind, metric }, value)
+    },
+  })
+
   http.get('/health/live', () => ({ status: 'ok' }))
   http.get('/health/ready', async (_request, reply) => reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'starting' }))
   http.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
-  reportRoutes(http, { store: deps.store, state, clock })
+  reportRoutes(http, { store: deps.store, state, clock, resources })
+  http.get('/v1/resources', () => ({ resources: resources.latest() }))
 
   return {
     http,
     state,
     flusher,
+    resources,
     get source() {
       return source
     },
@@ -92,6 +111,7 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
         await source.start()
       }
       flusher.start()
+      resources.start()
       retention = setInterval(() => void deps.store.applyRetention(clock(), deps.retention ?? DEFAULT_RETENTION).catch(() => undefined), 600_000)
       retention.unref()
       ready = true
@@ -101,6 +121,7 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
       clearInterval(retention)
       await source?.stop()
       await flusher.stop()
+      await resources.stop()
       await http.close()
     },
   }

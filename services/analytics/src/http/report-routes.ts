@@ -5,6 +5,7 @@ import { GRANULARITIES, type Granularity } from '../aggregation/rollup-rows.js'
 import { rollupsCsv } from '../report/csv-report.js'
 import { htmlReport } from '../report/html-report.js'
 import { buildReport } from '../report/report-model.js'
+import type { ResourceMonitor } from '../resources/resource-monitor.js'
 import type { RollupStore } from '../store/rollup-store.js'
 
 interface ReportQuery {
@@ -22,7 +23,7 @@ const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000
  * (up to now) or `from`/`to` (ISO 8601 or epoch ms); granularity minute (default), hour or day. Bad parameters answer
  * 400 problem+json with E_INVALID_REQUEST.
  */
-export function reportRoutes(app: FastifyInstance, deps: { store: RollupStore; state: AnalyticsState; clock: () => number }): void {
+export function reportRoutes(app: FastifyInstance, deps: { store: RollupStore; state: AnalyticsState; clock: () => number; resources?: ResourceMonitor }): void {
   const parse = (query: ReportQuery, path: string): { from: number; to: number; granularity: Granularity; namespace?: string } | { problem: ReturnType<typeof problem> } => {
     const refuse = (detail: string) => ({ problem: problem('E_INVALID_REQUEST', detail, path) })
     const granularity = (query.granularity ?? 'minute') as Granularity
@@ -47,7 +48,7 @@ export function reportRoutes(app: FastifyInstance, deps: { store: RollupStore; s
   app.get<{ Querystring: ReportQuery }>('/v1/report', async (request, reply) => {
     const window = parse(request.query, '/v1/report')
     if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
-    return buildReport(deps.store, deps.state, window)
+    return buildReport(deps.store, deps.state, { ...window, ...(deps.resources === undefined ? {} : { resources: deps.resources.latest() }) })
   })
   app.get<{ Querystring: ReportQuery }>('/v1/report.csv', async (request, reply) => {
     const window = parse(request.query, '/v1/report.csv')
@@ -58,7 +59,7 @@ export function reportRoutes(app: FastifyInstance, deps: { store: RollupStore; s
   app.get<{ Querystring: ReportQuery }>('/v1/report.html', async (request, reply) => {
     const window = parse(request.query, '/v1/report.html')
     if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
-    return reply.type('text/html; charset=utf-8').send(htmlReport(await buildReport(deps.store, deps.state, window)))
+    return reply.type('text/html; charset=utf-8').send(htmlReport(await buildReport(deps.store, deps.state, { ...window, ...(deps.resources === undefined ? {} : { resources: deps.resources.latest() }) })))
   })
 }
 

@@ -19,6 +19,11 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:
 ${report.namespaces.length === 0 ? '<p>No accesses in this window.</p>' : report.namespaces.map(namespaceSection).join('\n')}
 <h2>Errors</h2>
 ${table(['code', 'service', 'namespace', 'count'], report.errors.map((e) => [e.code, e.service, e.namespace || '—', String(e.count)]))}
+<h2>Resources</h2>
+${table(
+  ['probe', 'kind', 'read at', 'values'],
+  report.resources.map((r) => [r.probe, r.kind, new Date(r.at).toISOString().slice(11, 19), r.error ?? Object.entries(r.values).map(([k, v]) => `${k}=${formatValue(k, v)}`).join(', ')]),
+)}
 <h2>Invalidations</h2>
 ${table(['namespace', 'kind', 'count', 'keys'], report.invalidations.map((i) => [i.namespace, i.kind, String(i.count), String(i.keys)]))}
 </body></html>
@@ -69,4 +74,11 @@ ${table(['key', 'misses in bursts'], ns.stampedeKeys.map((k) => [k.key, Math.rou
 function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   if (rows.length === 0) return '<p class="muted">None.</p>'
   return `<table><thead><tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
+}
+
+function formatValue(name: string, value: number): string {
+  if (name.endsWith('bytes') || name === 'used_memory' || name === 'maxmemory' || name === 'limit_maxbytes') return `${(value / 1_048_576).toFixed(1)} MiB`
+  if (name.endsWith('ratio')) return `${(value * 100).toFixed(1)}%`
+  if (name.endsWith('seconds')) return `${(value * 1000).toFixed(2)} ms`
+  return Number.isInteger(value) ? String(value) : value.toFixed(3)
 }

@@ -3,6 +3,7 @@ import type { Granularity } from '../aggregation/rollup-rows.js'
 import { decodeHistogram, newLatencyHistogram, summarize, type LatencySummary } from '../sketches/latency-histogram.js'
 import type { MrcPoint } from '../sketches/shards-mrc.js'
 import type { HeavyHitter } from '../sketches/space-saving.js'
+import type { ResourceSample } from '../resources/resource-probe.js'
 import type { RollupStore, StoredAccessRow } from '../store/rollup-store.js'
 
 export interface TierReport {
@@ -64,6 +65,8 @@ export interface AnalyticsReport {
   errors: Array<{ code: string; service: string; namespace: string; count: number }>
   invalidations: Array<{ namespace: string; kind: string; count: number; keys: number }>
   ingest: AnalyticsState['counters']
+  /** The newest reading of each resource probe. */
+  resources: ResourceSample[]
 }
 
 const READ_TIERS = new Set(['l1', 'l2', 'origin', 'none'])
@@ -75,7 +78,7 @@ const DAY = 24 * HOUR
  * live state (hot keys, stampedes, miss-ratio curve), trends against the previous hour and day, and anomaly flags
  * (a minute more than 3 standard deviations off its trailing hour).
  */
-export async function buildReport(store: RollupStore, state: AnalyticsState, options: { from: number; to: number; granularity: Granularity; namespace?: string; topK?: number }): Promise<AnalyticsReport> {
+export async function buildReport(store: RollupStore, state: AnalyticsState, options: { from: number; to: number; granularity: Granularity; namespace?: string; topK?: number; resources?: ResourceSample[] }): Promise<AnalyticsReport> {
   const { from, to, granularity } = options
   const query = { granularity, from, to, ...(options.namespace === undefined ? {} : { namespace: options.namespace }) }
   const [rows, errorRows, invalidationRows, recent] = await Promise.all([
@@ -101,6 +104,7 @@ export async function buildReport(store: RollupStore, state: AnalyticsState, opt
       into.keys += row.keys
     }).sort((a, b) => b.count - a.count),
     ingest: { ...state.counters },
+    resources: options.resources ?? [],
   }
 }
 
