@@ -1,4 +1,4 @@
-import { MemoryTransport, TOPICS, consumeEvents, type AccessBatchEvent, type OutgoingMessage, type Transport } from '@strata/bus'
+import { MemoryTransport, TOPICS, consumeEvents, type AccessBatchEvent, type ErrorEvent, type OutgoingMessage, type Transport } from '@strata/bus'
 import { eventually, uniqueName } from '@strata/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AccessPublisher } from '../src/access/access-publisher.js'
@@ -83,6 +83,27 @@ describe('access events: sampled, batched, off the hot path', () => {
     for (let i = 0; i < 10; i++) await gateway.app.inject({ method: 'GET', url: `/v1/namespaces/off/keys/k${i}` })
     await eventually(() => expect(batches.flatMap((batch) => batch.accesses)).toHaveLength(5), 5_000)
     expect(batches.flatMap((batch) => batch.accesses).every((access) => access.namespace === 'half' && access.sampleRate === 0.5 && access.result === 'miss')).toBe(true)
+  })
+
+  it('publishes strata.error.v1 for the failures the gateway answers with a 5xx, not for the caller mistakes', async () => {
+    origin = await new ScriptedOrigin().start()
+    origin.on('/items/broken', () => ({ status: 500, body: 'boom' }))
+    const transport = new MemoryTransport()
+    const errors: ErrorEvent[] = []
+    await consumeEvents(transport, TOPICS.errors, { group: uniqueName('errors'), startFrom: 'earliest' }, (event) => {
+      errors.push(event.data as ErrorEvent)
+      return Promise.resolve()
+    })
+    gateway = await startGateway({
+      l2: 'memory',
+      namespaces: { items: { origin: { url: `${origin.url}/items/{key}` } } },
+      accessEvents: { publisher: new AccessPublisher(transport, { instance: 'gw', flushIntervalMs: 20 }), sampling: new AccessSampling({ defaultSampleRate: 0 }) },
+    })
+    const failed = await gateway.app.inject({ method: 'GET', url: '/v1/namespaces/items/keys/broken' })
+    expect(failed.statusCode).toBeGreaterThanOrEqual(500)
+    expect((await gateway.app.inject({ method: 'PUT', url: '/v1/namespaces/items/keys/x', payload: 'not json', headers: { 'content-type': 'text/plain' } })).statusCode).toBe(415)
+    await eventually(() => expect(errors).toHaveLength(1), 5_000)
+    expect(errors[0]).toMatchObject({ service: 'gateway', code: failed.json<{ code: string }>().code, namespace: 'items', operation: 'GET /v1/namespaces/:ns/keys/:key' })
   })
 
   it('drops and counts accesses while the bus is stalled instead of holding requests; reports the drops in the next batch', async () => {

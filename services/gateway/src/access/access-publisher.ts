@@ -1,9 +1,11 @@
-import { TOPICS, createEvent, outsideTrace, publishEvents, type AccessBatchEvent, type AccessEvent, type Transport } from '@strata/bus'
+import { TOPICS, createEvent, outsideTrace, publishEvents, type AccessBatchEvent, type AccessEvent, type ErrorEvent, type Transport } from '@strata/bus'
 
 export interface AccessPublisherOptions {
   /** Names this gateway in every batch. */
   instance: string
   topic?: string
+  /** Where `strata.error.v1` events go. Default `strata.errors.v1`. */
+  errorsTopic?: string
   /** Accesses per published batch. Default 500. */
   maxBatch?: number
   /** A partial batch is published after this long. Default 250 ms. */
@@ -28,6 +30,7 @@ export interface AccessPublisherStats {
  */
 export class AccessPublisher {
   private buffer: AccessEvent[] = []
+  private errors: ErrorEvent[] = []
   private evictions: Record<string, number> = {}
   private droppedSinceBatch = 0
   private inFlight: Promise<void> | undefined
@@ -37,7 +40,7 @@ export class AccessPublisher {
   private closed = false
 
   constructor(private readonly transport: Transport, options: AccessPublisherOptions) {
-    this.options = { topic: TOPICS.access, maxBatch: 500, flushIntervalMs: 250, maxBuffered: 20_000, ...options }
+    this.options = { topic: TOPICS.access, errorsTopic: TOPICS.errors, maxBatch: 500, flushIntervalMs: 250, maxBuffered: 20_000, ...options }
     this.timer = setInterval(() => this.flush(), this.options.flushIntervalMs)
     this.timer.unref()
   }
@@ -52,6 +55,15 @@ export class AccessPublisher {
     if (this.buffer.length >= this.options.maxBatch) this.flush()
   }
 
+  /** Errors are not sampled: each one is published (bounded like accesses; beyond the bound they are dropped too). */
+  recordError(error: ErrorEvent): void {
+    if (this.closed || this.errors.length >= 1_000) {
+      this.stats.dropped++
+      return
+    }
+    this.errors.push(error)
+  }
+
   countEviction(namespace: string): void {
     this.evictions[namespace] = (this.evictions[namespace] ?? 0) + 1
   }
@@ -59,7 +71,7 @@ export class AccessPublisher {
   /** Starts publishing what is buffered unless a publish is already in flight (it continues when that one ends). */
   flush(): void {
     if (this.inFlight !== undefined) return
-    if (this.buffer.length === 0 && this.droppedSinceBatch === 0 && Object.keys(this.evictions).length === 0) return
+    if (this.buffer.length === 0 && this.errors.length === 0 && this.droppedSinceBatch === 0 && Object.keys(this.evictions).length === 0) return
     // A batch holds many requests' accesses: it belongs to none of their traces.
     this.inFlight = outsideTrace(() => this.publishAll()).finally(() => {
       this.inFlight = undefined
@@ -76,6 +88,17 @@ export class AccessPublisher {
   }
 
   private async publishAll(): Promise<void> {
+    if (this.errors.length > 0) {
+      const errors = this.errors.splice(0, this.errors.length)
+      const events = errors.map((data) => createEvent({ type: 'strata.error.v1', source: `strata/gateway/${this.options.instance}`, data }))
+      try {
+        // Keyed by namespace, so one namespace's errors stay in order.
+        await publishEvents(this.transport, this.options.errorsTopic, events, (event) => (event.data as ErrorEvent).namespace ?? this.options.instance)
+      } catch (error) {
+        this.stats.dropped += errors.length
+        this.options.onError?.(error)
+      }
+    }
     while (this.buffer.length > 0 || this.droppedSinceBatch > 0 || Object.keys(this.evictions).length > 0) {
       const accesses = this.buffer.splice(0, this.options.maxBatch)
       const data: AccessBatchEvent = { instance: this.options.instance, accesses, dropped: this.droppedSinceBatch }

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { StrataCache } from '@strata/core'
+import { toProblem, type StrataCache } from '@strata/core'
 import { strataMeter } from '@strata/telemetry'
 import type { AccessPublisher } from '../access/access-publisher.js'
 import type { AccessSampling } from '../access/access-sampling.js'
@@ -49,11 +49,31 @@ export const accessEventsPlugin = fp(
       cache.on('evict', (event) => {
         if (event.cause === 'evicted') publisher.countEviction(event.namespace)
       }),
+      // strata.error.v1 for error analytics: what the engine hit (an L2 down, a codec failure), never a value.
+      cache.on('error', (event) => {
+        publisher.recordError({ service: 'gateway', code: event.error.code, message: event.error.message, namespace: event.namespace, operation: event.operation, at: Date.now() })
+      }),
     ]
 
     app.addHook('onRequest', (request, _reply, next) => {
       if (request.routeOptions.url !== KEY_ROUTE) return next()
       slots.run({ result: undefined, tier: undefined }, next)
+    })
+    // Our failures (5xx) on any route, by code; the caller's mistakes (4xx) are not errors of the service.
+    app.addHook('onError', (request, _reply, error, next) => {
+      const answer = toProblem(error, request.url)
+      if (answer.status >= 500) {
+        const ns = (request.params as { ns?: unknown } | undefined)?.ns
+        publisher.recordError({
+          service: 'gateway',
+          code: answer.code,
+          message: answer.title,
+          ...(typeof ns === 'string' ? { namespace: ns } : {}),
+          operation: `${request.method} ${request.routeOptions.url ?? 'unmatched'}`,
+          at: Date.now(),
+        })
+      }
+      next()
     })
     app.addHook('onResponse', (request, reply, next) => {
       if (request.routeOptions.url !== KEY_ROUTE || reply.statusCode >= 500) return next()
