@@ -1,6 +1,7 @@
 import { SpanKind, trace } from '@opentelemetry/api'
 import { MemoryTransport, TOPICS, consumeEvents, createEvent, publishEvents } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { MemoryJobQueue } from '@strata/queue'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
 import { eventually, requireKafka, requireQueueRedis, uniqueName } from '@strata/testkit'
 import { node, tracing } from '@opentelemetry/sdk-node'
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
  * consumer's span is a child of the producer's span, which is a child of the caller's. An in-memory exporter
  * records the spans of this process.
  */
-describe('trace context through Kafka, the in-process bus and BullMQ', () => {
+describe('trace context through Kafka, the in-process bus, BullMQ and the in-process queue', () => {
   const exporter = new tracing.InMemorySpanExporter()
   const provider = new node.NodeTracerProvider({ spanProcessors: [new tracing.SimpleSpanProcessor(exporter)] })
   const tracer = trace.getTracer('propagation-test')
@@ -74,30 +75,31 @@ describe('trace context through Kafka, the in-process bus and BullMQ', () => {
     expect(TOPICS.access).toBe('strata.access.v1')
   })
 
-  it('BullMQ: the worker span is a child of the span that added the job', async () => {
-    const url = await requireQueueRedis()
-    const name = uniqueName('trace-jobs')
-    const queue = new BullmqJobQueue<{ n: number }>(name, { url })
-    try {
-      let workerTraceId: string | undefined
-      const worker = queue.process((jobs) => {
-        workerTraceId = trace.getActiveSpan()?.spanContext().traceId
-        expect(jobs[0]!.data.n).toBe(1)
-        return Promise.resolve()
-      })
-      const caller = await tracer.startActiveSpan('enqueue', async (span) => {
-        await queue.add({ n: 1 })
-        span.end()
-        return span
-      })
-      await eventually(() => expect(spanNamed(`${name} process`)).toBeDefined(), 30_000)
-      const processed = spanNamed(`${name} process`)!
-      expect(processed.kind).toBe(SpanKind.CONSUMER)
-      expect(processed.parentSpanContext?.spanId).toBe(caller.spanContext().spanId)
-      expect(workerTraceId).toBe(caller.spanContext().traceId)
-      await worker.close()
-    } finally {
-      await queue.close()
-    }
-  }, 60_000)
+  for (const adapter of ['bullmq', 'memory'] as const) {
+    it(`${adapter}: the worker span is a child of the span that added the job`, async () => {
+      const name = uniqueName('trace-jobs')
+      const queue = adapter === 'bullmq' ? new BullmqJobQueue<{ n: number }>(name, { url: await requireQueueRedis() }) : new MemoryJobQueue<{ n: number }>(name)
+      try {
+        let workerTraceId: string | undefined
+        const worker = queue.process((jobs) => {
+          workerTraceId = trace.getActiveSpan()?.spanContext().traceId
+          expect(jobs[0]!.data.n).toBe(1)
+          return Promise.resolve()
+        })
+        const caller = await tracer.startActiveSpan('enqueue', async (span) => {
+          await queue.add({ n: 1 })
+          span.end()
+          return span
+        })
+        await eventually(() => expect(spanNamed(`${name} process`)).toBeDefined(), 30_000)
+        const processed = spanNamed(`${name} process`)!
+        expect(processed.kind).toBe(SpanKind.CONSUMER)
+        expect(processed.parentSpanContext?.spanId).toBe(caller.spanContext().spanId)
+        expect(workerTraceId).toBe(caller.spanContext().traceId)
+        await worker.close()
+      } finally {
+        await queue.close()
+      }
+    }, 60_000)
+  }
 })
