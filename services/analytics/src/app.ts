@@ -1,3 +1,4 @@
+import { PROBLEM_CONTENT_TYPE, problem, toProblem } from '@strata/core'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import { AnalyticsState, type AnalyticsStateOptions } from './aggregation/analytics-state.js'
@@ -87,6 +88,17 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
       this.reset()
       for (const sample of resources.latest()) for (const [metric, value] of Object.entries(sample.values)) this.set({ probe: sample.probe, kind: sample.kind, metric }, value)
     },
+  })
+
+  // Every error answer is problem+json with a code (never a stack trace); our own failures are logged.
+  http.setErrorHandler((error, request, reply) => {
+    const answer = toProblem(error, request.url.split('?')[0] ?? request.url)
+    if (answer.status >= 500) request.log.error({ err: error, code: answer.code }, 'request failed')
+    return reply.code(answer.status).type(PROBLEM_CONTENT_TYPE).send(answer)
+  })
+  http.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url
+    return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem('E_ROUTE_NOT_FOUND', `No route for ${request.method} ${path}`, path))
   })
 
   http.get('/health/live', () => ({ status: 'ok' }))

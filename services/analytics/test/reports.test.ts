@@ -82,6 +82,13 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
     }
   })
 
+  it('answers unknown routes with problem+json E_ROUTE_NOT_FOUND', async () => {
+    const response = await harness.analytics.http.inject({ method: 'GET', url: '/v1/nothing-here' })
+    expect(response.statusCode).toBe(404)
+    expect(response.headers['content-type']).toContain('application/problem+json')
+    expect(response.json<{ code: string }>().code).toBe('E_ROUTE_NOT_FOUND')
+  })
+
   it('HTML renders in headless Chromium with non-empty charts (screenshot taken)', async () => {
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
     try {

@@ -135,7 +135,7 @@ function namespaceReport(namespace: string, rows: StoredAccessRow[], recent: Sto
     hotKeys: sketches?.hotKeys.top(topK) ?? [],
     stampedeKeys: sketches?.stampedeKeys.top(Math.min(topK, 10)).filter((key) => key.count - key.error > 0) ?? [],
     keysHashed: sketches?.hashedKeys ?? false,
-    ...(sketches !== undefined && sketches.mrcFed > 0 ? { mrc: { samplingRate: sketches.mrc.rate, references: sketches.mrc.references, points: sketches.mrc.curve(mrcSizes(sketches.hotKeys.total, sketches.mrc.rate, sketches.mrc.references)) } } : {}),
+    ...(sketches !== undefined && sketches.mrcFed > 0 ? { mrc: { samplingRate: sketches.mrc.rate, references: sketches.mrc.references, points: sketches.mrc.curve(mrcSizes(sketches.mrc.references)) } } : {}),
     series,
     trends: { hourOverHour: trends(recent, to, HOUR), dayOverDay: trends(recent, to, DAY) },
     anomalies: anomalies(seriesOf(recent)).filter((anomaly) => anomaly.bucket >= from && anomaly.bucket < to),
@@ -143,7 +143,7 @@ function namespaceReport(namespace: string, rows: StoredAccessRow[], recent: Sto
 }
 
 /** Sizes from 16 entries doubling up to past the key space seen (distinct keys ≤ references). */
-function mrcSizes(_weight: number, _rate: number, references: number): number[] {
+function mrcSizes(references: number): number[] {
   const sizes: number[] = []
   for (let size = 16; sizes.length < 24; size *= 2) {
     sizes.push(size)
