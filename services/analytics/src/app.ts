@@ -118,6 +118,8 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
     async start() {
       await deps.store.ensureSchema()
       await deps.store.applyRetention(clock(), deps.retention ?? DEFAULT_RETENTION)
+      // Hot keys as of the stored positions: consumption resumes from there, so the sketch continues exactly.
+      state.loadSketches(await deps.store.sketches(consumer))
       if (deps.kafka !== undefined) {
         source = new KafkaEventSource(state, { ...deps.kafka, positions: await deps.store.positions(consumer) })
         await source.start()

@@ -3,6 +3,7 @@ import { KafkaTransport } from '@strata/bus/kafka'
 import { ServiceProcess, requireKafka, requirePostgres, uniqueName, waitUntil } from '@strata/testkit'
 import { Kafka, logLevel } from 'kafkajs'
 import pg from 'pg'
+import type { AnalyticsReport } from '../src/app.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const PORT = 19221
@@ -119,6 +120,15 @@ describe('analytics rollups across a kill -9 of the consumer', () => {
     await waitUntil(async () => (await skipped()) >= messages, 60_000)
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(await totals()).toEqual(expected)
+
+    // The hot-key sketch is stored with the rollups too: 500 distinct keys fit its 1024 counters, so after two
+    // restarts its counts must be exact.
+    const truth = new Map<string, number>()
+    for (let i = 0; i < BATCHES; i++) for (let j = 0; j < PER_BATCH; j++) truth.set(`k${(i * 7 + j) % 500}`, (truth.get(`k${(i * 7 + j) % 500}`) ?? 0) + 1)
+    const report = (await (await fetch(`http://127.0.0.1:${PORT}/v1/report?window=1h&namespace=orders`)).json()) as AnalyticsReport
+    const hotKeys = report.namespaces[0]!.hotKeys
+    expect(hotKeys).toHaveLength(20)
+    for (const hit of hotKeys) expect({ key: hit.key, count: hit.count, error: hit.error }).toEqual({ key: hit.key, count: truth.get(hit.key), error: 0 })
 
     const hits = await pool.query<{ hits: number; misses: number }>(`SELECT sum(hits) AS hits, sum(misses) AS misses FROM ${schema}.access_rollups WHERE granularity = 'minute'`)
     expect(Number(hits.rows[0]!.hits)).toBe((BATCHES * PER_BATCH * 3) / 4)

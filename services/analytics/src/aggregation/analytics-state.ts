@@ -2,7 +2,7 @@ import type { AccessBatchEvent, AccessEvent, ErrorEvent, InvalidationEvent } fro
 import { newLatencyHistogram, recordLatencyMs } from '../sketches/latency-histogram.js'
 import { ShardsMrc, type ShardsOptions } from '../sketches/shards-mrc.js'
 import { SpaceSaving } from '../sketches/space-saving.js'
-import { truncate, type AccessRow, type ErrorRow, type InvalidationRow, type Position, type RollupDelta } from './rollup-rows.js'
+import { truncate, type AccessRow, type ErrorRow, type InvalidationRow, type Position, type RollupDelta, type SketchSnapshot } from './rollup-rows.js'
 
 export interface AnalyticsStateOptions {
   /** Counters per namespace in the hot-key and stampede sketches. Default 1024. */
@@ -36,6 +36,7 @@ export class AnalyticsState {
   private invalidations = new Map<string, InvalidationRow>()
   private positions = new Map<string, Position>()
   private dirty = false
+  private readonly touched = new Set<string>()
   readonly sketches = new Map<string, NamespaceSketches>()
   /** `skipped`: messages Kafka redelivered from behind the stored positions (already counted). */
   readonly counters = { accesses: 0, batches: 0, droppedAtGateways: 0, errors: 0, invalidations: 0, invalid: 0, skipped: 0 }
@@ -74,6 +75,7 @@ export class AnalyticsState {
     recordLatencyMs(row.latency, access.latencyMs)
     if (access.operation !== 'get') return
     const sketches = this.sketchesOf(access.namespace)
+    this.touched.add(access.namespace)
     if (access.hashed === true) sketches.hashedKeys = true
     sketches.hotKeys.offer(access.key, weight)
     // SHARDS needs every reference of a sampled key: a stream thinned per access would shorten reuse distances.
@@ -134,6 +136,7 @@ export class AnalyticsState {
   takeDelta(): RollupDelta | undefined {
     if (!this.dirty) return undefined
     const delta: RollupDelta = {
+      sketches: [...this.touched].map((namespace) => this.snapshotOf(namespace)),
       access: [...this.access.values()].flatMap((byNamespace) => [...byNamespace.values()].flatMap((byTier) => [...byTier.values()])),
       errors: [...this.errors.values()],
       invalidations: [...this.invalidations.values()],
@@ -142,8 +145,24 @@ export class AnalyticsState {
     this.access = new Map()
     this.errors = new Map()
     this.invalidations = new Map()
+    this.touched.clear()
     this.dirty = false
     return delta
+  }
+
+  /** Sketches as stored at the last flush before a restart (the MRC is not stored: it starts over). */
+  loadSketches(snapshots: readonly SketchSnapshot[]): void {
+    for (const snapshot of snapshots) {
+      const sketches = this.sketchesOf(snapshot.namespace)
+      sketches.hotKeys = SpaceSaving.fromJSON(snapshot.hotKeys)
+      sketches.stampedeKeys = SpaceSaving.fromJSON(snapshot.stampedeKeys)
+      sketches.hashedKeys = snapshot.hashedKeys
+    }
+  }
+
+  private snapshotOf(namespace: string): SketchSnapshot {
+    const sketches = this.sketchesOf(namespace)
+    return { namespace, hotKeys: sketches.hotKeys.toJSON(), stampedeKeys: sketches.stampedeKeys.toJSON(), hashedKeys: sketches.hashedKeys }
   }
 
   /** Puts a delta whose write failed back, so the next flush writes it (positions: the newer ones win). */
@@ -174,6 +193,8 @@ export class AnalyticsState {
         into.keys += row.keys
       }
     }
+    // The sketches are live objects, already ahead of the failed snapshot: they are written whole next time.
+    for (const snapshot of delta.sketches) this.touched.add(snapshot.namespace)
     for (const position of delta.positions) {
       const id = `${position.topic}\0${position.partition}`
       if (!this.positions.has(id)) this.positions.set(id, position)

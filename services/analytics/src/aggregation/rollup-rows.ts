@@ -1,4 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js'
+import type { SpaceSavingState } from '../sketches/space-saving.js'
 
 export type Granularity = 'minute' | 'hour' | 'day'
 export const GRANULARITIES: readonly Granularity[] = ['minute', 'hour', 'day']
@@ -43,8 +44,18 @@ export interface Position {
   nextOffset: string
 }
 
+/** A namespace's hot-key and stampede sketches as stored (see SpaceSaving.toJSON). */
+export interface SketchSnapshot {
+  namespace: string
+  hotKeys: SpaceSavingState
+  stampedeKeys: SpaceSavingState
+  hashedKeys: boolean
+}
+
 /** Everything consumed since the last flush, with the positions it reaches: written in one transaction. */
 export interface RollupDelta {
+  /** Sketches of the namespaces touched since the last flush, whole (they are small and not additive). */
+  sketches: SketchSnapshot[]
   access: AccessRow[]
   errors: ErrorRow[]
   invalidations: InvalidationRow[]

@@ -5,6 +5,12 @@ export interface HeavyHitter {
   error: number
 }
 
+export interface SpaceSavingState {
+  capacity: number
+  total: number
+  entries: Array<[key: string, count: number, error: number]>
+}
+
 /**
  * Top-K by the Space-Saving algorithm (Metwally, Agrawal, El Abbadi 2005): `capacity` counters; an unseen key takes
  * over the smallest counter and inherits its count as error. Any key occurring more than N / capacity times is
@@ -52,6 +58,24 @@ export class SpaceSaving {
       .map((key, i) => ({ key, count: this.counts[i]!, error: this.errors[i]! }))
       .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
       .slice(0, k)
+  }
+
+  /** Everything needed to rebuild the sketch (stored with the rollups, so hot keys survive a restart). */
+  toJSON(): SpaceSavingState {
+    return { capacity: this.capacity, total: this.total, entries: this.keys.map((key, i) => [key, this.counts[i]!, this.errors[i]!]) }
+  }
+
+  static fromJSON(state: SpaceSavingState): SpaceSaving {
+    const sketch = new SpaceSaving(state.capacity)
+    sketch.total = state.total
+    for (const [key, count, error] of state.entries.slice(0, state.capacity)) {
+      sketch.keys.push(key)
+      sketch.counts.push(count)
+      sketch.errors.push(error)
+      sketch.index.set(key, sketch.keys.length - 1)
+      sketch.siftUp(sketch.keys.length - 1)
+    }
+    return sketch
   }
 
   get size(): number {

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { decodeHistogram, encodeHistogram, newLatencyHistogram } from '../sketches/latency-histogram.js'
-import { GRANULARITIES, truncate, type AccessRow, type ErrorRow, type Granularity, type InvalidationRow, type Position, type RollupDelta } from '../aggregation/rollup-rows.js'
+import { GRANULARITIES, truncate, type AccessRow, type ErrorRow, type Granularity, type InvalidationRow, type Position, type RollupDelta, type SketchSnapshot } from '../aggregation/rollup-rows.js'
 
 export interface RetentionPolicy {
   /** Milliseconds each granularity is kept. Defaults: minute 2 days, hour 35 days, day 400 days. */
@@ -31,11 +31,11 @@ export interface RollupQuery {
  * merged in the transaction (rows locked FOR UPDATE), since SQL cannot add HdrHistograms.
  */
 export class RollupStore {
-  private readonly t: { access: string; errors: string; invalidations: string; offsets: string }
+  private readonly t: { access: string; errors: string; invalidations: string; offsets: string; sketches: string }
 
   constructor(private readonly pool: pg.Pool, private readonly schema = 'strata_analytics') {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new RangeError(`analytics schema name '${schema}' must be a lower-case SQL identifier`)
-    this.t = { access: `${schema}.access_rollups`, errors: `${schema}.error_rollups`, invalidations: `${schema}.invalidation_rollups`, offsets: `${schema}.consumer_offsets` }
+    this.t = { access: `${schema}.access_rollups`, errors: `${schema}.error_rollups`, invalidations: `${schema}.invalidation_rollups`, offsets: `${schema}.consumer_offsets`, sketches: `${schema}.sketches` }
   }
 
   async ensureSchema(): Promise<void> {
@@ -55,6 +55,9 @@ export class RollupStore {
       CREATE TABLE IF NOT EXISTS ${this.t.offsets} (
         consumer text NOT NULL, topic text NOT NULL, partition int NOT NULL, next_offset bigint NOT NULL,
         PRIMARY KEY (consumer, topic, partition));
+      CREATE TABLE IF NOT EXISTS ${this.t.sketches} (
+        consumer text NOT NULL, namespace text NOT NULL, state jsonb NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, namespace));
     `)
   }
 
@@ -67,6 +70,12 @@ export class RollupStore {
     return new Map(rows.map((row) => [`${row.topic}\0${row.partition}`, BigInt(row.next_offset)]))
   }
 
+  /** The hot-key and stampede sketches as of the stored positions. */
+  async sketches(consumer: string): Promise<SketchSnapshot[]> {
+    const { rows } = await this.pool.query<{ state: SketchSnapshot }>(`SELECT state FROM ${this.t.sketches} WHERE consumer = $1`, [consumer])
+    return rows.map((row) => row.state)
+  }
+
   async write(consumer: string, delta: RollupDelta): Promise<void> {
     const client = await this.pool.connect()
     try {
@@ -75,6 +84,7 @@ export class RollupStore {
       await this.writeErrors(client, delta.errors)
       await this.writeInvalidations(client, delta.invalidations)
       await this.writePositions(client, consumer, delta.positions)
+      await this.writeSketches(client, consumer, delta.sketches)
       await client.query('COMMIT')
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined)
@@ -234,6 +244,16 @@ export class RollupStore {
         expanded.map((row) => row.count),
         expanded.map((row) => row.keys),
       ],
+    )
+  }
+
+  private async writeSketches(client: pg.PoolClient, consumer: string, sketches: readonly SketchSnapshot[]): Promise<void> {
+    if (sketches.length === 0) return
+    await client.query(
+      `INSERT INTO ${this.t.sketches} (consumer, namespace, state, updated_at)
+       SELECT $1, namespace, state, now() FROM unnest($2::text[], $3::jsonb[]) AS s(namespace, state)
+       ON CONFLICT (consumer, namespace) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+      [consumer, sketches.map((s) => s.namespace), sketches.map((s) => JSON.stringify(s))],
     )
   }
 
