@@ -28,7 +28,7 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
         accesses.push({ namespace: 'catalog', key, operation: 'get', result: hit ? 'hit' : 'miss', tier: hit ? (i % 3 === 0 ? 'l2' : 'l1') : 'origin', latencyMs: hit ? 0.05 + (i % 7) / 10 : 5 + (i % 13), bytes: 512, at })
       }
       accesses.push({ namespace: 'sessions', key: `s${minute}`, operation: 'set', result: 'ok', latencyMs: 1.2, sampleRate: 0.5, hashed: true, at })
-      harness.analytics.state.ingestAccessBatch({ instance: 'gw', accesses, dropped: 0, evictions: { catalog: 3 } })
+      harness.analytics.state.ingestAccessBatch({ instance: 'gw', accesses, dropped: 0, evictions: { catalog: 3 }, l1MaxEntries: 500 })
       harness.analytics.state.ingestError({ service: 'gateway', code: 'E_ORIGIN_TIMEOUT', message: 'origin slow', namespace: 'catalog', at })
     }
     harness.analytics.state.ingestInvalidation({ origin: 'invalidator', namespace: 'catalog', kind: 'keys', keys: ['product:1'], at: now - 60_000 })
@@ -54,6 +54,11 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
     expect(origin.latency.p999).toBeGreaterThanOrEqual(origin.latency.p99)
     expect(catalog.hotKeys[0]!.key).toMatch(/^product:/)
     expect(catalog.mrc!.points.length).toBeGreaterThan(3)
+    // "An L1 of N× this size": read against the capacity the gateway reported.
+    expect(catalog.mrc!.l1MaxEntries).toBe(500)
+    expect(catalog.mrc!.relative!.map((point) => [point.multiple, point.size])).toEqual([[0.25, 125], [0.5, 250], [1, 500], [2, 1000], [4, 2000], [8, 4000]])
+    const relative = catalog.mrc!.relative!.map((point) => point.hitRatio)
+    for (let i = 1; i < relative.length; i++) expect(relative[i]).toBeGreaterThanOrEqual(relative[i - 1]!)
     expect(catalog.series).toHaveLength(30)
     expect(catalog.anomalies.some((anomaly) => anomaly.metric === 'hitRatio' && anomaly.z < -3)).toBe(true)
     // Sampled at 0.5: one received set stands for two.

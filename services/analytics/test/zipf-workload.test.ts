@@ -61,6 +61,7 @@ describe('analytics of a Zipf workload through the gateway', () => {
       HOST: '127.0.0.1',
       PORT: String(GATEWAY_PORT),
       STRATA_GATEWAY_L2: 'memory',
+      STRATA_GATEWAY_L1_ENTRIES: '1000',
       STRATA_GATEWAY_BUS: 'kafka',
       STRATA_KAFKA_BROKERS: brokers.join(','),
       STRATA_GATEWAY_DRAIN_DELAY_MS: '0',
@@ -114,6 +115,9 @@ describe('analytics of a Zipf workload through the gateway', () => {
 
     // 3. The miss-ratio curve against the full LRU simulation at three sizes on the reported curve.
     expect(ns.mrc!.samplingRate).toBeLessThan(0.2)
+    // The gateway reports its L1 capacity (STRATA_GATEWAY_L1_ENTRIES) with its batches.
+    expect(ns.mrc!.l1MaxEntries).toBe(1_000)
+    expect(ns.mrc!.relative!.find((point) => point.multiple === 2)!.size).toBe(2_000)
     const points = ns.mrc!.points.filter((point) => [64, 512, 2048].includes(point.size))
     expect(points).toHaveLength(3)
     for (const point of points) {

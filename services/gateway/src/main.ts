@@ -37,7 +37,7 @@ const late: { registry?: NamespaceRegistry } = {}
 const queue = new InProcessWriteBehindQueue((writes) => late.registry!.flush(writes), {
   onError: (error, writes) => logger.error({ err: error, writes: writes.length }, 'write-behind flush failed; will retry'),
 })
-const cache = createCache({ l2, ...(bus === undefined ? {} : { bus }), queue })
+const cache = createCache({ l1: { maxEntries: config.l1MaxEntries }, l2, ...(bus === undefined ? {} : { bus }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
 const registry = (late.registry = new NamespaceRegistry(cache))
 await registry.start(config.namespaces)
@@ -49,7 +49,7 @@ const accessEvents =
     ? undefined
     : {
         sampling: new AccessSampling(config.accessEvents),
-        publisher: new AccessPublisher(kafka, { instance: instanceId, ...(config.accessEvents.topic === undefined ? {} : { topic: config.accessEvents.topic }), onError: (error) => logger.warn({ err: error }, 'access events batch dropped') }),
+        publisher: new AccessPublisher(kafka, { instance: instanceId, l1MaxEntries: config.l1MaxEntries, ...(config.accessEvents.topic === undefined ? {} : { topic: config.accessEvents.topic }), onError: (error) => logger.warn({ err: error }, 'access events batch dropped') }),
       }
 
 const gateway = await buildGateway({

@@ -68,6 +68,8 @@ export const AccessBatchEventData = Type.Object({
   evictions: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
   /** Samples dropped since the previous batch because the bus was slow (the publisher never blocks a request). */
   dropped: Type.Integer({ minimum: 0 }),
+  /** The gateway's L1 capacity in entries (shared by its namespaces): what miss-ratio curves are read against. */
+  l1MaxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
 })
 
 /** `strata.error.v1`: an error one service hit (never a cached value). */

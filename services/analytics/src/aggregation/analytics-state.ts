@@ -38,6 +38,8 @@ export class AnalyticsState {
   private dirty = false
   private readonly touched = new Set<string>()
   readonly sketches = new Map<string, NamespaceSketches>()
+  /** The largest L1 capacity a gateway reported (entries, shared by its namespaces). */
+  l1MaxEntries: number | undefined
   /** `skipped`: messages Kafka redelivered from behind the stored positions (already counted). */
   readonly counters = { accesses: 0, batches: 0, droppedAtGateways: 0, errors: 0, invalidations: 0, invalid: 0, skipped: 0 }
   private readonly topK: number
@@ -51,6 +53,7 @@ export class AnalyticsState {
   ingestAccessBatch(batch: AccessBatchEvent): void {
     this.counters.batches++
     this.counters.droppedAtGateways += batch.dropped
+    if (batch.l1MaxEntries !== undefined && batch.l1MaxEntries > (this.l1MaxEntries ?? 0)) this.l1MaxEntries = batch.l1MaxEntries
     for (const access of batch.accesses) this.ingestAccess(access)
     if (batch.evictions !== undefined) {
       // Counted over the batch's interval: filed with its last access (or now, for a batch of evictions only).

@@ -63,6 +63,14 @@ ${table(
 <p>Hour over hour: ${escapeHtml(trend(ns.trends.hourOverHour))}. Day over day: ${escapeHtml(trend(ns.trends.dayOverDay))}.</p>
 ${ns.anomalies.length === 0 ? '' : `<p class="flag">Anomalies: ${ns.anomalies.map((a) => escapeHtml(`${time(a.bucket)} ${a.metric} ${a.value.toFixed(3)} (z=${a.z.toFixed(1)})`)).join('; ')}</p>`}
 <div class="charts">${requests}${hitRatio}${latency}${mrc}</div>
+${
+  ns.mrc?.relative === undefined
+    ? ''
+    : `<h3>An L1 of N× the current size (${ns.mrc.l1MaxEntries} entries, shared by all namespaces)</h3>${table(
+        ['L1 size', 'entries', 'LRU hit ratio'],
+        ns.mrc.relative.map((p) => [`${p.multiple}×`, String(p.size), pct(p.hitRatio)]),
+      )}`
+}
 ${ns.mrc === undefined ? '' : `<h3>What a bigger cache would do</h3>${table(['size (entries)', 'LRU hit ratio'], ns.mrc.points.map((p) => [String(p.size), pct(p.hitRatio)]))}`}
 <h3>Hot keys${ns.keysHashed ? ' (hashed)' : ''}</h3>
 ${table(['key', 'count (≤)', 'error'], ns.hotKeys.map((k) => [k.key, Math.round(k.count).toString(), Math.round(k.error).toString()]))}

@@ -1,7 +1,7 @@
 import type { AnalyticsState } from '../aggregation/analytics-state.js'
 import type { Granularity } from '../aggregation/rollup-rows.js'
 import { decodeHistogram, newLatencyHistogram, summarize, type LatencySummary } from '../sketches/latency-histogram.js'
-import type { MrcPoint } from '../sketches/shards-mrc.js'
+import type { MrcPoint, ShardsMrc } from '../sketches/shards-mrc.js'
 import type { HeavyHitter } from '../sketches/space-saving.js'
 import type { ResourceSample } from '../resources/resource-probe.js'
 import type { RollupStore, StoredAccessRow } from '../store/rollup-store.js'
@@ -51,8 +51,11 @@ export interface NamespaceReport {
   hotKeys: HeavyHitter[]
   stampedeKeys: HeavyHitter[]
   keysHashed: boolean
-  /** LRU miss-ratio curve (SHARDS); absent when no access was sampled at rate 1. */
-  mrc?: { samplingRate: number; references: number; points: MrcPoint[] }
+  /**
+   * LRU miss-ratio curve (SHARDS); absent when no access was sampled at rate 1. `relative`: the same read against the
+   * gateways' L1 capacity ("an L1 of N× this size would hit X"), when a gateway reported it.
+   */
+  mrc?: { samplingRate: number; references: number; points: MrcPoint[]; l1MaxEntries?: number; relative?: Array<MrcPoint & { multiple: number }> }
   series: SeriesPoint[]
   trends: { hourOverHour: Trend[]; dayOverDay: Trend[] }
   anomalies: Anomaly[]
@@ -135,10 +138,25 @@ function namespaceReport(namespace: string, rows: StoredAccessRow[], recent: Sto
     hotKeys: sketches?.hotKeys.top(topK) ?? [],
     stampedeKeys: sketches?.stampedeKeys.top(Math.min(topK, 10)).filter((key) => key.count - key.error > 0) ?? [],
     keysHashed: sketches?.hashedKeys ?? false,
-    ...(sketches !== undefined && sketches.mrcFed > 0 ? { mrc: { samplingRate: sketches.mrc.rate, references: sketches.mrc.references, points: sketches.mrc.curve(mrcSizes(sketches.mrc.references)) } } : {}),
+    ...(sketches !== undefined && sketches.mrcFed > 0 ? { mrc: mrcOf(sketches.mrc, state.l1MaxEntries) } : {}),
     series,
     trends: { hourOverHour: trends(recent, to, HOUR), dayOverDay: trends(recent, to, DAY) },
     anomalies: anomalies(seriesOf(recent)).filter((anomaly) => anomaly.bucket >= from && anomaly.bucket < to),
+  }
+}
+
+const MULTIPLES = [0.25, 0.5, 1, 2, 4, 8]
+
+function mrcOf(mrc: ShardsMrc, l1MaxEntries: number | undefined): NonNullable<NamespaceReport['mrc']> {
+  const base = { samplingRate: mrc.rate, references: mrc.references, points: mrc.curve(mrcSizes(mrc.references)) }
+  if (l1MaxEntries === undefined) return base
+  return {
+    ...base,
+    l1MaxEntries,
+    relative: MULTIPLES.map((multiple) => {
+      const size = Math.max(1, Math.round(l1MaxEntries * multiple))
+      return { multiple, size, hitRatio: mrc.hitRatio(size) }
+    }),
   }
 }
 

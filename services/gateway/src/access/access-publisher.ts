@@ -13,6 +13,8 @@ export interface AccessPublisherOptions {
   /** Accesses held while a publish is in flight; beyond this they are dropped and counted. Default 20 000. */
   maxBuffered?: number
   onError?: (error: unknown) => void
+  /** The L1 capacity in entries, sent with every batch (analytics reads its miss-ratio curves against it). */
+  l1MaxEntries?: number
 }
 
 export interface AccessPublisherStats {
@@ -35,7 +37,7 @@ export class AccessPublisher {
   private droppedSinceBatch = 0
   private inFlight: Promise<void> | undefined
   private readonly timer: NodeJS.Timeout
-  private readonly options: Required<Omit<AccessPublisherOptions, 'onError'>> & Pick<AccessPublisherOptions, 'onError'>
+  private readonly options: Required<Omit<AccessPublisherOptions, 'onError' | 'l1MaxEntries'>> & Pick<AccessPublisherOptions, 'onError' | 'l1MaxEntries'>
   readonly stats: AccessPublisherStats = { published: 0, dropped: 0, batches: 0, failedBatches: 0 }
   private closed = false
 
@@ -103,6 +105,7 @@ export class AccessPublisher {
       const accesses = this.buffer.splice(0, this.options.maxBatch)
       const data: AccessBatchEvent = { instance: this.options.instance, accesses, dropped: this.droppedSinceBatch }
       if (Object.keys(this.evictions).length > 0) data.evictions = this.evictions
+      if (this.options.l1MaxEntries !== undefined) data.l1MaxEntries = this.options.l1MaxEntries
       this.evictions = {}
       this.droppedSinceBatch = 0
       try {

@@ -27,6 +27,8 @@ export interface GatewayConfig {
    * "hashKeys":true}}}`) for `strata.access.v1` on Kafka; unset publishes none. Needs STRATA_GATEWAY_BUS=kafka.
    */
   accessEvents: AccessSamplingConfig | undefined
+  /** STRATA_GATEWAY_L1_ENTRIES: the in-process L1's capacity in entries (all namespaces together). */
+  l1MaxEntries: number
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -44,6 +46,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     drainDelayMs: int(env, 'STRATA_GATEWAY_DRAIN_DELAY_MS', 5_000),
     logLevel: env.LOG_LEVEL ?? 'info',
     accessEvents: jsonOf<AccessSamplingConfig | undefined>(env, 'STRATA_GATEWAY_ACCESS_EVENTS', undefined),
+    l1MaxEntries: int(env, 'STRATA_GATEWAY_L1_ENTRIES', 10_000),
   }
 }
 
