@@ -26,3 +26,4 @@ export {
   type TransportInvalidationBusOptions,
 } from './invalidation/transport-invalidation-bus.js'
 export { buildAsyncApiDocument } from './asyncapi/asyncapi-document.js'
+export { startPublishSpan, withConsumeSpan, activeTraceparent, outsideTrace, type PublishSpan } from './tracing/message-tracing.js'

@@ -62,6 +62,20 @@ export const GatewayConfigSchema = Type.Object(
     jwtAudience: Type.String({ default: '' }),
     tlsCertFile: Type.String({ default: '', description: 'Serve HTTPS with this certificate (PEM) and tlsKeyFile' }),
     tlsKeyFile: Type.String({ default: '' }),
+    l1MaxEntries: Type.Integer({ minimum: 0, default: 10_000, description: "The in-process L1's capacity in entries (all namespaces together)" }),
+    accessEvents: Type.Optional(
+      Type.Object(
+        {
+          defaultSampleRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          namespaces: Type.Optional(
+            Type.Record(Type.String(), Type.Object({ sampleRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })), hashKeys: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+          ),
+          hashSalt: Type.Optional(Type.String()),
+          topic: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        { additionalProperties: false, description: 'Sampling policy for strata.access.v1 (needs bus kafka); unset publishes none' },
+      ),
+    ),
   },
   { additionalProperties: false },
 )
@@ -105,4 +119,6 @@ export const ENV_OF: Record<GatewayConfigField, { name: string; kind: 'string' |
   jwtAudience: { name: 'STRATA_JWT_AUDIENCE', kind: 'string' },
   tlsCertFile: { name: 'STRATA_TLS_CERT_FILE', kind: 'string' },
   tlsKeyFile: { name: 'STRATA_TLS_KEY_FILE', kind: 'string' },
+  l1MaxEntries: { name: 'STRATA_GATEWAY_L1_ENTRIES', kind: 'integer' },
+  accessEvents: { name: 'STRATA_GATEWAY_ACCESS_EVENTS', kind: 'json' },
 }

@@ -7,6 +7,9 @@ import type { CacheHook, StrataCache } from '@strata/core'
 import type { EventRule } from './events/event-rules.js'
 import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
 import type { NamespaceRegistry } from './namespaces/namespace-registry.js'
+import type { AccessPublisher } from './access/access-publisher.js'
+import type { AccessSampling } from './access/access-sampling.js'
+import { accessEventsPlugin } from './plugins/access-events.js'
 import { adminRoutes } from './plugins/admin-routes.js'
 import { cacheHooksPlugin } from './plugins/cache-hooks.js'
 import { errorHandlerPlugin } from './plugins/error-handler.js'
@@ -74,6 +77,10 @@ export interface GatewayDeps {
   https?: HttpsServerOptions
   /** Security headers (helmet) on API answers. Default true. */
   securityHeaders?: boolean
+  /** More Prometheus text appended to /metrics (the OpenTelemetry meter's, from @strata/telemetry). */
+  extraMetrics?: () => Promise<string>
+  /** Sampled `strata.access.v1` accesses for analytics; the publisher is closed with the app. */
+  accessEvents?: { publisher: AccessPublisher; sampling: AccessSampling }
 }
 
 /**
@@ -170,7 +177,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     app.addSchema(NamespaceSpecSchema)
   }
   if (deps.hooks !== undefined && deps.hooks.length > 0) await app.register(cacheHooksPlugin, { cache: deps.cache, hooks: deps.hooks })
-  await app.register(metricsPlugin, { cache: deps.cache, processMetrics: deps.processMetrics ?? true })
+  await app.register(metricsPlugin, { cache: deps.cache, processMetrics: deps.processMetrics ?? true, ...(deps.extraMetrics === undefined ? {} : { extra: deps.extraMetrics }) })
+  if (deps.accessEvents !== undefined) await app.register(accessEventsPlugin, { cache: deps.cache, ...deps.accessEvents })
   await app.register(healthRoutes, { cache: deps.cache, checks: deps.checks ?? {}, draining: () => draining })
   await app.register(kvRoutes, { registry: deps.registry, clock })
   await app.register(invalidationRoutes, { registry: deps.registry })

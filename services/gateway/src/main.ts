@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { pino } from 'pino'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { LocalInvalidationBus, createCache, createKeyring, memoryStore, type InvalidationBus, type L2Store, type WriteBehindQueue } from '@strata/core'
@@ -13,6 +12,9 @@ import { ApiKeys, AuditTrail, Authenticator, JwtVerifier, MemoryApiKeyStore, Mem
 import { PostgresApiKeyStore, PostgresAuditLog } from '@strata/security/postgres'
 import { buildGateway, type GatewayAuth } from './app.js'
 import { readGatewayConfig, securitySettings } from './config/gateway-config.js'
+import { createLogger, currentTelemetry } from '@strata/telemetry'
+import { AccessPublisher } from './access/access-publisher.js'
+import { AccessSampling } from './access/access-sampling.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { LOG_REDACT_PATHS, loggableUrl } from './security/log-redaction.js'
 import { telemetryKey } from './namespaces/namespace-security.js'
@@ -34,7 +36,10 @@ const { config } = readGatewayConfig()
 const security = securitySettings(config, (path) => readFileSync(path, 'utf8'))
 const late: { registry?: NamespaceRegistry } = {}
 const hashKeysOf = (namespace: string) => late.registry?.get(namespace)?.spec.security?.hashKeys === true
-const logger = pino({
+// Traces: started by `--import @strata/telemetry/register` (package.json start script); absent, the API is a no-op.
+const telemetry = currentTelemetry()
+// pino with trace_id/span_id on every line (@strata/telemetry), secrets redacted, hashed keys where asked.
+const logger = createLogger('strata-gateway', {
   level: config.logLevel,
   redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
   serializers: {
@@ -77,7 +82,7 @@ const queue: WriteBehindQueue =
         blockTimeoutMs: config.writeBehindBlockTimeoutMs,
         retryAfterMs: config.writeBehindRetryAfterMs,
       })
-const cache = createCache({ l2, ...(bus === undefined ? {} : { bus }), queue })
+const cache = createCache({ l1: { maxEntries: config.l1MaxEntries }, l2, ...(bus === undefined ? {} : { bus }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
 const keyring = security.encryptionKeys === undefined ? undefined : createKeyring(security.encryptionKeys.current, security.encryptionKeys.keys)
 const registry = (late.registry = new NamespaceRegistry(cache, { keyring }))
@@ -116,6 +121,15 @@ if (config.auth === 'on') {
   }
 }
 
+if (config.accessEvents !== undefined && kafka === undefined) throw new Error('STRATA_GATEWAY_ACCESS_EVENTS needs STRATA_GATEWAY_BUS=kafka')
+const accessEvents =
+  config.accessEvents === undefined || kafka === undefined
+    ? undefined
+    : {
+        sampling: new AccessSampling(config.accessEvents),
+        publisher: new AccessPublisher(kafka, { instance: instanceId, l1MaxEntries: config.l1MaxEntries, ...(config.accessEvents.topic === undefined ? {} : { topic: config.accessEvents.topic }), onError: (error) => logger.warn({ err: error }, 'access events batch dropped') }),
+      }
+
 const gateway = await buildGateway({
   cache,
   registry,
@@ -128,6 +142,8 @@ const gateway = await buildGateway({
     ...(queueClient === undefined ? {} : { queue: async () => (await queueClient.ping()) === 'PONG' }),
     ...(kafka === undefined ? {} : { bus: () => kafka.ping() }),
   },
+  ...(telemetry === undefined ? {} : { extraMetrics: () => telemetry.prometheusText() }),
+  ...(accessEvents === undefined ? {} : { accessEvents }),
 })
 await gateway.app.listen({ host: config.host, port: config.port })
 
@@ -144,6 +160,7 @@ onShutdownSignals(
     await kafka?.close()
     await pool?.end()
     rateRedis?.disconnect()
+    await telemetry?.shutdown()
   },
   (message) => logger.info(message),
 )

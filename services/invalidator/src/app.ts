@@ -11,7 +11,7 @@ import {
   type Transport,
 } from '@strata/bus'
 import { createCache, type InvalidationBus, type L2Store, type StrataCache } from '@strata/core'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { authPlugin, type AuthPluginOptions } from '@strata/security'
 import type { EventDedupe } from './event-dedupe.js'
 import { EventInvalidator } from './event-invalidator.js'
@@ -48,8 +48,8 @@ export interface InvalidatorDependencies {
   /** Where InvalidationRecords are published; `false` for none. Default `strata.invalidations.records.v1`. */
   recordsTopic?: string | false
   clock?: () => number
-  /** Fastify logger option. Default off. */
-  logger?: boolean
+  /** Fastify logger option (true, or pino options such as @strata/telemetry's loggerOptions). Default off. */
+  logger?: FastifyServerOptions['logger']
   /**
    * API keys / JWTs, scopes, rate limits and audit for the HTTP API (packages/security): POST /v1/invalidations needs
    * `invalidate` on the body's namespace, /metrics `read` on `*`; health stays open. Without it the API is open.

@@ -3,6 +3,7 @@ import { hostname } from 'node:os'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { redisStore } from '@strata/core/redis'
+import { loggerOptions, currentTelemetry } from '@strata/telemetry'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { ApiKeys, AuditTrail, Authenticator, RedisRateLimiter } from '@strata/security'
@@ -21,6 +22,7 @@ const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
 // Auth is on unless STRATA_INVALIDATOR_AUTH=off: the same API keys (and audit chain) as the gateways, in PostgreSQL.
 const authOn = env('STRATA_INVALIDATOR_AUTH', 'on') !== 'off'
 const postgresUrl = env('STRATA_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5433/strata')
+const group = env('STRATA_INVALIDATOR_GROUP', 'strata.invalidator')
 
 let rules
 try {
@@ -55,8 +57,9 @@ const invalidator = buildInvalidator({
   rules,
   dedupe: new RedisEventDedupe(redis, prefix),
   prefix,
+  group,
   instanceId,
-  logger: true,
+  logger: loggerOptions('strata-invalidator', { level: env('LOG_LEVEL', 'info') }),
   ...(auth === undefined ? {} : { auth }),
 })
 
@@ -69,6 +72,7 @@ async function shutdown(signal: string): Promise<void> {
   await transport.close()
   redis.disconnect()
   await pool?.end()
+  await currentTelemetry()?.shutdown()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -1,5 +1,6 @@
 import { RedisPendingWrites } from '@strata/queue/redis'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
+import { currentTelemetry, loggerOptions } from '@strata/telemetry'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { buildWriteBehind, type DeadWrite, type FlushJob } from './app.js'
@@ -55,7 +56,7 @@ const app = buildWriteBehind({
   intervalMs: num('STRATA_WB_INTERVAL_MS', 100),
   concurrency: num('STRATA_WB_CONCURRENCY', 2),
   leaseMs: num('STRATA_WB_LEASE_MS', 60_000),
-  logger: { level: env('STRATA_LOG_LEVEL', 'info') },
+  logger: loggerOptions('strata-write-behind', { level: env('STRATA_LOG_LEVEL', 'info') }),
   // The Kafka publisher of strata.errors.v1 (packages/bus) plugs in here; until then the event is logged.
   onError: (event) => app.server.log.error({ event }, event.message),
 })
@@ -74,6 +75,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     app
       .stop()
       .then(() => client.quit())
+      .then(() => currentTelemetry()?.shutdown())
       .then(
         () => process.exit(0),
         (error: unknown) => {

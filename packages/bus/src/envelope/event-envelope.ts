@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Type, type Static } from '@sinclair/typebox'
+import { activeTraceparent } from '../tracing/message-tracing.js'
 
 /** W3C trace context `traceparent` (version-traceid-parentid-flags). */
 export const TRACEPARENT_PATTERN = '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'
@@ -44,8 +45,12 @@ export interface NewEvent<D> {
   time?: Date | string
 }
 
-/** A complete envelope from the fields that matter; the rest gets CloudEvents defaults. */
+/**
+ * A complete envelope from the fields that matter; the rest gets CloudEvents defaults. `traceparent` defaults to the
+ * active span's, so an event records the trace that caused it even after it leaves the bus (stored, replayed).
+ */
 export function createEvent<D>(event: NewEvent<D>): EventEnvelope<D> {
+  const traceparent = event.traceparent ?? activeTraceparent()
   const time = event.time === undefined ? new Date().toISOString() : typeof event.time === 'string' ? event.time : event.time.toISOString()
   return {
     specversion: '1.0',
@@ -56,6 +61,6 @@ export function createEvent<D>(event: NewEvent<D>): EventEnvelope<D> {
     ...(event.subject === undefined ? {} : { subject: event.subject }),
     datacontenttype: 'application/json',
     data: event.data,
-    ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
+    ...(traceparent === undefined ? {} : { traceparent }),
   }
 }

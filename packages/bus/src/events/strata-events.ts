@@ -47,7 +47,29 @@ export const AccessEventData = Type.Object({
   result: Type.Union([Type.Literal('hit'), Type.Literal('miss'), Type.Literal('stale'), Type.Literal('ok')]),
   tier: Type.Optional(Type.Union([Type.Literal('l1'), Type.Literal('l2'), Type.Literal('origin')])),
   latencyMs: Type.Number({ minimum: 0 }),
+  /** Response body bytes, when known. */
+  bytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** The namespace's sample rate when this access was sampled (1 when absent): analytics scales counts by 1/rate. */
+  sampleRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+  /** True when `key` is a hash of the key (the namespace's policy), never the key itself. */
+  hashed: Type.Optional(Type.Boolean()),
   at: EpochMs,
+})
+
+/**
+ * `strata.access.batch.v1`, also on `strata.access.v1`: what one gateway sampled over a short interval. Gateways
+ * publish batches (one Kafka message per few hundred accesses) so sampling costs the hot path no round trip.
+ */
+export const AccessBatchEventData = Type.Object({
+  /** The gateway instance. */
+  instance: Name,
+  accesses: Type.Array(AccessEventData, { maxItems: 10_000 }),
+  /** Evictions from the gateway's L1 since the previous batch, by namespace (counted, not sampled). */
+  evictions: Type.Optional(Type.Record(Type.String(), Type.Integer({ minimum: 0 }))),
+  /** Samples dropped since the previous batch because the bus was slow (the publisher never blocks a request). */
+  dropped: Type.Integer({ minimum: 0 }),
+  /** The gateway's L1 capacity in entries (shared by its namespaces): what miss-ratio curves are read against. */
+  l1MaxEntries: Type.Optional(Type.Integer({ minimum: 1 })),
 })
 
 /** `strata.error.v1`: an error one service hit (never a cached value). */
@@ -137,6 +159,7 @@ export type WarmEvent = Static<typeof WarmEventData>
 export type InvalidationEvent = Static<typeof InvalidationEventData>
 export type InvalidationRecordEvent = Static<typeof InvalidationRecordEventData>
 export type AccessEvent = Static<typeof AccessEventData>
+export type AccessBatchEvent = Static<typeof AccessBatchEventData>
 export type ErrorEvent = Static<typeof ErrorEventData>
 export type AlertEvent = Static<typeof AlertEventData>
 export type AuditEvent = Static<typeof AuditEventData>
@@ -146,6 +169,7 @@ export const STRATA_EVENTS = {
   'strata.invalidation.v1': { topic: TOPICS.invalidations, data: InvalidationEventData },
   'strata.invalidation.record.v1': { topic: TOPICS.invalidationRecords, data: InvalidationRecordEventData },
   'strata.access.v1': { topic: TOPICS.access, data: AccessEventData },
+  'strata.access.batch.v1': { topic: TOPICS.access, data: AccessBatchEventData },
   'strata.error.v1': { topic: TOPICS.errors, data: ErrorEventData },
   'strata.alert.v1': { topic: TOPICS.alerts, data: AlertEventData },
   'strata.audit.v1': { topic: TOPICS.audit, data: AuditEventData },
@@ -160,6 +184,7 @@ export interface StrataEventDataMap {
   'strata.invalidation.v1': InvalidationEvent
   'strata.invalidation.record.v1': InvalidationRecordEvent
   'strata.access.v1': AccessEvent
+  'strata.access.batch.v1': AccessBatchEvent
   'strata.error.v1': ErrorEvent
   'strata.alert.v1': AlertEvent
   'strata.audit.v1': AuditEvent

@@ -1,4 +1,5 @@
 import { isStrataError } from '@strata/core'
+import { withConsumeSpan } from '../tracing/message-tracing.js'
 import { deadLetterTopic } from '../topics.js'
 import { DEFAULT_RETRY, type IncomingMessage, type MessageHandler, type OutgoingMessage, type RetryPolicy, type SubscribeOptions } from './transport.js'
 
@@ -36,7 +37,12 @@ export interface DeliveryContext {
  * retrying cannot fix it; a handler still failing after `retry.attempts` goes there too, with the last error.
  * Transient errors (a broker or Redis down) are retried until the subscription closes and do not count as attempts.
  */
-export async function deliver(message: Omit<IncomingMessage, 'attempt'>, context: DeliveryContext): Promise<DeliveryOutcome> {
+export function deliver(system: string, message: Omit<IncomingMessage, 'attempt'>, context: DeliveryContext): Promise<DeliveryOutcome> {
+  // One CONSUMER span per message, a child of the producer's (from the headers), around every attempt.
+  return withConsumeSpan(system, context.groupId, message, () => deliverWithRetries(message, context))
+}
+
+async function deliverWithRetries(message: Omit<IncomingMessage, 'attempt'>, context: DeliveryContext): Promise<DeliveryOutcome> {
   let failures = 0
   for (let attempt = 1; ; attempt++) {
     if (context.closing.aborted) return 'abandoned'

@@ -36,7 +36,7 @@ export function configCommands(program: Command, io: CliIo): void {
         io.out(`${JSON.stringify(rows, null, 2)}\n`)
         return
       }
-      const text = rows.map((row) => [row.setting, JSON.stringify(row.value), row.source, row.variable])
+      const text = rows.map((row) => [row.setting, row.value === undefined ? '(unset)' : JSON.stringify(row.value), row.source, row.variable])
       io.out(table(['setting', 'value', 'source', 'variable'], text))
     })
 }

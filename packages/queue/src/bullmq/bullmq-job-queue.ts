@@ -3,6 +3,7 @@ import { Redis } from 'ioredis'
 import { batchingOptions, Batcher } from '../batcher.js'
 import type { AddOptions, DeadLetter, Job, JobHandler, JobQueue, JobQueueOptions, JobWorker, ProcessOptions, QueueCounts } from '../job-queue.js'
 import { resolveRetry, retryDelay, type RetryPolicy } from '../retry-policy.js'
+import { activeTraceparent, withJobsSpan } from '../tracing/job-tracing.js'
 
 /** What a job holds in Redis: the data and the producer's trace context beside it. */
 interface Envelope<T> {
@@ -185,7 +186,14 @@ class BullmqWorker<T> implements JobWorker {
   private readonly client: Redis
 
   constructor(queue: BullmqJobQueue<T>, handler: JobHandler<T>, options: { concurrency: number; batchSize: number; lingerMs: number }) {
-    const batcher = new Batcher<BullJob<Envelope<T>>>((jobs) => handler(jobs.map((job) => queue.view(job))), options.batchSize, options.lingerMs)
+    const batcher = new Batcher<BullJob<Envelope<T>>>(
+      (jobs) => {
+        const views = jobs.map((job) => queue.view(job))
+        return withJobsSpan(queue.name, views.map((job) => job.traceparent), () => handler(views))
+      },
+      options.batchSize,
+      options.lingerMs,
+    )
     const created = queue.createWorker(async (job) => {
       try {
         await batcher.run(job)
@@ -204,8 +212,10 @@ class BullmqWorker<T> implements JobWorker {
   }
 }
 
+/** The producer's trace context defaults to the active span's, so a job added inside a request continues its trace. */
 function envelope<T>(data: T, options: AddOptions | undefined): Envelope<T> {
-  return options?.traceparent === undefined ? { d: data } : { d: data, tp: options.traceparent }
+  const tp = options?.traceparent ?? activeTraceparent()
+  return tp === undefined ? { d: data } : { d: data, tp }
 }
 
 function addOptions(options: AddOptions | undefined): JobsOptions {

@@ -1,6 +1,7 @@
 import { batchingOptions, Batcher } from '../batcher.js'
 import type { AddOptions, DeadLetter, Job, JobHandler, JobQueue, JobQueueOptions, JobWorker, ProcessOptions, QueueCounts } from '../job-queue.js'
 import { resolveRetry, retryDelay, type RetryPolicy } from '../retry-policy.js'
+import { activeTraceparent, withJobsSpan } from '../tracing/job-tracing.js'
 
 interface MemoryJob<T> {
   id: string
@@ -117,7 +118,7 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
     if (this.closed) throw new Error(`Queue '${this.name}' is closed`)
     const id = options?.jobId ?? String(this.nextId++)
     if (this.jobs.has(id)) return id
-    const job: MemoryJob<T> = { id, data, traceparent: options?.traceparent, addedAt: Date.now(), attemptsMade: 0, state: 'waiting' }
+    const job: MemoryJob<T> = { id, data, traceparent: options?.traceparent ?? activeTraceparent(), addedAt: Date.now(), attemptsMade: 0, state: 'waiting' }
     this.jobs.set(id, job)
     if ((options?.delayMs ?? 0) > 0) this.delay(job, options!.delayMs!)
     else this.ready.push(job)
@@ -145,7 +146,14 @@ class MemoryWorker<T> implements JobWorker {
     handler: JobHandler<T>,
     private readonly options: { concurrency: number; batchSize: number; lingerMs: number },
   ) {
-    this.batcher = new Batcher((jobs) => handler(jobs.map((job) => queue.view(job))), options.batchSize, options.lingerMs)
+    this.batcher = new Batcher(
+      (jobs) => {
+        const views = jobs.map((job) => queue.view(job))
+        return withJobsSpan(queue.name, views.map((job) => job.traceparent), () => handler(views))
+      },
+      options.batchSize,
+      options.lingerMs,
+    )
   }
 
   hasSlot(): boolean {

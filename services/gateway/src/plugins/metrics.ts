@@ -8,6 +8,8 @@ export interface MetricsOptions {
   cache: StrataCache
   /** Default Node.js process metrics (event loop lag, heap, GC). */
   processMetrics?: boolean
+  /** Appended to the exposition: metrics recorded through the OpenTelemetry meter, bridged rather than duplicated. */
+  extra?: () => Promise<string>
 }
 
 /**
@@ -16,7 +18,7 @@ export interface MetricsOptions {
  * nothing; HTTP metrics come from one onResponse hook.
  */
 export const metricsPlugin = fp(
-  (app: FastifyInstance, { cache, processMetrics = true }: MetricsOptions, done: (error?: Error) => void) => {
+  (app: FastifyInstance, { cache, processMetrics = true, extra }: MetricsOptions, done: (error?: Error) => void) => {
     const registry = new Registry()
     if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'strata_gateway_' })
 
@@ -98,7 +100,8 @@ export const metricsPlugin = fp(
       },
     }
     app.get('/metrics', { config: { auth: { scope: 'read', namespace: '*', audit: false } }, schema: metricsSchema }, async (_request, reply) => {
-      return reply.type(registry.contentType).send(await registry.metrics())
+      const own = await registry.metrics()
+      return reply.type(registry.contentType).send(extra === undefined ? own : own + (await extra()))
     })
     done()
   },

@@ -12,6 +12,7 @@ import {
   type Producer,
   type TopicMessages,
 } from 'kafkajs'
+import { startPublishSpan } from '../../tracing/message-tracing.js'
 import { deliver, retryPolicyOf, type DeliveryContext } from '../delivery.js'
 import { groupIdOf, type MessageHandler, type OutgoingMessage, type SubscribeOptions, type Subscription, type Transport } from '../transport.js'
 
@@ -101,8 +102,21 @@ export class KafkaTransport implements Transport {
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     if (this.closed) return Promise.reject(new StrataError('E_BUS_UNAVAILABLE', 'The Kafka transport is closed'))
     if (messages.length === 0) return Promise.resolve()
+    // The span is this call's, not the coalesced send's: several callers' traces may share one Kafka request.
+    const span = startPublishSpan('kafka', topic, messages)
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ topic, messages, resolve, reject })
+      this.queue.push({
+        topic,
+        messages: span.messages,
+        resolve: () => {
+          span.end()
+          resolve()
+        },
+        reject: (error) => {
+          span.end(error)
+          reject(error instanceof Error ? error : new Error(String(error)))
+        },
+      })
       if (!this.sending) void this.drainQueue()
     })
   }
@@ -198,13 +212,20 @@ export class KafkaTransport implements Transport {
   }
 
   private async ensureTopics(admin: Admin, topics: readonly string[]): Promise<void> {
-    try {
-      const existing = new Set(await admin.listTopics())
-      const missing = topics.filter((topic) => !existing.has(topic))
-      if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) })
-    } catch (error) {
-      // Another process creating the same topic at the same moment is fine.
-      if (!(error instanceof Error && /already exists/i.test(error.message))) throw unavailable('creating topics', error)
+    // Two processes creating the same new topic at once: one gets "already exists", the other may see the topic's
+    // metadata before its leader is elected (UNKNOWN_TOPIC_OR_PARTITION, retriable). Both are fine after a re-check.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = new Set(await admin.listTopics())
+        const missing = topics.filter((topic) => !existing.has(topic))
+        if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) })
+        return
+      } catch (error) {
+        if (error instanceof Error && /already exists/i.test(error.message)) return
+        const retriable = (error as { retriable?: unknown; cause?: { retriable?: unknown } }).retriable === true || (error as { cause?: { retriable?: unknown } }).cause?.retriable === true
+        if (!retriable || attempt >= 10) throw unavailable('creating topics', error)
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt))
+      }
     }
   }
 
@@ -412,6 +433,7 @@ class KafkaSubscription implements Subscription {
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || this.closing.signal.aborted) return
       const outcome = await deliver(
+        'kafka',
         {
           topic: batch.topic,
           partition: batch.partition,

@@ -1,4 +1,5 @@
 import { StrataError } from '@strata/core'
+import { startPublishSpan } from '../../tracing/message-tracing.js'
 import { deliver } from '../delivery.js'
 import { retryPolicyOf } from '../delivery.js'
 import {
@@ -63,7 +64,8 @@ export class MemoryTransport implements Transport {
     if (this.closed) return Promise.reject(new StrataError('E_BUS_UNAVAILABLE', 'The in-process transport is closed'))
     const log = this.log(topic)
     const touched = new Set<number>()
-    for (const message of messages) {
+    const span = startPublishSpan('memory', topic, messages)
+    for (const message of span.messages) {
       const partition = message.key === undefined ? this.roundRobin++ % this.partitionCount : hashKey(message.key) % this.partitionCount
       log[partition]!.push({
         key: message.key,
@@ -78,6 +80,7 @@ export class MemoryTransport implements Transport {
       if (!group.members.some((member) => member.topics.has(topic))) continue
       for (const partition of touched) this.pump(group, topic, partition)
     }
+    span.end()
     return Promise.resolve()
   }
 
@@ -181,6 +184,7 @@ export class MemoryTransport implements Transport {
       const member = owners[partition % owners.length]!
       const stored = log[offset]!
       const delivery = deliver(
+        'memory',
         { topic, partition, offset: String(offset), key: stored.key, value: stored.value, headers: { ...stored.headers }, timestamp: stored.timestamp },
         {
           handler: member.handler,

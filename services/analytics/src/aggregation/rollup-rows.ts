@@ -1,0 +1,72 @@
+import type { Histogram } from 'hdr-histogram-js'
+import type { SpaceSavingState } from '../sketches/space-saving.js'
+
+export type Granularity = 'minute' | 'hour' | 'day'
+export const GRANULARITIES: readonly Granularity[] = ['minute', 'hour', 'day']
+
+/** Usage and performance of one namespace and tier over one bucket. Counts are estimates (sampled accesses × 1/rate). */
+export interface AccessRow {
+  bucket: number
+  namespace: string
+  /** l1, l2, origin (loaded), none (a miss nothing answered), set, delete. */
+  tier: string
+  requests: number
+  /** Accesses actually received (the latency histogram's count). */
+  samples: number
+  hits: number
+  misses: number
+  stale: number
+  bytes: number
+  evictions: number
+  latency: Histogram
+}
+
+export interface ErrorRow {
+  bucket: number
+  code: string
+  service: string
+  namespace: string
+  count: number
+}
+
+export interface InvalidationRow {
+  bucket: number
+  namespace: string
+  kind: string
+  count: number
+  keys: number
+}
+
+/** Where consumption stands: the next offset to read per topic partition. */
+export interface Position {
+  topic: string
+  partition: number
+  nextOffset: string
+}
+
+/** A namespace's hot-key and stampede sketches as stored (see SpaceSaving.toJSON). */
+export interface SketchSnapshot {
+  namespace: string
+  hotKeys: SpaceSavingState
+  stampedeKeys: SpaceSavingState
+  hashedKeys: boolean
+}
+
+/** Everything consumed since the last flush, with the positions it reaches: written in one transaction. */
+export interface RollupDelta {
+  /** Sketches of the namespaces touched since the last flush, whole (they are small and not additive). */
+  sketches: SketchSnapshot[]
+  access: AccessRow[]
+  errors: ErrorRow[]
+  invalidations: InvalidationRow[]
+  positions: Position[]
+}
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+
+export function truncate(at: number, granularity: Granularity): number {
+  const size = granularity === 'minute' ? MINUTE : granularity === 'hour' ? HOUR : DAY
+  return Math.floor(at / size) * size
+}

@@ -1,0 +1,142 @@
+import { PROBLEM_CONTENT_TYPE, problem, toProblem } from '@strata/core'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { AnalyticsState, type AnalyticsStateOptions } from './aggregation/analytics-state.js'
+import { reportRoutes } from './http/report-routes.js'
+import { ResourceMonitor } from './resources/resource-monitor.js'
+import type { ResourceProbe } from './resources/resource-probe.js'
+import { RollupFlusher } from './rollup-flusher.js'
+import { KafkaEventSource } from './source/kafka-event-source.js'
+import { DEFAULT_RETENTION, type RetentionPolicy, type RollupStore } from './store/rollup-store.js'
+
+export { AnalyticsState } from './aggregation/analytics-state.js'
+export { RollupStore } from './store/rollup-store.js'
+export { ShardsMrc } from './sketches/shards-mrc.js'
+export { SpaceSaving } from './sketches/space-saving.js'
+export type { AnalyticsReport, NamespaceReport } from './report/report-model.js'
+
+export interface AnalyticsDependencies {
+  store: RollupStore
+  kafka?: { brokers: readonly string[]; group: string; topics?: { access: string; invalidations: string; errors: string } }
+  /** Positions in the store are kept per consumer; default: the Kafka group. */
+  consumer?: string
+  flushIntervalMs?: number
+  retention?: RetentionPolicy
+  state?: AnalyticsStateOptions
+  clock?: () => number
+  logger?: FastifyServerOptions['logger']
+  /** Resource probes (Redis INFO, Memcached stats, Kafka lag, process, other services' /metrics), polled in the background. */
+  resources?: { probes: readonly ResourceProbe[]; intervalMs?: number }
+}
+
+export interface Analytics {
+  readonly http: FastifyInstance
+  readonly state: AnalyticsState
+  readonly flusher: RollupFlusher
+  readonly source: KafkaEventSource | undefined
+  readonly resources: ResourceMonitor
+  start(): Promise<void>
+  /** Stops consuming, writes what was consumed, closes HTTP. */
+  stop(): Promise<void>
+}
+
+/** Builds the analytics service from its dependencies; main.ts wires the real ones. */
+export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
+  const clock = deps.clock ?? Date.now
+  const state = new AnalyticsState({ ...deps.state, clock })
+  const consumer = deps.consumer ?? deps.kafka?.group ?? 'strata.analytics'
+  const http = Fastify({ logger: deps.logger ?? false })
+  let source: KafkaEventSource | undefined
+  const flusher = new RollupFlusher(state, deps.store, {
+    consumer,
+    intervalMs: deps.flushIntervalMs ?? 1_000,
+    afterCommit: (positions) => source?.commit(positions) ?? Promise.resolve(),
+    onError: (error) => http.log.warn({ err: error }, 'rollup flush failed; retrying with the next one'),
+  })
+  const resources = new ResourceMonitor(deps.resources?.probes ?? [], { intervalMs: deps.resources?.intervalMs ?? 15_000, clock })
+  let retention: NodeJS.Timeout | undefined
+  let ready = false
+
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'strata_analytics_' })
+  new Gauge({
+    name: 'strata_analytics_ingested_total',
+    help: 'Events folded into the analytics state, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      for (const [kind, value] of Object.entries(state.counters)) this.set({ kind }, value)
+    },
+  })
+  new Gauge({
+    name: 'strata_analytics_consumer_lag',
+    help: 'Messages behind the end of each partition at the last fetch',
+    labelNames: ['partition'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [id, lag] of source?.lag ?? []) this.set({ partition: id.replace('\0', ':') }, lag)
+    },
+  })
+
+  new Gauge({
+    name: 'strata_resource_value',
+    help: 'The latest reading of each resource probe (Redis INFO, Memcached stats, Kafka lag, processes)',
+    labelNames: ['probe', 'kind', 'metric'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const sample of resources.latest()) for (const [metric, value] of Object.entries(sample.values)) this.set({ probe: sample.probe, kind: sample.kind, metric }, value)
+    },
+  })
+
+  // Every error answer is problem+json with a code (never a stack trace); our own failures are logged.
+  http.setErrorHandler((error, request, reply) => {
+    const answer = toProblem(error, request.url.split('?')[0] ?? request.url)
+    if (answer.status >= 500) request.log.error({ err: error, code: answer.code }, 'request failed')
+    return reply.code(answer.status).type(PROBLEM_CONTENT_TYPE).send(answer)
+  })
+  http.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url
+    return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem('E_ROUTE_NOT_FOUND', `No route for ${request.method} ${path}`, path))
+  })
+
+  http.get('/health/live', () => ({ status: 'ok' }))
+  http.get('/health/ready', async (_request, reply) => reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'starting' }))
+  http.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
+  reportRoutes(http, { store: deps.store, state, clock, resources })
+  http.get('/v1/resources', () => ({ resources: resources.latest() }))
+
+  return {
+    http,
+    state,
+    flusher,
+    resources,
+    get source() {
+      return source
+    },
+    async start() {
+      await deps.store.ensureSchema()
+      await deps.store.applyRetention(clock(), deps.retention ?? DEFAULT_RETENTION)
+      // Hot keys as of the stored positions: consumption resumes from there, so the sketch continues exactly.
+      state.loadSketches(await deps.store.sketches(consumer))
+      if (deps.kafka !== undefined) {
+        source = new KafkaEventSource(state, { ...deps.kafka, positions: await deps.store.positions(consumer) })
+        await source.start()
+      }
+      flusher.start()
+      resources.start()
+      retention = setInterval(() => void deps.store.applyRetention(clock(), deps.retention ?? DEFAULT_RETENTION).catch(() => undefined), 600_000)
+      retention.unref()
+      ready = true
+    },
+    async stop() {
+      ready = false
+      clearInterval(retention)
+      await source?.stop()
+      await flusher.stop()
+      await resources.stop()
+      await http.close()
+    },
+  }
+}

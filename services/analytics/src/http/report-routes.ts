@@ -1,0 +1,70 @@
+import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
+import type { FastifyInstance } from 'fastify'
+import type { AnalyticsState } from '../aggregation/analytics-state.js'
+import { GRANULARITIES, type Granularity } from '../aggregation/rollup-rows.js'
+import { rollupsCsv } from '../report/csv-report.js'
+import { htmlReport } from '../report/html-report.js'
+import { buildReport } from '../report/report-model.js'
+import type { ResourceMonitor } from '../resources/resource-monitor.js'
+import type { RollupStore } from '../store/rollup-store.js'
+
+interface ReportQuery {
+  window?: string
+  from?: string
+  to?: string
+  granularity?: string
+  namespace?: string
+}
+
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/**
+ * GET /v1/report (JSON), /v1/report.csv (rollup rows), /v1/report.html (self-contained page). Window: `window=1h`
+ * (up to now) or `from`/`to` (ISO 8601 or epoch ms); granularity minute (default), hour or day. Bad parameters answer
+ * 400 problem+json with E_INVALID_REQUEST.
+ */
+export function reportRoutes(app: FastifyInstance, deps: { store: RollupStore; state: AnalyticsState; clock: () => number; resources?: ResourceMonitor }): void {
+  const parse = (query: ReportQuery, path: string): { from: number; to: number; granularity: Granularity; namespace?: string } | { problem: ReturnType<typeof problem> } => {
+    const refuse = (detail: string) => ({ problem: problem('E_INVALID_REQUEST', detail, path) })
+    const granularity = (query.granularity ?? 'minute') as Granularity
+    if (!GRANULARITIES.includes(granularity)) return refuse(`granularity must be one of ${GRANULARITIES.join(', ')}`)
+    let to = deps.clock()
+    let from: number
+    if (query.from !== undefined || query.to !== undefined) {
+      const f = timeOf(query.from)
+      const t = query.to === undefined ? to : timeOf(query.to)
+      if (f === undefined || t === undefined || f >= t) return refuse('from and to must be ISO 8601 times or epoch milliseconds, with from before to')
+      from = f
+      to = t
+    } else {
+      const match = /^(\d{1,4})([mhd])$/.exec(query.window ?? '1h')
+      if (match === null) return refuse("window must look like '15m', '6h' or '7d'")
+      from = to - Number(match[1]) * UNIT_MS[match[2]!]!
+    }
+    if (query.namespace !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(query.namespace)) return refuse('namespace is not a valid namespace name')
+    return { from, to, granularity, ...(query.namespace === undefined ? {} : { namespace: query.namespace }) }
+  }
+
+  app.get<{ Querystring: ReportQuery }>('/v1/report', async (request, reply) => {
+    const window = parse(request.query, '/v1/report')
+    if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
+    return buildReport(deps.store, deps.state, { ...window, ...(deps.resources === undefined ? {} : { resources: deps.resources.latest() }) })
+  })
+  app.get<{ Querystring: ReportQuery }>('/v1/report.csv', async (request, reply) => {
+    const window = parse(request.query, '/v1/report.csv')
+    if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
+    const rows = await deps.store.accessRows(window)
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="strata-rollups.csv"').send(rollupsCsv(rows))
+  })
+  app.get<{ Querystring: ReportQuery }>('/v1/report.html', async (request, reply) => {
+    const window = parse(request.query, '/v1/report.html')
+    if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
+    return reply.type('text/html; charset=utf-8').send(htmlReport(await buildReport(deps.store, deps.state, { ...window, ...(deps.resources === undefined ? {} : { resources: deps.resources.latest() }) })))
+  })
+}
+
+function timeOf(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined
+  const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
+  return Number.isFinite(time) ? time : undefined
+}

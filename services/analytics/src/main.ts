@@ -1,0 +1,76 @@
+import { createLogger, currentTelemetry, loggerOptions } from '@strata/telemetry'
+import { TOPICS } from '@strata/bus'
+import pg from 'pg'
+import { RollupStore, buildAnalytics } from './app.js'
+import { KafkaLagProbe } from './resources/kafka-lag-probe.js'
+import { MemcachedStatsProbe } from './resources/memcached-stats-probe.js'
+import { ProcessProbe } from './resources/process-probe.js'
+import { RedisInfoProbe } from './resources/redis-info-probe.js'
+import type { ResourceProbe } from './resources/resource-probe.js'
+import { ServiceMetricsProbe } from './resources/service-metrics-probe.js'
+
+// The only place the analytics service reads the environment.
+const env = (name: string, fallback: string): string => process.env[name]?.trim() || fallback
+const logLevel = env('LOG_LEVEL', 'info')
+const log = createLogger('strata-analytics', { level: logLevel })
+const pool = new pg.Pool({ connectionString: env('STRATA_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5433/strata'), max: 4 })
+pool.on('error', (error) => log.warn({ err: error }, 'postgres pool error'))
+
+const list = (name: string, fallback: string) => env(name, fallback).split(',').map((item) => item.trim()).filter((item) => item !== '' && item !== 'none')
+const brokers = env('STRATA_KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((broker) => broker.trim())
+const group = env('STRATA_ANALYTICS_GROUP', 'strata.analytics')
+// Resource utilisation: each list may be 'none'. STRATA_ANALYTICS_SCRAPE is name=url pairs of other services' /metrics.
+const probes: ResourceProbe[] = [
+  new ProcessProbe('analytics'),
+  ...list('STRATA_ANALYTICS_REDIS', env('STRATA_REDIS_URL', 'redis://127.0.0.1:6379')).map((url) => new RedisInfoProbe(`redis ${new URL(url).host}`, url)),
+  ...list('STRATA_ANALYTICS_MEMCACHED', env('STRATA_MEMCACHED_SERVERS', '127.0.0.1:11211')).map((server) => {
+    const [host, port] = server.split(':')
+    return new MemcachedStatsProbe(`memcached ${server}`, host ?? '127.0.0.1', Number(port ?? 11211))
+  }),
+  new KafkaLagProbe(brokers, list('STRATA_ANALYTICS_LAG_GROUPS', `strata.invalidator,${group}`)),
+  ...list('STRATA_ANALYTICS_SCRAPE', '').map((pair) => {
+    const [name, url] = pair.split('=')
+    return new ServiceMetricsProbe(name ?? pair, url ?? pair)
+  }),
+]
+
+const analytics = buildAnalytics({
+  resources: { probes, intervalMs: Number(env('STRATA_ANALYTICS_RESOURCES_MS', '15000')) },
+  store: new RollupStore(pool, env('STRATA_ANALYTICS_SCHEMA', 'strata_analytics')),
+  kafka: {
+    brokers,
+    group,
+    topics: {
+      access: env('STRATA_ANALYTICS_ACCESS_TOPIC', TOPICS.access),
+      invalidations: env('STRATA_ANALYTICS_INVALIDATIONS_TOPIC', TOPICS.invalidations),
+      errors: env('STRATA_ANALYTICS_ERRORS_TOPIC', TOPICS.errors),
+    },
+  },
+  flushIntervalMs: Number(env('STRATA_ANALYTICS_FLUSH_MS', '1000')),
+  logger: loggerOptions('strata-analytics', { level: logLevel }),
+})
+
+let stopping = false
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'stopping: writing what was consumed')
+    analytics
+      .stop()
+      .then(() => pool.end())
+      .then(() => currentTelemetry()?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'analytics shutdown failed')
+          process.exit(1)
+        },
+      )
+  })
+}
+
+await analytics.start()
+const address = await analytics.http.listen({ host: env('STRATA_ANALYTICS_HOST', '127.0.0.1'), port: Number(env('STRATA_ANALYTICS_PORT', '8094')) })
+log.info({ address }, 'analytics started')
+process.send?.({ ready: true, address })
