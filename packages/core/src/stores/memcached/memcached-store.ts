@@ -63,8 +63,10 @@ const CAS_ATTEMPTS = 4
  * breaker can act.
  *
  * Replication (`replicas: 2`, EVCache-style): each key is also kept on the next distinct servers of the ring. Writes and
- * deletes go to every copy, reads to the first copy whose server is in service, so losing a server loses no key. Its
- * copies are not moved either; when it rejoins it is flushed, and its keys miss on it until written again.
+ * deletes go to every copy; reads go copy by copy until one has the value (a down server or a miss moves on), so losing
+ * a server loses no key, nor does its rejoining flushed. A true miss costs one round trip per copy. Copies are not
+ * moved to other servers. Reading past a miss is safe because a server that was out is flushed before it serves
+ * again (`flushOnRevive`): a copy left by a delete it missed never comes back; keep it on with replicas.
  *
  * Leases live in the value's own item (memcached-record.ts) and every lease step is a gets + cas on that one item, so
  * setWithLease is atomic against delete and set, as on Redis. With replicas, the lease is on the key's first copy in
@@ -90,6 +92,12 @@ export class MemcachedStore implements L2Store {
     if (!Number.isInteger(replicas) || replicas < 1 || replicas > options.servers.length) {
       throw new StrataError('E_INVALID_OPTION', `replicas must be an integer from 1 to the number of servers (${options.servers.length}), got ${String(replicas)}`, {
         context: { option: 'replicas', value: replicas },
+      })
+    }
+    if (replicas > 1 && options.flushOnRevive === false) {
+      // Reads go past a miss to the next copy: a server that rejoined unflushed could hold a copy a delete missed.
+      throw new StrataError('E_INVALID_OPTION', 'replicas > 1 needs flushOnRevive (a rejoining server may hold copies that deletes missed)', {
+        context: { option: 'flushOnRevive', value: false },
       })
     }
     this.#replicas = replicas
@@ -128,10 +136,13 @@ export class MemcachedStore implements L2Store {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     const mkey = memcachedKeyOf(key)
-    // The first copy whose server answers, even with a miss: a server found down on the way is skipped.
+    // Copy by copy until one has the value: a server found down is skipped, and so is a miss, which on a replicated
+    // pool may be a server that was flushed when it rejoined while the next copy still holds the value.
     for (const server of this.#copiesOf(mkey)) {
       const data = await this.#on(server, DOWN, (client, cb: (error: unknown, data: unknown) => void) => client.get(mkey, cb))
-      if (data !== DOWN) return liveValue(decodeItem(data), Date.now())
+      if (data === DOWN) continue
+      const value = liveValue(decodeItem(data), Date.now())
+      if (value !== undefined) return value
     }
     return undefined
   }
@@ -140,7 +151,7 @@ export class MemcachedStore implements L2Store {
     if (keys.length === 0) return []
     const mkeys = keys.map(memcachedKeyOf)
     const found = new Map<string, unknown>()
-    // Round r asks each key's r-th copy; only keys whose server was found down in a round go on to the next copy.
+    // Round r asks each key's r-th copy; keys its server did not have (down, or a miss) go on to the next copy.
     let pending = [...new Set(mkeys)]
     for (let round = 0; round < this.#replicas && pending.length > 0; round++) {
       const byServer = new Map<MemcachedServer, string[]>()
@@ -159,7 +170,13 @@ export class MemcachedStore implements L2Store {
           requests.push(
             this.#on(server, DOWN, (client, cb: (error: unknown, data: Record<string, unknown>) => void) => client.getMulti(chunk, cb)).then((data) => {
               if (data === DOWN) unanswered.push(...chunk)
-              else for (const mkey of chunk) if (mkey in data) found.set(mkey, data[mkey])
+              else {
+                const now = Date.now()
+                for (const mkey of chunk) {
+                  if (mkey in data && liveValue(decodeItem(data[mkey]), now) !== undefined) found.set(mkey, data[mkey])
+                  else unanswered.push(mkey)
+                }
+              }
             }),
           )
         }
