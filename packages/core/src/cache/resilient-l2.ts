@@ -39,6 +39,7 @@ export class ResilientL2 {
   private readonly breaker: CircuitBreakerPolicy
   private readonly pending = new Map<string, PendingInvalidation>()
   private replaying = false
+  private lastReplayAt = 0
 
   constructor(
     readonly store: L2Store,
@@ -151,7 +152,12 @@ export class ResilientL2 {
 
   private async call<T, F>(operation: string, run: () => Promise<T>, fallback: F, key?: string): Promise<T | F> {
     try {
-      return await this.breaker.execute(run)
+      const result = await this.breaker.execute(run)
+      // A partial outage (one Redis Cluster shard failing over) may never open the circuit, or close it again on a
+      // success elsewhere before the lost shard is back: kept invalidations are then retried after later successes
+      // too, at most once per halfOpenAfterMs, not only when the circuit closes.
+      if (this.pending.size > 0 && !this.replaying && Date.now() - this.lastReplayAt >= this.options.halfOpenAfterMs) void this.replay()
+      return result
     } catch (error) {
       // An open circuit is the expected state of an outage, already reported when it opened.
       if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) return fallback
@@ -184,10 +190,11 @@ export class ResilientL2 {
     }
   }
 
-  /** Replays kept invalidations once the circuit closes; whatever fails again stays kept for the next recovery. */
+  /** Replays kept invalidations (circuit closed, or a later success); whatever fails again stays kept for the next try. */
   private async replay(): Promise<void> {
     if (this.replaying || this.pending.size === 0) return
     this.replaying = true
+    this.lastReplayAt = Date.now()
     try {
       const batch = [...this.pending.values()]
       this.pending.clear()
