@@ -9,3 +9,11 @@ runL2ContractSuite('memcached', async () => {
   const store = memcachedStore({ servers: servers.memcachedServers })
   return { store, cleanup: () => store.disconnect() }
 })
+
+// The same contract with every key kept on both servers (EVCache-style replication): leases, fills, deletes and clears
+// must behave exactly as with one copy.
+runL2ContractSuite('memcached (replicas: 2)', async () => {
+  for (const target of hostPorts(servers.memcachedServers.join(','))) await requireTcp('Memcached', target)
+  const store = memcachedStore({ servers: servers.memcachedServers, replicas: 2 })
+  return { store, cleanup: () => store.disconnect() }
+})

@@ -32,13 +32,14 @@ export type LeaseOutcome = 'acquired' | 'busy' | 'unavailable'
 /**
  * L2 as the engine uses it: never throws. A circuit breaker (cockatiel) stops calling a store that keeps failing, so
  * the cache serves from L1 and the loader at full speed during an outage and probes L2 again by itself. Reads that
- * cannot reach L2 are misses; writes are dropped (L1 still has them); invalidations are kept and replayed once L2
- * answers again, so an outage never lets a deleted value come back.
+ * cannot reach L2 are misses; writes are dropped (L1 still has them) but leave a delete of their key; invalidations are
+ * kept and replayed once L2 answers again, so an outage never lets a deleted or overwritten value come back.
  */
 export class ResilientL2 {
   private readonly breaker: CircuitBreakerPolicy
   private readonly pending = new Map<string, PendingInvalidation>()
   private replaying = false
+  private lastReplayAt = 0
 
   constructor(
     readonly store: L2Store,
@@ -79,13 +80,24 @@ export class ResilientL2 {
     return this.call('getMany', () => this.store.getMany(keys), keys.map(() => undefined))
   }
 
+  /**
+   * A write L2 did not take leaves the value it replaced there (a promoted replica or a persistent server still holds
+   * it), which every other instance would then read as current: a delete of the key is kept and replayed on recovery,
+   * so L2 misses (and readers go to the origin) rather than answer the old value. A later write that L2 takes
+   * supersedes the kept delete.
+   */
   async set(entry: L2SetEntry): Promise<void> {
-    await this.call('set', () => this.store.set(entry.key, entry.value, entry.ttlMs), undefined, entry.key)
+    const ok = await this.call('set', () => this.store.set(entry.key, entry.value, entry.ttlMs).then(() => true), false, entry.key)
+    this.afterWrite(ok, [entry.key])
   }
 
   async setMany(entries: readonly L2SetEntry[]): Promise<void> {
     if (entries.length === 0) return
-    await this.call('setMany', () => this.store.setMany(entries), undefined)
+    const ok = await this.call('setMany', () => this.store.setMany(entries).then(() => true), false)
+    this.afterWrite(
+      ok,
+      entries.map((entry) => entry.key),
+    )
   }
 
   /** Writes a record that must not be lost (tag invalidation time): kept for replay when L2 is down. */
@@ -140,12 +152,24 @@ export class ResilientL2 {
 
   private async call<T, F>(operation: string, run: () => Promise<T>, fallback: F, key?: string): Promise<T | F> {
     try {
-      return await this.breaker.execute(run)
+      const result = await this.breaker.execute(run)
+      // A partial outage (one Redis Cluster shard failing over) may never open the circuit, or close it again on a
+      // success elsewhere before the lost shard is back: kept invalidations are then retried after later successes
+      // too, at most once per halfOpenAfterMs, not only when the circuit closes.
+      if (this.pending.size > 0 && !this.replaying && Date.now() - this.lastReplayAt >= this.options.halfOpenAfterMs) void this.replay()
+      return result
     } catch (error) {
       // An open circuit is the expected state of an outage, already reported when it opened.
       if (error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError) return fallback
       this.report(operation, toL2Error(error, this.store.name), key)
       return fallback
+    }
+  }
+
+  private afterWrite(ok: boolean, keys: readonly string[]): void {
+    for (const key of keys) {
+      if (!ok) this.keep({ kind: 'delete', key }, key)
+      else if (this.pending.get(key)?.kind === 'delete') this.pending.delete(key)
     }
   }
 
@@ -166,10 +190,11 @@ export class ResilientL2 {
     }
   }
 
-  /** Replays kept invalidations once the circuit closes; whatever fails again stays kept for the next recovery. */
+  /** Replays kept invalidations (circuit closed, or a later success); whatever fails again stays kept for the next try. */
   private async replay(): Promise<void> {
     if (this.replaying || this.pending.size === 0) return
     this.replaying = true
+    this.lastReplayAt = Date.now()
     try {
       const batch = [...this.pending.values()]
       this.pending.clear()

@@ -33,6 +33,25 @@ export class KetamaRing<T> {
   }
 
   nodeFor(key: string): T {
+    return this.#owners[this.#firstPoint(key)]!
+  }
+
+  /**
+   * The first `count` distinct nodes met walking the ring clockwise from the key's point (fewer when the ring has
+   * fewer nodes). The first is always nodeFor(key), so a replicated pool places each key's primary copy where an
+   * unreplicated one (or another ketama client) does; the others are its replicas.
+   */
+  nodesFor(key: string, count: number): T[] {
+    const start = this.#firstPoint(key)
+    const nodes: T[] = []
+    for (let i = 0; i < this.#owners.length && nodes.length < count; i++) {
+      const node = this.#owners[(start + i) % this.#owners.length]!
+      if (!nodes.includes(node)) nodes.push(node)
+    }
+    return nodes
+  }
+
+  #firstPoint(key: string): number {
     const hash = createHash('md5').update(key).digest().readUInt32LE(0)
     const points = this.#points
     let low = 0
@@ -42,7 +61,7 @@ export class KetamaRing<T> {
       if (points[mid]! < hash) low = mid + 1
       else high = mid
     }
-    return this.#owners[low === points.length ? 0 : low]!
+    return low === points.length ? 0 : low
   }
 }
 

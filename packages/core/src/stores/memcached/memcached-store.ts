@@ -28,6 +28,12 @@ export interface MemcachedStoreOptions {
   poolSize?: number
   /** Keys per multi-get request. Default 100. */
   keysPerGet?: number
+  /**
+   * Copies of each key, on that many distinct servers of the ring (EVCache-style replication). Default 1. With 2, a
+   * lost server does not empty its keys: reads go to the first copy whose server is in service, writes and deletes to
+   * every copy. Costs one write per copy and the memory for it; reads cost the same.
+   */
+  replicas?: number
   /** Told when a server goes out of service or comes back (logs, metrics). */
   onServerStateChange?: (address: string, state: ServerState, reason: string) => void
 }
@@ -56,8 +62,15 @@ const CAS_ATTEMPTS = 4
  * be served stale. Only when every server is out do operations fail, with E_L2_UNAVAILABLE, so the engine's circuit
  * breaker can act.
  *
+ * Replication (`replicas: 2`, EVCache-style): each key is also kept on the next distinct servers of the ring. Writes and
+ * deletes go to every copy; reads go copy by copy until one has the value (a down server or a miss moves on), so losing
+ * a server loses no key, nor does its rejoining flushed. A true miss costs one round trip per copy. Copies are not
+ * moved to other servers. Reading past a miss is safe because a server that was out is flushed before it serves
+ * again (`flushOnRevive`): a copy left by a delete it missed never comes back; keep it on with replicas.
+ *
  * Leases live in the value's own item (memcached-record.ts) and every lease step is a gets + cas on that one item, so
- * setWithLease is atomic against delete and set, as on Redis. A lease on a server that is out cannot be held by anyone:
+ * setWithLease is atomic against delete and set, as on Redis. With replicas, the lease is on the key's first copy in
+ * service and the fill writes the other copies just before its cas (and removes them if the cas fails). A lease on a server that is out cannot be held by anyone:
  * acquireLease answers true (the caller fills alone), setWithLease false (nothing was written).
  *
  * clear(prefix) lists keys with `lru_crawler metadump` on every server in service and deletes the matching ones;
@@ -69,11 +82,25 @@ export class MemcachedStore implements L2Store {
   readonly #ring: KetamaRing<MemcachedServer>
   readonly #keysPerGet: number
   readonly #timeoutMs: number
+  readonly #replicas: number
 
   constructor(options: MemcachedStoreOptions) {
     if (options.servers.length === 0) throw new StrataError('E_INVALID_OPTION', 'A memcached store needs at least one server')
     this.#timeoutMs = options.timeoutMs ?? 1000
     this.#keysPerGet = options.keysPerGet ?? 100
+    const replicas = options.replicas ?? 1
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > options.servers.length) {
+      throw new StrataError('E_INVALID_OPTION', `replicas must be an integer from 1 to the number of servers (${options.servers.length}), got ${String(replicas)}`, {
+        context: { option: 'replicas', value: replicas },
+      })
+    }
+    if (replicas > 1 && options.flushOnRevive === false) {
+      // Reads go past a miss to the next copy: a server that rejoined unflushed could hold a copy a delete missed.
+      throw new StrataError('E_INVALID_OPTION', 'replicas > 1 needs flushOnRevive (a rejoining server may hold copies that deletes missed)', {
+        context: { option: 'flushOnRevive', value: false },
+      })
+    }
+    this.#replicas = replicas
     const serverOptions = {
       timeoutMs: this.#timeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? 1000,
@@ -87,9 +114,14 @@ export class MemcachedStore implements L2Store {
     this.#ring = new KetamaRing(this.#servers.map((server) => ({ address: server.address, node: server })))
   }
 
-  /** The server a key is placed on (for operators and tests). */
+  /** The server a key's first copy is placed on (for operators and tests). */
   serverOf(key: string): string {
     return this.#ring.nodeFor(memcachedKeyOf(key)).address
+  }
+
+  /** Every server holding a copy of the key, first copy first. */
+  serversOf(key: string): string[] {
+    return this.#copiesOf(memcachedKeyOf(key)).map((server) => server.address)
   }
 
   /** Each server's state as this process sees it. */
@@ -104,36 +136,54 @@ export class MemcachedStore implements L2Store {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     const mkey = memcachedKeyOf(key)
-    const data = await this.#on(this.#ring.nodeFor(mkey), undefined, (client, cb) => client.get(mkey, cb))
-    return liveValue(decodeItem(data), Date.now())
+    // Copy by copy until one has the value: a server found down is skipped, and so is a miss, which on a replicated
+    // pool may be a server that was flushed when it rejoined while the next copy still holds the value.
+    for (const server of this.#copiesOf(mkey)) {
+      const data = await this.#on(server, DOWN, (client, cb: (error: unknown, data: unknown) => void) => client.get(mkey, cb))
+      if (data === DOWN) continue
+      const value = liveValue(decodeItem(data), Date.now())
+      if (value !== undefined) return value
+    }
+    return undefined
   }
 
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
     if (keys.length === 0) return []
     const mkeys = keys.map(memcachedKeyOf)
-    // One multi-get per server (chunked so request lines stay short), all in flight together.
-    const byServer = new Map<MemcachedServer, string[]>()
-    for (const mkey of new Set(mkeys)) {
-      const server = this.#ring.nodeFor(mkey)
-      const list = byServer.get(server)
-      if (list === undefined) byServer.set(server, [mkey])
-      else list.push(mkey)
-    }
     const found = new Map<string, unknown>()
-    const requests: Promise<void>[] = []
-    for (const [server, list] of byServer) {
-      for (let start = 0; start < list.length; start += this.#keysPerGet) {
-        const chunk = list.slice(start, start + this.#keysPerGet)
-        requests.push(
-          this.#on(server, undefined, (client, cb: (error: unknown, data: Record<string, unknown>) => void) => client.getMulti(chunk, cb)).then(
-            (data) => {
-              if (data !== undefined) for (const mkey of chunk) if (mkey in data) found.set(mkey, data[mkey])
-            },
-          ),
-        )
+    // Round r asks each key's r-th copy; keys its server did not have (down, or a miss) go on to the next copy.
+    let pending = [...new Set(mkeys)]
+    for (let round = 0; round < this.#replicas && pending.length > 0; round++) {
+      const byServer = new Map<MemcachedServer, string[]>()
+      for (const mkey of pending) {
+        const server = this.#copiesOf(mkey)[round]!
+        const list = byServer.get(server)
+        if (list === undefined) byServer.set(server, [mkey])
+        else list.push(mkey)
       }
+      const unanswered: string[] = []
+      const requests: Promise<void>[] = []
+      // One multi-get per server (chunked so request lines stay short), all in flight together.
+      for (const [server, list] of byServer) {
+        for (let start = 0; start < list.length; start += this.#keysPerGet) {
+          const chunk = list.slice(start, start + this.#keysPerGet)
+          requests.push(
+            this.#on(server, DOWN, (client, cb: (error: unknown, data: Record<string, unknown>) => void) => client.getMulti(chunk, cb)).then((data) => {
+              if (data === DOWN) unanswered.push(...chunk)
+              else {
+                const now = Date.now()
+                for (const mkey of chunk) {
+                  if (mkey in data && liveValue(decodeItem(data[mkey]), now) !== undefined) found.set(mkey, data[mkey])
+                  else unanswered.push(mkey)
+                }
+              }
+            }),
+          )
+        }
+      }
+      await Promise.all(requests)
+      pending = unanswered
     }
-    await Promise.all(requests)
     const now = Date.now()
     return mkeys.map((mkey) => liveValue(decodeItem(found.get(mkey)), now))
   }
@@ -151,7 +201,7 @@ export class MemcachedStore implements L2Store {
   /** Deleting the item removes the value and any lease with it: a filler's later cas finds nothing and fails. */
   async delete(key: string): Promise<void> {
     const mkey = memcachedKeyOf(key)
-    await this.#on(this.#ring.nodeFor(mkey), false, (client, cb: (error: unknown, deleted: boolean) => void) => client.del(mkey, cb))
+    await Promise.all(this.#copiesOf(mkey).map((server) => this.#on(server, false, (client, cb: (error: unknown, deleted: boolean) => void) => client.del(mkey, cb))))
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
@@ -179,7 +229,7 @@ export class MemcachedStore implements L2Store {
 
   async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean> {
     const mkey = memcachedKeyOf(key)
-    const server = this.#ring.nodeFor(mkey)
+    const server = await this.#leaseHome(mkey)
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const now = Date.now()
       const leaseExpiresAt = now + ttlMs
@@ -206,19 +256,27 @@ export class MemcachedStore implements L2Store {
 
   async setWithLease(key: string, token: string, value: Uint8Array, ttlMs: number): Promise<boolean> {
     const mkey = memcachedKeyOf(key)
-    const server = this.#ring.nodeFor(mkey)
+    const server = await this.#leaseHome(mkey)
     const now = Date.now()
     const current = await this.#gets(server, mkey)
     if (current === DOWN || current === undefined || liveLease(current.item, now) !== token) return false
-    // cas fails if anything touched the item since gets (a delete, a set, another holder after expiry): atomic.
     const expiresAt = now + ttlMs
+    // The other copies are written before the lease's cas and removed again if it fails: a delete racing with this
+    // fill reaches them too (deletes go to every copy) and either lands after our copy or makes the cas fail.
+    const others = this.#copiesOf(mkey).filter((copy) => copy !== server)
+    await Promise.all(others.map((copy) => this.#writeOn(copy, mkey, value, expiresAt, now)))
+    // cas fails if anything touched the item since gets (a delete, a set, another holder after expiry): atomic.
     const item: Item = { value: asBuffer(value), valueExpiresAt: expiresAt, leaseToken: undefined, leaseExpiresAt: 0 }
-    return (await this.#cas(server, mkey, item, current.cas, expiresAt, now)) === true
+    const stored = (await this.#cas(server, mkey, item, current.cas, expiresAt, now)) === true
+    if (!stored) {
+      await Promise.all(others.map((copy) => this.#on(copy, false, (client, cb: (error: unknown, deleted: boolean) => void) => client.del(mkey, cb))))
+    }
+    return stored
   }
 
   async releaseLease(key: string, token: string): Promise<void> {
     const mkey = memcachedKeyOf(key)
-    const server = this.#ring.nodeFor(mkey)
+    const server = await this.#leaseHome(mkey)
     const now = Date.now()
     const current = await this.#gets(server, mkey)
     if (current === DOWN || current === undefined || current.item?.leaseToken !== token) return
@@ -246,11 +304,29 @@ export class MemcachedStore implements L2Store {
 
   async #write(mkey: string, value: Uint8Array, ttlMs: number, now: number): Promise<void> {
     const expiresAt = now + ttlMs
+    await Promise.all(this.#copiesOf(mkey).map((server) => this.#writeOn(server, mkey, value, expiresAt, now)))
+  }
+
+  async #writeOn(server: MemcachedServer, mkey: string, value: Uint8Array, expiresAt: number, now: number): Promise<void> {
     const item = encodeItem({ value: asBuffer(value), valueExpiresAt: expiresAt, leaseToken: undefined, leaseExpiresAt: 0 })
     // A plain set replaces the item, lease included: a write cancels any fill in progress, as the port requires.
-    await this.#on(this.#ring.nodeFor(mkey), false, (client, cb: (error: unknown, stored: boolean) => void) =>
-      client.set(mkey, item, exptimeFor(expiresAt, now), cb),
-    )
+    await this.#on(server, false, (client, cb: (error: unknown, stored: boolean) => void) => client.set(mkey, item, exptimeFor(expiresAt, now), cb))
+  }
+
+  /** The servers holding the key's copies, in ring order (one unless `replicas` is set). */
+  #copiesOf(mkey: string): MemcachedServer[] {
+    return this.#replicas === 1 ? [this.#ring.nodeFor(mkey)] : this.#ring.nodesFor(mkey, this.#replicas)
+  }
+
+  /**
+   * Where the key's lease lives: its first copy in service (leases are not replicated; a fill writes the other copies
+   * itself). Processes that agree on which servers are up agree on the home; when none is, the first copy, whose
+   * calls then answer as a down server does (the caller fills alone).
+   */
+  async #leaseHome(mkey: string): Promise<MemcachedServer> {
+    const copies = this.#copiesOf(mkey)
+    for (const server of copies) if (await server.ready()) return server
+    return copies[0]!
   }
 
   async #gets(server: MemcachedServer, mkey: string): Promise<typeof DOWN | { item: Item | undefined; cas: string } | undefined> {
