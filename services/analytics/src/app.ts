@@ -1,4 +1,5 @@
 import { PROBLEM_CONTENT_TYPE, problem, toProblem } from '@strata/core'
+import { authPlugin, type AuthPluginOptions } from '@strata/security'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import { AnalyticsState, type AnalyticsStateOptions } from './aggregation/analytics-state.js'
@@ -17,6 +18,11 @@ export type { AnalyticsReport, NamespaceReport } from './report/report-model.js'
 
 export interface AnalyticsDependencies {
   store: RollupStore
+  /**
+   * API keys / JWTs, rate limits and audit for the HTTP API (packages/security): reports and /metrics need `read` on
+   * `*`, health stays open. Without it the API is open (tests of other concerns).
+   */
+  auth?: Omit<AuthPluginOptions, 'stage'>
   kafka?: { brokers: readonly string[]; group: string; topics?: { access: string; invalidations: string; errors: string } }
   /** Positions in the store are kept per consumer; default: the Kafka group. */
   consumer?: string
@@ -101,11 +107,19 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
     return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem('E_ROUTE_NOT_FOUND', `No route for ${request.method} ${path}`, path))
   })
 
-  http.get('/health/live', () => ({ status: 'ok' }))
-  http.get('/health/ready', async (_request, reply) => reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'starting' }))
-  http.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
-  reportRoutes(http, { store: deps.store, state, clock, resources })
-  http.get('/v1/resources', () => ({ resources: resources.latest() }))
+  if (deps.auth !== undefined) {
+    // Called directly (not through register) so its hooks exist before the routes below are declared.
+    void authPlugin(http, deps.auth, (error) => {
+      if (error) throw error
+    })
+  }
+  // Reports span every namespace: reading them needs `read` on `*` (a route that declares nothing would need admin).
+  const readAll = { auth: { scope: 'read' as const, namespace: '*', audit: false } }
+  http.get('/health/live', { config: { auth: 'public' } }, () => ({ status: 'ok' }))
+  http.get('/health/ready', { config: { auth: 'public' } }, async (_request, reply) => reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'starting' }))
+  http.get('/metrics', { config: readAll }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
+  reportRoutes(http, { store: deps.store, state, clock, resources, routeConfig: readAll })
+  http.get('/v1/resources', { config: readAll }, () => ({ resources: resources.latest() }))
 
   return {
     http,

@@ -1,5 +1,7 @@
 import { createLogger, currentTelemetry, loggerOptions } from '@strata/telemetry'
 import { TOPICS } from '@strata/bus'
+import { hostname } from 'node:os'
+import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { RollupStore, buildAnalytics } from './app.js'
 import { KafkaLagProbe } from './resources/kafka-lag-probe.js'
@@ -34,7 +36,14 @@ const probes: ResourceProbe[] = [
   }),
 ]
 
+// Auth is on unless STRATA_ANALYTICS_AUTH=off: the gateways' API keys and audit chain, in the same PostgreSQL.
+const auth =
+  env('STRATA_ANALYTICS_AUTH', 'on') === 'off'
+    ? undefined
+    : await postgresServiceAuth({ pool, source: `strata/analytics/${hostname()}-${process.pid}`, cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })
+
 const analytics = buildAnalytics({
+  ...(auth === undefined ? {} : { auth }),
   resources: { probes, intervalMs: Number(env('STRATA_ANALYTICS_RESOURCES_MS', '15000')) },
   store: new RollupStore(pool, env('STRATA_ANALYTICS_SCHEMA', 'strata_analytics')),
   kafka: {

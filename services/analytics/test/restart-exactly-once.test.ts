@@ -34,6 +34,8 @@ describe('analytics rollups across a kill -9 of the consumer', () => {
     transport = new KafkaTransport({ brokers, clientId: 'restart-test', log: () => undefined })
     env = {
       OTEL_SDK_DISABLED: 'true',
+      // Auth is covered by http-auth.test.ts; this suite is about rollups.
+      STRATA_ANALYTICS_AUTH: 'off',
       LOG_LEVEL: 'warn',
       STRATA_KAFKA_BROKERS: brokers.join(','),
       STRATA_POSTGRES_URL: postgresUrl,

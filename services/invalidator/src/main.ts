@@ -6,8 +6,7 @@ import { redisStore } from '@strata/core/redis'
 import { loggerOptions, currentTelemetry } from '@strata/telemetry'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { ApiKeys, AuditTrail, Authenticator, RedisRateLimiter } from '@strata/security'
-import { PostgresApiKeyStore, PostgresAuditLog } from '@strata/security/postgres'
+import { postgresServiceAuth } from '@strata/security/postgres'
 import { RedisEventDedupe, buildInvalidator, loadRulesFile } from './app.js'
 
 // The only place that reads the environment. Exits non-zero, with the file, line and rule, when the rules are bad.
@@ -38,18 +37,10 @@ const ssl = env('STRATA_KAFKA_TLS', 'off') === 'on' ? (kafkaCa === '' ? true : {
 const transport = new KafkaTransport({ brokers, clientId: `strata-invalidator-${instanceId}`, ...(ssl === undefined ? {} : { ssl }) })
 const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 })
 const pool = authOn ? new pg.Pool({ connectionString: postgresUrl, max: 4 }) : undefined
-let auth: Parameters<typeof buildInvalidator>[0]['auth']
-if (pool !== undefined) {
-  const keys = new PostgresApiKeyStore(pool)
-  const log = new PostgresAuditLog(pool)
-  await keys.migrate()
-  await log.migrate()
-  auth = {
-    authenticator: new Authenticator(new ApiKeys(keys, { cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })),
-    rateLimiter: new RedisRateLimiter(redis),
-    audit: new AuditTrail(log, { transport, source: `strata/invalidator/${instanceId}` }),
-  }
-}
+const auth =
+  pool === undefined
+    ? undefined
+    : await postgresServiceAuth({ pool, redis, transport, source: `strata/invalidator/${instanceId}`, cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })
 const invalidator = buildInvalidator({
   transport,
   l2: redisStore({ url: redisUrl }),

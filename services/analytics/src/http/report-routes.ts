@@ -23,7 +23,11 @@ const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000
  * (up to now) or `from`/`to` (ISO 8601 or epoch ms); granularity minute (default), hour or day. Bad parameters answer
  * 400 problem+json with E_INVALID_REQUEST.
  */
-export function reportRoutes(app: FastifyInstance, deps: { store: RollupStore; state: AnalyticsState; clock: () => number; resources?: ResourceMonitor }): void {
+export function reportRoutes(
+  app: FastifyInstance,
+  deps: { store: RollupStore; state: AnalyticsState; clock: () => number; resources?: ResourceMonitor; routeConfig?: Record<string, unknown> },
+): void {
+  const config = deps.routeConfig ?? {}
   const parse = (query: ReportQuery, path: string): { from: number; to: number; granularity: Granularity; namespace?: string } | { problem: ReturnType<typeof problem> } => {
     const refuse = (detail: string) => ({ problem: problem('E_INVALID_REQUEST', detail, path) })
     const granularity = (query.granularity ?? 'minute') as Granularity
@@ -45,18 +49,18 @@ export function reportRoutes(app: FastifyInstance, deps: { store: RollupStore; s
     return { from, to, granularity, ...(query.namespace === undefined ? {} : { namespace: query.namespace }) }
   }
 
-  app.get<{ Querystring: ReportQuery }>('/v1/report', async (request, reply) => {
+  app.get<{ Querystring: ReportQuery }>('/v1/report', { config }, async (request, reply) => {
     const window = parse(request.query, '/v1/report')
     if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
     return buildReport(deps.store, deps.state, { ...window, ...(deps.resources === undefined ? {} : { resources: deps.resources.latest() }) })
   })
-  app.get<{ Querystring: ReportQuery }>('/v1/report.csv', async (request, reply) => {
+  app.get<{ Querystring: ReportQuery }>('/v1/report.csv', { config }, async (request, reply) => {
     const window = parse(request.query, '/v1/report.csv')
     if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
     const rows = await deps.store.accessRows(window)
     return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="strata-rollups.csv"').send(rollupsCsv(rows))
   })
-  app.get<{ Querystring: ReportQuery }>('/v1/report.html', async (request, reply) => {
+  app.get<{ Querystring: ReportQuery }>('/v1/report.html', { config }, async (request, reply) => {
     const window = parse(request.query, '/v1/report.html')
     if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
     return reply.type('text/html; charset=utf-8').send(htmlReport(await buildReport(deps.store, deps.state, { ...window, ...(deps.resources === undefined ? {} : { resources: deps.resources.latest() }) })))
