@@ -11,8 +11,12 @@ export function routeAlert(alert: AlertRecord, receivers: readonly Receiver[]): 
   )
 }
 
+/**
+ * Silences start when they are created, so only their end is checked: an evaluation whose clock was read just before
+ * a silence was created, but whose scrape came after, must still honour it.
+ */
 export function isSilenced(alert: AlertRecord, silences: readonly Silence[], now: number): boolean {
-  return silences.some((silence) => silence.startsAt <= now && now < silence.endsAt && Object.entries(silence.matchers).every(([name, value]) => alert.labels[name] === value))
+  return silences.some((silence) => now < silence.endsAt && Object.entries(silence.matchers).every(([name, value]) => alert.labels[name] === value))
 }
 
 /** The group an alert's notifications are batched and deduplicated in: the values of the rule's groupBy labels. */

@@ -7,6 +7,7 @@ export interface ReceivedAttempt {
   attempt: number
   verified: boolean
   answered: number
+  at: number
 }
 
 /**
@@ -48,19 +49,19 @@ export class WebhookReceiver {
     try {
       id = verifyWebhook({ secret: this.secret, body, headers: request.headers }).id
     } catch {
-      this.attempts.push({ path, id, attempt, verified: false, answered: 401 })
+      this.attempts.push({ path, id, attempt, verified: false, answered: 401, at: Date.now() })
       response.writeHead(401).end()
       return
     }
     if (this.hangNext.delete(path)) {
-      this.attempts.push({ path, id, attempt, verified: true, answered: 0 })
+      this.attempts.push({ path, id, attempt, verified: true, answered: 0, at: Date.now() })
       this.held.push(response)
       return
     }
     const failures = this.failFirst.get(path) ?? 0
     const before = this.attempts.filter((a) => a.path === path).length
     const answered = before < failures ? 500 : 200
-    this.attempts.push({ path, id, attempt, verified: true, answered })
+    this.attempts.push({ path, id, attempt, verified: true, answered, at: Date.now() })
     if (answered === 200 && !this.seen.has(id)) {
       // Idempotency: a retried or repeated id is acknowledged again but processed once.
       this.seen.add(id)
