@@ -64,3 +64,5 @@ process.on('SIGINT', () => void shutdown('SIGINT'))
 await alerting.start()
 const address = await alerting.http.listen({ port, host })
 alerting.http.log.info({ rules: rulesFile, count: config.rules.length, receivers: config.receivers.length, sources: scrapeUrls, address }, 'alerting started')
+// A parent process (tests, a supervisor) learns when the service is ready.
+process.send?.({ ready: true, address })
