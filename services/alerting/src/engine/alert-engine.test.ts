@@ -121,4 +121,31 @@ describe('AlertEngine', () => {
     await step(100, gauge(50))
     expect(payloads().map((p) => p.status)).toEqual(['firing'])
   })
+
+  it('a crash between the commit and the enqueue loses nothing: the next engine drains the outbox, once, and does not re-announce', async () => {
+    const store = new MemoryAlertStore()
+    const source = new SetSource()
+    source.samples = gauge(50)
+    const queue = new MemoryJobQueue<DeliveryJob>('deliveries')
+    queues.push(queue)
+    let crash = true
+    const crashing = Object.create(queue) as MemoryJobQueue<DeliveryJob>
+    crashing.addBulk = (items) => (crash ? Promise.reject(new Error('killed before the enqueue')) : queue.addBulk(items))
+    const deps = { sources: [source], store, receivers: [receiver], onTransitions: () => Promise.resolve(), clock: () => 1_000_000 }
+    const rules = [compileRule(expandRule({ ...threshold, for: 0 }), 'test')]
+    const first = new AlertEngine({ ...deps, deliveries: crashing })
+    await first.start(rules)
+    await expect(first.tick()).rejects.toThrow('killed before the enqueue')
+    expect(await store.outbox()).toHaveLength(1)
+    expect(await queue.counts()).toMatchObject({ waiting: 0 })
+
+    crash = false
+    const second = new AlertEngine({ ...deps, deliveries: crashing })
+    await second.start(rules)
+    expect(await store.outbox()).toEqual([])
+    expect((await queue.counts()).waiting).toBe(1)
+    await second.tick()
+    await second.tick()
+    expect((await queue.counts()).waiting).toBe(1)
+  })
 })

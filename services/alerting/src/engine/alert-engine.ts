@@ -119,7 +119,8 @@ export class AlertEngine {
       throw error
     }
     if (transitions.length > 0) await this.deps.onTransitions(transitions.map((alert) => ({ alert, groupKey: groupOf(alert, this.rules.get(alert.rule)?.groupBy ?? ['alertname']).key })))
-    if (outbox.length > 0) await this.drainOutbox()
+    // Always: entries a failed drain left behind (queue Redis briefly away) go out with the next evaluation.
+    await this.drainOutbox()
   }
 
   private fire(alert: AlertRecord, now: number, change: (alert: AlertRecord, transition: boolean) => void): void {

@@ -1,6 +1,7 @@
 import { TOPICS, consumeEvents, type EventEnvelope, type Subscription } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
+import { Redis } from 'ioredis'
 import { servers, uniqueName } from '@strata/testkit'
 import { PrometheusScrapeSource, RedisAlertStore, buildAlerting, parseAlertingConfig, type Alerting, type DeliveryJob } from '../../src/app.js'
 
@@ -46,6 +47,11 @@ export async function startAlerting(yaml: string, scrapeUrls: string[], retry = 
       await queue.close()
       await transport.close()
       await store.close()
+      // Unique prefix per test: everything it wrote (store hashes, BullMQ keys) goes.
+      const redis = new Redis(servers.queueRedisUrl)
+      const keys = await redis.keys(`${prefix}:*`)
+      if (keys.length > 0) await redis.del(...keys)
+      redis.disconnect()
     },
   }
 }
