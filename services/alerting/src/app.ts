@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { TOPICS, createEvent, publishEvents, type AlertEvent, type ErrorEvent, type Transport } from '@strata/bus'
 import type { DeadLetter, JobQueue, JobWorker } from '@strata/queue'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { AlertingMetrics } from './alerting-metrics.js'
 import type { DeliveryJob } from './delivery/webhook-payload.js'
 import { webhookSender } from './delivery/webhook-sender.js'
 import { AlertEngine, type AlertTransition } from './engine/alert-engine.js'
@@ -101,13 +102,17 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
       ),
     )
 
-  const engine = new AlertEngine({
+  const metrics = new AlertingMetrics(() => engine.listAlerts())
+  const engine: AlertEngine = new AlertEngine({
     sources: deps.sources,
     store: deps.store,
     receivers: deps.receivers,
     deliveries: deps.deliveries,
     onTransitions,
-    onSourceError: (name, error) => http.log.warn({ err: error, source: name }, 'metric source could not be read'),
+    onSourceError: (name, error) => {
+      metrics.sourceErrors.inc({ source: name })
+      http.log.warn({ err: error, source: name }, 'metric source could not be read')
+    },
     clock,
   })
 
@@ -133,6 +138,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
   let running = false
   let lastTick: { at: number; ok: boolean } | undefined
   http.get('/health/live', () => ({ status: 'ok' }))
+  http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
   http.get('/health/ready', async (_request, reply) => {
     const store = await deps.store.outbox().then(
       () => ({ reachable: true }),
@@ -149,8 +155,10 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
     try {
       await engine.tick()
       lastTick = { at: clock(), ok: true }
+      metrics.evaluations.inc({ outcome: 'ok' })
     } catch (error) {
       lastTick = { at: clock(), ok: false }
+      metrics.evaluations.inc({ outcome: 'failed' })
       throw error
     }
   }
@@ -176,7 +184,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
       }
       await engine.start(allRules())
       if (deps.deliver !== false) {
-        worker = deps.deliveries.process(webhookSender({ receivers: () => receivers, store: deps.store, clock }), { concurrency: deps.deliveryConcurrency ?? 4 })
+        worker = deps.deliveries.process(webhookSender({ receivers: () => receivers, store: deps.store, clock, onAttempt: (receiver, outcome) => metrics.deliveries.inc({ receiver, outcome }) }), { concurrency: deps.deliveryConcurrency ?? 4 })
       }
       running = true
       loop()
@@ -185,6 +193,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
       const job = letter.data as Partial<DeliveryJob>
       const notificationId = job.notificationId ?? letter.id
       const receiver = job.receiver ?? 'unknown'
+      metrics.deliveries.inc({ receiver, outcome: 'dead_lettered' })
       void deps.store
         .recordDelivery({ notificationId, receiver, attempt: letter.attempts, outcome: 'dead-lettered', error: letter.error, at: clock() })
         .catch((error: unknown) => http.log.error({ err: error }, 'recording a dead letter failed'))

@@ -67,6 +67,13 @@ rules:
       expect(history.filter((d) => d.receiver === 'down').map((d) => d.outcome)).toEqual(['dead-lettered', 'failed', 'failed', 'failed', 'failed', 'failed'])
     }, 5_000)
 
+    const exposed = (await service.alerting.http.inject({ method: 'GET', url: '/metrics' })).body
+    expect(exposed).toContain('strata_alerting_deliveries_total{receiver="flaky",outcome="failed"} 3')
+    expect(exposed).toContain('strata_alerting_deliveries_total{receiver="flaky",outcome="delivered"} 1')
+    expect(exposed).toContain('strata_alerting_deliveries_total{receiver="down",outcome="failed"} 5')
+    expect(exposed).toContain('strata_alerting_deliveries_total{receiver="down",outcome="dead_lettered"} 1')
+    expect(exposed).toContain('strata_alerting_alerts{state="firing"} 2')
+
     // Nothing further arrives: the accepted one is not redelivered, the dead one is not retried.
     await sleep(1000)
     expect(receiver.attempts.filter((a) => a.path === '/flaky')).toHaveLength(4)

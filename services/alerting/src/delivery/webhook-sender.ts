@@ -8,6 +8,8 @@ export interface WebhookSenderOptions {
   receivers: () => ReadonlyMap<string, Receiver>
   store: AlertStore
   clock: () => number
+  /** Told of every attempt's outcome (metrics). */
+  onAttempt?: (receiver: string, outcome: 'delivered' | 'failed') => void
 }
 
 /**
@@ -24,8 +26,10 @@ export function webhookSender(options: WebhookSenderOptions): JobHandler<Deliver
 async function send(job: Job<DeliveryJob>, options: WebhookSenderOptions): Promise<void> {
   const { notificationId, receiver: name, body } = job.data
   const receiver = options.receivers().get(name)
-  const record = (outcome: 'delivered' | 'failed', detail: { status?: number; error?: string }) =>
-    options.store.recordDelivery({ notificationId, receiver: name, attempt: job.attempt, outcome, ...detail, at: options.clock() }).catch(() => undefined)
+  const record = (outcome: 'delivered' | 'failed', detail: { status?: number; error?: string }) => {
+    options.onAttempt?.(name, outcome)
+    return options.store.recordDelivery({ notificationId, receiver: name, attempt: job.attempt, outcome, ...detail, at: options.clock() }).catch(() => undefined)
+  }
   if (receiver === undefined) {
     await record('failed', { error: `no receiver named '${name}' is configured` })
     throw new Error(`no receiver named '${name}' is configured`)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseAlertingConfig } from './rules-loader.js'
+import { TEMPLATES } from './templates.js'
 
 const errorOf = (text: string, env: Record<string, string> = {}): string => {
   try {
@@ -52,5 +53,13 @@ rules:
     expect(errorOf('version: 2\n')).toMatch(/^alerts\.yaml:1: \/version: /)
     expect(errorOf('version: 1\nreceivers:\n  - name: r\n    url: http://x\n    secretEnv: MISSING\n')).toBe("alerts.yaml:5: receiver 'r' (#1): environment variable MISSING must hold a secret of at least 16 characters")
     expect(errorOf('version: 1\nrules:\n  - { name: d, template: dead-letters }\n  - { name: d, template: dead-letters }\n')).toBe("alerts.yaml:4: rule 'd': the name is already used by the rule at alerts.yaml:3")
+  })
+
+  it('every built-in template gives a valid rule with its defaults, and refuses a non-numeric param', () => {
+    const names = Object.keys(TEMPLATES)
+    expect(names).toEqual(['hit-ratio-drop', 'p99-latency', 'error-rate', 'write-behind-lag', 'dead-letters'])
+    const config = parseAlertingConfig(`version: 1\nrules:\n${names.map((name) => `  - { name: ${name}, template: ${name} }`).join('\n')}\n`, 'alerts.yaml', {})
+    expect(config.rules.map((rule) => [rule.name, rule.kind])).toEqual(names.map((name) => [name, 'threshold']))
+    expect(errorOf('version: 1\nrules:\n  - name: p\n    template: p99-latency\n    params: { above: fast }\n')).toBe("alerts.yaml:5: rule 'p' (#1): param above must be a number, got 'fast'")
   })
 })
