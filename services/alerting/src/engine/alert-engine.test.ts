@@ -148,4 +148,46 @@ describe('AlertEngine', () => {
     await second.tick()
     expect((await queue.counts()).waiting).toBe(1)
   })
+
+  it('after a restart, a firing alert on a windowed rule is neither resolved nor re-announced while the window refills', async () => {
+    const store = new MemoryAlertStore()
+    const source = new SetSource()
+    const queue = new MemoryJobQueue<DeliveryJob>('deliveries')
+    queues.push(queue)
+    let time = 1_000_000
+    const deps = { sources: [source], store, receivers: [receiver], deliveries: queue, clock: () => time }
+    const rules = [compileRule(expandRule({ name: 'ratio', template: 'hit-ratio-drop', params: { below: 0.5, window: '1s', for: '0s' } }), 'test')]
+    const states: string[] = []
+    const onTransitions = (t: AlertTransition[]) => {
+      states.push(...t.map((x) => x.alert.state))
+      return Promise.resolve()
+    }
+    const first = new AlertEngine({ ...deps, onTransitions })
+    await first.start(rules)
+    let hits = 0
+    let misses = 0
+    const tick = async (engine: AlertEngine, dh: number, dm: number) => {
+      hits += dh
+      misses += dm
+      time += 200
+      source.samples = [
+        { name: 'strata_cache_requests_total', labels: { namespace: 'a', tier: 'l1', result: 'hit' }, value: hits },
+        { name: 'strata_cache_requests_total', labels: { namespace: 'a', tier: 'none', result: 'miss' }, value: misses },
+      ]
+      await engine.tick()
+    }
+    for (let i = 0; i < 6; i++) await tick(first, 100, 0)
+    for (let i = 0; i < 6; i++) await tick(first, 0, 100)
+    expect(states).toEqual(['pending', 'firing'])
+    expect((await queue.counts()).waiting).toBe(1)
+
+    const second = new AlertEngine({ ...deps, onTransitions })
+    await second.start(rules)
+    for (let i = 0; i < 10; i++) await tick(second, 0, 100)
+    expect(states).toEqual(['pending', 'firing'])
+    expect(second.listAlerts().map((a) => a.state)).toEqual(['firing'])
+    expect((await queue.counts()).waiting).toBe(1)
+    for (let i = 0; i < 10; i++) await tick(second, 100, 0)
+    expect(states).toEqual(['pending', 'firing', 'resolved'])
+  })
 })

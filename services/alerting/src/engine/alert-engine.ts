@@ -79,13 +79,22 @@ export class AlertEngine {
     }
     const removed = new Set<string>()
 
+    const keep = (ruleName: string) => {
+      for (const alert of this.alerts.values()) if (alert.rule === ruleName) seen.add(alert.fingerprint)
+    }
     for (const rule of this.rules.values()) {
+      // Warming up (after a start): alerts of the rule keep the state they were loaded with.
+      if (!this.history.covers(rule.expr, rule.windowMs)) {
+        keep(rule.name)
+        continue
+      }
       for (const result of this.evaluator.evaluate(rule, this.history, now)) {
         const labels = { ...result.labels, ...rule.labels, alertname: rule.name, severity: rule.severity }
         const fingerprint = createHash('sha256').update(rule.name).update(keyOf(labels)).digest('hex').slice(0, 32)
         seen.add(fingerprint)
         const current = this.alerts.get(fingerprint)
         const value = result.value === undefined ? {} : { value: result.value }
+        if (result.active === undefined) continue
         if (result.active) {
           if (current === undefined || current.state === 'resolved') {
             // A resolved alert that fires again before its resolved delivery went out keeps its notified marker.

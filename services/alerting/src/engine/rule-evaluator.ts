@@ -10,7 +10,8 @@ interface Point {
 export interface GroupResult {
   labels: Record<string, string>
   value: number | undefined
-  active: boolean
+  /** undefined: cannot be decided yet (no old enough value to compare with, baseline too short). */
+  active: boolean | undefined
 }
 
 /**
@@ -31,7 +32,7 @@ export class RuleEvaluator {
       groups.set(key, entry)
       const active = this.condition(rule, value, entry.points, now)
       results.push({ labels, value, active })
-      entry.points.push({ at: now, value, active })
+      entry.points.push({ at: now, value, active: active === true })
       while (entry.points.length > 0 && entry.points[0]!.at < now - keep) entry.points.shift()
     }
     if (rule.kind === 'absence') {
@@ -46,7 +47,7 @@ export class RuleEvaluator {
     this.past.delete(ruleName)
   }
 
-  private condition(rule: AlertRule, value: number, points: readonly Point[], now: number): boolean {
+  private condition(rule: AlertRule, value: number, points: readonly Point[], now: number): boolean | undefined {
     switch (rule.kind) {
       case 'threshold':
         return compare(value, rule.op, rule.threshold)
@@ -54,7 +55,7 @@ export class RuleEvaluator {
         return false
       case 'rate_of_change': {
         const old = [...points].reverse().find((point) => point.at <= now - rule.overMs)
-        if (old === undefined) return false
+        if (old === undefined) return undefined
         const change = value - old.value
         if (rule.relative && old.value === 0) return false
         return compare(rule.relative ? change / Math.abs(old.value) : change, rule.op, rule.threshold)
@@ -62,7 +63,7 @@ export class RuleEvaluator {
       case 'anomaly': {
         // Values seen while the condition held are not baseline: an ongoing anomaly must not become the new normal.
         const baseline = points.filter((point) => point.at >= now - rule.baselineMs && !point.active).map((point) => point.value)
-        if (baseline.length < rule.minSamples) return false
+        if (baseline.length < rule.minSamples) return undefined
         const mean = baseline.reduce((a, b) => a + b, 0) / baseline.length
         const stddev = Math.sqrt(baseline.reduce((a, b) => a + (b - mean) ** 2, 0) / baseline.length)
         const above = value > mean + rule.k * stddev

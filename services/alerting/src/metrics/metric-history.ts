@@ -29,6 +29,18 @@ export class MetricHistory {
     while (this.snapshots.length > 2 && this.snapshots[1]!.at <= at - this.retainMs) this.snapshots.shift()
   }
 
+  /**
+   * Whether the history can answer `expr` over `windowMs` as it would in steady state: a gauge needs one scrape, a
+   * counter expression a full window of them. Until then (after a start) a rule is not evaluated at all, so neither
+   * a partial window nor "no value yet" can fire or resolve anything.
+   */
+  covers(expr: Expr, windowMs: number): boolean {
+    const first = this.snapshots[0]
+    const latest = this.snapshots.at(-1)
+    if (first === undefined || latest === undefined) return false
+    return 'gauge' in expr || latest.at - first.at >= windowMs
+  }
+
   /** The expression's value per group of `by` labels; a group with no value (no data, zero denominator) is absent. */
   evaluate(expr: Expr, by: readonly string[], windowMs: number): Map<string, GroupValue> {
     const latest = this.snapshots.at(-1)
