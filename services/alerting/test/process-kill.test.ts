@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { servers, eventually, uniqueName } from '@strata/testkit'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SECRET } from './support/harness.js'
+import type { AlertEvent } from '@strata/bus'
+import { SECRET, watchTopic } from './support/harness.js'
 import { MetricsEndpoint } from './support/metrics-endpoint.js'
 import { WebhookReceiver } from './support/webhook-receiver.js'
 
@@ -101,5 +102,50 @@ rules:
     await sleep(1000)
     expect(receiver.acceptedAt('/ops')).toHaveLength(2)
     expect(receiver.attempts.every((a) => a.verified)).toBe(true)
+  })
+
+  it('loses no notification and sends none twice when killed the moment the alert turns firing', async () => {
+    const metrics = new MetricsEndpoint()
+    const metricsUrl = await metrics.start()
+    cleanup.push(() => metrics.stop())
+    const receiver = new WebhookReceiver(SECRET)
+    const url = await receiver.start()
+    cleanup.push(() => receiver.stop())
+    const watch = await watchTopic()
+    cleanup.push(() => watch.stop())
+    const rule = uniqueName('depth')
+    const dir = mkdtempSync(join(tmpdir(), 'alerting-'))
+    const rulesFile = join(dir, 'rules.yaml')
+    writeFileSync(
+      rulesFile,
+      `version: 1
+interval: 200ms
+receivers:
+  - { name: ops, url: "${url}/ops", secret: ${SECRET} }
+rules:
+  - { name: ${rule}, kind: threshold, expr: { gauge: { metric: depth } }, op: ">", threshold: 10, for: 400ms }
+`,
+    )
+    const env = { STRATA_ALERTING_RULES: rulesFile, STRATA_ALERTING_SCRAPE: metricsUrl, STRATA_PREFIX: uniqueName('alerting'), STRATA_ALERTING_QUEUE: uniqueName('webhooks') }
+    const children: ChildProcess[] = []
+    cleanup.push(async () => {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await sleep(100)
+    })
+    const first = await startAlertingProcess(env)
+    children.push(first)
+    metrics.set('depth', 50)
+    // The firing event is published right after the commit, before or while the outbox goes to the queue.
+    await eventually(() => expect(watch.events.some((e) => (e.data as AlertEvent).rule === rule && (e.data as AlertEvent).state === 'firing')).toBe(true), 15_000)
+    first.kill('SIGKILL')
+    const delivered = receiver.accepted.length
+
+    const second = await startAlertingProcess(env)
+    children.push(second)
+    await eventually(() => expect(receiver.acceptedAt('/ops')).toHaveLength(1), 20_000)
+    console.log(`killed at the firing transition; the receiver had ${delivered} delivery before the kill`)
+    await sleep(1500)
+    expect(receiver.acceptedAt('/ops').map((p) => p.status)).toEqual(['firing'])
+    expect(new Set(receiver.attempts.map((a) => a.id)).size).toBe(1)
   })
 })
