@@ -82,14 +82,22 @@ export const ErrorEventData = Type.Object({
   at: EpochMs,
 })
 
-/** `strata.alert.v1`: an alert changed state. */
+/**
+ * `strata.alert.v1`: an alert changed state (pending → firing → resolved). `alertId` is the alert's fingerprint (its
+ * rule and labels), stable across the lifecycle and across restarts of the alerting service.
+ */
 export const AlertEventData = Type.Object({
   alertId: Name,
   rule: Name,
-  state: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
+  state: Type.Union([Type.Literal('pending'), Type.Literal('firing'), Type.Literal('resolved')]),
   severity: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]),
   summary: Type.String(),
   value: Type.Optional(Type.Number()),
+  labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+  /** The notification group (values of the rule's groupBy labels). */
+  groupKey: Type.Optional(Type.String()),
+  /** When the condition started to hold (epoch ms). */
+  activeSince: Type.Optional(EpochMs),
   at: EpochMs,
 })
 

@@ -24,6 +24,13 @@ export const ERROR_CODES = {
   E_BACKPRESSURE: { status: 503, title: 'Write-behind is over its queue depth or flush lag limit; retry after retryAfterMs' },
   E_EVENT_INVALID: { status: 400, title: 'An event is not valid JSON, does not match its schema, or lacks a field a rule needs' },
   E_RULES_INVALID: { status: 500, title: 'The invalidation rules file has a syntax, schema or template error' },
+  // Alerting (services/alerting).
+  E_ALERT_RULES_INVALID: { status: 500, title: 'The alerting rules file has a syntax or schema error, or a bad rule or receiver' },
+  E_ALERT_RULE_INVALID: { status: 400, title: 'An alert rule sent to the API does not match the rule schema or names an unknown template' },
+  E_ALERT_RULE_NOT_FOUND: { status: 404, title: 'No alert rule with this name was created through the API' },
+  E_SILENCE_NOT_FOUND: { status: 404, title: 'No active silence with this id' },
+  E_WEBHOOK_SIGNATURE_INVALID: { status: 401, title: 'A webhook delivery has a missing, stale or wrong signature' },
+  E_WEBHOOK_FAILED: { status: 502, title: 'A webhook receiver refused a notification on its last attempt; it is in the dead-letter queue' },
   // Raised by the HTTP SDK (@strata/client) when no answer came back; never sent by a server.
   E_CLIENT_TIMEOUT: { status: 504, title: 'The gateway did not answer within the client timeout (after any retries)' },
   E_CLIENT_UNREACHABLE: { status: 503, title: 'The gateway could not be reached (connection refused, reset or DNS failure, after any retries)' },

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto'
+import { TOPICS, createEvent, publishEvents, type AlertEvent, type ErrorEvent, type Transport } from '@strata/bus'
+import type { DeadLetter, JobQueue, JobWorker } from '@strata/queue'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { AlertingMetrics } from './alerting-metrics.js'
+import type { DeliveryJob } from './delivery/webhook-payload.js'
+import { webhookSender } from './delivery/webhook-sender.js'
+import { AlertEngine, type AlertTransition } from './engine/alert-engine.js'
+import { alertingRoutes } from './http/alerting-routes.js'
+import { sendProblem } from './http/problem.js'
+import type { MetricSource } from './metrics/metric-source.js'
+import type { AlertRule } from './rules/alert-rule.js'
+import { compileRule, expandRule, type Receiver } from './rules/compile-rule.js'
+import type { AlertStore } from './store/alert-store.js'
+
+export { loadAlertingFile, parseAlertingConfig, type AlertingConfig } from './rules/rules-loader.js'
+export { PrometheusScrapeSource } from './metrics/prometheus-scrape-source.js'
+export type { MetricSource, MetricSample } from './metrics/metric-source.js'
+export { MemoryAlertStore } from './store/memory-alert-store.js'
+export { RedisAlertStore } from './store/redis-alert-store.js'
+export type { AlertStore, AlertRecord, Silence, DeliveryRecord, Notification } from './store/alert-store.js'
+export type { DeliveryJob, WebhookPayload, WebhookAlert } from './delivery/webhook-payload.js'
+export { WEBHOOK_SCHEMA_VERSION } from './delivery/webhook-payload.js'
+export { verifyWebhook, signWebhook, WEBHOOK_HEADERS } from './delivery/webhook-signature.js'
+export type { AlertRule } from './rules/alert-rule.js'
+export type { Receiver } from './rules/compile-rule.js'
+export { TEMPLATES } from './rules/templates.js'
+
+export interface AlertingDependencies {
+  sources: readonly MetricSource[]
+  store: AlertStore
+  /** Rules from the file; rules created over the API are kept in the store and join them at start. */
+  rules: readonly AlertRule[]
+  receivers: readonly Receiver[]
+  /** The webhook delivery queue (BullMQ on the queue Redis in production). */
+  deliveries: JobQueue<DeliveryJob>
+  /** Where state changes (`strata.alerts.v1`) and delivery failures (`strata.errors.v1`) go; none: not published. */
+  transport?: Transport
+  /** Evaluation interval. Default 15 s. */
+  intervalMs?: number
+  /** Run the webhook worker in this process (default true). */
+  deliver?: boolean
+  /** Parallel deliveries. Default 4. */
+  deliveryConcurrency?: number
+  instanceId?: string
+  clock?: () => number
+  logger?: boolean
+}
+
+export interface Alerting {
+  readonly http: FastifyInstance
+  readonly engine: AlertEngine
+  /** Loads persisted alerts and API rules, drains the outbox, starts the evaluation loop and the webhook worker. */
+  start(): Promise<void>
+  /** One evaluation now (tests drive time with it when the loop is not wanted). */
+  evaluate(): Promise<void>
+  /** Wire as the delivery queue's onDeadLetter: records the failure and publishes E_WEBHOOK_FAILED. */
+  handleDeadLetter(letter: DeadLetter<unknown>): void
+  stop(): Promise<void>
+}
+
+/** Builds the alerting service from its dependencies; `main.ts` wires the real ones. */
+export function buildAlerting(deps: AlertingDependencies): Alerting {
+  const clock = deps.clock ?? Date.now
+  const instanceId = deps.instanceId ?? `alerting-${randomUUID()}`
+  const source = `strata/alerting/${instanceId}`
+  const http = Fastify({ logger: deps.logger ?? false, ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } } })
+  const receivers = new Map(deps.receivers.map((receiver) => [receiver.name, receiver]))
+  const fileRules = [...deps.rules]
+  const apiRules = new Map<string, AlertRule>()
+  const allRules = () => [...fileRules, ...apiRules.values()]
+
+  const publish = async (topic: string, events: Parameters<typeof publishEvents>[2]): Promise<void> => {
+    if (deps.transport === undefined) return
+    try {
+      await publishEvents(deps.transport, topic, events)
+    } catch (error) {
+      http.log.error({ err: error, topic }, 'publishing to the bus failed')
+    }
+  }
+  const onTransitions = (transitions: AlertTransition[]): Promise<void> =>
+    publish(
+      TOPICS.alerts,
+      transitions.map(({ alert, groupKey }) =>
+        createEvent<AlertEvent>({
+          type: 'strata.alert.v1',
+          source,
+          subject: alert.fingerprint,
+          data: {
+            alertId: alert.fingerprint,
+            rule: alert.rule,
+            state: alert.state,
+            severity: alert.severity,
+            summary: alert.summary,
+            ...(alert.value === undefined || !Number.isFinite(alert.value) ? {} : { value: alert.value }),
+            labels: alert.labels,
+            groupKey,
+            activeSince: alert.activeSince,
+            at: alert.resolvedAt ?? alert.firedAt ?? alert.activeSince,
+          },
+        }),
+      ),
+    )
+
+  const metrics = new AlertingMetrics(() => engine.listAlerts())
+  const engine: AlertEngine = new AlertEngine({
+    sources: deps.sources,
+    store: deps.store,
+    receivers: deps.receivers,
+    deliveries: deps.deliveries,
+    onTransitions,
+    onSourceError: (name, error) => {
+      metrics.sourceErrors.inc({ source: name })
+      http.log.warn({ err: error, source: name }, 'metric source could not be read')
+    },
+    clock,
+  })
+
+  http.setErrorHandler((error, request, reply) => sendProblem(error instanceof Error ? error : new Error(String(error)), request, reply))
+  http.setNotFoundHandler((request, reply) => sendProblem(Object.assign(new Error(`no route ${request.method} ${request.url}`), { statusCode: 404 }), request, reply))
+  alertingRoutes(http, {
+    store: deps.store,
+    rules: allRules,
+    alerts: () => engine.listAlerts(),
+    addRule: async (rule, input) => {
+      await deps.store.putApiRule(rule.name, input)
+      apiRules.set(rule.name, rule)
+      engine.setRules(allRules())
+    },
+    removeRule: async (name) => {
+      if (!(await deps.store.deleteApiRule(name))) return false
+      apiRules.delete(name)
+      engine.setRules(allRules())
+      return true
+    },
+    clock,
+  })
+  let running = false
+  let lastTick: { at: number; ok: boolean } | undefined
+  http.get('/health/live', () => ({ status: 'ok' }))
+  http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
+  http.get('/health/ready', async (_request, reply) => {
+    const store = await deps.store.outbox().then(
+      () => ({ reachable: true }),
+      (error: unknown) => ({ reachable: false, error: error instanceof Error ? error.message : String(error) }),
+    )
+    const ok = running && store.reachable
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', evaluating: running, lastEvaluation: lastTick ?? null, store })
+  })
+
+  let timer: NodeJS.Timeout | undefined
+  let worker: JobWorker | undefined
+  let inFlight: Promise<void> = Promise.resolve()
+  const evaluate = async (): Promise<void> => {
+    try {
+      await engine.tick()
+      lastTick = { at: clock(), ok: true }
+      metrics.evaluations.inc({ outcome: 'ok' })
+    } catch (error) {
+      lastTick = { at: clock(), ok: false }
+      metrics.evaluations.inc({ outcome: 'failed' })
+      throw error
+    }
+  }
+  const loop = (): void => {
+    inFlight = evaluate()
+      .catch((error: unknown) => http.log.error({ err: error }, 'evaluation failed'))
+      .finally(() => {
+        if (running) timer = setTimeout(loop, deps.intervalMs ?? 15_000)
+      })
+  }
+
+  return {
+    http,
+    engine,
+    evaluate,
+    async start() {
+      for (const { name, input } of await deps.store.apiRules()) {
+        try {
+          apiRules.set(name, compileRule(expandRule(input), 'api'))
+        } catch (error) {
+          http.log.error({ err: error, rule: name }, 'a stored API rule no longer validates; skipped')
+        }
+      }
+      await engine.start(allRules())
+      if (deps.deliver !== false) {
+        worker = deps.deliveries.process(webhookSender({ receivers: () => receivers, store: deps.store, clock, onAttempt: (receiver, outcome) => metrics.deliveries.inc({ receiver, outcome }) }), { concurrency: deps.deliveryConcurrency ?? 4 })
+      }
+      running = true
+      loop()
+    },
+    handleDeadLetter(letter) {
+      const job = letter.data as Partial<DeliveryJob>
+      const notificationId = job.notificationId ?? letter.id
+      const receiver = job.receiver ?? 'unknown'
+      metrics.deliveries.inc({ receiver, outcome: 'dead_lettered' })
+      void deps.store
+        .recordDelivery({ notificationId, receiver, attempt: letter.attempts, outcome: 'dead-lettered', error: letter.error, at: clock() })
+        .catch((error: unknown) => http.log.error({ err: error }, 'recording a dead letter failed'))
+      http.log.error({ notificationId, receiver, error: letter.error }, 'webhook delivery dead-lettered')
+      void publish(TOPICS.errors, [
+        createEvent<ErrorEvent>({
+          type: 'strata.error.v1',
+          source,
+          subject: notificationId,
+          data: { service: 'alerting', code: 'E_WEBHOOK_FAILED', message: `delivery ${notificationId} to receiver '${receiver}' failed after ${letter.attempts} attempts: ${letter.error}`, operation: 'webhook', at: clock() },
+        }),
+      ])
+    },
+    async stop() {
+      running = false
+      clearTimeout(timer)
+      await inFlight
+      await worker?.close()
+      await http.close()
+    },
+  }
+}

@@ -1,0 +1,68 @@
+import { hostname } from 'node:os'
+import { KafkaTransport } from '@strata/bus/kafka'
+import { BullmqJobQueue } from '@strata/queue/bullmq'
+import { PrometheusScrapeSource, RedisAlertStore, buildAlerting, loadAlertingFile, type Alerting, type DeliveryJob } from './app.js'
+
+// The only place that reads the environment. Exits non-zero, with the file, line and rule, when the rules are bad.
+const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback
+const int = (name: string, fallback: number) => Number(env(name, String(fallback)))
+const rulesFile = env('STRATA_ALERTING_RULES', 'alerting-rules.yaml')
+const queueRedisUrl = env('STRATA_QUEUE_REDIS_URL', 'redis://127.0.0.1:6380')
+const brokers = env('STRATA_KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((broker) => broker.trim())
+const scrapeUrls = env('STRATA_ALERTING_SCRAPE', 'http://127.0.0.1:8080/metrics').split(',').map((url) => url.trim()).filter((url) => url !== '')
+const prefix = env('STRATA_PREFIX', 'strata')
+const queueName = env('STRATA_ALERTING_QUEUE', 'strata-alert-webhooks')
+const port = int('STRATA_ALERTING_PORT', 8093)
+const host = env('STRATA_ALERTING_HOST', '127.0.0.1')
+const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
+
+let config
+try {
+  config = loadAlertingFile(rulesFile)
+} catch (error) {
+  process.stderr.write(`alerting: not starting: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+}
+
+const deliveries = new BullmqJobQueue<DeliveryJob>(queueName, {
+  url: queueRedisUrl,
+  prefix,
+  retry: { attempts: int('STRATA_ALERTING_RETRY_ATTEMPTS', 8), baseMs: int('STRATA_ALERTING_RETRY_BASE_MS', 1000), maxMs: int('STRATA_ALERTING_RETRY_MAX_MS', 300_000) },
+  // A worker killed mid-delivery: its job is handed to the next worker once the lock lapses.
+  lockDurationMs: int('STRATA_ALERTING_LOCK_MS', 30_000),
+  stalledIntervalMs: int('STRATA_ALERTING_STALLED_INTERVAL_MS', 15_000),
+  onDeadLetter: (letter) => alerting.handleDeadLetter(letter),
+})
+const transport = new KafkaTransport({ brokers, clientId: `strata-alerting-${instanceId}` })
+const store = new RedisAlertStore(queueRedisUrl, prefix)
+const alerting: Alerting = buildAlerting({
+  sources: scrapeUrls.map((url) => new PrometheusScrapeSource({ url })),
+  store,
+  rules: config.rules,
+  receivers: config.receivers,
+  deliveries,
+  transport,
+  intervalMs: int('STRATA_ALERTING_INTERVAL_MS', config.intervalMs ?? 15_000),
+  instanceId,
+  logger: true,
+})
+
+let stopping = false
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return
+  stopping = true
+  alerting.http.log.info({ signal }, 'stopping')
+  await alerting.stop()
+  await deliveries.close()
+  await transport.close()
+  await store.close()
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))
+
+await alerting.start()
+const address = await alerting.http.listen({ port, host })
+alerting.http.log.info({ rules: rulesFile, count: config.rules.length, receivers: config.receivers.length, sources: scrapeUrls, address }, 'alerting started')
+// A parent process (tests, a supervisor) learns when the service is ready.
+process.send?.({ ready: true, address })

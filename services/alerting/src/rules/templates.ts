@@ -1,0 +1,86 @@
+import type { RuleInput } from './rule-schema.js'
+
+type Params = Record<string, string | number>
+type Template = (params: Params) => Omit<RuleInput, 'name'>
+
+const str = (params: Params, name: string, fallback: string): string => String(params[name] ?? fallback)
+const num = (params: Params, name: string, fallback: number): number => {
+  const value = Number(params[name] ?? fallback)
+  if (!Number.isFinite(value)) throw new Error(`param ${name} must be a number, got '${String(params[name])}'`)
+  return value
+}
+const namespaceMatch = (params: Params): Record<string, string> => (params.namespace === undefined ? {} : { namespace: String(params.namespace) })
+
+/**
+ * Built-in rules over the metrics Strata's services expose (docs/guides/alerting.md lists their params). Each
+ * returns an ordinary rule, so what a template gives can be overridden field by field.
+ */
+export const TEMPLATES: Record<string, Template> = {
+  /** The gateway's hit ratio, (hit + stale) / all lookups, over the window, below `below`. */
+  'hit-ratio-drop': (p) => ({
+    kind: 'threshold',
+    expr: {
+      ratio: {
+        numerator: { metric: 'strata_cache_requests_total', match: { ...namespaceMatch(p), result: ['hit', 'stale'] } },
+        denominator: { metric: 'strata_cache_requests_total', match: namespaceMatch(p) },
+      },
+    },
+    by: ['namespace'],
+    op: '<',
+    threshold: num(p, 'below', 0.8),
+    window: str(p, 'window', '5m'),
+    for: str(p, 'for', '2m'),
+    severity: 'warning',
+    summary: 'Cache hit ratio fell below the threshold',
+  }),
+  /** p99 of the gateway's HTTP request duration (seconds) over the window, above `above`. */
+  'p99-latency': (p) => ({
+    kind: 'threshold',
+    expr: { quantile: { metric: 'strata_http_request_duration_seconds', q: 0.99 } },
+    op: '>',
+    threshold: num(p, 'above', 0.25),
+    window: str(p, 'window', '5m'),
+    for: str(p, 'for', '5m'),
+    severity: 'warning',
+    summary: 'Gateway p99 latency is above the threshold',
+  }),
+  /** Share of gateway answers with a 5xx status over the window, above `above`. */
+  'error-rate': (p) => ({
+    kind: 'threshold',
+    expr: {
+      ratio: {
+        numerator: { metric: 'strata_http_request_duration_seconds_count', match: { status_code: { re: '^5' } } },
+        denominator: { metric: 'strata_http_request_duration_seconds_count' },
+      },
+    },
+    op: '>',
+    threshold: num(p, 'above', 0.05),
+    window: str(p, 'window', '5m'),
+    for: str(p, 'for', '2m'),
+    severity: 'critical',
+    summary: 'Gateway error rate is above the threshold',
+  }),
+  /** Age of the oldest acknowledged write-behind write not yet flushed, above `above` seconds. */
+  'write-behind-lag': (p) => ({
+    kind: 'threshold',
+    expr: { gauge: { metric: 'strata_write_behind_flush_lag_seconds', agg: 'max' } },
+    by: ['queue'],
+    op: '>',
+    threshold: num(p, 'above', 30),
+    for: str(p, 'for', '1m'),
+    severity: 'warning',
+    summary: 'Write-behind flush lag is above the threshold',
+  }),
+  /** Any write-behind write moved to the dead-letter queue within the window. */
+  'dead-letters': (p) => ({
+    kind: 'threshold',
+    expr: { increase: { metric: 'strata_write_behind_dead_letters_total' } },
+    by: ['queue'],
+    op: '>',
+    threshold: num(p, 'above', 0),
+    window: str(p, 'window', '10m'),
+    for: str(p, 'for', '0s'),
+    severity: 'critical',
+    summary: 'Write-behind writes were dead-lettered',
+  }),
+}

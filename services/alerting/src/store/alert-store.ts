@@ -1,0 +1,77 @@
+import type { Severity } from '../rules/alert-rule.js'
+
+export type AlertState = 'pending' | 'firing' | 'resolved'
+
+/** One alert: one rule × one group of `by` labels. Persisted so a restart neither forgets nor repeats it. */
+export interface AlertRecord {
+  fingerprint: string
+  rule: string
+  labels: Record<string, string>
+  severity: Severity
+  summary: string
+  state: AlertState
+  activeSince: number
+  firedAt?: number
+  resolvedAt?: number
+  value?: number
+  /** The last state a notification was committed for ('none' until the first). */
+  notified: 'none' | 'firing' | 'resolved'
+}
+
+/** One webhook delivery owed to one receiver; its id is the idempotency key and the BullMQ job id. */
+export interface Notification {
+  id: string
+  receiver: string
+  groupKey: string
+  /** The exact body the receiver gets (signed as is on every attempt). */
+  body: string
+}
+
+export interface Silence {
+  id: string
+  /** Every label named must equal the value given for an alert to be silenced. */
+  matchers: Record<string, string>
+  startsAt: number
+  endsAt: number
+  comment: string
+  createdBy: string
+}
+
+export interface DeliveryRecord {
+  notificationId: string
+  receiver: string
+  attempt: number
+  outcome: 'delivered' | 'failed' | 'dead-lettered'
+  status?: number
+  error?: string
+  at: number
+}
+
+export interface StoreChange {
+  put: AlertRecord[]
+  remove: string[]
+  outbox: Notification[]
+}
+
+/**
+ * Where alerting keeps what must survive a crash. `commit` is atomic: an alert's new state and the notifications it
+ * owes land together (a transactional outbox), and the outbox is drained into the delivery queue after the commit
+ * and again at start, so a kill at any point neither loses a notification nor sends one twice (job id = its id).
+ */
+export interface AlertStore {
+  loadAlerts(): Promise<AlertRecord[]>
+  commit(change: StoreChange): Promise<void>
+  outbox(): Promise<Notification[]>
+  ackOutbox(ids: readonly string[]): Promise<void>
+  putSilence(silence: Silence): Promise<void>
+  /** Silences not yet expired at `now`; expired ones are dropped. */
+  silences(now: number): Promise<Silence[]>
+  deleteSilence(id: string): Promise<boolean>
+  putApiRule(name: string, input: unknown): Promise<void>
+  apiRules(): Promise<Array<{ name: string; input: unknown }>>
+  deleteApiRule(name: string): Promise<boolean>
+  recordDelivery(record: DeliveryRecord): Promise<void>
+  /** Newest first. */
+  deliveries(limit: number): Promise<DeliveryRecord[]>
+  close(): Promise<void>
+}
