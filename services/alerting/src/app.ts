@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { authPlugin, type AuthPluginOptions } from '@strata/security'
 import { TOPICS, createEvent, publishEvents, type AlertEvent, type ErrorEvent, type Transport } from '@strata/bus'
 import type { DeadLetter, JobQueue, JobWorker } from '@strata/queue'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -6,7 +7,7 @@ import { AlertingMetrics } from './alerting-metrics.js'
 import type { DeliveryJob } from './delivery/webhook-payload.js'
 import { webhookSender } from './delivery/webhook-sender.js'
 import { AlertEngine, type AlertTransition } from './engine/alert-engine.js'
-import { alertingRoutes } from './http/alerting-routes.js'
+import { READ_ALL, alertingRoutes } from './http/alerting-routes.js'
 import { sendProblem } from './http/problem.js'
 import type { MetricSource } from './metrics/metric-source.js'
 import type { AlertRule } from './rules/alert-rule.js'
@@ -27,6 +28,12 @@ export type { Receiver } from './rules/compile-rule.js'
 export { TEMPLATES } from './rules/templates.js'
 
 export interface AlertingDependencies {
+  /**
+   * API keys / JWTs, rate limits and audit for the HTTP API (packages/security): reading rules, alerts, silences and
+   * deliveries needs `read` on `*`, changing rules and silences `admin` on `*` (audited); health stays open. Without
+   * it the API is open (tests of other concerns).
+   */
+  auth?: Omit<AuthPluginOptions, 'stage'>
   sources: readonly MetricSource[]
   store: AlertStore
   /** Rules from the file; rules created over the API are kept in the store and join them at start. */
@@ -118,6 +125,12 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
 
   http.setErrorHandler((error, request, reply) => sendProblem(error instanceof Error ? error : new Error(String(error)), request, reply))
   http.setNotFoundHandler((request, reply) => sendProblem(Object.assign(new Error(`no route ${request.method} ${request.url}`), { statusCode: 404 }), request, reply))
+  if (deps.auth !== undefined) {
+    // Called directly (not through register) so its hooks exist before the routes below are declared.
+    void authPlugin(http, deps.auth, (error) => {
+      if (error) throw error
+    })
+  }
   alertingRoutes(http, {
     store: deps.store,
     rules: allRules,
@@ -137,9 +150,9 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
   })
   let running = false
   let lastTick: { at: number; ok: boolean } | undefined
-  http.get('/health/live', () => ({ status: 'ok' }))
-  http.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
-  http.get('/health/ready', async (_request, reply) => {
+  http.get('/health/live', { config: { auth: 'public' } }, () => ({ status: 'ok' }))
+  http.get('/metrics', { config: { auth: READ_ALL } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
+  http.get('/health/ready', { config: { auth: 'public' } }, async (_request, reply) => {
     const store = await deps.store.outbox().then(
       () => ({ reachable: true }),
       (error: unknown) => ({ reachable: false, error: error instanceof Error ? error.message : String(error) }),

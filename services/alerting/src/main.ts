@@ -1,3 +1,5 @@
+import { postgresServiceAuth } from '@strata/security/postgres'
+import pg from 'pg'
 import { hostname } from 'node:os'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
@@ -12,9 +14,14 @@ const brokers = env('STRATA_KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((br
 const scrapeUrls = env('STRATA_ALERTING_SCRAPE', 'http://127.0.0.1:8080/metrics').split(',').map((url) => url.trim()).filter((url) => url !== '')
 const prefix = env('STRATA_PREFIX', 'strata')
 const queueName = env('STRATA_ALERTING_QUEUE', 'strata-alert-webhooks')
-const port = int('STRATA_ALERTING_PORT', 8093)
+const port = int('STRATA_ALERTING_PORT', 8095)
 const host = env('STRATA_ALERTING_HOST', '127.0.0.1')
 const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
+// The services' /metrics need a key with `read` on `*`.
+const scrapeKey = env('STRATA_ALERTING_SCRAPE_KEY', '')
+// Auth is on unless STRATA_ALERTING_AUTH=off: the gateways' API keys and audit chain, in the same PostgreSQL.
+const authOn = env('STRATA_ALERTING_AUTH', 'on') !== 'off'
+const postgresUrl = env('STRATA_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5433/strata')
 
 let config
 try {
@@ -35,8 +42,11 @@ const deliveries = new BullmqJobQueue<DeliveryJob>(queueName, {
 })
 const transport = new KafkaTransport({ brokers, clientId: `strata-alerting-${instanceId}` })
 const store = new RedisAlertStore(queueRedisUrl, prefix)
+const pool = authOn ? new pg.Pool({ connectionString: postgresUrl, max: 2 }) : undefined
+const auth = pool === undefined ? undefined : await postgresServiceAuth({ pool, transport, source: `strata/alerting/${instanceId}` })
 const alerting: Alerting = buildAlerting({
-  sources: scrapeUrls.map((url) => new PrometheusScrapeSource({ url })),
+  ...(auth === undefined ? {} : { auth }),
+  sources: scrapeUrls.map((url) => new PrometheusScrapeSource({ url, ...(scrapeKey === '' ? {} : { bearer: scrapeKey }) })),
   store,
   rules: config.rules,
   receivers: config.receivers,
@@ -56,6 +66,7 @@ async function shutdown(signal: string): Promise<void> {
   await deliveries.close()
   await transport.close()
   await store.close()
+  await pool?.end()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

@@ -32,9 +32,16 @@ export interface AlertingRoutesOptions {
   clock: () => number
 }
 
-/** The HTTP API: rules, alerts, silences and delivery history. Every body is validated; errors are problem+json. */
+/** Reading needs `read` on every namespace; routes that change rules or silences declare nothing: `admin` on `*`. */
+export const READ_ALL = { scope: 'read' as const, namespace: '*', audit: false }
+const read = { config: { auth: READ_ALL } }
+
+/**
+ * The HTTP API: rules, alerts, silences and delivery history. Every body is validated; errors are problem+json.
+ * With auth on, the changes (POST and DELETE) need `admin` on `*` and are audited.
+ */
 export function alertingRoutes(app: FastifyInstance, options: AlertingRoutesOptions): void {
-  app.get('/rules', () => ({ rules: options.rules() }))
+  app.get('/rules', read, () => ({ rules: options.rules() }))
 
   app.post('/rules', async (request, reply) => {
     let rule: AlertRule
@@ -55,9 +62,9 @@ export function alertingRoutes(app: FastifyInstance, options: AlertingRoutesOpti
     return reply.code(204).send()
   })
 
-  app.get('/alerts', () => ({ alerts: options.alerts() }))
+  app.get('/alerts', read, () => ({ alerts: options.alerts() }))
 
-  app.get('/silences', async () => ({ silences: await options.store.silences(options.clock()) }))
+  app.get('/silences', read, async () => ({ silences: await options.store.silences(options.clock()) }))
 
   app.post<{ Body: Static<typeof SilenceBody> }>('/silences', { schema: { body: SilenceBody } }, async (request, reply) => {
     const body = request.body
@@ -75,7 +82,7 @@ export function alertingRoutes(app: FastifyInstance, options: AlertingRoutesOpti
     return reply.code(204).send()
   })
 
-  app.get<{ Querystring: Static<typeof Limit> }>('/deliveries', { schema: { querystring: Limit } }, async (request): Promise<{ deliveries: DeliveryRecord[] }> => ({
+  app.get<{ Querystring: Static<typeof Limit> }>('/deliveries', { ...read, schema: { querystring: Limit } }, async (request): Promise<{ deliveries: DeliveryRecord[] }> => ({
     deliveries: await options.store.deliveries(request.query.limit ?? 100),
   }))
 }
