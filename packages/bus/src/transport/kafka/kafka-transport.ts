@@ -286,6 +286,14 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  private async resetProducer(): Promise<void> {
+    const ready = this.producerReady
+    this.producerReady = undefined
+    this.producer = undefined
+    const producer = await ready?.catch(() => undefined)
+    await producer?.disconnect().catch(() => undefined)
+  }
+
   /** One send in flight at a time; everything queued meanwhile goes in the next. */
   private async drainQueue(): Promise<void> {
     this.sending = true
@@ -310,6 +318,10 @@ export class KafkaTransport implements Transport {
         } catch (error) {
           const failure = unavailable('publishing', error)
           for (const pending of batch) pending.reject(failure)
+          // An idempotent producer can be left unable to send for good (a restarted broker that lost its producer
+          // state answers UNKNOWN_PRODUCER_ID or OUT_OF_ORDER_SEQUENCE_NUMBER to every retry): start a new one, with a
+          // new producer id, for the next send. Duplicates this may cause are deduplicated downstream by event id.
+          await this.resetProducer()
         }
       }
     } finally {
