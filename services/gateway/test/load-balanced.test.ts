@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url'
-import { NginxProcess, requireRedis, uniqueName } from '@strata/testkit'
+import { NginxProcess, PROCESS_ADMIN_KEY, requireRedis, startGatewayProcess, uniqueName, type GatewayProcess } from '@strata/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PROCESS_ADMIN_KEY, startGatewayProcess, type GatewayProcess } from './support/gateway-process.js'
 
 const AUTH = { authorization: `Bearer ${PROCESS_ADMIN_KEY}` }
 

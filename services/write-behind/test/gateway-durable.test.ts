@@ -1,9 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
-import { fileURLToPath } from 'node:url'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
 import { RedisPendingWrites } from '@strata/queue/redis'
-import { requirePostgres, requireQueueRedis, uniqueName } from '@strata/testkit'
+import { PROCESS_ADMIN_KEY, requirePostgres, requireQueueRedis, startGatewayProcess, uniqueName, type GatewayProcess } from '@strata/testkit'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,42 +18,19 @@ const table = tableName(name)
 const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 })
 const client = new Redis(redisUrl)
 const children = new Set<ChildProcess>()
-// main.ts runs with auth on (its default): keys in memory, this one bootstrapped as admin.
-const ADMIN_KEY = `sk_wbdurable001_${'A'.repeat(43)}`
 let readOrigin: Server
+let gateway: GatewayProcess | undefined
 
-async function startGatewayProcess(): Promise<{ child: ChildProcess; url: string }> {
+/** The gateway's main.ts (auth on, as by default; see PROCESS_ADMIN_KEY) with write-behind on the Redis buffer. */
+function startGateway(): Promise<GatewayProcess> {
   const originPort = (readOrigin.address() as { port: number }).port
-  const child = fork(fileURLToPath(new URL('../../gateway/src/main.ts', import.meta.url)), [], {
-    cwd: fileURLToPath(new URL('../../gateway', import.meta.url)),
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      STRATA_GATEWAY_L2: 'memory',
-      STRATA_GATEWAY_QUEUE: 'redis',
-      STRATA_QUEUE_REDIS_URL: redisUrl,
-      STRATA_WB_QUEUE: name,
-      STRATA_GATEWAY_KEY_STORE: 'memory',
-      STRATA_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
-      STRATA_RATE_LIMIT: '1000000/1000000',
-      STRATA_GATEWAY_NAMESPACES: JSON.stringify({ accounts: { writeMode: 'write-behind', origin: { url: `http://127.0.0.1:${originPort}/accounts/{key}` } } }),
-    },
+  return startGatewayProcess({
+    STRATA_GATEWAY_L2: 'memory',
+    STRATA_GATEWAY_QUEUE: 'redis',
+    STRATA_QUEUE_REDIS_URL: redisUrl,
+    STRATA_WB_QUEUE: name,
+    STRATA_GATEWAY_NAMESPACES: JSON.stringify({ accounts: { writeMode: 'write-behind', origin: { url: `http://127.0.0.1:${originPort}/accounts/{key}` } } }),
   })
-  children.add(child)
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString()
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(buffered)
-      if (match !== null) resolve(match[1]!)
-    })
-    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code} before listening:\n${buffered}`)))
-  })
-  return { child, url }
 }
 
 describe('gateway write-behind on the durable Redis buffer (real processes, queue Redis, PostgreSQL)', () => {
@@ -65,6 +41,7 @@ describe('gateway write-behind on the durable Redis buffer (real processes, queu
   })
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL')
+    await gateway?.kill()
     for (const queue of [`${name}-flush`, `${name}-dead-writes`]) {
       const q = new BullmqJobQueue(queue, { url: redisUrl })
       await q.obliterate()
@@ -78,8 +55,8 @@ describe('gateway write-behind on the durable Redis buffer (real processes, queu
   })
 
   it('reports the queue in readiness, and every write acknowledged before a SIGKILL of the gateway reaches PostgreSQL', async () => {
-    const gateway = await startGatewayProcess()
-    const ready = await fetch(`${gateway.url}/health/ready`)
+    const running = (gateway = await startGateway())
+    const ready = await fetch(`${running.url}/health/ready`)
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { queue: { status: 'up' } } })
 
     // Four lanes, each writing its own 15 keys in order (each PUT acknowledged before the next one of that lane), so
@@ -88,9 +65,9 @@ describe('gateway write-behind on the durable Redis buffer (real processes, queu
     const lane = async (lane: number): Promise<void> => {
       for (let n = 0; n < 150; n++) {
         const key = `acct-${lane}-${n % 15}`
-        const response = await fetch(`${gateway.url}/v1/namespaces/accounts/keys/${key}`, {
+        const response = await fetch(`${running.url}/v1/namespaces/accounts/keys/${key}`, {
           method: 'PUT',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${PROCESS_ADMIN_KEY}` },
           body: JSON.stringify({ value: { key, n } }),
         })
         expect(response.status).toBe(200)
@@ -99,8 +76,7 @@ describe('gateway write-behind on the durable Redis buffer (real processes, queu
       }
     }
     await Promise.all([0, 1, 2, 3].map(lane))
-    gateway.child.kill('SIGKILL')
-    await new Promise((resolve) => gateway.child.once('exit', resolve))
+    await running.kill()
 
     const flusher = await startFlusherProcess({ redisUrl, postgresUrl, name, table })
     children.add(flusher)

@@ -17,10 +17,12 @@ export interface GatewayProcess {
   stop(): Promise<void>
 }
 
+const gatewayDir = fileURLToPath(new URL('../../../services/gateway/', import.meta.url))
+
 /** The gateway's real `main.ts` as its own process on a free port; resolves once it listens. */
 export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = fork(fileURLToPath(new URL('../../src/main.ts', import.meta.url)), [], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+  const child = fork(`${gatewayDir}src/main.ts`, [], {
+    cwd: gatewayDir,
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: {
