@@ -28,6 +28,7 @@ it('a SIGKILL and restart of the queue Redis (appendonly, appendfsync always) mi
   producerClient.on('error', () => undefined)
   const cache = producer(new RedisPendingWrites({ client: producerClient, name }))
   let restartedAt = 0
+  let restart: Promise<void> | undefined
   const { acknowledged, writes, retried } = await writeRounds(cache, {
     keys: 2000,
     rounds: 8,
@@ -35,15 +36,22 @@ it('a SIGKILL and restart of the queue Redis (appendonly, appendfsync always) mi
     between: async (round) => {
       if (round !== 3) return
       // Kill it while writes are in flight, not between rounds: the next round starts and Redis dies under it.
-      setTimeout(() => {
-        void redis.kill().then(async () => {
-          await new Promise((resolve) => setTimeout(resolve, 1000))
-          await redis.start()
-          restartedAt = Date.now()
-        })
-      }, 100)
+      restart = new Promise<void>((resolve, reject) => {
+        setTimeout(() => {
+          redis
+            .kill()
+            .then(async () => {
+              await new Promise((done) => setTimeout(done, 1000))
+              await redis.start()
+              restartedAt = Date.now()
+            })
+            .then(resolve, reject)
+        }, 100)
+      })
     },
   })
+  // Writes can all be acknowledged the moment Redis answers again, a little before start() resolves.
+  await restart
   expect(restartedAt).toBeGreaterThan(0)
   expect(retried).toBeGreaterThan(0)
   expect(writes).toBe(16_000)
