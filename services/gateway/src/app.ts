@@ -1,10 +1,10 @@
 import type { ServerOptions as HttpsServerOptions } from 'node:https'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import helmet from '@fastify/helmet'
 import { authPlugin, type AuditTrail, type Authenticator, type AuthRequirement, type RateLimiter, type RateLimitSpec } from '@strata/security'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { CacheHook, StrataCache } from '@strata/core'
 import type { EventRule } from './events/event-rules.js'
+import { securityHeaders } from './http/security-headers.js'
 import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
 import type { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import type { AccessPublisher } from './access/access-publisher.js'
@@ -154,7 +154,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   await app.register(errorHandlerPlugin)
   if (deps.securityHeaders !== false) {
     // Defaults: nosniff, frame-ancestors/X-Frame-Options, a same-origin CSP (Swagger UI's files are same-origin), HSTS.
-    await app.register(helmet, { global: true })
+    const headers = securityHeaders()
+    app.addHook('onRequest', (request, reply, next) => {
+      // Proxied answers keep the origin's own headers (`config.securityHeaders: false` on the proxy routes).
+      if (request.routeOptions.config.securityHeaders !== false) reply.headers(headers)
+      next()
+    })
   }
   app.addHook('onRequest', (request, reply, next) => {
     if (!closing) return next()

@@ -61,17 +61,15 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
     method: ['GET', 'HEAD', 'OPTIONS'],
     url: '/proxy/:upstream/*',
     exposeHeadRoute: false,
-    config: { auth: { scope: 'read', namespace, publicWhen, audit: false } },
     // Origin responses keep their own headers; the gateway's security headers are for its API.
-    helmet: false,
+    config: { auth: { scope: 'read', namespace, publicWhen, audit: false }, securityHeaders: false },
     schema,
     handler,
   })
   app.route({
     method: ['POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/proxy/:upstream/*',
-    config: { auth: { scope: 'write', namespace, publicWhen, action: 'proxy.write' } },
-    helmet: false,
+    config: { auth: { scope: 'write', namespace, publicWhen, action: 'proxy.write' }, securityHeaders: false },
     schema,
     handler,
   })
