@@ -1,0 +1,211 @@
+// Shapes of the public APIs the console reads (docs/reference/openapi.json, /work contract for issue #11).
+
+export interface ConsoleConfig {
+  mode: 'embedded' | 'gateway'
+  version: string
+  services: { alerting?: string; analytics?: string; invalidator?: string }
+}
+
+export interface Latency {
+  p50: number
+  p95: number
+  p99: number
+}
+
+export interface NamespaceStats {
+  name: string
+  hits: number
+  l1Hits: number
+  l2Hits: number
+  misses: number
+  staleHits: number
+  sets: number
+  deletes: number
+  errors: number
+  hitRatio: number
+  l1Entries: number
+  latencyMs: Latency
+}
+
+export interface StatsSnapshot {
+  at: number
+  uptimeMs: number
+  totals: { requests: number; hits: number; l1Hits: number; l2Hits: number; misses: number; staleHits: number; errors: number; hitRatio: number; latencyMs: Latency }
+  namespaces: NamespaceStats[]
+}
+
+export interface NamespaceSecurity {
+  maxTtl?: number
+  maxValueBytes?: number
+  encryption?: 'required' | 'off'
+  keyPattern?: string
+  logValues?: boolean
+  hashKeys?: boolean
+}
+
+export type WriteMode = 'cache-aside' | 'write-through' | 'write-behind'
+
+export interface NamespacePolicy {
+  ttl?: number
+  grace?: number
+  l1Ttl?: number
+  maxTtl?: number
+  maxKeyLength?: number
+  maxValueBytes?: number
+  writeMode?: WriteMode
+  codec?: 'json' | 'msgpack'
+  stampede?: 'none' | 'local' | 'fleet'
+  origin?: { url: string; timeoutMs?: number; honorCacheControl?: boolean; headers?: Record<string, string> }
+  security?: NamespaceSecurity
+  [other: string]: unknown
+}
+
+export interface NamespaceView {
+  name: string
+  policy: NamespacePolicy
+  stats: { hits: number; misses: number; l1Hits: number; l2Hits: number; staleHits: number; hitRatio: number; sets: number; deletes: number; loads: number; loadErrors: number }
+}
+
+export interface EntryInfo {
+  key: string
+  tier: 'l1' | 'l2'
+  ttlLeftMs: number
+  graceLeftMs: number
+  stale: boolean
+  size: number
+  tags: string[]
+  version: number | string
+}
+
+export interface DryRunCounts {
+  keys: number
+  prefixes: number | null
+  tags: number | null
+  all: number | null
+}
+
+export interface InvalidationRequest {
+  keys?: string[]
+  tags?: string[]
+  prefixes?: string[]
+  all?: boolean
+}
+
+export interface InvalidationRecord {
+  id: string
+  at: number
+  namespace: string | null
+  source: 'api' | 'event' | 'purge' | 'subject'
+  actor: string
+  keys: string[]
+  tags: string[]
+  prefixes: string[]
+  expireTags: string[]
+  all: boolean
+}
+
+export interface Grant {
+  namespace: string
+  scopes: string[]
+}
+
+export interface ApiKeyView {
+  id: string
+  name: string
+  grants: Grant[]
+  createdAt: number
+  expiresAt?: number
+  revokedAt?: number
+}
+
+export interface AuditRecord {
+  seq: number
+  at: number
+  actor: string
+  action: string
+  resource: string
+  outcome: string
+  ip?: string
+  detail?: Record<string, unknown>
+}
+
+export interface AlertRuleView {
+  name: string
+  kind: string
+  severity: string
+  summary: string
+  origin: string
+  forMs: number
+  windowMs: number
+  by: string[]
+  op?: string
+  threshold?: number
+}
+
+export interface AlertView {
+  fingerprint: string
+  rule: string
+  labels: Record<string, string>
+  severity: string
+  summary: string
+  state: 'pending' | 'firing' | 'resolved'
+  activeSince: number
+  firedAt?: number
+  resolvedAt?: number
+  value?: number
+}
+
+export interface SilenceView {
+  id: string
+  matchers: Record<string, string>
+  startsAt: number
+  endsAt: number
+  comment: string
+  createdBy: string
+}
+
+export interface DeliveryView {
+  notificationId: string
+  receiver: string
+  attempt: number
+  outcome: string
+  status?: number
+  error?: string
+  at: number
+}
+
+export interface HeavyHitter {
+  key: string
+  count: number
+  error: number
+}
+
+export interface Trend {
+  metric: string
+  change: number | null
+  current: number
+  previous: number
+}
+
+export interface NamespaceReport {
+  namespace: string
+  requests: number
+  perSecond: number
+  hitRatio: number | null
+  staleRatio: number | null
+  bytes: number
+  evictions: number
+  hotKeys: HeavyHitter[]
+  keysHashed: boolean
+  mrc?: { samplingRate: number; references: number; points: Array<{ size: number; hitRatio: number }>; l1MaxEntries?: number }
+  series: Array<{ bucket: number; requests: number; hitRatio: number | null }>
+  trends: { hourOverHour: Trend[]; dayOverDay: Trend[] }
+}
+
+export interface AnalyticsReport {
+  generatedAt: number
+  window: { from: number; to: number; granularity: string }
+  namespaces: NamespaceReport[]
+  errors: Array<{ code: string; service: string; namespace: string; count: number }>
+  invalidations: Array<{ namespace: string; kind: string; count: number; keys: number }>
+}
