@@ -132,12 +132,29 @@ describe('strata keys, invalidate and stats against a real gateway (real Redis)'
     expect(lookup.out).toMatch(/^absent\s+no$/m)
   })
 
+  it('keys ls <namespace>: its entries with their metadata, by prefix or tag, up to --limit', async () => {
+    for (let i = 0; i < 5; i++) await cache.namespace('users').set(`ls:${i}`, i, { tags: i % 2 === 0 ? ['even'] : [] })
+    const byPrefix = await strata(['keys', 'ls', 'users', '--prefix', 'ls:'], env)
+    expect(byPrefix.code).toBe(0)
+    expect(byPrefix.out).toMatch(/^key\s+tier\s+ttl left ms\s+stale\s+bytes\s+version\s+tags$/m)
+    expect([...byPrefix.out.matchAll(/^(ls:\d)\s/gm)].map((m) => m[1]).sort()).toEqual(['ls:0', 'ls:1', 'ls:2', 'ls:3', 'ls:4'])
+    const byTag = await strata(['keys', 'ls', 'users', '--prefix', 'ls:', '--tag', 'even'], env)
+    expect([...byTag.out.matchAll(/^(ls:\d)\s.*\beven$/gm)].map((m) => m[1]).sort()).toEqual(['ls:0', 'ls:2', 'ls:4'])
+    const limited = await strata(['keys', 'ls', 'users', '--prefix', 'ls:', '--limit', '2'], env)
+    expect([...limited.out.matchAll(/^ls:\d\s/gm)]).toHaveLength(2)
+    expect((await strata(['keys', 'ls', 'users', '--limit', 'x'], env)).code).toBe(2)
+  })
+
   it('invalidate by key, tag and all; refuses an empty request with exit 2', async () => {
     await cache.namespace('users').set('t1', 1, { tags: ['team'] })
     await cache.namespace('users').set('k1', 1)
     const result = await strata(['invalidate', 'users', '--tag', 'team', '--key', 'k1'], env)
     expect([result.code, result.out]).toEqual([0, 'users: 1 keys, 1 tags, 0 expired tags invalidated\n'])
     expect(await cache.namespace('users').getMany(['t1', 'k1'])).toEqual([undefined, undefined])
+    await cache.namespace('users').set('p:1', 1)
+    const byPrefix = await strata(['invalidate', 'users', '--prefix', 'p:'], env)
+    expect([byPrefix.code, byPrefix.out]).toEqual([0, 'users: 0 keys, 0 tags, 0 expired tags, 1 prefixes invalidated\n'])
+    expect(await cache.namespace('users').get('p:1')).toBeUndefined()
     const empty = await strata(['invalidate', 'users'], env)
     expect(empty.code).toBe(2)
     expect(empty.err).toContain('say what to invalidate')
@@ -197,16 +214,17 @@ describe('strata infra, bench, start and usage', () => {
     for (const command of ['start', 'infra', 'keys', 'invalidate', 'stats', 'bench', 'config']) expect(help.out).toContain(command)
   })
 
-  it('start (through the bin) serves the embedded platform until SIGTERM, then exits 0', async () => {
+  // Loading the gateway's modules through tsx takes a few seconds, and much longer on a loaded machine.
+  it('start (through the bin) serves the embedded platform until SIGTERM, then exits 0', { timeout: 120_000 }, async () => {
     const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'strata.js')
     const port = PORT_BASE + 1
-    const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--origin-port', String(port + 40)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [bin, 'start', '--port', String(port), '--origin-port', String(port + 40), '--alerting-port', String(port + 41)], { stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
     child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
     try {
-      await waitUntil(() => output.includes('Strata is running'), 20_000)
+      await waitUntil(() => output.includes('Strata is running'), 90_000)
       const live = await fetch(`http://127.0.0.1:${port}/health/live`)
       expect(await live.json()).toEqual({ status: 'live' })
       // Auth is on in the embedded platform too: the admin key is printed once at start.

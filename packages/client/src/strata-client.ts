@@ -4,9 +4,12 @@ import { pathOf } from './http/routes.js'
 import type {
   BatchSetItem,
   EntryMetadata,
+  EntryPage,
+  EntryView,
   EventResult,
   InvalidationRequest,
   InvalidationResult,
+  ListEntriesOptions,
   NamespacePolicy,
   NamespaceView,
   PurgeRequest,
@@ -94,6 +97,31 @@ export class StrataClient {
   async setMany(namespace: string, items: readonly BatchSetItem[]): Promise<{ written: number }> {
     const response = await this.http.request({ method: 'POST', path: pathOf('setMany', { ns: namespace }), body: { items } })
     return response.body as { written: number }
+  }
+
+  // ---------------------------------------------------------------- entry browser
+
+  /**
+   * One page of a namespace's entries by key prefix and/or tag, metadata only (the gateway scans L2: an admin tool,
+   * not a hot path). Follow `cursor` until it is null. Memcached cannot list keys: E_UNSUPPORTED_BY_STORE.
+   */
+  async listEntries(namespace: string, options: ListEntriesOptions = {}): Promise<EntryPage> {
+    const query = new URLSearchParams()
+    for (const [name, value] of Object.entries(options)) if (value !== undefined) query.set(name, String(value))
+    const search = query.size === 0 ? '' : `?${query.toString()}`
+    const response = await this.http.request({ method: 'GET', path: `${pathOf('listEntries', { ns: namespace })}${search}` })
+    return response.body as EntryPage
+  }
+
+  /** One entry's metadata (tier, TTL and grace left, size, tags, version) without counting as a hit; undefined when absent. */
+  async inspectEntry(namespace: string, key: string): Promise<EntryView | undefined> {
+    try {
+      const response = await this.http.request({ method: 'GET', path: pathOf('inspectEntry', { ns: namespace, key }) })
+      return response.body as EntryView
+    } catch (error) {
+      if (isStrataError(error, 'E_KEY_NOT_FOUND')) return undefined
+      throw error
+    }
   }
 
   // ---------------------------------------------------------------- invalidation

@@ -27,6 +27,35 @@ export interface EntryMetadata<T> {
   ttlSeconds: number | undefined
 }
 
+/** An entry as the gateway's entry browser shows it: metadata only, never the value. */
+export interface EntryView {
+  key: string
+  /** Where the answering gateway found it: its own L1, or L2. */
+  tier: 'l1' | 'l2'
+  ttlLeftMs: number
+  graceLeftMs: number
+  stale: boolean
+  /** Encoded bytes (0 when unknown). */
+  size: number
+  tags: string[]
+  version: number
+}
+
+export interface ListEntriesOptions {
+  prefix?: string
+  tag?: string
+  /** Per page, 1 to 500 (default 50). */
+  limit?: number
+  /** The cursor of the previous page. */
+  cursor?: string
+}
+
+export interface EntryPage {
+  entries: EntryView[]
+  /** Null once everything was listed. */
+  cursor: string | null
+}
+
 export interface BatchSetItem {
   key: string
   value: unknown
@@ -38,6 +67,8 @@ export interface InvalidationRequest {
   keys?: readonly string[]
   tags?: readonly string[]
   expireTags?: readonly string[]
+  /** Every key that starts with one of these (the gateway scans L2 for them). */
+  prefixes?: readonly string[]
   all?: boolean
 }
 
@@ -46,6 +77,7 @@ export interface InvalidationResult {
   keys: number
   tags: number
   expireTags: number
+  prefixes: number
   all: boolean
 }
 

@@ -62,6 +62,10 @@ export const GatewayConfigSchema = Type.Object(
     jwtAudience: Type.String({ default: '' }),
     tlsCertFile: Type.String({ default: '', description: 'Serve HTTPS with this certificate (PEM) and tlsKeyFile' }),
     tlsKeyFile: Type.String({ default: '' }),
+    consoleDistDir: Type.String({ default: '', description: "The built console the gateway serves at /console/ (default: services/console/dist of the repository)" }),
+    consoleAlertingUrl: Type.String({ default: '', pattern: '^$|^https?://', description: 'Alerting service URL the console calls (listed in /console/config.json, allowed by its CSP)' }),
+    consoleAnalyticsUrl: Type.String({ default: '', pattern: '^$|^https?://', description: 'Analytics service URL the console calls' }),
+    consoleInvalidatorUrl: Type.String({ default: '', pattern: '^$|^https?://', description: 'Invalidator service URL the console calls' }),
     l1MaxEntries: Type.Integer({ minimum: 0, default: 10_000, description: "The in-process L1's capacity in entries (all namespaces together)" }),
     accessEvents: Type.Optional(
       Type.Object(
@@ -119,6 +123,10 @@ export const ENV_OF: Record<GatewayConfigField, { name: string; kind: 'string' |
   jwtAudience: { name: 'STRATA_JWT_AUDIENCE', kind: 'string' },
   tlsCertFile: { name: 'STRATA_TLS_CERT_FILE', kind: 'string' },
   tlsKeyFile: { name: 'STRATA_TLS_KEY_FILE', kind: 'string' },
+  consoleDistDir: { name: 'STRATA_CONSOLE_DIST', kind: 'string' },
+  consoleAlertingUrl: { name: 'STRATA_CONSOLE_ALERTING_URL', kind: 'string' },
+  consoleAnalyticsUrl: { name: 'STRATA_CONSOLE_ANALYTICS_URL', kind: 'string' },
+  consoleInvalidatorUrl: { name: 'STRATA_CONSOLE_INVALIDATOR_URL', kind: 'string' },
   l1MaxEntries: { name: 'STRATA_GATEWAY_L1_ENTRIES', kind: 'integer' },
   accessEvents: { name: 'STRATA_GATEWAY_ACCESS_EVENTS', kind: 'json' },
 }

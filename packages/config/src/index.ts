@@ -1,3 +1,4 @@
 // @strata/config — one typed, validated configuration (file + env) with the source of each value.
 export { GatewayConfigSchema, UpstreamSchema, ENV_OF, type GatewayConfig, type GatewayConfigField } from './gateway-config-schema.js'
 export { loadConfig, describeSource, type LoadedConfig, type LoadConfigOptions, type ConfigIssue, type ConfigSource } from './load-config.js'
+export { parseLocatedYaml, type LocatedYaml } from './located-yaml.js'

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
+import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Memcached from 'memcached'
@@ -172,6 +173,20 @@ describe('MemcachedStore: a server of the pool dies and comes back', () => {
         () => false,
       ),
     )
+    // Another process on the port would answer for a memcached that failed to bind and exited.
+    if (server.exitCode !== null) throw new Error(`throwaway memcached exited with ${server.exitCode}: is port ${THROWAWAY_PORT} taken?`)
+  }
+
+  /** SIGSTOP is asynchronous: a thread of the target can still answer a request until the kernel has stopped it. */
+  async function pause(): Promise<void> {
+    const pid = server!.pid!
+    server!.kill('SIGSTOP')
+    const stopped = async (): Promise<boolean> => {
+      const threads = await readdir(`/proc/${pid}/task`)
+      const states = await Promise.all(threads.map((tid) => readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8')))
+      return states.every((stat) => / T /.test(stat.slice(stat.lastIndexOf(')'))))
+    }
+    await waitFor('every thread of the throwaway memcached to be stopped', 2000, stopped)
   }
 
   async function kill(): Promise<void> {
@@ -239,7 +254,7 @@ describe('MemcachedStore: a server of the pool dies and comes back', () => {
     await store.setMany(dead.map((key) => ({ key, value: Buffer.from('before the pause'), ttlMs: 60_000 })))
 
     // A paused server accepts connections but never answers: only timeouts tell.
-    server!.kill('SIGSTOP')
+    await pause()
     expect(await store.getMany(dead)).toEqual(dead.map(() => undefined))
     await Promise.all(dead.slice(0, 3).map((key) => store.get(key)))
     await waitFor('the paused server to be taken out', 3000, () => store.health().find((s) => s.address === THROWAWAY)?.state === 'down')

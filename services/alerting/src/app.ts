@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { authPlugin, type AuthPluginOptions } from '@strata/security'
+import { authPlugin, type AuthPluginOptions, consoleCors } from '@strata/security'
 import { TOPICS, createEvent, publishEvents, type AlertEvent, type ErrorEvent, type Transport } from '@strata/bus'
 import type { DeadLetter, JobQueue, JobWorker } from '@strata/queue'
+import cors from '@fastify/cors'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { AlertingMetrics } from './alerting-metrics.js'
 import type { DeliveryJob } from './delivery/webhook-payload.js'
@@ -25,6 +26,7 @@ export { WEBHOOK_SCHEMA_VERSION } from './delivery/webhook-payload.js'
 export { verifyWebhook, signWebhook, WEBHOOK_HEADERS } from './delivery/webhook-signature.js'
 export type { AlertRule } from './rules/alert-rule.js'
 export type { Receiver } from './rules/compile-rule.js'
+export { compileRule, expandRule } from './rules/compile-rule.js'
 export { TEMPLATES } from './rules/templates.js'
 
 export interface AlertingDependencies {
@@ -34,6 +36,11 @@ export interface AlertingDependencies {
    * it the API is open (tests of other concerns).
    */
   auth?: Omit<AuthPluginOptions, 'stage'>
+  /**
+   * Origins the web console calls this service from (STRATA_CORS_ORIGINS; a function for origins known only once the
+   * gateway listens). None: no cross-origin access.
+   */
+  corsOrigins?: readonly string[] | (() => readonly string[])
   sources: readonly MetricSource[]
   store: AlertStore
   /** Rules from the file; rules created over the API are kept in the store and join them at start. */
@@ -125,6 +132,13 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
 
   http.setErrorHandler((error, request, reply) => sendProblem(error instanceof Error ? error : new Error(String(error)), request, reply))
   http.setNotFoundHandler((request, reply) => sendProblem(Object.assign(new Error(`no route ${request.method} ${request.url}`), { statusCode: 404 }), request, reply))
+  if (deps.corsOrigins !== undefined) {
+    // The console calls this service from the gateway's origin. Registered before auth: a preflight carries no
+    // credentials and is answered here, before the auth hook would refuse it.
+    void cors(http, consoleCors(deps.corsOrigins), (error) => {
+      if (error) throw error
+    })
+  }
   if (deps.auth !== undefined) {
     // Called directly (not through register) so its hooks exist before the routes below are declared.
     void authPlugin(http, deps.auth, (error) => {

@@ -1,3 +1,4 @@
+import { parseCorsOrigins } from '@strata/security'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { hostname } from 'node:os'
@@ -45,6 +46,8 @@ const store = new RedisAlertStore(queueRedisUrl, prefix)
 const pool = authOn ? new pg.Pool({ connectionString: postgresUrl, max: 2 }) : undefined
 const auth = pool === undefined ? undefined : await postgresServiceAuth({ pool, transport, source: `strata/alerting/${instanceId}` })
 const alerting: Alerting = buildAlerting({
+  // The web console's origin (the gateway's), e.g. http://127.0.0.1:8080; none by default.
+  corsOrigins: parseCorsOrigins(process.env.STRATA_CORS_ORIGINS),
   ...(auth === undefined ? {} : { auth }),
   sources: scrapeUrls.map((url) => new PrometheusScrapeSource({ url, ...(scrapeKey === '' ? {} : { bearer: scrapeKey }) })),
   store,

@@ -1,5 +1,5 @@
-import { PROBLEM_CONTENT_TYPE, problem, toProblem } from '@strata/core'
-import { authPlugin, type AuthPluginOptions } from '@strata/security'
+import { answerWithProblems, consoleCors, requireCredentials, type AuthPluginOptions } from '@strata/security'
+import cors from '@fastify/cors'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import { AnalyticsState, type AnalyticsStateOptions } from './aggregation/analytics-state.js'
@@ -23,6 +23,11 @@ export interface AnalyticsDependencies {
    * `*`, health stays open. Without it the API is open (tests of other concerns).
    */
   auth?: Omit<AuthPluginOptions, 'stage'>
+  /**
+   * Origins the web console calls this service from (STRATA_CORS_ORIGINS; a function for origins known only once the
+   * gateway listens). None: no cross-origin access.
+   */
+  corsOrigins?: readonly string[] | (() => readonly string[])
   kafka?: { brokers: readonly string[]; group: string; topics?: { access: string; invalidations: string; errors: string } }
   /** Positions in the store are kept per consumer; default: the Kafka group. */
   consumer?: string
@@ -96,23 +101,16 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
     },
   })
 
-  // Every error answer is problem+json with a code (never a stack trace); our own failures are logged.
-  http.setErrorHandler((error, request, reply) => {
-    const answer = toProblem(error, request.url.split('?')[0] ?? request.url)
-    if (answer.status >= 500) request.log.error({ err: error, code: answer.code }, 'request failed')
-    return reply.code(answer.status).type(PROBLEM_CONTENT_TYPE).send(answer)
-  })
-  http.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? request.url
-    return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problem('E_ROUTE_NOT_FOUND', `No route for ${request.method} ${path}`, path))
-  })
+  answerWithProblems(http)
 
-  if (deps.auth !== undefined) {
-    // Called directly (not through register) so its hooks exist before the routes below are declared.
-    void authPlugin(http, deps.auth, (error) => {
+  if (deps.corsOrigins !== undefined) {
+    // The console calls this service from the gateway's origin. Registered before auth: a preflight carries no
+    // credentials and is answered here, before the auth hook would refuse it.
+    void cors(http, consoleCors(deps.corsOrigins), (error) => {
       if (error) throw error
     })
   }
+  if (deps.auth !== undefined) requireCredentials(http, deps.auth)
   // Reports span every namespace: reading them needs `read` on `*` (a route that declares nothing would need admin).
   const readAll = { auth: { scope: 'read' as const, namespace: '*', audit: false } }
   http.get('/health/live', { config: { auth: 'public' } }, () => ({ status: 'ok' }))

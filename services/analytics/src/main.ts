@@ -1,6 +1,7 @@
 import { createLogger, currentTelemetry, loggerOptions } from '@strata/telemetry'
 import { TOPICS } from '@strata/bus'
 import { hostname } from 'node:os'
+import { parseCorsOrigins } from '@strata/security'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { RollupStore, buildAnalytics } from './app.js'
@@ -21,7 +22,9 @@ pool.on('error', (error) => log.warn({ err: error }, 'postgres pool error'))
 const list = (name: string, fallback: string) => env(name, fallback).split(',').map((item) => item.trim()).filter((item) => item !== '' && item !== 'none')
 const brokers = env('STRATA_KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((broker) => broker.trim())
 const group = env('STRATA_ANALYTICS_GROUP', 'strata.analytics')
-// Resource utilisation: each list may be 'none'. STRATA_ANALYTICS_SCRAPE is name=url pairs of other services' /metrics.
+// Resource utilisation: each list may be 'none'. STRATA_ANALYTICS_SCRAPE is name=url pairs of other services' /metrics,
+// read with STRATA_ANALYTICS_SCRAPE_KEY (an API key with `read` on `*`) where they are behind auth.
+const scrapeKey = process.env.STRATA_ANALYTICS_SCRAPE_KEY?.trim() || undefined
 const probes: ResourceProbe[] = [
   new ProcessProbe('analytics'),
   ...list('STRATA_ANALYTICS_REDIS', env('STRATA_REDIS_URL', 'redis://127.0.0.1:6379')).map((url) => new RedisInfoProbe(`redis ${new URL(url).host}`, url)),
@@ -32,7 +35,7 @@ const probes: ResourceProbe[] = [
   new KafkaLagProbe(brokers, list('STRATA_ANALYTICS_LAG_GROUPS', `strata.invalidator,${group}`)),
   ...list('STRATA_ANALYTICS_SCRAPE', '').map((pair) => {
     const [name, url] = pair.split('=')
-    return new ServiceMetricsProbe(name ?? pair, url ?? pair)
+    return new ServiceMetricsProbe(name ?? pair, url ?? pair, 2_000, scrapeKey)
   }),
 ]
 
@@ -43,6 +46,8 @@ const auth =
     : await postgresServiceAuth({ pool, source: `strata/analytics/${hostname()}-${process.pid}`, cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })
 
 const analytics = buildAnalytics({
+  // The web console's origin (the gateway's), e.g. http://127.0.0.1:8080; none by default.
+  corsOrigins: parseCorsOrigins(process.env.STRATA_CORS_ORIGINS),
   ...(auth === undefined ? {} : { auth }),
   resources: { probes, intervalMs: Number(env('STRATA_ANALYTICS_RESOURCES_MS', '15000')) },
   store: new RollupStore(pool, env('STRATA_ANALYTICS_SCHEMA', 'strata_analytics')),

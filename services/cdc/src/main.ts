@@ -1,6 +1,9 @@
 import { hostname } from 'node:os'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { postgresServiceAuth } from '@strata/security/postgres'
+import pg from 'pg'
 import { buildCdc } from './app.js'
+import { buildCdcServer } from './http/cdc-server.js'
 
 // The only place that reads the environment.
 const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback
@@ -11,20 +14,32 @@ const publication = env('STRATA_CDC_PUBLICATION', 'strata_cdc')
 const tables = env('STRATA_CDC_TABLES', '').split(',').map((table) => table.trim()).filter((table) => table !== '')
 const topic = process.env.STRATA_CDC_TOPIC?.trim() || undefined
 const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
+const host = env('STRATA_CDC_HOST', '127.0.0.1')
+const port = Number(env('STRATA_CDC_PORT', '8096'))
 
 const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service: 'cdc', msg: message, ...fields })}\n`)
 
 const transport = new KafkaTransport({ brokers, clientId: `strata-cdc-${instanceId}`, log: () => undefined })
 const capture = buildCdc({ transport, postgresUrl, slot, publication, tables, ...(topic === undefined ? {} : { topic }), instanceId, log })
+// One small pool for the slot's lag and, unless STRATA_CDC_AUTH=off, the API keys (STRATA_KEYS_POSTGRES_URL when the
+// keys live in another database than the captured one).
+const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 })
+pool.on('error', () => undefined)
+const keysPool = process.env.STRATA_KEYS_POSTGRES_URL?.trim() ? new pg.Pool({ connectionString: process.env.STRATA_KEYS_POSTGRES_URL.trim(), max: 2 }) : pool
+const auth = env('STRATA_CDC_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/cdc/${instanceId}` })
+const server = buildCdcServer({ capture, slot, pool, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
 
 let stopping = false
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return
   stopping = true
   log('info', 'stopping: publishing and confirming what was received', { signal })
+  await server.close()
   await capture.stop()
   await transport.close()
+  await pool.end()
+  if (keysPool !== pool) await keysPool.end()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
@@ -36,4 +51,6 @@ try {
   log('error', 'not starting', { err: error instanceof Error ? error.message : String(error) })
   process.exit(1)
 }
-log('info', 'cdc started', { slot, publication, tables, topic: topic ?? 'strata.table-changes.v1' })
+const address = await server.listen({ host, port })
+process.send?.({ ready: true, address })
+log('info', 'cdc started', { slot, publication, tables, topic: topic ?? 'strata.table-changes.v1', address })

@@ -36,6 +36,7 @@ describe('capture process killed and restarted mid-stream', () => {
     await fixture.drop()
   })
 
+  const addresses = new WeakMap<ChildProcess, string>()
   const startCapture = async (): Promise<ChildProcess> => {
     const child = fork(fileURLToPath(new URL('../src/main.ts', import.meta.url)), [], {
       execArgv: ['--import', 'tsx'],
@@ -48,10 +49,15 @@ describe('capture process killed and restarted mid-stream', () => {
         STRATA_CDC_PUBLICATION: fixture.publication,
         STRATA_CDC_TABLES: fixture.table,
         STRATA_CDC_TOPIC: fixture.topic,
+        STRATA_CDC_PORT: '0',
+        STRATA_CDC_AUTH: 'off',
       },
     })
     children.add(child)
     child.once('exit', () => children.delete(child))
+    child.on('message', (message: { address?: string }) => {
+      if (message.address !== undefined) addresses.set(child, message.address)
+    })
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('capture did not start within 60 s')), 60_000)
       let out = ''
@@ -91,6 +97,14 @@ describe('capture process killed and restarted mid-stream', () => {
     expect(updates).toBe(total)
     const balances = await fixture.pool.query<{ sum: string }>(`SELECT sum(balance)::text AS sum FROM ${fixture.table}`)
     expect(Number(balances.rows[0]!.sum)).toBe(total)
+
+    // The restarted capture reports itself ready and counts what it published since it started.
+    const url = addresses.get(second)!
+    expect(await (await fetch(`${url}/health/ready`)).json()).toEqual({ status: 'ok', streaming: true, bus: true })
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    expect(metrics).toContain('strata_cdc_streaming 1')
+    expect(Number(/^strata_cdc_transactions_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(total - killAt)
+    expect(metrics).toMatch(/^strata_cdc_slot_lag_bytes \d+/m)
     second.kill('SIGTERM')
     await new Promise((resolve) => second.once('exit', resolve))
   }, 180_000)

@@ -1,10 +1,11 @@
 import type { ServerOptions as HttpsServerOptions } from 'node:https'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { authPlugin, type AuditTrail, type Authenticator, type AuthRequirement, type RateLimiter, type RateLimitSpec } from '@strata/security'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { CacheHook, StrataCache } from '@strata/core'
 import type { EventRule } from './events/event-rules.js'
-import { securityHeaders } from './http/security-headers.js'
+import { consoleSecurityHeaders, securityHeaders } from './http/security-headers.js'
+import { DEFAULT_CONSOLE_DIST, GATEWAY_VERSION, serviceOrigins, type ConsoleServices } from './console/console-config.js'
 import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
 import type { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import type { AccessPublisher } from './access/access-publisher.js'
@@ -12,6 +13,7 @@ import type { AccessSampling } from './access/access-sampling.js'
 import { accessEventsPlugin } from './plugins/access-events.js'
 import { adminRoutes } from './plugins/admin-routes.js'
 import { cacheHooksPlugin } from './plugins/cache-hooks.js'
+import { consoleRoutes } from './plugins/console-routes.js'
 import { errorHandlerPlugin } from './plugins/error-handler.js'
 import { eventRoutes } from './plugins/event-routes.js'
 import { healthRoutes } from './plugins/health-routes.js'
@@ -23,6 +25,11 @@ import { proxyRoutes } from './plugins/proxy-routes.js'
 import { purgeRoutes } from './plugins/purge-routes.js'
 import { keyRoutes } from './plugins/key-routes.js'
 import { subjectRoutes } from './plugins/subject-routes.js'
+import { statsRoutes } from './plugins/stats-routes.js'
+import { entryRoutes } from './plugins/entry-routes.js'
+import { historyRoutes } from './plugins/history-routes.js'
+import { InvalidationHistory } from './history/invalidation-history.js'
+import { GatewayStats } from './stats/gateway-stats.js'
 import { ProxyService, type UpstreamConfig } from './proxy/proxy-service.js'
 
 export interface GatewayLimits {
@@ -79,8 +86,23 @@ export interface GatewayDeps {
   securityHeaders?: boolean
   /** More Prometheus text appended to /metrics (the OpenTelemetry meter's, from @strata/telemetry). */
   extraMetrics?: () => Promise<string>
+  /**
+   * The web console at /console/ (services/console/dist by default) and what /console/config.json tells it: the mode
+   * and the URLs of the other services it may call (also allowed by the console's CSP connect-src).
+   */
+  console?: GatewayConsole
+  /** How many invalidations GET /v1/invalidations keeps (a ring per instance). Default 1000. */
+  historySize?: number
   /** Sampled `strata.access.v1` accesses for analytics; the publisher is closed with the app. */
   accessEvents?: { publisher: AccessPublisher; sampling: AccessSampling }
+}
+
+export interface GatewayConsole {
+  /** The built SPA. Default: services/console/dist of this repository. */
+  distDir?: string
+  /** Default 'gateway'; embedded.ts says 'embedded'. */
+  mode?: 'embedded' | 'gateway'
+  services?: ConsoleServices
 }
 
 /**
@@ -122,7 +144,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Two log lines per request would cost more than an L1 hit; traffic is seen through /metrics and the sampled
     // access events, and errors are still logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyLimit ?? 2 * 1024 * 1024,
     // One app type for both: Fastify picks https.createServer when `https` is set.
     ...(deps.https === undefined ? { http: { maxHeaderSize } } : ({ https: { maxHeaderSize, ...deps.https } } as unknown as { http: { maxHeaderSize: number } })),
@@ -155,9 +177,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   if (deps.securityHeaders !== false) {
     // Defaults: nosniff, frame-ancestors/X-Frame-Options, a same-origin CSP (Swagger UI's files are same-origin), HSTS.
     const headers = securityHeaders()
+    const consoleHeaders = consoleSecurityHeaders(serviceOrigins(deps.console?.services ?? {}))
     app.addHook('onRequest', (request, reply, next) => {
       // Proxied answers keep the origin's own headers (`config.securityHeaders: false` on the proxy routes).
-      if (request.routeOptions.config.securityHeaders !== false) reply.headers(headers)
+      const wanted = request.routeOptions.config.securityHeaders
+      if (wanted === undefined || wanted === true) reply.headers(headers)
+      else if (wanted === 'console') reply.headers(consoleHeaders)
       next()
     })
   }
@@ -185,13 +210,23 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   await app.register(metricsPlugin, { cache: deps.cache, processMetrics: deps.processMetrics ?? true, ...(deps.extraMetrics === undefined ? {} : { extra: deps.extraMetrics }) })
   if (deps.accessEvents !== undefined) await app.register(accessEventsPlugin, { cache: deps.cache, ...deps.accessEvents })
   await app.register(healthRoutes, { cache: deps.cache, checks: deps.checks ?? {}, draining: () => draining })
-  await app.register(kvRoutes, { registry: deps.registry, clock })
-  await app.register(invalidationRoutes, { registry: deps.registry })
+  // Namespaces that do not exist are not tracked: a caller could otherwise grow the table with made-up names.
+  const stats = new GatewayStats((name) => deps.registry.get(name) !== undefined)
+  await app.register(kvRoutes, { registry: deps.registry, clock, stats })
+  await app.register(statsRoutes, { cache: deps.cache, registry: deps.registry, stats })
+  await app.register(entryRoutes, { registry: deps.registry, clock })
+  const history = new InvalidationHistory(deps.historySize ?? 1_000)
+  await app.register(invalidationRoutes, { registry: deps.registry, history })
+  await app.register(historyRoutes, { history })
   await app.register(adminRoutes, { registry: deps.registry })
-  await app.register(purgeRoutes, { proxy })
-  await app.register(eventRoutes, { registry: deps.registry, proxy, rules: deps.eventRules ?? [] })
-  await app.register(subjectRoutes, { registry: deps.registry, proxy, audit: deps.auth?.audit })
+  await app.register(purgeRoutes, { proxy, history })
+  await app.register(eventRoutes, { registry: deps.registry, proxy, rules: deps.eventRules ?? [], history })
+  await app.register(subjectRoutes, { registry: deps.registry, proxy, audit: deps.auth?.audit, history })
   if (deps.auth !== undefined) await app.register(keyRoutes, { apiKeys: deps.auth.authenticator.apiKeys, audit: deps.auth.audit?.log })
+  await app.register(consoleRoutes, {
+    distDir: deps.console?.distDir ?? DEFAULT_CONSOLE_DIST,
+    config: { mode: deps.console?.mode ?? 'gateway', version: GATEWAY_VERSION, services: deps.console?.services ?? {} },
+  })
   const publicUpstreams = new Set(Object.entries(deps.upstreams ?? {}).filter(([, upstream]) => upstream.public === true).map(([name]) => name))
   await app.register(proxyRoutes, { proxy, publicUpstreams })
 

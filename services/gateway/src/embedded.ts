@@ -3,6 +3,7 @@ import { LocalInvalidationBus, createCache, memoryStore, type StrataCache } from
 import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter } from '@strata/security'
 import { buildGateway, type Gateway } from './app.js'
 import { buildDemoOrigin } from './demo/demo-origin.js'
+import { startEmbeddedAlerting, type EmbeddedAlerting } from './embedded-alerting.js'
 import type { EventRule } from './events/event-rules.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { onShutdownSignals } from './shutdown.js'
@@ -13,13 +14,21 @@ export interface EmbeddedOptions {
   port?: number
   /** Demo origin port; 0 for an ephemeral one. Default 4001 (STRATA_DEMO_ORIGIN_PORT). */
   originPort?: number
+  /** The in-process alerting service's port; 0 for an ephemeral one. Default 8095 (STRATA_ALERTING_PORT). */
+  alertingPort?: number
+  /** How often alerting reads the gateway's /metrics and evaluates its rules. Default 5 s. */
+  alertingIntervalMs?: number
+  /** The built console the gateway serves at /console/. Default services/console/dist. */
+  consoleDistDir?: string
   host?: string
 }
 
 export interface Embedded {
   gateway: Gateway
   cache: StrataCache
-  urls: { gateway: string; docs: string; metrics: string; origin: string; proxyExample: string; kvExample: string }
+  urls: { gateway: string; console: string; alerting: string; docs: string; metrics: string; origin: string; proxyExample: string; kvExample: string }
+  /** The alerting service running in this process (memory store and queue, the gateway's API keys). */
+  alerting: EmbeddedAlerting
   originHits: () => number
   /** The admin API key made at start (`sk_...`): printed once, sent as `Authorization: Bearer` or `x-api-key`. */
   adminKey: string
@@ -55,23 +64,31 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const apiKeys = new ApiKeys(new MemoryApiKeyStore())
   const { token: adminKey } = await apiKeys.create({ name: 'embedded admin', grants: [{ namespace: '*', scopes: ['admin'] }] })
   const audit = new MemoryAuditLog()
+  const authenticator = new Authenticator(apiKeys)
+  // Alerting listens first: the gateway's /console/config.json and CSP name its URL.
+  const alerting = await startEmbeddedAlerting({ authenticator, audit, port: options.alertingPort ?? 8095, host, intervalMs: options.alertingIntervalMs ?? 5_000 })
   const gateway = await buildGateway({
     cache,
     registry,
     upstreams: { demo: { url: originAddress } },
     eventRules: DEMO_RULES,
     processMetrics: false,
-    auth: { authenticator: new Authenticator(apiKeys), rateLimiter: new MemoryRateLimiter(), audit: new AuditTrail(audit, { source: 'strata/gateway/embedded' }) },
+    auth: { authenticator, rateLimiter: new MemoryRateLimiter(), audit: new AuditTrail(audit, { source: 'strata/gateway/embedded' }) },
+    console: { mode: 'embedded', services: { alerting: alerting.url }, ...(options.consoleDistDir === undefined ? {} : { distDir: options.consoleDistDir }) },
   })
   const address = await gateway.app.listen({ port: options.port ?? 8080, host })
+  await alerting.start(address, adminKey)
   return {
     gateway,
     cache,
     originHits: demo.hits,
     adminKey,
     audit,
+    alerting,
     urls: {
       gateway: address,
+      console: `${address}/console/`,
+      alerting: alerting.url,
       docs: `${address}/docs`,
       metrics: `${address}/metrics`,
       origin: originAddress,
@@ -79,6 +96,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       kvExample: `${address}/v1/namespaces/products/keys/42`,
     },
     close: async () => {
+      await alerting.close()
       await gateway.close()
       await queue.close()
       registry.close()
@@ -92,11 +110,14 @@ async function main(): Promise<void> {
   const embedded = await startEmbedded({
     port: Number(process.env.PORT ?? 8080),
     originPort: Number(process.env.STRATA_DEMO_ORIGIN_PORT ?? 4001),
+    alertingPort: Number(process.env.STRATA_ALERTING_PORT ?? 8095),
   })
   const { urls } = embedded
   console.log(`Strata is running (embedded: in-process store, bus and queue; nothing else needed)
 
   gateway      ${urls.gateway}
+  console      ${urls.console}
+  alerting     ${urls.alerting}
   API docs     ${urls.docs}
   metrics      ${urls.metrics}
   demo origin  ${urls.origin}/products/42

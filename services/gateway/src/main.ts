@@ -144,6 +144,14 @@ const gateway = await buildGateway({
   },
   ...(telemetry === undefined ? {} : { extraMetrics: () => telemetry.prometheusText() }),
   ...(accessEvents === undefined ? {} : { accessEvents }),
+  console: {
+    ...(config.consoleDistDir === '' ? {} : { distDir: config.consoleDistDir }),
+    services: {
+      ...(config.consoleAlertingUrl === '' ? {} : { alerting: config.consoleAlertingUrl }),
+      ...(config.consoleAnalyticsUrl === '' ? {} : { analytics: config.consoleAnalyticsUrl }),
+      ...(config.consoleInvalidatorUrl === '' ? {} : { invalidator: config.consoleInvalidatorUrl }),
+    },
+  },
 })
 await gateway.app.listen({ host: config.host, port: config.port })
 

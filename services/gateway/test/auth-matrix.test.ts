@@ -45,6 +45,10 @@ describe('route matrix: 401 / 403 / 2xx on every route', () => {
     const proxy = (scope: Scope): Case => ({ scope, grantNamespace: 'proxy.up', path: '/proxy/up/thing' })
     const add = (methods: string[], url: string, c: Case) => methods.forEach((m) => cases.set(`${m} ${url}`, c))
     add(['GET', 'HEAD'], '/metrics', global('read', '/metrics'))
+    add(['GET', 'HEAD'], '/v1/stats', global('read', '/v1/stats'))
+    add(['GET', 'HEAD'], '/v1/invalidations', global('read', '/v1/invalidations?limit=5'))
+    add(['GET', 'HEAD'], '/v1/namespaces/:ns/entries', ns('read', '/v1/namespaces/alpha/entries?limit=5'))
+    add(['GET', 'HEAD'], '/v1/namespaces/:ns/entries/:key', ns('read', '/v1/namespaces/alpha/entries/k'))
     add(['GET', 'HEAD'], '/v1/namespaces/:ns/keys/:key', ns('read', '/v1/namespaces/alpha/keys/k'))
     add(['PUT'], '/v1/namespaces/:ns/keys/:key', ns('write', '/v1/namespaces/alpha/keys/k', { value: 2 }))
     add(['DELETE'], '/v1/namespaces/:ns/keys/:key', ns('write', '/v1/namespaces/alpha/keys/gone'))
@@ -72,12 +76,12 @@ describe('route matrix: 401 / 403 / 2xx on every route', () => {
     await origin.stop()
   })
 
-  it('declares a requirement on every route, and only health and docs are public', () => {
+  it('declares a requirement on every route, and only health, docs and the console shell are public', () => {
     const routes = gw.routes
     expect(routes.length).toBeGreaterThan(20)
     for (const route of routes) {
       expect(route.auth, `${route.method} ${route.url} declares no config.auth`).toBeDefined()
-      if (route.auth === 'public') expect(route.url, `${route.method} ${route.url} is public`).toMatch(/^\/(health\/|docs)/)
+      if (route.auth === 'public') expect(route.url, `${route.method} ${route.url} is public`).toMatch(/^\/(health\/|docs|console$|console\/)/)
     }
   })
 

@@ -11,8 +11,9 @@ import {
   type Transport,
 } from '@strata/bus'
 import { createCache, type InvalidationBus, type L2Store, type StrataCache } from '@strata/core'
+import cors from '@fastify/cors'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { authPlugin, type AuthPluginOptions } from '@strata/security'
+import { authPlugin, type AuthPluginOptions, consoleCors } from '@strata/security'
 import type { EventDedupe } from './event-dedupe.js'
 import { EventInvalidator } from './event-invalidator.js'
 import { invalidationRoutes } from './http/invalidation-routes.js'
@@ -55,6 +56,11 @@ export interface InvalidatorDependencies {
    * `invalidate` on the body's namespace, /metrics `read` on `*`; health stays open. Without it the API is open.
    */
   auth?: Omit<AuthPluginOptions, 'stage'>
+  /**
+   * Origins the web console calls this service from (STRATA_CORS_ORIGINS; a function for origins known only once the
+   * gateway listens). None: no cross-origin access.
+   */
+  corsOrigins?: readonly string[] | (() => readonly string[])
 }
 
 export interface Invalidator {
@@ -117,6 +123,13 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
   http.setNotFoundHandler((request, reply) =>
     reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not Found', status: 404, instance: request.url }),
   )
+  if (deps.corsOrigins !== undefined) {
+    // The console calls this service from the gateway's origin. Registered before auth: a preflight carries no
+    // credentials and is answered here, before the auth hook would refuse it.
+    void cors(http, consoleCors(deps.corsOrigins), (error) => {
+      if (error) throw error
+    })
+  }
   if (deps.auth !== undefined) {
     // Called directly (not through register) so its hooks exist before the routes below are declared. The
     // namespace of an invalidation is in its body, so credentials are checked once the body is parsed.

@@ -6,6 +6,7 @@ import { redisStore } from '@strata/core/redis'
 import { loggerOptions, currentTelemetry } from '@strata/telemetry'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import { parseCorsOrigins } from '@strata/security'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import { RedisEventDedupe, buildInvalidator, loadRulesFile } from './app.js'
 
@@ -42,6 +43,8 @@ const auth =
     ? undefined
     : await postgresServiceAuth({ pool, redis, transport, source: `strata/invalidator/${instanceId}`, cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })
 const invalidator = buildInvalidator({
+  // The web console's origin (the gateway's), e.g. http://127.0.0.1:8080; none by default.
+  corsOrigins: parseCorsOrigins(process.env.STRATA_CORS_ORIGINS),
   transport,
   l2: redisStore({ url: redisUrl }),
   publisher: transportInvalidationBus(transport, { instanceId, source: `strata/invalidator/${instanceId}` }),

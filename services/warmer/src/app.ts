@@ -8,6 +8,7 @@ import type { KeyLoader, WarmTarget } from './warm-target.js'
 import { Warmer, type WarmResult } from './warmer.js'
 
 export { RateLimiter } from './rate-limiter.js'
+export { loadPlanFile, parsePlan, type WarmPlan } from './plan-loader.js'
 export { Warmer, type WarmResult, type WarmTrigger } from './warmer.js'
 export type { WarmTarget, KeysTarget, QueriesTarget, KeyLoader } from './warm-target.js'
 export type { WarmScheduler } from './schedule/warm-scheduler.js'
@@ -31,10 +32,14 @@ export interface WarmerServiceDependencies {
   group?: string
   instanceId?: string
   onError?: (error: unknown, context: { target: string; item?: string }) => void
+  /** Sees every progress event (started, finished) before it is published: metrics, the HTTP API's last runs. */
+  onProgress?: (event: WarmEvent) => void
 }
 
 export interface WarmerService {
   readonly warmer: Warmer
+  /** The plan's targets, by name. */
+  readonly targets: ReadonlyMap<string, WarmTarget>
   /** Schedules cron targets, starts the schedule worker and the hot-keys consumer, then warms the on-start targets. */
   start(): Promise<void>
   stop(): Promise<void>
@@ -73,9 +78,12 @@ export function buildWarmer(deps: WarmerServiceDependencies): WarmerService {
     loaders: deps.loaders,
     ...(deps.db === undefined ? {} : { db: deps.db }),
     limiter,
-    ...(transport === undefined
-      ? {}
-      : { report: (event: WarmEvent) => publishEvents(transport, deps.warmingTopic ?? TOPICS.warming, [createEvent({ type: 'strata.warm.v1', source, subject: event.target, data: event })]) }),
+    report: async (event: WarmEvent) => {
+      deps.onProgress?.(event)
+      if (transport !== undefined) {
+        await publishEvents(transport, deps.warmingTopic ?? TOPICS.warming, [createEvent({ type: 'strata.warm.v1', source, subject: event.target, data: event })])
+      }
+    },
     ...(deps.onError === undefined ? {} : { onError: deps.onError }),
   })
   let hotKeys: Subscription | undefined
@@ -86,6 +94,7 @@ export function buildWarmer(deps: WarmerServiceDependencies): WarmerService {
   }
   return {
     warmer,
+    targets,
     async start() {
       for (const target of targets.values()) if (target.cron !== undefined) await deps.scheduler.schedule(target.name, target.cron)
       await deps.scheduler.start(async (name) => {

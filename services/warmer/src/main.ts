@@ -3,8 +3,11 @@ import { KafkaTransport } from '@strata/bus/kafka'
 import { createCache } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
 import { createDbCache } from '@strata/db-cache'
+import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { BullmqWarmScheduler, buildWarmer } from './app.js'
+import { WarmProgress } from './http/warm-progress.js'
+import { buildWarmerServer } from './http/warmer-server.js'
 import { httpLoader, loadPlanFile } from './plan-loader.js'
 
 // The only place that reads the environment. Exits non-zero, naming the file and the problem, when the plan is bad.
@@ -16,12 +19,16 @@ const queueRedisUrl = env('STRATA_QUEUE_REDIS_URL', 'redis://127.0.0.1:6380')
 const postgresUrl = process.env.STRATA_POSTGRES_URL?.trim()
 const prefix = env('STRATA_PREFIX', 'strata')
 const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
+const host = env('STRATA_WARMER_HOST', '127.0.0.1')
+const port = Number(env('STRATA_WARMER_PORT', '8097'))
+const keysUrl = process.env.STRATA_KEYS_POSTGRES_URL?.trim() || postgresUrl || 'postgres://postgres@127.0.0.1:5433/strata'
 const log = (level: 'info' | 'error', message: string, fields?: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service: 'warmer', msg: message, ...fields })}\n`)
 
 const cache = createCache({ prefix, l2: redisStore({ url: redisUrl }) })
 const db = postgresUrl === undefined ? undefined : createDbCache({ pool: new pg.Pool({ connectionString: postgresUrl, max: 4 }), cache })
 const transport = new KafkaTransport({ brokers, clientId: `strata-warmer-${instanceId}`, log: () => undefined })
+const progress = new WarmProgress()
 let service
 try {
   const plan = loadPlanFile(planFile)
@@ -34,6 +41,7 @@ try {
     rate: plan.rate,
     transport,
     instanceId,
+    onProgress: progress.record,
     onError: (error, context) => log('error', 'warming failed', { ...context, err: error instanceof Error ? error.message : String(error) }),
   })
 } catch (error) {
@@ -42,19 +50,28 @@ try {
 }
 
 const running = service
+// Unless STRATA_WARMER_AUTH=off, the HTTP API takes the gateways' API keys (STRATA_KEYS_POSTGRES_URL).
+const keysPool = new pg.Pool({ connectionString: keysUrl, max: 2 })
+keysPool.on('error', () => undefined)
+const auth = env('STRATA_WARMER_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/warmer/${instanceId}` })
+const server = buildWarmerServer({ service: running, progress, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
 let stopping = false
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return
   stopping = true
   log('info', 'stopping', { signal })
+  await server.close()
   await running.stop()
   await transport.close()
   await db?.end()
   await cache.close()
+  await keysPool.end()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 
 await running.start()
-log('info', 'warmer started', { plan: planFile })
+const address = await server.listen({ host, port })
+process.send?.({ ready: true, address })
+log('info', 'warmer started', { plan: planFile, address })

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os'
 import { RedisPendingWrites } from '@strata/queue/redis'
+import { postgresServiceAuth } from '@strata/security/postgres'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
 import { currentTelemetry, loggerOptions } from '@strata/telemetry'
 import { Redis } from 'ioredis'
@@ -28,25 +30,33 @@ const bullmq = {
   stalledIntervalMs: num('STRATA_WB_STALLED_INTERVAL_MS', 15_000),
 }
 
+const pool = new pg.Pool({
+  connectionString: env('STRATA_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5433/strata'),
+  max: num('STRATA_WB_PG_POOL', 4),
+  statement_timeout: num('STRATA_WB_STATEMENT_TIMEOUT_MS', 10_000),
+  connectionTimeoutMillis: 5_000,
+})
+pool.on('error', () => undefined)
+
 let origin: FlushOrigin
 if (env('STRATA_WB_ORIGIN', 'postgres') === 'http') {
   origin = new HttpOrigin({ baseUrl: env('STRATA_WB_HTTP_ORIGIN_URL', 'http://127.0.0.1:8080/writes') })
 } else {
-  const pool = new pg.Pool({
-    connectionString: env('STRATA_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5433/strata'),
-    max: num('STRATA_WB_PG_POOL', 4),
-    statement_timeout: num('STRATA_WB_STATEMENT_TIMEOUT_MS', 10_000),
-    connectionTimeoutMillis: 5_000,
-  })
-  pool.on('error', () => undefined)
   const postgres = new PostgresOrigin({ pool, table: env('STRATA_WB_TABLE', 'strata_write_behind') })
   await postgres.ensureSchema()
   origin = postgres
 }
 
+// Auth is on unless STRATA_WB_AUTH=off: the gateways' API keys and audit chain, in the same PostgreSQL.
+const auth =
+  env('STRATA_WB_AUTH', 'on') === 'off'
+    ? undefined
+    : await postgresServiceAuth({ pool, source: `strata/write-behind/${hostname()}-${process.pid}`, cacheTtlMs: num('STRATA_KEY_CACHE_MS', 5000) })
+
 const client = new Redis(redisUrl, { maxRetriesPerRequest: null })
 client.on('error', () => undefined)
 const app = buildWriteBehind({
+  ...(auth === undefined ? {} : { auth }),
   name,
   pending: new RedisPendingWrites({ client, name }),
   jobs: new BullmqJobQueue<FlushJob>(`${name}-flush`, { ...bullmq, retry }),
@@ -75,6 +85,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     app
       .stop()
       .then(() => client.quit())
+      // The PostgreSQL origin ends the pool it shares with auth; the HTTP origin leaves it to us.
+      .then(() => (pool.ended ? undefined : pool.end()))
       .then(() => currentTelemetry()?.shutdown())
       .then(
         () => process.exit(0),

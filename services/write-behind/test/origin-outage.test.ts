@@ -89,15 +89,19 @@ it('dead-letters only the key whose rows the origin rejects, after its last atte
   const metrics = await service.app.flusher.getMetrics()
   expect(metrics).toMatchObject({ deadLetters: 1, queueDepth: 0 })
 
-  // The dead letter keeps the value, so an operator can replay it: here a worker on the dead-letter queue reads it.
+  // The dead letter keeps its value and error, for inspection and replay.
   const deadQueue = new BullmqJobQueue<DeadWrite>(`${name}-dead-writes`, { url: redisUrl })
   expect((await deadQueue.counts()).waiting).toBe(1)
-  const replayed: DeadWrite[] = []
-  deadQueue.process(async ([job]) => void replayed.push(job!.data))
-  await waitFor(() => replayed.length === 1, 10_000, 'the dead letter')
-  expect(replayed[0]).toMatchObject({ namespace: NAMESPACE, key: 'k7', value: acknowledged.get('k7'), attempts: 3 })
-  expect(replayed[0]!.error).toContain('account k7 is frozen')
   await deadQueue.close()
+  expect((await service.app.server.inject({ method: 'GET', url: '/v1/dead-writes' })).json()).toEqual({ queue: name, waiting: 1 })
+
+  // The operator fixes the cause at the origin and replays: k7's last acknowledged value reaches the table.
+  await pool.query(`DROP TRIGGER reject ON ${table}`)
+  const replay = await service.app.server.inject({ method: 'POST', url: '/v1/dead-writes/replay' })
+  expect(replay.json()).toEqual({ queue: name, replayed: 1, left: 0 })
+  await waitFor(async () => (await tableRows(pool, table)).has('k7'), 20_000, 'the replayed write')
+  expect(mismatches(acknowledged, await tableRows(pool, table))).toEqual([])
+  expect((await service.app.server.inject({ method: 'GET', url: '/v1/dead-writes' })).json()).toEqual({ queue: name, waiting: 0 })
 
   const response = await service.app.server.inject({ method: 'GET', url: '/metrics' })
   expect(response.statusCode).toBe(200)

@@ -75,6 +75,23 @@ export function runTransportContractSuite(options: TransportContractOptions): vo
       expect(earliest.values().sort()).toEqual(['new', 'old-1', 'old-2'])
     })
 
+    it('delivers a message published the moment subscribe resolves, on a topic it just created (latest, both modes)', { timeout }, async () => {
+      // Several rounds at once: a subscription that re-resolves "latest" after it reported itself live (a rebalance
+      // right after the first join) skips exactly this first message, and only some of the time.
+      const rounds = Array.from({ length: 6 }, async (_, round) => {
+        const topic = unique(`first-${round}`)
+        const shared = collect()
+        const broadcast = collect()
+        await subscribe(topic, { group: unique('g') }, shared.handler)
+        await subscribe(topic, { group: unique('b'), mode: 'broadcast', instanceId: 'i' }, broadcast.handler)
+        await transport.publish(topic, [{ key: 'k', value: `first-${round}` }])
+        await shared.waitFor(1, 20_000)
+        await broadcast.waitFor(1, 20_000)
+        return [...shared.values(), ...broadcast.values()]
+      })
+      for (const [round, values] of (await Promise.all(rounds)).entries()) expect(values).toEqual([`first-${round}`, `first-${round}`])
+    })
+
     it('shares the partitions of a topic among the members of a group: each message handled once', { timeout }, async () => {
       const topic = unique('share')
       const group = unique('g')

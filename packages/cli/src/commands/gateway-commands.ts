@@ -62,21 +62,44 @@ export function gatewayCommands(program: Command, io: CliIo): void {
     .command('ls')
     .argument('[namespace]')
     .argument('[keys...]', 'keys to look up in one round trip')
-    .description('without a namespace: the namespaces; with one: which of the given keys are cached (the gateway has no key scan: Memcached cannot enumerate)')
-    .action(async (namespace: string | undefined, list: string[]) => {
+    .option('--prefix <prefix>', 'only keys that start with this')
+    .option('--tag <tag>', 'only entries carrying this tag')
+    .option('--limit <n>', 'at most this many entries (default 100)')
+    .description('without a namespace: the namespaces; with one: its entries (metadata, by prefix or tag); with keys: which of them are cached')
+    .action(async (namespace: string | undefined, list: string[], options: { prefix?: string; tag?: string; limit?: string }) => {
       const strata = client()
       if (namespace === undefined) {
         const namespaces = await strata.listNamespaces()
         io.out(table(['namespace', 'ttl ms', 'write mode', 'origin'], namespaces.map((ns) => [ns.name, String(ns.policy.ttl ?? '-'), ns.policy.writeMode ?? 'cache-aside', ns.policy.origin?.url ?? '-'])))
         return
       }
-      if (list.length === 0) {
-        const view = await strata.getNamespace(namespace)
-        io.out(`${view.name}: ${JSON.stringify(view.policy)}\ngive keys to look them up: strata keys ls ${namespace} <key...>\n`)
+      if (list.length > 0) {
+        const values = await strata.getMany(namespace, list)
+        io.out(table(['key', 'cached', 'value'], list.map((key, i) => [key, values[i] === undefined ? 'no' : 'yes', values[i] === undefined ? '' : truncate(JSON.stringify(values[i]))])))
         return
       }
-      const values = await strata.getMany(namespace, list)
-      io.out(table(['key', 'cached', 'value'], list.map((key, i) => [key, values[i] === undefined ? 'no' : 'yes', values[i] === undefined ? '' : truncate(JSON.stringify(values[i]))])))
+      const limit = options.limit === undefined ? 100 : Number(options.limit)
+      if (!(Number.isInteger(limit) && limit > 0)) throw new CliFailure('--limit must be a positive integer', EXIT.usage)
+      // The gateway scans L2 page by page (Memcached cannot: E_UNSUPPORTED_BY_STORE); stop at the limit.
+      const entries = []
+      let cursor: string | undefined
+      do {
+        const page = await strata.listEntries(namespace, {
+          ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+          ...(options.tag === undefined ? {} : { tag: options.tag }),
+          limit: Math.min(500, limit - entries.length),
+          ...(cursor === undefined ? {} : { cursor }),
+        })
+        entries.push(...page.entries)
+        cursor = page.cursor ?? undefined
+      } while (cursor !== undefined && entries.length < limit)
+      io.out(
+        table(
+          ['key', 'tier', 'ttl left ms', 'stale', 'bytes', 'version', 'tags'],
+          entries.map((entry) => [entry.key, entry.tier, String(entry.ttlLeftMs), entry.stale ? 'yes' : 'no', String(entry.size), String(entry.version), entry.tags.join(',')]),
+        ),
+      )
+      if (cursor !== undefined) io.out(`(first ${entries.length}; more with --limit)\n`)
     })
 
   program
@@ -85,19 +108,22 @@ export function gatewayCommands(program: Command, io: CliIo): void {
     .option('--key <key...>', 'keys to delete')
     .option('--tag <tag...>', 'tags whose entries are deleted')
     .option('--expire-tag <tag...>', 'tags whose entries turn stale (served within grace while refreshed)')
+    .option('--prefix <prefix...>', 'key prefixes whose entries are deleted (the gateway scans L2)')
     .option('--all', 'empty the namespace')
-    .description('invalidate keys, tags or a whole namespace in every tier and every gateway instance')
-    .action(async (namespace: string, options: { key?: string[]; tag?: string[]; expireTag?: string[]; all?: boolean }) => {
-      if (options.key === undefined && options.tag === undefined && options.expireTag === undefined && options.all !== true) {
-        throw new CliFailure('say what to invalidate: --key, --tag, --expire-tag or --all', EXIT.usage)
+    .description('invalidate keys, tags, prefixes or a whole namespace in every tier and every gateway instance')
+    .action(async (namespace: string, options: { key?: string[]; tag?: string[]; expireTag?: string[]; prefix?: string[]; all?: boolean }) => {
+      if (options.key === undefined && options.tag === undefined && options.expireTag === undefined && options.prefix === undefined && options.all !== true) {
+        throw new CliFailure('say what to invalidate: --key, --tag, --expire-tag, --prefix or --all', EXIT.usage)
       }
       const result = await client().invalidate(namespace, {
         ...(options.key === undefined ? {} : { keys: options.key }),
+        ...(options.prefix === undefined ? {} : { prefixes: options.prefix }),
         ...(options.tag === undefined ? {} : { tags: options.tag }),
         ...(options.expireTag === undefined ? {} : { expireTags: options.expireTag }),
         ...(options.all === true ? { all: true } : {}),
       })
-      io.out(`${namespace}: ${result.keys} keys, ${result.tags} tags, ${result.expireTags} expired tags${result.all ? ', everything' : ''} invalidated\n`)
+      const prefixes = result.prefixes > 0 ? `, ${result.prefixes} prefixes` : ''
+      io.out(`${namespace}: ${result.keys} keys, ${result.tags} tags, ${result.expireTags} expired tags${prefixes}${result.all ? ', everything' : ''} invalidated\n`)
     })
 
   program

@@ -10,6 +10,8 @@ export const ROUTES = {
   getMany: { method: 'POST', path: '/v1/namespaces/{ns}/keys:batchGet' },
   setMany: { method: 'POST', path: '/v1/namespaces/{ns}/keys:batchSet' },
   invalidate: { method: 'POST', path: '/v1/namespaces/{ns}/invalidations' },
+  listEntries: { method: 'GET', path: '/v1/namespaces/{ns}/entries' },
+  inspectEntry: { method: 'GET', path: '/v1/namespaces/{ns}/entries/{key}' },
   listNamespaces: { method: 'GET', path: '/v1/admin/namespaces' },
   getNamespace: { method: 'GET', path: '/v1/admin/namespaces/{ns}' },
   putNamespace: { method: 'PUT', path: '/v1/admin/namespaces/{ns}' },

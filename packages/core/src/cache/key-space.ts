@@ -47,6 +47,11 @@ export class KeySpace {
     return this.valuePrefix + key
   }
 
+  /** The logical key of a value key of this namespace (`l2Key`'s inverse). */
+  keyOfL2(l2Key: string): string {
+    return l2Key.slice(this.valuePrefix.length)
+  }
+
   tagRecord(tag: string, kind: 'delete' | 'expire'): string {
     return (kind === 'delete' ? this.tagDeletePrefix : this.tagExpirePrefix) + tag
   }

@@ -238,6 +238,42 @@ export class NamespaceCache<T = unknown> {
     return state === 'gone' ? undefined : { ...(l2Entry as CacheEntry<T>), tier: 'l2', state }
   }
 
+  /** `inspect` for several keys: one L2 round trip for those not in L1; undefined where an entry is gone. */
+  async inspectMany(keys: readonly string[]): Promise<(EntryInfo<T> | undefined)[]> {
+    this.assertOpen()
+    const now = this.core.now()
+    const infos = new Array<EntryInfo<T> | undefined>(keys.length)
+    const fromL2: number[] = []
+    keys.forEach((key, index) => {
+      assertKey(key, this.policy.maxKeyLength, this.name)
+      const l1Entry = this.core.l1?.peek(this.keys.l1Key(key))
+      const state = l1Entry === undefined ? 'gone' : this.stateOf(l1Entry, now)
+      if (state === 'gone') fromL2.push(index)
+      else infos[index] = { ...(l1Entry as CacheEntry<T>), tier: 'l1', state }
+    })
+    if (fromL2.length === 0 || this.core.l2 === undefined) return infos
+    const entries = await this.readManyL2(fromL2.map((index) => keys[index]!))
+    fromL2.forEach((index, i) => {
+      const entry = entries[i]
+      const state = entry === undefined ? 'gone' : this.stateOf(entry, now)
+      if (entry !== undefined && state !== 'gone') infos[index] = { ...(entry as CacheEntry<T>), tier: 'l2', state }
+    })
+    return infos
+  }
+
+  /**
+   * One page of this namespace's keys in L2 that start with `prefix` (an admin view: the store scans, this is no hot
+   * path). Pass the cursor of the previous page; undefined once all were listed. E_UNSUPPORTED_BY_STORE when the L2
+   * store cannot list keys (Memcached) or there is no L2; E_INVALID_CURSOR for a cursor it did not make.
+   */
+  async scanKeys(prefix: string, options: { cursor?: string | undefined; limit: number }): Promise<{ keys: string[]; cursor: string | undefined }> {
+    this.assertOpen()
+    const l2 = this.core.l2
+    if (l2 === undefined) throw new StrataError('E_UNSUPPORTED_BY_STORE', 'This cache has no L2 store to list keys from', { context: { namespace: this.name } })
+    const page = await l2.scan(this.keys.l2Key(prefix), options)
+    return { keys: page.keys.map((l2Key) => this.keys.keyOfL2(l2Key)), cursor: page.cursor }
+  }
+
   async has(key: string): Promise<boolean> {
     return (await this.inspect(key))?.state === 'fresh'
   }

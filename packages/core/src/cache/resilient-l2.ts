@@ -8,7 +8,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel'
 import { StrataError, isStrataError } from '../errors/index.js'
-import type { L2SetEntry, L2Store } from '../stores/l2-store.js'
+import type { L2ScanOptions, L2ScanPage, L2SetEntry, L2Store } from '../stores/l2-store.js'
 
 export interface ResilienceOptions {
   /** Consecutive failures that open the circuit. */
@@ -121,6 +121,26 @@ export class ResilientL2 {
     const store = this.store
     if (store.count === undefined) return undefined
     return this.call('count', () => store.count!(prefix), undefined)
+  }
+
+  /** Whether the store can list its keys (`scan`); Memcached cannot. */
+  get canScan(): boolean {
+    return this.store.scan !== undefined
+  }
+
+  /**
+   * One page of keys under `prefix`. Unlike the engine's calls this one throws (E_L2_UNAVAILABLE, E_INVALID_CURSOR):
+   * it serves an admin view, which should say why it is empty, and it stays out of the circuit breaker, so a bad
+   * cursor does not count as an L2 failure.
+   */
+  async scan(prefix: string, options: L2ScanOptions): Promise<L2ScanPage> {
+    const store = this.store
+    if (store.scan === undefined) throw new StrataError('E_UNSUPPORTED_BY_STORE', `The ${store.name} store cannot list its keys`, { context: { store: store.name } })
+    try {
+      return await store.scan(prefix, options)
+    } catch (error) {
+      throw toL2Error(error, store.name)
+    }
   }
 
   async acquireLease(key: string, token: string, ttlMs: number): Promise<LeaseOutcome> {

@@ -143,6 +143,21 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
     if (this.core.events.has('evict')) this.core.events.emit('evict', { namespace: name, key, cause })
   }
 
+  /**
+   * How many L1 entries each namespace holds (one pass over L1's keys: for dashboards polling every few seconds, not
+   * for a hot path). Namespaces without entries are left out.
+   */
+  l1EntriesByNamespace(): Map<string, number> {
+    const counts = new Map<string, number>()
+    const l1 = this.core.l1
+    if (l1 === undefined) return counts
+    for (const l1Key of l1.keys()) {
+      const name = splitL1Key(l1Key).namespace
+      counts.set(name, (counts.get(name) ?? 0) + 1)
+    }
+    return counts
+  }
+
   /** Health of the tiers, for readiness probes. */
   async health(): Promise<{ l1: { entries: number }; l2?: { name: string; reachable: boolean; circuit: 'open' | 'closed'; pendingInvalidations: number } }> {
     const l1 = { entries: this.core.l1?.size ?? 0 }

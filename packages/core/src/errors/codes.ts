@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   E_SILENCE_NOT_FOUND: { status: 404, title: 'No active silence with this id' },
   E_WEBHOOK_SIGNATURE_INVALID: { status: 401, title: 'A webhook delivery has a missing, stale or wrong signature' },
   E_WEBHOOK_FAILED: { status: 502, title: 'A webhook receiver refused a notification on its last attempt; it is in the dead-letter queue' },
+  // Warmer (services/warmer).
+  E_WARM_TARGET_NOT_FOUND: { status: 404, title: "No target with this name is in the warmer's plan" },
   // Raised by the HTTP SDK (@strata/client) when no answer came back; never sent by a server.
   E_CLIENT_TIMEOUT: { status: 504, title: 'The gateway did not answer within the client timeout (after any retries)' },
   E_CLIENT_UNREACHABLE: { status: 503, title: 'The gateway could not be reached (connection refused, reset or DNS failure, after any retries)' },
@@ -50,6 +52,10 @@ export const ERROR_CODES = {
   E_ORIGIN_FAILED: { status: 502, title: 'The origin could not be reached or answered with an error' },
   E_NOT_CACHED: { status: 504, title: 'only-if-cached was asked and no stored response can be served' },
   E_SHUTTING_DOWN: { status: 503, title: 'The gateway is shutting down' },
+  // The console's endpoints (issue 11).
+  E_CONSOLE_NOT_BUILT: { status: 503, title: 'The web console has not been built; run pnpm console:build' },
+  E_UNSUPPORTED_BY_STORE: { status: 501, title: 'The L2 store cannot do this (Memcached cannot list its keys)' },
+  E_INVALID_CURSOR: { status: 400, title: 'The cursor was not returned by this listing, or is malformed' },
   // Security (issue 10): authentication, authorisation, rate limits and namespace security policies.
   E_UNAUTHENTICATED: { status: 401, title: 'No credentials, or an API key or token that is unknown, revoked, expired or malformed' },
   E_FORBIDDEN: { status: 403, title: 'The credentials are valid but lack the scope for this namespace' },

@@ -33,6 +33,14 @@ export interface L2Store {
    * cheaply (Memcached) leaves it out, and callers report the count as unknown.
    */
   count?(prefix: string): Promise<number>
+  /**
+   * One page of the value keys that start with `prefix`, as the engine wrote them (admin browsing; may scan). Pass the
+   * `cursor` the previous page returned, none for the first; the page's cursor is undefined once everything was
+   * listed. At most `limit` keys per page (a page may hold fewer, even none, and still have a cursor). Like SCAN, keys
+   * written or deleted while a listing goes on may be missed or listed twice; the rest are listed once. A cursor this
+   * store did not make is refused with E_INVALID_CURSOR. Optional, like `count`: Memcached leaves it out.
+   */
+  scan?(prefix: string, options: L2ScanOptions): Promise<L2ScanPage>
 
   /**
    * Leases (Facebook's memcache paper, §3.2.1): one filler per key across the fleet, and no stale set after a delete.
@@ -48,6 +56,16 @@ export interface L2Store {
   ping(): Promise<void>
   /** Closes connections the driver opened (never a client the user passed in, unless asked to). */
   disconnect(): Promise<void>
+}
+
+export interface L2ScanOptions {
+  cursor?: string | undefined
+  limit: number
+}
+
+export interface L2ScanPage {
+  keys: string[]
+  cursor: string | undefined
 }
 
 export interface L2SetEntry {

@@ -42,6 +42,7 @@ export class ChangeCapture {
   private flushing: Promise<void> | undefined
   private stopped = false
   private streaming: Promise<unknown> | undefined
+  private live = false
   readonly progress: CaptureProgress = { transactions: 0, events: 0, confirmedLsn: '0/0' }
   private readonly listeners = new Set<(events: readonly EventEnvelope<TableChangeEvent>[]) => void>()
 
@@ -82,10 +83,12 @@ export class ChangeCapture {
         await new Promise<void>((resolve, reject) => {
           this.service.once('start', () => resolve())
           this.streaming = this.service.subscribe(plugin, this.options.slot).catch((error: unknown) => {
+            this.live = false
             reject(error instanceof Error ? error : new Error(String(error)))
             if (!this.stopped) this.log('error', 'replication stopped', { err: String(error) })
           })
         })
+        this.live = true
         this.log('info', 'capturing', { slot: this.options.slot, publication: this.options.publication, from: this.progress.confirmedLsn })
         return
       } catch (error) {
@@ -96,6 +99,11 @@ export class ChangeCapture {
         await sleep(Math.min(200 * attempt, 2_000))
       }
     }
+  }
+
+  /** True from a successful start until the replication stream ends (stop, or a lost connection: restart then). */
+  get isStreaming(): boolean {
+    return this.live && !this.stopped
   }
 
   /** Stops reading, publishes what was received and confirms it. */

@@ -94,6 +94,22 @@ describe('AlertEngine', () => {
     expect(sent.sort()).toEqual([['catalog', ['catalog']], ['ops', ['catalog', 'users']]])
   })
 
+  it('fires the consumer-lag and memory-near-limit templates on the series analytics and every service expose', async () => {
+    const { step, transitions } = await setup([
+      { name: 'lag', template: 'consumer-lag', params: { above: 1000, for: '0s' } },
+      { name: 'mem', template: 'memory-near-limit', params: { limitBytes: 1000, for: '0s' } },
+    ])
+    const lag = (group: string, value: number): MetricSample => ({ name: 'strata_resource_value', labels: { probe: 'kafka', kind: 'kafka-lag', metric: group }, value })
+    const rss = (value: number): MetricSample => ({ name: 'process_resident_memory_bytes', labels: {}, value })
+    // A Redis reading on the same metric name is not a consumer group.
+    const redis: MetricSample = { name: 'strata_resource_value', labels: { probe: 'redis', kind: 'redis', metric: 'used_memory' }, value: 5_000_000 }
+    await step(100, [lag('strata.invalidator', 10), lag('strata.analytics', 20), rss(800), redis])
+    expect(transitions).toEqual([])
+    await step(100, [lag('strata.invalidator', 5000), lag('strata.analytics', 20), rss(950), redis])
+    const firing = transitions.filter((t) => t.alert.state === 'firing').map((t) => [t.alert.rule, t.alert.labels.metric ?? '-'])
+    expect(firing.sort()).toEqual([['lag', 'strata.invalidator'], ['mem', '-']])
+  })
+
   it('fires rate-of-change, absence and anomaly rules', async () => {
     const { step, transitions } = await setup([
       { name: 'jump', kind: 'rate_of_change', expr: { gauge: { metric: 'queue_depth' } }, over: '1s', op: '>', threshold: 100 },

@@ -57,9 +57,13 @@ rules:
 
   it('every built-in template gives a valid rule with its defaults, and refuses a non-numeric param', () => {
     const names = Object.keys(TEMPLATES)
-    expect(names).toEqual(['hit-ratio-drop', 'p99-latency', 'error-rate', 'write-behind-lag', 'dead-letters'])
-    const config = parseAlertingConfig(`version: 1\nrules:\n${names.map((name) => `  - { name: ${name}, template: ${name} }`).join('\n')}\n`, 'alerts.yaml', {})
+    expect(names).toEqual(['hit-ratio-drop', 'p99-latency', 'error-rate', 'write-behind-lag', 'dead-letters', 'consumer-lag', 'memory-near-limit'])
+    // memory-near-limit has no default limit: the process's limit is the one thing a template cannot guess.
+    const params = (name: string) => (name === 'memory-near-limit' ? ', params: { limitBytes: 1073741824 }' : '')
+    const config = parseAlertingConfig(`version: 1\nrules:\n${names.map((name) => `  - { name: ${name}, template: ${name}${params(name)} }`).join('\n')}\n`, 'alerts.yaml', {})
     expect(config.rules.map((rule) => [rule.name, rule.kind])).toEqual(names.map((name) => [name, 'threshold']))
     expect(errorOf('version: 1\nrules:\n  - name: p\n    template: p99-latency\n    params: { above: fast }\n')).toBe("alerts.yaml:5: rule 'p' (#1): param above must be a number, got 'fast'")
+    expect(errorOf('version: 1\nrules:\n  - { name: m, template: memory-near-limit }\n')).toMatch(/rule 'm' \(#1\): param limitBytes is required/)
+    expect(config.rules.find((rule) => rule.name === 'memory-near-limit')).toMatchObject({ threshold: 966367641 })
   })
 })

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
+import { parseLocatedYaml } from '@strata/config'
 import { StrataError } from '@strata/core'
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml'
 import { parseDuration } from '../duration.js'
 import type { AlertRule } from './alert-rule.js'
 import { RuleProblem, compileReceiver, compileRule, expandRule, type Receiver } from './compile-rule.js'
@@ -30,18 +30,14 @@ export function loadAlertingFile(file: string, env: Record<string, string | unde
  * E_ALERT_RULES_INVALID with `file:line: rule 'name' (#n): what is wrong`.
  */
 export function parseAlertingConfig(text: string, file = '<alerting>', env: Record<string, string | undefined> = process.env): AlertingConfig {
-  const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-  const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
   const fail = (line: number, where: string, detail: string): never => {
     throw new StrataError('E_ALERT_RULES_INVALID', `${file}:${line}: ${where}${detail}`, { context: { file, line } })
   }
-  const syntax = doc.errors[0]
-  if (syntax !== undefined) fail(syntax.linePos?.[0].line ?? lineOf(syntax.pos[0]), '', `YAML syntax error: ${syntax.message.split('\n')[0]}`)
-  const raw: unknown = doc.toJS()
+  const doc = parseLocatedYaml(text, (line, message) => fail(line, '', `YAML syntax error: ${message}`))
+  const raw = doc.value
   if (!checkFile.Check(raw)) {
     const error = checkFile.Errors(raw).First()!
-    fail(lineAt(doc, lineOf, pathOf(error.path)), '', `${error.path || '/'}: ${error.message}`)
+    fail(doc.lineAt(error.path), '', `${error.path || '/'}: ${error.message}`)
   }
   const content = raw as { interval?: string | number; receivers?: unknown[]; rules?: unknown[] }
 
@@ -52,18 +48,18 @@ export function parseAlertingConfig(text: string, file = '<alerting>', env: Reco
       return compileReceiver(value, env)
     } catch (error) {
       if (!(error instanceof RuleProblem)) throw error
-      return fail(lineAt(doc, lineOf, ['receivers', index, ...pathOf(error.path)]), where, error.message)
+      return fail(doc.lineAt('receivers', index, error.path), where, error.message)
     }
   })
   const rules = (content.rules ?? []).map((value, index) => {
-    const line = lineAt(doc, lineOf, ['rules', index])
+    const line = doc.lineAt('rules', index)
     const name = (value as { name?: unknown } | null)?.name
     const where = `rule ${typeof name === 'string' ? `'${name}' ` : ''}(#${index + 1}): `
     try {
       return compileRule(expandRule(value), `${file}:${line}`)
     } catch (error) {
       if (!(error instanceof RuleProblem)) throw error
-      return fail(lineAt(doc, lineOf, ['rules', index, ...pathOf(error.path)]), where, error.message)
+      return fail(doc.lineAt('rules', index, error.path), where, error.message)
     }
   })
   const seen = new Map<string, string>()
@@ -74,24 +70,8 @@ export function parseAlertingConfig(text: string, file = '<alerting>', env: Reco
   }
   const receiverNames = new Set<string>()
   for (const [index, receiver] of receivers.entries()) {
-    if (receiverNames.has(receiver.name)) fail(lineAt(doc, lineOf, ['receivers', index]), `receiver '${receiver.name}': `, 'the name is already used')
+    if (receiverNames.has(receiver.name)) fail(doc.lineAt('receivers', index), `receiver '${receiver.name}': `, 'the name is already used')
     receiverNames.add(receiver.name)
   }
   return { file, intervalMs: content.interval === undefined ? undefined : parseDuration(content.interval), rules, receivers }
-}
-
-function pathOf(pointer: string): (string | number)[] {
-  return pointer
-    .split('/')
-    .filter((segment) => segment !== '')
-    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment.replace(/~1/g, '/').replace(/~0/g, '~')))
-}
-
-/** The line of the deepest node along `path` that exists (a missing field reports its parent's line). */
-function lineAt(doc: Document, lineOf: (offset: number | undefined) => number, path: (string | number)[]): number {
-  for (let length = path.length; length >= 0; length--) {
-    const node: unknown = length === 0 ? doc.contents : doc.getIn(path.slice(0, length), true)
-    if (isNode(node) && node.range !== undefined && node.range !== null) return lineOf(node.range[0])
-  }
-  return 1
 }

@@ -83,4 +83,36 @@ export const TEMPLATES: Record<string, Template> = {
     severity: 'critical',
     summary: 'Write-behind writes were dead-lettered',
   }),
+  /**
+   * Kafka consumer lag of a group (messages behind), as the analytics service's Kafka probe reads it
+   * (`strata_resource_value{kind="kafka-lag",metric=<group>}`), above `above`; `group` narrows it to one group.
+   */
+  'consumer-lag': (p) => ({
+    kind: 'threshold',
+    expr: { gauge: { metric: 'strata_resource_value', match: { kind: 'kafka-lag', ...(p.group === undefined ? {} : { metric: String(p.group) }) }, agg: 'max' } },
+    by: ['metric'],
+    op: '>',
+    threshold: num(p, 'above', 10_000),
+    for: str(p, 'for', '5m'),
+    severity: 'warning',
+    summary: 'A Kafka consumer group is falling behind',
+  }),
+  /**
+   * Resident memory of a service's process (`process_resident_memory_bytes`, in every Strata /metrics) above
+   * `fraction` (default 0.9) of `limitBytes` (its container or cgroup limit: required).
+   */
+  'memory-near-limit': (p) => {
+    if (p.limitBytes === undefined) throw new Error('param limitBytes is required (the memory limit of the process, in bytes)')
+    const limit = num(p, 'limitBytes', 0)
+    if (limit <= 0) throw new Error(`param limitBytes must be positive, got ${limit}`)
+    return {
+      kind: 'threshold',
+      expr: { gauge: { metric: str(p, 'metric', 'process_resident_memory_bytes'), agg: 'max' } },
+      op: '>',
+      threshold: Math.floor(limit * num(p, 'fraction', 0.9)),
+      for: str(p, 'for', '2m'),
+      severity: 'critical',
+      summary: 'A process is close to its memory limit',
+    }
+  },
 }

@@ -10,10 +10,13 @@ export class ServiceMetricsProbe implements ResourceProbe {
     readonly name: string,
     private readonly url: string,
     private readonly timeoutMs = 2_000,
+    /** An API key with `read` on `*`, for services whose /metrics is behind auth (all of Strata's by default). */
+    private readonly apiKey?: string,
   ) {}
 
   async sample(): Promise<Record<string, number>> {
-    const response = await fetch(this.url, { signal: AbortSignal.timeout(this.timeoutMs) })
+    const headers: Record<string, string> = this.apiKey === undefined ? {} : { authorization: `Bearer ${this.apiKey}` }
+    const response = await fetch(this.url, { headers, signal: AbortSignal.timeout(this.timeoutMs) })
     if (!response.ok) throw new Error(`${this.url} answered ${response.status}`)
     return parseProcessMetrics(await response.text())
   }

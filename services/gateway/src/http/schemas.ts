@@ -45,6 +45,7 @@ const STATUS_TEXT: Record<number, string> = {
   414: 'The key is too long',
   415: 'The body is not application/json',
   500: 'An unexpected error (logged with the request id)',
+  501: 'The L2 store cannot do this (Memcached cannot list its keys)',
   502: 'The origin failed',
   503: 'A dependency is unavailable, write-behind backpressure, or the gateway is shutting down',
   504: 'The origin did not answer in time',

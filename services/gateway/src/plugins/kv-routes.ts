@@ -5,10 +5,13 @@ import { NamespaceParam, TagList, problems } from '../http/schemas.js'
 import { ORIGIN_MISS } from '../namespaces/http-origin.js'
 import type { NamespaceHandle, NamespaceRegistry } from '../namespaces/namespace-registry.js'
 import { checkKey, checkWrite, telemetryKey } from '../namespaces/namespace-security.js'
+import type { GatewayStats } from '../stats/gateway-stats.js'
 
 export interface KvRoutesOptions {
   registry: NamespaceRegistry
   clock: () => number
+  /** Counts each KV answer and its latency per namespace (GET /v1/stats). */
+  stats?: GatewayStats
 }
 
 const KeyParams = Type.Object({ ns: NamespaceParam, key: Type.String({ minLength: 1, description: 'URL-encoded key' }) })
@@ -48,9 +51,17 @@ const JSON_TYPE = 'application/json; charset=utf-8'
  * metadata in headers (ETag from the entry version, X-Cache, Age, X-Cache-TTL). A namespace with an origin reads
  * through it on a miss; writes follow the namespace's write mode (cache-aside, write-through, write-behind).
  */
-export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { registry, clock }, done) => {
+export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { registry, clock, stats }, done) => {
   // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
+  if (stats !== undefined) {
+    // Encapsulated in this plugin: only the KV routes pay for it.
+    app.addHook('onResponse', (request, reply, next) => {
+      const ns = (request.params as { ns?: string }).ns
+      if (ns !== undefined) stats.record(ns, reply.elapsedTime, reply.statusCode)
+      next()
+    })
+  }
   const resolve = (name: string): NamespaceHandle | Promise<NamespaceHandle> => registry.get(name) ?? registry.resolve(name)
   // Audit records name the key, hashed for namespaces whose policy says hashKeys.
   const keyResource = (request: FastifyRequest) => {

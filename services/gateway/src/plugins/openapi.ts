@@ -27,6 +27,7 @@ export const openApiPlugin = fp(
           { name: 'proxy', description: 'Caching reverse proxy' },
           { name: 'operations', description: 'Health, metrics' },
           { name: 'security', description: 'API keys, the audit log, purge by data subject' },
+          { name: 'console', description: 'The web console (public shell) and the live views it reads' },
         ],
         // Every route but health and docs needs one of these (docs/guides/security.md).
         components: {

@@ -1,10 +1,12 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
 import { StrataError } from '@strata/core'
 import { problems } from '../http/schemas.js'
+import type { InvalidationHistory } from '../history/invalidation-history.js'
 import type { ProxyService } from '../proxy/proxy-service.js'
 
 export interface PurgeRoutesOptions {
   proxy: ProxyService
+  history: InvalidationHistory
 }
 
 const PurgeBody = Type.Object(
@@ -17,7 +19,7 @@ const PurgeBody = Type.Object(
 )
 
 /** Purge for the proxy: by URL (every Vary variant) or by surrogate key, across every gateway instance. */
-export const purgeRoutes: FastifyPluginCallbackTypebox<PurgeRoutesOptions> = (app, { proxy }, done) => {
+export const purgeRoutes: FastifyPluginCallbackTypebox<PurgeRoutesOptions> = (app, { proxy, history }, done) => {
   // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
   app.post(
@@ -35,14 +37,17 @@ export const purgeRoutes: FastifyPluginCallbackTypebox<PurgeRoutesOptions> = (ap
     async (request) => {
       const { url, upstream, surrogateKeys } = request.body
       let urls = 0
+      const actor = request.principal?.id ?? 'anonymous'
       if (url !== undefined) {
         const [, , name = '', ...rest] = url.split('/')
         await proxy.cacheFor(name).purgeUrl(`/${rest.join('/')}`)
         urls = 1
+        history.record({ namespace: null, source: 'purge', actor, upstream: name, keys: [url] })
       }
       if (surrogateKeys !== undefined) {
         if (upstream === undefined) throw new StrataError('E_INVALID_OPTION', 'surrogateKeys need the upstream they belong to')
         await proxy.cacheFor(upstream).purgeSurrogateKeys(surrogateKeys)
+        history.record({ namespace: null, source: 'purge', actor, upstream, tags: surrogateKeys })
       }
       return { purged: { urls, surrogateKeys: surrogateKeys?.length ?? 0 } }
     },

@@ -2,12 +2,14 @@ import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-
 import type { AuditTrail } from '@strata/security'
 import { problems } from '../http/schemas.js'
 import type { NamespaceRegistry } from '../namespaces/namespace-registry.js'
+import type { InvalidationHistory } from '../history/invalidation-history.js'
 import type { ProxyService } from '../proxy/proxy-service.js'
 
 export interface SubjectRoutesOptions {
   registry: NamespaceRegistry
   proxy: ProxyService
   audit: AuditTrail | undefined
+  history: InvalidationHistory
 }
 
 export const SUBJECT_TAG_PREFIX = 'subject:'
@@ -17,7 +19,7 @@ export const SUBJECT_TAG_PREFIX = 'subject:'
  * or an origin's Surrogate-Key for the proxy); a purge invalidates that tag in every namespace and upstream, which
  * removes it from L2 (tag versions) and every instance's L1 (the bus), and leaves an audit record.
  */
-export const subjectRoutes: FastifyPluginCallbackTypebox<SubjectRoutesOptions> = (app, { registry, proxy, audit }, done) => {
+export const subjectRoutes: FastifyPluginCallbackTypebox<SubjectRoutesOptions> = (app, { registry, proxy, audit, history }, done) => {
   app.delete(
     '/v1/admin/subjects/:subject',
     {
@@ -40,6 +42,7 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<SubjectRoutesOptions> =
         await audit?.record({ actor: request.principal?.id ?? 'anonymous', action: 'subject.purge', resource: tag, outcome: 'failed', ip: request.ip, at: Date.now() })
         throw error
       }
+      history.record({ namespace: null, source: 'subject', actor: request.principal?.id ?? 'anonymous', tags: [tag] })
       await audit?.record({
         actor: request.principal?.id ?? 'anonymous',
         action: 'subject.purge',

@@ -35,7 +35,7 @@ export interface TestGateway extends Gateway {
 export interface TestGatewayOptions extends Partial<Omit<GatewayDeps, 'cache' | 'registry'>> {
   /** Share one L2 key space between instances; default: a fresh unique prefix. */
   prefix?: string
-  l2?: 'redis' | 'memory' | 'memcached'
+  l2?: 'redis' | 'memory' | 'memcached' | 'redis-cluster' | 'redis-sentinel'
   /** For namespaces whose security policy requires encryption. */
   keyring?: Keyring
   bus?: InvalidationBus
@@ -47,7 +47,15 @@ export interface TestGatewayOptions extends Partial<Omit<GatewayDeps, 'cache' | 
 export async function startGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const prefix = options.prefix ?? uniqueName('gw')
   const l2: L2Store =
-    options.l2 === 'memory' ? memoryStore() : options.l2 === 'memcached' ? memcachedStore({ servers: servers.memcachedServers }) : redisStore({ url: servers.redisUrl })
+    options.l2 === 'memory'
+      ? memoryStore()
+      : options.l2 === 'memcached'
+        ? memcachedStore({ servers: servers.memcachedServers })
+        : options.l2 === 'redis-cluster'
+          ? redisStore({ clusterNodes: servers.redisClusterNodes })
+          : options.l2 === 'redis-sentinel'
+            ? redisStore({ sentinels: servers.redisSentinels, name: servers.redisSentinelName })
+            : redisStore({ url: servers.redisUrl })
   const cache = createCache({
     prefix,
     l2,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { parseLocatedYaml } from '@strata/config'
 import { StrataError } from '@strata/core'
 import { Cron } from 'croner'
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml'
 import type { InvalidationRule, NamespacePolicy, RuleSet, ScheduledPurge } from './invalidation-rule.js'
 import { compileTemplate, type Template } from './template.js'
 
@@ -71,28 +71,24 @@ export function loadRulesFile(file: string): RuleSet {
  * `file:line: rule 'name' (#n): what is wrong`.
  */
 export function parseRules(text: string, file = '<rules>'): RuleSet {
-  const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-  const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
   const fail = (line: number, where: string, detail: string): never => {
     throw new StrataError('E_RULES_INVALID', `${file}:${line}: ${where}${detail}`, { context: { file, line } })
   }
-  const syntax = doc.errors[0]
-  if (syntax !== undefined) fail(syntax.linePos?.[0].line ?? lineOf(syntax.pos[0]), '', `YAML syntax error: ${syntax.message.split('\n')[0]}`)
-  const raw: unknown = doc.toJS()
+  const doc = parseLocatedYaml(text, (line, message) => fail(line, '', `YAML syntax error: ${message}`))
+  const raw = doc.value
   if (!checkFile.Check(raw)) {
     const error = checkFile.Errors(raw).First()!
-    fail(lineAt(doc, lineOf, pathOf(error.path)), '', `${error.path || '/'}: ${error.message}`)
+    fail(doc.lineAt(error.path), '', `${error.path || '/'}: ${error.message}`)
   }
   const content = raw as Static<typeof FileSchema>
 
   const rules = (content.rules ?? []).map((value, index): InvalidationRule => {
-    const line = lineAt(doc, lineOf, ['rules', index])
+    const line = doc.lineAt('rules', index)
     const name = (value as { name?: unknown } | null)?.name
     const where = `rule ${typeof name === 'string' ? `'${name}' ` : ''}(#${index + 1}): `
     if (!checkRule.Check(value)) {
       const error = checkRule.Errors(value).First()!
-      fail(lineAt(doc, lineOf, ['rules', index, ...pathOf(error.path)]), where, `${error.path || '/'}: ${error.message}`)
+      fail(doc.lineAt('rules', index, error.path), where, `${error.path || '/'}: ${error.message}`)
     }
     const rule = value as Static<typeof RuleSchema>
     const compile = (field: 'keys' | 'tags' | 'prefixes'): Template[] =>
@@ -100,7 +96,7 @@ export function parseRules(text: string, file = '<rules>'): RuleSet {
         try {
           return compileTemplate(source)
         } catch (error) {
-          return fail(lineAt(doc, lineOf, ['rules', index, field, i]), where, (error as Error).message)
+          return fail(doc.lineAt('rules', index, field, i), where, (error as Error).message)
         }
       })
     const compiled = { keys: compile('keys'), tags: compile('tags'), prefixes: compile('prefixes') }
@@ -126,12 +122,12 @@ export function parseRules(text: string, file = '<rules>'): RuleSet {
   }
 
   const schedules = (content.schedules ?? []).map((value, index): ScheduledPurge => {
-    const line = lineAt(doc, lineOf, ['schedules', index])
+    const line = doc.lineAt('schedules', index)
     const name = (value as { name?: unknown } | null)?.name
     const where = `schedule ${typeof name === 'string' ? `'${name}' ` : ''}(#${index + 1}): `
     if (!checkSchedule.Check(value)) {
       const error = checkSchedule.Errors(value).First()!
-      fail(lineAt(doc, lineOf, ['schedules', index, ...pathOf(error.path)]), where, `${error.path || '/'}: ${error.message}`)
+      fail(doc.lineAt('schedules', index, error.path), where, `${error.path || '/'}: ${error.message}`)
     }
     const schedule = value as Static<typeof ScheduleSchema>
     if ((schedule.every === undefined) === (schedule.cron === undefined)) fail(line, where, 'give exactly one of every (ms) or cron')
@@ -140,7 +136,7 @@ export function parseRules(text: string, file = '<rules>'): RuleSet {
       try {
         new Cron(schedule.cron, { paused: true }).stop()
       } catch (error) {
-        fail(lineAt(doc, lineOf, ['schedules', index, 'cron']), where, `invalid cron '${schedule.cron}': ${(error as Error).message}`)
+        fail(doc.lineAt('schedules', index, 'cron'), where, `invalid cron '${schedule.cron}': ${(error as Error).message}`)
       }
     }
     return {
@@ -155,20 +151,4 @@ export function parseRules(text: string, file = '<rules>'): RuleSet {
 
   const namespaces: Record<string, NamespacePolicy> = { ...content.namespaces }
   return { file, rules, schedules, namespaces, topics: [...new Set(rules.map((rule) => rule.topic))] }
-}
-
-function pathOf(pointer: string): (string | number)[] {
-  return pointer
-    .split('/')
-    .filter((segment) => segment !== '')
-    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment.replace(/~1/g, '/').replace(/~0/g, '~')))
-}
-
-/** The line of the deepest node along `path` that exists (a missing field reports its parent's line). */
-function lineAt(doc: Document, lineOf: (offset: number | undefined) => number, path: (string | number)[]): number {
-  for (let length = path.length; length >= 0; length--) {
-    const node: unknown = length === 0 ? doc.contents : doc.getIn(path.slice(0, length), true)
-    if (isNode(node) && node.range !== undefined && node.range !== null) return lineOf(node.range[0])
-  }
-  return 1
 }

@@ -8,7 +8,7 @@ import { BullmqJobQueue } from '@strata/queue/bullmq'
 import { RedisPendingWrites } from '@strata/queue/redis'
 import type { RetryPolicy } from '@strata/queue'
 import { Redis } from 'ioredis'
-import { buildWriteBehind, type DeadWrite, type FlushJob, type FlushOrigin, type WriteBehindApp, type WriteBehindErrorEvent } from '../../src/app.js'
+import { buildWriteBehind, type DeadWrite, type FlushJob, type FlushOrigin, type WriteBehindApp, type WriteBehindAppOptions, type WriteBehindErrorEvent } from '../../src/app.js'
 
 export const NAMESPACE = 'accounts'
 
@@ -102,6 +102,7 @@ export function startApp(options: {
   origin: FlushOrigin
   retry?: Partial<RetryPolicy>
   onError?: (event: WriteBehindErrorEvent) => void
+  auth?: WriteBehindAppOptions['auth']
 }): { app: WriteBehindApp; pending: RedisPendingWrites; dispose(): Promise<void> } {
   const client = new Redis(options.redisUrl, { maxRetriesPerRequest: null })
   client.on('error', () => undefined)
@@ -123,6 +124,7 @@ export function startApp(options: {
     intervalMs: 20,
     leaseMs: 4000,
     ...(options.onError === undefined ? {} : { onError: options.onError }),
+    ...(options.auth === undefined ? {} : { auth: options.auth }),
   })
   app.start()
   return {

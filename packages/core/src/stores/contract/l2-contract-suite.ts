@@ -15,6 +15,8 @@ export interface L2ContractCapabilities {
   atomicLeaseSet: boolean
   /** `clear(prefix)` removes exactly the keys under the prefix. When false, `clear` must reject instead. */
   clear: boolean
+  /** `scan(prefix)` lists the value keys under the prefix. When false, the store must leave `scan` out. */
+  scan: boolean
 }
 
 export interface L2ContractOptions {
@@ -48,7 +50,7 @@ export function runL2ContractSuite(
   factory: () => Promise<L2ContractSubject>,
   options: L2ContractOptions = {},
 ): void {
-  const capabilities: L2ContractCapabilities = { atomicLeaseSet: true, clear: true, ...options.capabilities }
+  const capabilities: L2ContractCapabilities = { atomicLeaseSet: true, clear: true, scan: true, ...options.capabilities }
   const shortTtl = options.shortTtlMs ?? 300
   const expiryGrace = options.expiryGraceMs ?? 1000
   const runPrefix = `strata-contract:${name.replace(/[^\w-]/g, '_')}:${randomUUID().slice(0, 8)}:`
@@ -271,6 +273,58 @@ export function runL2ContractSuite(
         await store().clear(k('long:'))
         expect(await store().getMany(keys)).toEqual([undefined, undefined, undefined])
         expect(text(await store().get(k('longer')))).toBe('stays')
+      })
+    })
+
+    describe('scan(prefix) (stores that can list keys)', () => {
+      if (!capabilities.scan) {
+        it('leaves scan out, so callers report listing as unsupported', () => {
+          expect('scan' in store() && store().scan !== undefined).toBe(false)
+        })
+        return
+      }
+      /** Every page until the cursor runs out; checks each page's size. */
+      const listAll = async (prefix: string, limit: number): Promise<string[]> => {
+        const listed: string[] = []
+        let cursor: string | undefined
+        let pages = 0
+        do {
+          const page = await store().scan!(prefix, { cursor, limit })
+          expect(page.keys.length).toBeLessThanOrEqual(limit)
+          listed.push(...page.keys)
+          cursor = page.cursor
+          if (++pages > 10_000) throw new Error(`${name}: scan never ended`)
+        } while (cursor !== undefined)
+        return listed
+      }
+
+      it('lists every value key under the prefix once, over pages of at most `limit` keys, and nothing else', async () => {
+        const k = scope()
+        const inside = [...Array.from({ length: 120 }, (_, i) => k(`users:${i}`)), k('users:a{}b{c}'), k('users:{x}y'), k('users:ünï 🚀')]
+        const outside = [k('users'), k('usersx:1'), k('other:users:1')]
+        await store().setMany([...inside, ...outside].map((key) => ({ key, value: bytes(key), ttlMs: LONG_TTL })))
+        // A lease alone is not a value: it is not listed.
+        expect(await store().acquireLease(k('users:leased'), token(), LONG_TTL)).toBe(true)
+        for (const limit of [7, 500]) {
+          const listed = await listAll(k('users:'), limit)
+          expect([...listed].sort(), `limit ${limit}`).toEqual([...inside].sort())
+        }
+        if (store().count !== undefined) expect(await store().count!(k('users:'))).toBe(inside.length)
+      })
+
+      it('lists nothing for a prefix without keys, and leaves out deleted and expired keys', async () => {
+        const k = scope()
+        expect(await listAll(k('none:'), 10)).toEqual([])
+        await store().set(k('e:gone'), bytes('x'), LONG_TTL)
+        await store().set(k('e:short'), bytes('x'), shortTtl)
+        await store().set(k('e:stays'), bytes('x'), LONG_TTL)
+        await store().delete(k('e:gone'))
+        await eventually('the short key expiring', shortTtl + expiryGrace + 2000, async () => (await store().get(k('e:short'))) === undefined)
+        expect(await listAll(k('e:'), 10)).toEqual([k('e:stays')])
+      })
+
+      it('refuses a cursor it did not make with E_INVALID_CURSOR', async () => {
+        await expect(store().scan!(scope()('x'), { cursor: 'not-a-cursor', limit: 10 })).rejects.toMatchObject({ code: 'E_INVALID_CURSOR' })
       })
     })
 

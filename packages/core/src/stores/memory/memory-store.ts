@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/require-await -- the port is async; async methods turn a throw into a rejection, as a remote store would */
 import { StrataError } from '../../errors/index.js'
-import type { L2SetEntry, L2Store } from '../l2-store.js'
+import type { L2ScanOptions, L2ScanPage, L2SetEntry, L2Store } from '../l2-store.js'
 
 export interface MemoryStoreOptions {
   /** Upper bound on stored value bytes; the oldest writes are dropped first beyond it. Default 256 MiB. */
@@ -17,6 +17,8 @@ interface Slot {
   leaseToken: string | undefined
   leaseExpiresAt: number
 }
+
+const CURSOR_TAG = 'mem:'
 
 /** How many slots each write inspects for expiry, so dead entries go away without a timer or a full sweep. */
 const SWEEP_STEP = 3
@@ -98,6 +100,28 @@ export class MemoryStore implements L2Store {
       if (key.startsWith(prefix) && this.#read(key, now) !== undefined) count++
     }
     return count
+  }
+
+  /**
+   * Keys in sorted order, the cursor being the last key listed: a listing survives writes in between (a Map's
+   * insertion order does not, a write moves the key to the end). Sorting costs O(n log n) per page, which is fine for
+   * an admin view of the in-process store.
+   */
+  async scan(prefix: string, { cursor, limit }: L2ScanOptions): Promise<L2ScanPage> {
+    this.#assertOpen()
+    let after: string | undefined
+    if (cursor !== undefined) {
+      if (!cursor.startsWith(CURSOR_TAG)) throw new StrataError('E_INVALID_CURSOR', 'This cursor was not made by the memory store', { context: { store: this.name } })
+      after = cursor.slice(CURSOR_TAG.length)
+    }
+    const now = this.#now()
+    const keys: string[] = []
+    for (const [key, slot] of this.#slots) {
+      if (slot.value !== undefined && slot.valueExpiresAt > now && key.startsWith(prefix) && (after === undefined || key > after)) keys.push(key)
+    }
+    keys.sort()
+    const page = keys.slice(0, Math.max(1, limit))
+    return { keys: page, cursor: keys.length > page.length ? CURSOR_TAG + page.at(-1)! : undefined }
   }
 
   async acquireLease(key: string, token: string, ttlMs: number): Promise<boolean> {

@@ -25,6 +25,13 @@ export function leaseKeyOf(key: string): string {
   return `{${slotTag(hashSlot(key))}}lease:${key}`
 }
 
+/** The engine's key of a value key found by SCAN: `{T}value:K` (see valueKeyOf) is K. */
+export function engineKeyOf(redisKey: string): string {
+  if (!redisKey.startsWith('{')) return redisKey
+  const at = redisKey.indexOf('}value:')
+  return at === -1 ? redisKey : redisKey.slice(at + '}value:'.length)
+}
+
 /** SCAN MATCH patterns covering every Redis key (values, rewritten values, leases) of the logical keys under `prefix`. */
 export function clearPatterns(prefix: string): string[] {
   const escaped = escapeGlob(prefix)

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
 import type { ChainableCommander, Cluster, Redis } from 'ioredis'
 import { StrataError } from '../../errors/index.js'
-import type { L2SetEntry, L2Store } from '../l2-store.js'
+import type { L2ScanOptions, L2ScanPage, L2SetEntry, L2Store } from '../l2-store.js'
 import { hashSlot } from './hash-slot.js'
 import { toStrataError } from './redis-errors.js'
-import { clearPatterns, countPatterns, leaseKeyOf, slotTag, valueKeyOf } from './redis-keys.js'
+import { clearPatterns, countPatterns, engineKeyOf, leaseKeyOf, slotTag, valueKeyOf } from './redis-keys.js'
 
 const lua = (file: string): string => readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8')
 const SCRIPTS = {
@@ -46,6 +46,11 @@ export interface RedisStoreOptions {
 const KEYS_PER_COMMAND = 500
 /** SCAN COUNT hint for clear(). */
 const SCAN_COUNT = 1000
+/**
+ * SCAN COUNT hint for scan(). Fixed, not derived from the page size: a page that ends inside a SCAN batch resumes by
+ * repeating the same SCAN call and skipping what was listed, which returns the same batch only with the same COUNT.
+ */
+const BROWSE_SCAN_COUNT = 200
 
 /**
  * L2 on Redis through ioredis: standalone, Sentinel (a `Redis` built with `sentinels`) and Cluster, one class.
@@ -180,10 +185,6 @@ export class RedisStore implements L2Store {
     }
   }
 
-  /**
-   * SCAN MATCH + UNLINK in batches on every primary (Cluster: each master scans only its own keys), for the value
-   * keys and then for their leases. UNLINK frees memory off the main thread. Keys written during the scan may survive.
-   */
   /** SCAN MATCH over every primary; like SCAN, a key written or deleted during the count may or may not be counted. */
   async count(prefix: string): Promise<number> {
     try {
@@ -202,6 +203,56 @@ export class RedisStore implements L2Store {
     }
   }
 
+  /**
+   * SCAN MATCH over every primary in turn (Cluster: sorted by address, each master scans only its own slots), for the
+   * plain and the rewritten value keys. The cursor is `node.pattern.scanCursor.skip`: `skip` keys of the SCAN batch
+   * at `scanCursor` were listed already (a page ended inside it). A Cluster whose primaries change between pages
+   * restarts from a different node list: keys may then be missed or repeated, as with SCAN itself.
+   */
+  async scan(prefix: string, { cursor, limit }: L2ScanOptions): Promise<L2ScanPage> {
+    const position = parseScanCursor(cursor, this.name)
+    const patterns = countPatterns(prefix)
+    const wanted = Math.max(1, limit)
+    try {
+      await this.#whenUsable()
+      const nodes = this.#primaries()
+      const keys: string[] = []
+      let { node, pattern, scanCursor, skip } = position
+      while (node < nodes.length && keys.length < wanted) {
+        const [next, batch] = await nodes[node]!.scanBuffer(scanCursor, 'MATCH', patterns[pattern]!, 'COUNT', BROWSE_SCAN_COUNT)
+        const available = batch.length - skip
+        const taken = Math.min(available, wanted - keys.length)
+        for (let i = skip; i < skip + taken; i++) keys.push(engineKeyOf(batch[i]!.toString('utf8')))
+        if (taken < available) {
+          skip += taken
+          break
+        }
+        skip = 0
+        scanCursor = next.toString()
+        if (scanCursor !== '0') continue
+        pattern++
+        if (pattern === patterns.length) {
+          pattern = 0
+          node++
+        }
+      }
+      return { keys, cursor: node >= nodes.length ? undefined : `${node}.${pattern}.${scanCursor}.${skip}` }
+    } catch (error) {
+      throw toStrataError(error, this.name)
+    }
+  }
+
+  /** Every primary, in a stable order (a cursor names one by its index). */
+  #primaries(): Redis[] {
+    if (!this.#isCluster) return [this.#client as Redis]
+    const address = (node: Redis) => `${node.options.host ?? ''}:${node.options.port ?? 0}`
+    return (this.#client as Cluster).nodes('master').sort((a, b) => address(a).localeCompare(address(b)))
+  }
+
+  /**
+   * SCAN MATCH + UNLINK in batches on every primary (Cluster: each master scans only its own keys), for the value
+   * keys and then for their leases. UNLINK frees memory off the main thread. Keys written during the scan may survive.
+   */
   async clear(prefix: string): Promise<void> {
     try {
       await this.#whenUsable()
@@ -430,4 +481,12 @@ function asBuffer(value: Uint8Array): Buffer {
 /** PX takes whole milliseconds, at least 1. */
 function toPx(ttlMs: number): number {
   return Math.max(1, Math.ceil(ttlMs))
+}
+
+/** `node.pattern.scanCursor.skip`, as scan() makes it; none is the start. */
+function parseScanCursor(cursor: string | undefined, store: string): { node: number; pattern: number; scanCursor: string; skip: number } {
+  if (cursor === undefined) return { node: 0, pattern: 0, scanCursor: '0', skip: 0 }
+  const match = /^(\d{1,4})\.([01])\.(\d{1,20})\.(\d{1,6})$/.exec(cursor)
+  if (match === null) throw new StrataError('E_INVALID_CURSOR', `This cursor was not made by the ${store} store`, { context: { store } })
+  return { node: Number(match[1]), pattern: Number(match[2]), scanCursor: match[3]!, skip: Number(match[4]) }
 }
