@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'infra/kafka/**', '.infra/**', 'services/console/dist/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'infra/kafka/**', '.infra/**', 'services/console/dist/**', 'packages/docs/.samples/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
