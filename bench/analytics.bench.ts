@@ -1,6 +1,6 @@
 import { createEvent, publishEvents, type AccessEvent } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { RollupStore, buildAnalytics } from '@strata/analytics'
+import { PostgresRollupStore, buildAnalytics } from '@strata/analytics'
 import { zipfKeys } from '@strata/testkit'
 import { Kafka, logLevel } from 'kafkajs'
 import pg from 'pg'
@@ -46,7 +46,7 @@ async function strataRound(round: number): Promise<number> {
   const schema = `bench_analytics_${suffix.replace(/[^a-z0-9]/g, '_')}_${round}`
   schemas.push(schema)
   const analytics = buildAnalytics({
-    store: new RollupStore(pool, schema),
+    store: new PostgresRollupStore(pool, schema),
     kafka: { brokers, group: `bench-analytics-${suffix}-${round}`, topics: { access: topic, invalidations: `${topic}.inv`, errors: `${topic}.err` } },
     flushIntervalMs: 1_000,
   })

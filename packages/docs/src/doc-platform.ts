@@ -16,10 +16,12 @@ export async function startDocPlatform(): Promise<DocPlatform> {
     STRATA_KEY: embedded.adminKey,
     STRATA_ORIGIN_URL: embedded.urls.origin.replace(/\/$/, ''),
     STRATA_ALERTING_URL: embedded.urls.alerting.replace(/\/$/, ''),
+    STRATA_ANALYTICS_URL: embedded.urls.analytics.replace(/\/$/, ''),
     // A `pnpm start` a sample runs in the background takes ephemeral ports instead of 8080/4001/8095.
     PORT: '0',
     STRATA_DEMO_ORIGIN_PORT: '0',
     STRATA_ALERTING_PORT: '0',
+    STRATA_ANALYTICS_PORT: '0',
   }
   return { embedded, env, close: () => embedded.close() }
 }
@@ -29,7 +31,7 @@ export async function startDocPlatform(): Promise<DocPlatform> {
  * nothing about the doc, so a start that fails is tried once more before the doc fails with it.
  */
 async function startWithRetry(): Promise<Embedded> {
-  const start = () => startEmbedded({ port: 0, originPort: 0, alertingPort: 0, alertingIntervalMs: 1_000 })
+  const start = () => startEmbedded({ port: 0, originPort: 0, alertingPort: 0, alertingIntervalMs: 1_000, analyticsPort: 0, analyticsFlushMs: 200 })
   try {
     return await start()
   } catch {

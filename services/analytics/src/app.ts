@@ -1,3 +1,4 @@
+import type { Transport } from '@strata/bus'
 import { answerWithProblems, consoleCors, requireCredentials, type AuthPluginOptions } from '@strata/security'
 import cors from '@fastify/cors'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
@@ -7,11 +8,15 @@ import { reportRoutes } from './http/report-routes.js'
 import { ResourceMonitor } from './resources/resource-monitor.js'
 import type { ResourceProbe } from './resources/resource-probe.js'
 import { RollupFlusher } from './rollup-flusher.js'
+import type { AnalyticsTopics } from './source/event-dispatch.js'
 import { KafkaEventSource } from './source/kafka-event-source.js'
+import { TransportEventSource } from './source/transport-event-source.js'
 import { DEFAULT_RETENTION, type RetentionPolicy, type RollupStore } from './store/rollup-store.js'
 
 export { AnalyticsState } from './aggregation/analytics-state.js'
-export { RollupStore } from './store/rollup-store.js'
+export type { RollupStore, RollupQuery, StoredAccessRow, RetentionPolicy } from './store/rollup-store.js'
+export { PostgresRollupStore } from './store/postgres-rollup-store.js'
+export { MemoryRollupStore } from './store/memory-rollup-store.js'
 export { ShardsMrc } from './sketches/shards-mrc.js'
 export { SpaceSaving } from './sketches/space-saving.js'
 export type { AnalyticsReport, NamespaceReport } from './report/report-model.js'
@@ -28,7 +33,12 @@ export interface AnalyticsDependencies {
    * gateway listens). None: no cross-origin access.
    */
   corsOrigins?: readonly string[] | (() => readonly string[])
-  kafka?: { brokers: readonly string[]; group: string; topics?: { access: string; invalidations: string; errors: string } }
+  kafka?: { brokers: readonly string[]; group: string; topics?: AnalyticsTopics }
+  /**
+   * Events from a bus Transport instead of Kafka: the embedded platform's in-process one, with the memory store
+   * (positions stay with the transport; see TransportEventSource).
+   */
+  transport?: { transport: Transport; group: string; topics?: AnalyticsTopics }
   /** Positions in the store are kept per consumer; default: the Kafka group. */
   consumer?: string
   flushIntervalMs?: number
@@ -55,9 +65,10 @@ export interface Analytics {
 export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
   const clock = deps.clock ?? Date.now
   const state = new AnalyticsState({ ...deps.state, clock })
-  const consumer = deps.consumer ?? deps.kafka?.group ?? 'strata.analytics'
+  const consumer = deps.consumer ?? deps.kafka?.group ?? deps.transport?.group ?? 'strata.analytics'
   const http = Fastify({ logger: deps.logger ?? false })
   let source: KafkaEventSource | undefined
+  let transportSource: TransportEventSource | undefined
   const flusher = new RollupFlusher(state, deps.store, {
     consumer,
     intervalMs: deps.flushIntervalMs ?? 1_000,
@@ -136,6 +147,10 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
         source = new KafkaEventSource(state, { ...deps.kafka, positions: await deps.store.positions(consumer) })
         await source.start()
       }
+      if (deps.transport !== undefined) {
+        transportSource = new TransportEventSource(state, deps.transport.transport, { group: deps.transport.group, ...(deps.transport.topics === undefined ? {} : { topics: deps.transport.topics }) })
+        await transportSource.start()
+      }
       flusher.start()
       resources.start()
       retention = setInterval(() => void deps.store.applyRetention(clock(), deps.retention ?? DEFAULT_RETENTION).catch(() => undefined), 600_000)
@@ -146,6 +161,7 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
       ready = false
       clearInterval(retention)
       await source?.stop()
+      await transportSource?.stop()
       await flusher.stop()
       await resources.stop()
       await http.close()

@@ -4,7 +4,7 @@ import { hostname } from 'node:os'
 import { parseCorsOrigins } from '@strata/security'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
-import { RollupStore, buildAnalytics } from './app.js'
+import { PostgresRollupStore, buildAnalytics } from './app.js'
 import { KafkaLagProbe } from './resources/kafka-lag-probe.js'
 import { MemcachedStatsProbe } from './resources/memcached-stats-probe.js'
 import { ProcessProbe } from './resources/process-probe.js'
@@ -50,7 +50,7 @@ const analytics = buildAnalytics({
   corsOrigins: parseCorsOrigins(process.env.STRATA_CORS_ORIGINS),
   ...(auth === undefined ? {} : { auth }),
   resources: { probes, intervalMs: Number(env('STRATA_ANALYTICS_RESOURCES_MS', '15000')) },
-  store: new RollupStore(pool, env('STRATA_ANALYTICS_SCHEMA', 'strata_analytics')),
+  store: new PostgresRollupStore(pool, env('STRATA_ANALYTICS_SCHEMA', 'strata_analytics')),
   kafka: {
     brokers,
     group,

@@ -2,7 +2,7 @@ import { requirePostgres, uniqueName } from '@strata/testkit'
 import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter } from '@strata/security'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RollupStore, buildAnalytics, type Analytics } from '../src/app.js'
+import { PostgresRollupStore, buildAnalytics, type Analytics } from '../src/app.js'
 
 /** The analytics HTTP API behind packages/security: reports and metrics need `read` on every namespace. */
 describe('analytics HTTP API with auth (real PostgreSQL)', () => {
@@ -15,7 +15,7 @@ describe('analytics HTTP API with auth (real PostgreSQL)', () => {
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: await requirePostgres(), max: 2 })
     analytics = buildAnalytics({
-      store: new RollupStore(pool, schema),
+      store: new PostgresRollupStore(pool, schema),
       auth: {
         authenticator: new Authenticator(apiKeys),
         rateLimiter: new MemoryRateLimiter(),

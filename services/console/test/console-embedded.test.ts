@@ -4,6 +4,6 @@ import { consoleJourney } from './support/console-journey.js'
 // The embedded platform as `pnpm start` runs it (gateway, in-process alerting, demo origin), on ephemeral ports.
 // This run also writes the user guide's screenshots (docs/console/*.png).
 consoleJourney('console against the embedded platform (pnpm start)', async () => {
-  const embedded = await startEmbedded({ port: 0, originPort: 0, alertingPort: 0 })
-  return { gatewayUrl: embedded.urls.gateway, adminKey: embedded.adminKey, alertingUrl: embedded.urls.alerting, analytics: false, screenshots: true, close: () => embedded.close() }
+  const embedded = await startEmbedded({ port: 0, originPort: 0, alertingPort: 0, analyticsPort: 0 })
+  return { gatewayUrl: embedded.urls.gateway, adminKey: embedded.adminKey, alertingUrl: embedded.urls.alerting, analytics: true, screenshots: true, close: () => embedded.close() }
 })

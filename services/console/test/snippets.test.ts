@@ -20,7 +20,7 @@ describe('onboarding snippets', () => {
     fetch(`${embedded.urls.gateway}${path}`, { method, headers: { authorization: `Bearer ${embedded.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
   beforeAll(async () => {
-    embedded = await startEmbedded({ port: 0, originPort: 0 })
+    embedded = await startEmbedded({ port: 0, originPort: 0, alertingPort: 0, analyticsPort: 0 })
     input = { gatewayUrl: embedded.urls.gateway, namespace: 'my-app' }
     expect((await admin('/v1/admin/namespaces/my-app', { ttl: 60_000 })).status).toBe(201)
     const created = (await (await admin('/v1/admin/keys', { name: 'app', grants: [{ namespace: 'my-app', scopes: ['read', 'write', 'invalidate'] }] }, 'POST')).json()) as { token: string }

@@ -1,9 +1,13 @@
 import { pathToFileURL } from 'node:url'
-import { LocalInvalidationBus, createCache, memoryStore, type StrataCache } from '@strata/core'
+import { MemoryTransport, TransportInvalidationBus } from '@strata/bus'
+import { createCache, memoryStore, type StrataCache } from '@strata/core'
 import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter } from '@strata/security'
+import { AccessPublisher } from './access/access-publisher.js'
+import { AccessSampling } from './access/access-sampling.js'
 import { buildGateway, type Gateway } from './app.js'
 import { buildDemoOrigin } from './demo/demo-origin.js'
 import { startEmbeddedAlerting, type EmbeddedAlerting } from './embedded-alerting.js'
+import { startEmbeddedAnalytics, type EmbeddedAnalytics } from './embedded-analytics.js'
 import type { EventRule } from './events/event-rules.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { onShutdownSignals } from './shutdown.js'
@@ -18,6 +22,10 @@ export interface EmbeddedOptions {
   alertingPort?: number
   /** How often alerting reads the gateway's /metrics and evaluates its rules. Default 5 s. */
   alertingIntervalMs?: number
+  /** The in-process analytics service's port; 0 for an ephemeral one. Default 8094 (STRATA_ANALYTICS_PORT). */
+  analyticsPort?: number
+  /** How often analytics folds the events it consumed into its rollups (what reports read). Default 1 s. */
+  analyticsFlushMs?: number
   /** The built console the gateway serves at /console/. Default services/console/dist. */
   consoleDistDir?: string
   host?: string
@@ -26,9 +34,11 @@ export interface EmbeddedOptions {
 export interface Embedded {
   gateway: Gateway
   cache: StrataCache
-  urls: { gateway: string; console: string; alerting: string; docs: string; metrics: string; origin: string; proxyExample: string; kvExample: string }
+  urls: { gateway: string; console: string; alerting: string; analytics: string; docs: string; metrics: string; origin: string; proxyExample: string; kvExample: string }
   /** The alerting service running in this process (memory store and queue, the gateway's API keys). */
   alerting: EmbeddedAlerting
+  /** The analytics service running in this process (memory rollups, fed by the gateway's access events). */
+  analytics: EmbeddedAnalytics
   originHits: () => number
   /** The admin API key made at start (`sk_...`): printed once, sent as `Authorization: Bearer` or `x-api-key`. */
   adminKey: string
@@ -42,9 +52,14 @@ export const DEMO_RULES: EventRule[] = [
   { type: 'product.updated', namespace: 'products', keys: ['{id}'] },
 ]
 
+/** The L1 capacity of the embedded gateway (the analytics service sizes its miss-ratio curves against it). */
+const EMBEDDED_L1_ENTRIES = 10_000
+
 /**
  * The whole platform in one process on the embedded default: in-process L2 (memoryStore), in-process bus and
- * write-behind queue, the gateway, and a demo origin. No Redis, Kafka or anything else needs to run.
+ * write-behind queue, the gateway, alerting and analytics, and a demo origin. No Redis, Kafka or anything else needs
+ * to run. The in-process transport carries what Kafka carries in production: invalidations and every access (sampled
+ * at rate 1: a laptop's traffic is small), which the analytics service turns into reports.
  */
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embedded> {
   const host = options.host ?? '127.0.0.1'
@@ -54,7 +69,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   // The queue flushes through the registry, which needs the cache, which needs the queue: bind the flush late.
   const late: { registry?: NamespaceRegistry } = {}
   const queue = new InProcessWriteBehindQueue((writes) => late.registry!.flush(writes))
-  const cache = createCache({ l2: memoryStore(), bus: new LocalInvalidationBus(), queue })
+  const transport = new MemoryTransport()
+  const cache = createCache({ l1: { maxEntries: EMBEDDED_L1_ENTRIES }, l2: memoryStore(), bus: new TransportInvalidationBus(transport, { instanceId: 'embedded' }), queue })
   const registry = (late.registry = new NamespaceRegistry(cache))
   await registry.start({
     products: { ttl: 60_000, grace: 300_000, origin: { url: `${originAddress}/products/{key}` } },
@@ -67,17 +83,24 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const authenticator = new Authenticator(apiKeys)
   // Alerting listens first: the gateway's /console/config.json and CSP name its URL.
   const alerting = await startEmbeddedAlerting({ authenticator, audit, port: options.alertingPort ?? 8095, host, intervalMs: options.alertingIntervalMs ?? 5_000 })
+  const analytics = await startEmbeddedAnalytics({ transport, authenticator, audit, port: options.analyticsPort ?? 8094, host, ...(options.analyticsFlushMs === undefined ? {} : { flushIntervalMs: options.analyticsFlushMs }) })
+  const accessEvents = {
+    sampling: new AccessSampling({ defaultSampleRate: 1 }),
+    publisher: new AccessPublisher(transport, { instance: 'embedded', l1MaxEntries: EMBEDDED_L1_ENTRIES }),
+  }
   const gateway = await buildGateway({
     cache,
     registry,
     upstreams: { demo: { url: originAddress } },
     eventRules: DEMO_RULES,
     processMetrics: false,
+    accessEvents,
     auth: { authenticator, rateLimiter: new MemoryRateLimiter(), audit: new AuditTrail(audit, { source: 'strata/gateway/embedded' }) },
-    console: { mode: 'embedded', services: { alerting: alerting.url }, ...(options.consoleDistDir === undefined ? {} : { distDir: options.consoleDistDir }) },
+    console: { mode: 'embedded', services: { alerting: alerting.url, analytics: analytics.url }, ...(options.consoleDistDir === undefined ? {} : { distDir: options.consoleDistDir }) },
   })
   const address = await gateway.app.listen({ port: options.port ?? 8080, host })
   await alerting.start(address, adminKey)
+  analytics.allowOrigin(address)
   return {
     gateway,
     cache,
@@ -85,10 +108,12 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     adminKey,
     audit,
     alerting,
+    analytics,
     urls: {
       gateway: address,
       console: `${address}/console/`,
       alerting: alerting.url,
+      analytics: analytics.url,
       docs: `${address}/docs`,
       metrics: `${address}/metrics`,
       origin: originAddress,
@@ -97,10 +122,13 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     },
     close: async () => {
       await alerting.close()
+      // The gateway first: closing it publishes the last accesses, which analytics then folds in before it stops.
       await gateway.close()
+      await analytics.close()
       await queue.close()
       registry.close()
       await cache.close()
+      await transport.close()
       await demo.app.close()
     },
   }
@@ -111,6 +139,7 @@ async function main(): Promise<void> {
     port: Number(process.env.PORT ?? 8080),
     originPort: Number(process.env.STRATA_DEMO_ORIGIN_PORT ?? 4001),
     alertingPort: Number(process.env.STRATA_ALERTING_PORT ?? 8095),
+    analyticsPort: Number(process.env.STRATA_ANALYTICS_PORT ?? 8094),
   })
   const { urls } = embedded
   console.log(`Strata is running (embedded: in-process store, bus and queue; nothing else needed)
@@ -118,6 +147,7 @@ async function main(): Promise<void> {
   gateway      ${urls.gateway}
   console      ${urls.console}
   alerting     ${urls.alerting}
+  analytics    ${urls.analytics}/v1/report.html
   API docs     ${urls.docs}
   metrics      ${urls.metrics}
   demo origin  ${urls.origin}/products/42

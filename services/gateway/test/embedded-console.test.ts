@@ -8,7 +8,7 @@ import { startEmbedded, type Embedded } from '../src/embedded.js'
 describe('embedded platform: in-process alerting for the console', () => {
   let embedded: Embedded
   beforeAll(async () => {
-    embedded = await startEmbedded({ port: 0, originPort: 0, alertingPort: 0 })
+    embedded = await startEmbedded({ port: 0, originPort: 0, alertingPort: 0, analyticsPort: 0 })
   })
   afterAll(async () => embedded.close())
 
@@ -25,13 +25,13 @@ describe('embedded platform: in-process alerting for the console', () => {
     expect(alerts.status).toBe(200)
   })
 
-  it('lists alerting (and no analytics) in /console/config.json, mode embedded; urls.console is /console/', async () => {
+  it('lists alerting and analytics in /console/config.json, mode embedded; urls.console is /console/', async () => {
     expect(embedded.urls.console).toBe(`${embedded.urls.gateway}/console/`)
     const config = await fetch(`${embedded.urls.gateway}/console/config.json`)
     expect(config.status).toBe(200)
-    expect(await config.json()).toEqual({ mode: 'embedded', version: '0.1.0', services: { alerting: embedded.urls.alerting } })
+    expect(await config.json()).toEqual({ mode: 'embedded', version: '0.1.0', services: { alerting: embedded.urls.alerting, analytics: embedded.urls.analytics } })
     const csp = (await fetch(`${embedded.urls.gateway}/console/config.json`)).headers.get('content-security-policy') ?? ''
-    expect(csp).toContain(`connect-src 'self' ${embedded.urls.alerting}`)
+    expect(csp).toContain(`connect-src 'self' ${embedded.urls.alerting} ${embedded.urls.analytics}`)
   })
 
   it("answers a CORS preflight from the gateway's origin (before auth), and not from another origin", async () => {

@@ -8,7 +8,7 @@ import { startEmbedded, type Embedded } from '../src/embedded.js'
 describe('pnpm start: the embedded platform and the README session', () => {
   let embedded: Embedded
   beforeAll(async () => {
-    embedded = await startEmbedded({ port: 0, originPort: 0, alertingPort: 0 })
+    embedded = await startEmbedded({ port: 0, originPort: 0, alertingPort: 0, analyticsPort: 0 })
   })
   afterAll(async () => embedded.close())
 

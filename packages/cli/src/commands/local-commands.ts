@@ -12,18 +12,20 @@ export function localCommands(program: Command, io: CliIo, setExit: (code: numbe
     .option('-p, --port <port>', 'gateway port (default $PORT or 8080)')
     .option('--origin-port <port>', 'demo origin port (default $STRATA_DEMO_ORIGIN_PORT or 4001)')
     .option('--alerting-port <port>', 'in-process alerting service port (default $STRATA_ALERTING_PORT or 8095)')
+    .option('--analytics-port <port>', 'in-process analytics service port (default $STRATA_ANALYTICS_PORT or 8094)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .description('run the whole platform in this process on the embedded default (in-process store, bus and queue)')
-    .action(async (options: { port?: string; originPort?: string; alertingPort?: string; host: string }) => {
+    .action(async (options: { port?: string; originPort?: string; alertingPort?: string; analyticsPort?: string; host: string }) => {
       const port = portOf(options.port ?? io.env.PORT, 8080, '--port')
       const originPort = portOf(options.originPort ?? io.env.STRATA_DEMO_ORIGIN_PORT, 4001, '--origin-port')
       const alertingPort = portOf(options.alertingPort ?? io.env.STRATA_ALERTING_PORT, 8095, '--alerting-port')
+      const analyticsPort = portOf(options.analyticsPort ?? io.env.STRATA_ANALYTICS_PORT, 8094, '--analytics-port')
       // Loaded here so that the other commands do not pay for the gateway's modules.
       const { startEmbedded } = await import('@strata/gateway')
-      const embedded = await startEmbedded({ port, originPort, alertingPort, host: options.host })
+      const embedded = await startEmbedded({ port, originPort, alertingPort, analyticsPort, host: options.host })
       const { urls } = embedded
       io.out(
-        `Strata is running (embedded)\n  gateway      ${urls.gateway}\n  console      ${urls.console}\n  alerting     ${urls.alerting}\n  API docs     ${urls.docs}\n  metrics      ${urls.metrics}\n  demo origin  ${urls.origin}\n` +
+        `Strata is running (embedded)\n  gateway      ${urls.gateway}\n  console      ${urls.console}\n  alerting     ${urls.alerting}\n  analytics    ${urls.analytics}/v1/report.html\n  API docs     ${urls.docs}\n  metrics      ${urls.metrics}\n  demo origin  ${urls.origin}\n` +
           `  admin key    ${embedded.adminKey}\n               (made at start, shown only now; send it as x-api-key or Authorization: Bearer)\nCtrl-C stops it.\n`,
       )
       await (io.untilStopped ?? untilSignal)()

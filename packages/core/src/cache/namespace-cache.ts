@@ -917,7 +917,15 @@ export class NamespaceCache<T = unknown> {
     const l1 = this.core.l1
     if (l1 === undefined) return
     let stored = entry
-    if (l1Ttl !== undefined) {
+    if (l1Ttl !== undefined && l1Ttl <= 0) {
+      // No copy this instance trusts: every read asks L2. Within grace an already-stale copy stays, the fail-safe
+      // fallback for when L2 is down; without grace there is nothing worth keeping.
+      if (entry.staleUntil <= entry.expiresAt) {
+        l1.delete(this.keys.l1Key(key))
+        return
+      }
+      stored = { ...entry, expiresAt: 0 }
+    } else if (l1Ttl !== undefined) {
       // The L1 copy turns stale sooner, so this instance re-reads L2 (which an invalidation may have changed).
       const expiresAt = Math.min(entry.expiresAt, this.core.now() + l1Ttl)
       if (expiresAt < entry.expiresAt) stored = { ...entry, expiresAt }

@@ -461,6 +461,23 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         clock.advance(1_500)
         expect(await b!.get('k')).toBe('v2')
       })
+
+      it('l1Ttl 0 keeps no copy L1 would serve: a burst of reads in one tick all go to L2', async () => {
+        // The real clock: L1 reads use the coarse one, which lags within a tick (what let a copy "expiring now" serve).
+        const [a, b] = await instances(2, { policy: { ttl: 60_000, l1Ttl: 0 } })
+        await a!.set('k', 'v1')
+        expect(await b!.get('k')).toBe('v1')
+        await a!.set('k', 'v2')
+        expect(await Promise.all(Array.from({ length: 50 }, () => b!.get('k')))).toEqual(Array.from({ length: 50 }, () => 'v2'))
+        expect(b!.stats()).toMatchObject({ l1Hits: 0, l2Hits: 51 })
+      })
+
+      it('l1Ttl 0 with grace keeps only a stale copy in L1: the fail-safe fallback, never a fresh hit', async () => {
+        const [cache] = await instances(1, { policy: { ttl: 60_000, grace: 60_000, l1Ttl: 0 } })
+        await cache!.set('k', 'v')
+        await Promise.all(Array.from({ length: 20 }, () => cache!.get('k')))
+        expect(cache!.stats().l1Hits).toBe(0)
+      })
     })
 
     describe('bad input changes nothing', () => {

@@ -61,6 +61,12 @@ ${table(
   [[Math.round(ns.requests).toString(), ns.perSecond.toFixed(2), pct(ns.hitRatio), pct(ns.staleRatio), Math.round(ns.bytes).toString(), String(ns.evictions)]],
 )}
 <p>Hour over hour: ${escapeHtml(trend(ns.trends.hourOverHour))}. Day over day: ${escapeHtml(trend(ns.trends.dayOverDay))}.</p>
+<h3>Recommendations</h3>
+${
+  ns.recommendations.length === 0
+    ? '<p>Nothing to change: no rule of the optimization report fired.</p>'
+    : `<ul class="recommendations">${ns.recommendations.map((r) => `<li data-kind="${r.kind}"><strong>${escapeHtml(r.finding)}</strong> ${escapeHtml(r.action)}</li>`).join('')}</ul>`
+}
 ${ns.anomalies.length === 0 ? '' : `<p class="flag">Anomalies: ${ns.anomalies.map((a) => escapeHtml(`${time(a.bucket)} ${a.metric} ${a.value.toFixed(3)} (z=${a.z.toFixed(1)})`)).join('; ')}</p>`}
 <div class="charts">${requests}${hitRatio}${latency}${mrc}</div>
 ${

@@ -5,6 +5,7 @@ import type { MrcPoint, ShardsMrc } from '../sketches/shards-mrc.js'
 import type { HeavyHitter } from '../sketches/space-saving.js'
 import type { ResourceSample } from '../resources/resource-probe.js'
 import type { RollupStore, StoredAccessRow } from '../store/rollup-store.js'
+import { recommend, type Recommendation } from './recommendations.js'
 
 export interface TierReport {
   tier: string
@@ -59,6 +60,8 @@ export interface NamespaceReport {
   series: SeriesPoint[]
   trends: { hourOverHour: Trend[]; dayOverDay: Trend[] }
   anomalies: Anomaly[]
+  /** The optimization report: findings and the policy changes that address them (see recommendations.ts). */
+  recommendations: Recommendation[]
 }
 
 export interface AnalyticsReport {
@@ -126,7 +129,7 @@ function namespaceReport(namespace: string, rows: StoredAccessRow[], recent: Sto
   })
   const sketches = state.sketches.get(namespace)
   const series = seriesOf(rows)
-  return {
+  const report: Omit<NamespaceReport, 'recommendations'> = {
     namespace,
     requests,
     perSecond: requests / Math.max(1, (to - from) / 1000),
@@ -143,6 +146,7 @@ function namespaceReport(namespace: string, rows: StoredAccessRow[], recent: Sto
     trends: { hourOverHour: trends(recent, to, HOUR), dayOverDay: trends(recent, to, DAY) },
     anomalies: anomalies(seriesOf(recent)).filter((anomaly) => anomaly.bucket >= from && anomaly.bucket < to),
   }
+  return { ...report, recommendations: recommend(report, sketches?.hotKeys.total ?? 0) }
 }
 
 const MULTIPLES = [0.25, 0.5, 1, 2, 4, 8]

@@ -1,12 +1,13 @@
-import { TOPICS, decodeEvent, type AccessBatchEvent, type AccessEvent, type ErrorEvent, type EventEnvelope, type InvalidationEvent } from '@strata/bus'
+import { decodeEvent } from '@strata/bus'
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs'
 import type { AnalyticsState } from '../aggregation/analytics-state.js'
+import { DEFAULT_TOPICS, dispatchEvent, topicList, type AnalyticsTopics } from './event-dispatch.js'
 
 export interface KafkaEventSourceOptions {
   brokers: readonly string[]
   /** Consumer group (Kafka-side offsets are informational: lag dashboards). */
   group: string
-  topics?: { access: string; invalidations: string; errors: string }
+  topics?: AnalyticsTopics
   clientId?: string
   /** The stored positions (from the rollup store) per "topic\0partition": anything before them is already counted. */
   positions: Map<string, bigint>
@@ -21,19 +22,19 @@ export interface KafkaEventSourceOptions {
 export class KafkaEventSource {
   private readonly consumer: Consumer
   private readonly kafka: Kafka
-  private readonly topics: { access: string; invalidations: string; errors: string }
+  private readonly topics: AnalyticsTopics
   readonly lag = new Map<string, number>()
 
   constructor(private readonly state: AnalyticsState, private readonly options: KafkaEventSourceOptions) {
-    this.topics = options.topics ?? { access: TOPICS.access, invalidations: TOPICS.invalidations, errors: TOPICS.errors }
+    this.topics = options.topics ?? DEFAULT_TOPICS
     const kafka = (this.kafka = new Kafka({ clientId: options.clientId ?? 'strata-analytics', brokers: [...options.brokers], logLevel: logLevel.NOTHING }))
     this.consumer = kafka.consumer({ groupId: options.group, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250, allowAutoTopicCreation: true })
   }
 
   async start(): Promise<void> {
-    await this.ensureTopics(Object.values(this.topics))
+    await this.ensureTopics(topicList(this.topics))
     await this.consumer.connect()
-    await this.consumer.subscribe({ topics: Object.values(this.topics), fromBeginning: true })
+    await this.consumer.subscribe({ topics: topicList(this.topics), fromBeginning: true })
     await this.consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: (payload) => this.eachBatch(payload) })
   }
 
@@ -83,7 +84,7 @@ export class KafkaEventSource {
         continue
       }
       try {
-        this.dispatch(batch.topic, decodeEvent({ value: message.value ?? Buffer.alloc(0), headers: {} }))
+        dispatchEvent(this.state, this.topics, batch.topic, decodeEvent({ value: message.value ?? Buffer.alloc(0), headers: {} }))
       } catch {
         // A message that is not a valid event can never become one: counted, and consumed.
         this.state.counters.invalid++
@@ -93,14 +94,5 @@ export class KafkaEventSource {
     }
     this.lag.set(id, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1))
     await payload.heartbeat()
-  }
-
-  private dispatch(topic: string, event: EventEnvelope): void {
-    if (topic === this.topics.access) {
-      if (event.type === 'strata.access.batch.v1') this.state.ingestAccessBatch(event.data as AccessBatchEvent)
-      else if (event.type === 'strata.access.v1') this.state.ingestAccess(event.data as AccessEvent)
-    } else if (topic === this.topics.invalidations) {
-      if (event.type === 'strata.invalidation.v1') this.state.ingestInvalidation(event.data as InvalidationEvent)
-    } else if (topic === this.topics.errors && event.type === 'strata.error.v1') this.state.ingestError(event.data as ErrorEvent)
   }
 }

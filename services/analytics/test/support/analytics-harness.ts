@@ -1,6 +1,6 @@
 import { requireKafka, requirePostgres, uniqueName } from '@strata/testkit'
 import pg from 'pg'
-import { RollupStore, buildAnalytics, type Analytics, type AnalyticsDependencies } from '../../src/app.js'
+import { PostgresRollupStore, buildAnalytics, type Analytics, type AnalyticsDependencies, type RollupStore } from '../../src/app.js'
 
 export interface AnalyticsHarness {
   analytics: Analytics
@@ -19,7 +19,7 @@ export async function startAnalytics(overrides: Partial<Omit<AnalyticsDependenci
   const postgresUrl = await requirePostgres()
   const pool = new pg.Pool({ connectionString: postgresUrl, max: 4 })
   const schema = uniqueName('analytics').replace(/[^a-z0-9]/g, '_')
-  const store = new RollupStore(pool, schema)
+  const store = new PostgresRollupStore(pool, schema)
   const topics = { access: uniqueName('test.access'), invalidations: uniqueName('test.invalidations'), errors: uniqueName('test.errors') }
   const group = uniqueName('analytics')
   const { kafka, ...rest } = overrides

@@ -200,6 +200,16 @@ export interface NamespaceReport {
   mrc?: { samplingRate: number; references: number; points: Array<{ size: number; hitRatio: number }>; l1MaxEntries?: number }
   series: Array<{ bucket: number; requests: number; hitRatio: number | null }>
   trends: { hourOverHour: Trend[]; dayOverDay: Trend[] }
+  /** The optimization report (missing from analytics services older than this console). */
+  recommendations?: Recommendation[]
+}
+
+export interface Recommendation {
+  kind: string
+  severity: 'info' | 'warning'
+  finding: string
+  action: string
+  keys?: string[]
 }
 
 export interface AnalyticsReport {

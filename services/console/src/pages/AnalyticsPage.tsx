@@ -77,6 +77,18 @@ function NamespaceSection({ ns }: { ns: NamespaceReport }) {
       <p>
         {ns.requests} requests ({ns.perSecond.toFixed(2)}/s), hit ratio {percent(ns.hitRatio)}, stale {percent(ns.staleRatio)}, {formatBytes(ns.bytes)} served, {ns.evictions} evictions.
       </p>
+      <h3 id={`${id}-recommendations`}>Recommendations</h3>
+      {(ns.recommendations ?? []).length === 0 ? (
+        <p>Nothing to change: no rule of the optimization report fired.</p>
+      ) : (
+        <ul aria-labelledby={`${id}-recommendations`}>
+          {ns.recommendations!.map((recommendation) => (
+            <li key={recommendation.kind} data-kind={recommendation.kind}>
+              <strong>{recommendation.severity === 'warning' ? 'Warning: ' : ''}{recommendation.finding}</strong> {recommendation.action}
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="stack">
         <div className="table-wrap">
           <table>
@@ -123,7 +135,9 @@ function NamespaceSection({ ns }: { ns: NamespaceReport }) {
           </table>
         </div>
       </div>
-      {ns.series.length === 0 ? null : (
+      {!ns.series.some((point) => point.hitRatio !== null) ? (
+        <p className="hint">No hit-ratio chart: no read was recorded in this window (only writes or deletes).</p>
+      ) : (
         <TimeChart
           id={`${id}-series`}
           title="Requests and hit ratio per bucket"

@@ -252,7 +252,7 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
         await axeClean()
         return
       }
-      // Access events reach analytics through Kafka and are rolled up every second: reload until the namespace is in.
+      // Access events reach analytics through the bus (Kafka, or in-process when embedded) and are rolled up every second: reload until the namespace is in.
       const section = page.getByRole('region', { name: ns, exact: true })
       await poll(
           async () => {
@@ -265,6 +265,9 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
         .toBe(1)
       expect(await section.getByRole('rowheader', { name: /^item:\d+$/ }).count()).toBeGreaterThan(0)
       expect(await section.textContent()).toMatch(/hit ratio \d+\.\d %/)
+      // The optimization report: its findings, or the line saying none fired.
+      await section.getByRole('heading', { name: 'Recommendations' }).waitFor()
+      await shot('analytics')
       await axeClean()
     }, 90_000)
 
