@@ -2,7 +2,7 @@ import type { AccessBatchEvent, AccessEvent, ErrorEvent, InvalidationEvent } fro
 import { newLatencyHistogram, recordLatencyMs } from '../sketches/latency-histogram.js'
 import { ShardsMrc, type ShardsOptions } from '../sketches/shards-mrc.js'
 import { SpaceSaving } from '../sketches/space-saving.js'
-import { truncate, type AccessRow, type ErrorRow, type InvalidationRow, type Position, type RollupDelta, type SketchSnapshot } from './rollup-rows.js'
+import { addAccess, truncate, type AccessRow, type ErrorRow, type InvalidationRow, type Position, type RollupDelta, type SketchSnapshot } from './rollup-rows.js'
 
 export interface AnalyticsStateOptions {
   /** Counters per namespace in the hot-key and stampede sketches. Default 1024. */
@@ -171,15 +171,7 @@ export class AnalyticsState {
   /** Puts a delta whose write failed back, so the next flush writes it (positions: the newer ones win). */
   restore(delta: RollupDelta): void {
     for (const row of delta.access) {
-      const into = this.row(row.bucket, row.namespace, row.tier)
-      into.requests += row.requests
-      into.samples += row.samples
-      into.hits += row.hits
-      into.misses += row.misses
-      into.stale += row.stale
-      into.bytes += row.bytes
-      into.evictions += row.evictions
-      into.latency.add(row.latency)
+      addAccess(this.row(row.bucket, row.namespace, row.tier), row)
     }
     for (const row of delta.errors) {
       const id = `${row.bucket}\0${row.code}\0${row.service}\0${row.namespace}`

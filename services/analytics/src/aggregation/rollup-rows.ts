@@ -62,6 +62,18 @@ export interface RollupDelta {
   positions: Position[]
 }
 
+/** Adds `row`'s counts and latencies into `into`. */
+export function addAccess(into: AccessRow, row: AccessRow): void {
+  into.requests += row.requests
+  into.samples += row.samples
+  into.hits += row.hits
+  into.misses += row.misses
+  into.stale += row.stale
+  into.bytes += row.bytes
+  into.evictions += row.evictions
+  into.latency.add(row.latency)
+}
+
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR

@@ -1,6 +1,6 @@
-import { truncate, type AccessRow, type ErrorRow, type Granularity, type InvalidationRow, type RollupDelta, type SketchSnapshot } from '../aggregation/rollup-rows.js'
+import { addAccess, truncate, type AccessRow, type ErrorRow, type Granularity, type InvalidationRow, type RollupDelta, type SketchSnapshot } from '../aggregation/rollup-rows.js'
 import { encodeHistogram } from '../sketches/latency-histogram.js'
-import { addAccess, expandToGranularities, rollUpAccess, type RolledUp } from './roll-up.js'
+import { expandToGranularities, rollUpAccess, type RolledUp } from './roll-up.js'
 import { DEFAULT_RETENTION, type RetentionPolicy, type RollupQuery, type RollupStore, type StoredAccessRow } from './rollup-store.js'
 
 /**

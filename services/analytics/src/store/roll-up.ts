@@ -1,4 +1,4 @@
-import { GRANULARITIES, truncate, type AccessRow, type ErrorRow, type Granularity, type InvalidationRow } from '../aggregation/rollup-rows.js'
+import { GRANULARITIES, addAccess, truncate, type AccessRow, type ErrorRow, type Granularity, type InvalidationRow } from '../aggregation/rollup-rows.js'
 import { newLatencyHistogram } from '../sketches/latency-histogram.js'
 
 export type RolledUp<T> = T & { granularity: Granularity }
@@ -25,18 +25,6 @@ export function rollUpAccess(rows: readonly AccessRow[]): Map<string, RolledUp<A
     }
   }
   return merged
-}
-
-/** Adds `row`'s counts and latencies into `into`. */
-export function addAccess(into: AccessRow, row: AccessRow): void {
-  into.requests += row.requests
-  into.samples += row.samples
-  into.hits += row.hits
-  into.misses += row.misses
-  into.stale += row.stale
-  into.bytes += row.bytes
-  into.evictions += row.evictions
-  into.latency.add(row.latency)
 }
 
 /** Error or invalidation rows copied into each granularity's bucket (not merged: stores sum them on insert). */
