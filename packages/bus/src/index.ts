@@ -19,6 +19,7 @@ export {
 } from './transport/transport.js'
 export { DEAD_LETTER_HEADERS, isTransient, type DeliveryOutcome } from './transport/delivery.js'
 export { MemoryTransport, type MemoryTransportOptions } from './transport/memory/memory-transport.js'
+export { ErrorEventPublisher, type ErrorEventPublisherOptions, type ErrorReport } from './errors/error-event-publisher.js'
 export {
   TransportInvalidationBus,
   transportInvalidationBus,

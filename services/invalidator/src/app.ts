@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
+  ErrorEventPublisher,
   INVALIDATION_EVENT_TYPE,
   TOPICS,
   consumeEvents,
@@ -10,7 +11,7 @@ import {
   type Subscription,
   type Transport,
 } from '@strata/bus'
-import { createCache, type InvalidationBus, type L2Store, type StrataCache } from '@strata/core'
+import { createCache, isStrataError, type InvalidationBus, type L2Store, type StrataCache } from '@strata/core'
 import cors from '@fastify/cors'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { authPlugin, type AuthPluginOptions, consoleCors } from '@strata/security'
@@ -116,7 +117,26 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
     return record
   }
   const events = new EventInvalidator(deps.rules, executor, deps.dedupe, analytics, emit)
-  const schedules = new ScheduledPurges(deps.rules.schedules, invalidate, (purge, error) => http.log.error({ err: error, schedule: purge.name }, 'scheduled purge failed'), clock)
+  // Failures nobody called about (a scheduled purge) also go to strata.errors.v1, where alerting's error rules see them.
+  const errors = new ErrorEventPublisher(deps.transport, {
+    service: 'invalidator',
+    source: `strata/invalidator/${instanceId}`,
+    onPublishError: (error, dropped) => http.log.warn({ err: error, dropped }, 'error events not published (they are in this log)'),
+  })
+  const schedules = new ScheduledPurges(
+    deps.rules.schedules,
+    invalidate,
+    (purge, error) => {
+      http.log.error({ err: error, schedule: purge.name }, 'scheduled purge failed')
+      errors.report({
+        code: isStrataError(error) ? error.code : 'E_INTERNAL',
+        message: `scheduled purge '${purge.name}' failed: ${error instanceof Error ? error.message : String(error)}`,
+        operation: 'scheduled-purge',
+        subject: purge.name,
+      })
+    },
+    clock,
+  )
 
   const http = Fastify({ logger: deps.logger ?? false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } } })
   http.setErrorHandler((error, request, reply) => sendProblem(error instanceof Error ? error : new Error(String(error)), request, reply))
@@ -174,6 +194,7 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
       subscription = undefined
       await http.close()
       await recordSink?.close()
+      await errors.close()
       await cache.close()
       analytics.close()
     },

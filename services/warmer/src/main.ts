@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
+import { ErrorEventPublisher } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { createCache } from '@strata/core'
+import { createCache, isStrataError } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
 import { createDbCache } from '@strata/db-cache'
 import { postgresServiceAuth } from '@strata/security/postgres'
@@ -22,12 +23,18 @@ const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
 const host = env('STRATA_WARMER_HOST', '127.0.0.1')
 const port = Number(env('STRATA_WARMER_PORT', '8097'))
 const keysUrl = process.env.STRATA_KEYS_POSTGRES_URL?.trim() || postgresUrl || 'postgres://postgres@127.0.0.1:5433/strata'
-const log = (level: 'info' | 'error', message: string, fields?: Record<string, unknown>) =>
+const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service: 'warmer', msg: message, ...fields })}\n`)
 
 const cache = createCache({ prefix, l2: redisStore({ url: redisUrl }) })
 const db = postgresUrl === undefined ? undefined : createDbCache({ pool: new pg.Pool({ connectionString: postgresUrl, max: 4 }), cache })
 const transport = new KafkaTransport({ brokers, clientId: `strata-warmer-${instanceId}`, log: () => undefined })
+// Failed warms go to strata.errors.v1 too (analytics counts them, alerting's error rules see them).
+const errors = new ErrorEventPublisher(transport, {
+  service: 'warmer',
+  source: `strata/warmer/${instanceId}`,
+  onPublishError: (error, dropped) => log('warn', 'error events not published (they are in this log)', { dropped, err: error instanceof Error ? error.message : String(error) }),
+})
 const progress = new WarmProgress()
 let service
 try {
@@ -42,7 +49,16 @@ try {
     transport,
     instanceId,
     onProgress: progress.record,
-    onError: (error, context) => log('error', 'warming failed', { ...context, err: error instanceof Error ? error.message : String(error) }),
+    onError: (error, context) => {
+      const message = error instanceof Error ? error.message : String(error)
+      log('error', 'warming failed', { ...context, err: message })
+      errors.report({
+        code: isStrataError(error) ? error.code : 'E_WARM_FAILED',
+        message: `warming '${context.target}'${context.item === undefined ? '' : ` item '${context.item}'`} failed: ${message}`,
+        operation: 'warm',
+        subject: context.item === undefined ? context.target : `${context.target}/${context.item}`,
+      })
+    },
   })
 } catch (error) {
   log('error', 'not starting', { err: error instanceof Error ? error.message : String(error) })
@@ -62,6 +78,7 @@ async function shutdown(signal: string): Promise<void> {
   log('info', 'stopping', { signal })
   await server.close()
   await running.stop()
+  await errors.close()
   await transport.close()
   await db?.end()
   await cache.close()

@@ -63,6 +63,7 @@ export function buildWriteBehind(options: WriteBehindAppOptions): WriteBehindApp
 }
 
 export { replayDeadWrites, type ReplayOutcome } from './dead-writes/replay-dead-writes.js'
+export { deadWriteReport } from './dead-writes/dead-write-report.js'
 export { WriteBehindFlusher, coalesce, type FlushJob, type DeadWrite, type WriteBehindErrorEvent } from './write-behind-flusher.js'
 export type { WriteBehindMetrics } from './flush-metrics.js'
 export type { FlushOrigin, FlushRecord, FlushOutcome } from './origins/flush-origin.js'

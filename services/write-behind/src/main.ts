@@ -1,11 +1,13 @@
 import { hostname } from 'node:os'
+import { ErrorEventPublisher } from '@strata/bus'
+import { KafkaTransport } from '@strata/bus/kafka'
 import { RedisPendingWrites } from '@strata/queue/redis'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
 import { currentTelemetry, loggerOptions } from '@strata/telemetry'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { buildWriteBehind, type DeadWrite, type FlushJob } from './app.js'
+import { buildWriteBehind, deadWriteReport, type DeadWrite, type FlushJob } from './app.js'
 import { HttpOrigin } from './origins/http-origin.js'
 import { PostgresOrigin } from './origins/postgres-origin.js'
 import type { FlushOrigin } from './origins/flush-origin.js'
@@ -47,11 +49,22 @@ if (env('STRATA_WB_ORIGIN', 'postgres') === 'http') {
   origin = postgres
 }
 
+const instance = `${hostname()}-${process.pid}`
+
 // Auth is on unless STRATA_WB_AUTH=off: the gateways' API keys and audit chain, in the same PostgreSQL.
 const auth =
   env('STRATA_WB_AUTH', 'on') === 'off'
     ? undefined
-    : await postgresServiceAuth({ pool, source: `strata/write-behind/${hostname()}-${process.pid}`, cacheTtlMs: num('STRATA_KEY_CACHE_MS', 5000) })
+    : await postgresServiceAuth({ pool, source: `strata/write-behind/${instance}`, cacheTtlMs: num('STRATA_KEY_CACHE_MS', 5000) })
+
+// Dead writes go to strata.errors.v1 (analytics counts them, alerting's error rules see them) when Kafka is set.
+const brokers = env('STRATA_KAFKA_BROKERS', '')
+const errorBus = brokers === '' ? undefined : new KafkaTransport({ brokers: brokers.split(','), clientId: `strata-write-behind-${instance}`, log: () => undefined })
+const errors = errorBus === undefined ? undefined : new ErrorEventPublisher(errorBus, {
+        service: 'write-behind',
+        source: `strata/write-behind/${instance}`,
+        onPublishError: (error, dropped) => app.server.log.warn({ err: error, dropped }, 'error events not published (they are in this log)'),
+      })
 
 const client = new Redis(redisUrl, { maxRetriesPerRequest: null })
 client.on('error', () => undefined)
@@ -67,8 +80,10 @@ const app = buildWriteBehind({
   concurrency: num('STRATA_WB_CONCURRENCY', 2),
   leaseMs: num('STRATA_WB_LEASE_MS', 60_000),
   logger: loggerOptions('strata-write-behind', { level: env('STRATA_LOG_LEVEL', 'info') }),
-  // The Kafka publisher of strata.errors.v1 (packages/bus) plugs in here; until then the event is logged.
-  onError: (event) => app.server.log.error({ event }, event.message),
+  onError: (event) => {
+    app.server.log.error({ event }, event.message)
+    errors?.report(deadWriteReport(event))
+  },
 })
 
 app.flusher.on('dispatch-error', (error) => app.server.log.warn({ err: error }, 'write-behind dispatch failed; retrying'))
@@ -84,6 +99,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     app.server.log.info(`${signal}: finishing the current batches`)
     app
       .stop()
+      .then(() => errors?.close())
+      .then(() => errorBus?.close())
       .then(() => client.quit())
       // The PostgreSQL origin ends the pool it shares with auth; the HTTP origin leaves it to us.
       .then(() => (pool.ended ? undefined : pool.end()))

@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { ErrorEventPublisher, MemoryTransport, TOPICS, decodeEvent, type EventEnvelope } from '@strata/bus'
 import { RedisPendingWrites } from '@strata/queue/redis'
 import { requireQueueRedis, uniqueName } from '@strata/testkit'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { HttpOrigin, VERSION_HEADER, type WriteBehindErrorEvent } from '../src/app.js'
+import { HttpOrigin, VERSION_HEADER, deadWriteReport, type WriteBehindErrorEvent } from '../src/app.js'
 import { NAMESPACE, producer, startApp, waitFor, writeRounds, type AccountValue } from './support/harness.js'
 
 // The HTTP origin option on a real loopback server that keeps a version per key, as the origin contract asks: it
@@ -58,7 +59,19 @@ afterAll(async () => {
 it('flushes the last acknowledged write of every key over HTTP, retries a 503 origin and dead-letters the key it refuses', async () => {
   const name = uniqueName('wb-http')
   const events: WriteBehindErrorEvent[] = []
-  const service = startApp({ redisUrl, name, origin: new HttpOrigin({ baseUrl }), retry: { attempts: 4, baseMs: 50, maxMs: 200 }, onError: (event) => events.push(event) })
+  // What main.ts does with STRATA_KAFKA_BROKERS set, over the in-process transport: dead writes on strata.errors.v1.
+  const bus = new MemoryTransport()
+  const published: EventEnvelope[] = []
+  await bus.subscribe(TOPICS.errors, { group: 'test', startFrom: 'earliest' }, (message) => {
+    published.push(decodeEvent(message))
+    return Promise.resolve()
+  })
+  const errors = new ErrorEventPublisher(bus, { service: 'write-behind' })
+  const onError = (event: WriteBehindErrorEvent) => {
+    events.push(event)
+    errors.report(deadWriteReport(event))
+  }
+  const service = startApp({ redisUrl, name, origin: new HttpOrigin({ baseUrl }), retry: { attempts: 4, baseMs: 50, maxMs: 200 }, onError })
   const cache = producer(new RedisPendingWrites({ client, name }))
   const { acknowledged } = await writeRounds(cache, { keys: 100, rounds: 3, concurrency: 16 })
   await waitFor(async () => (await service.pending.stats(Date.now())).depth === 0, 30_000, 'the buffer to drain')
@@ -73,6 +86,11 @@ it('flushes the last acknowledged write of every key over HTTP, retries a 503 or
   expect(events).toHaveLength(1)
   expect(events[0]).toMatchObject({ code: 'E_ORIGIN_REJECTED', namespace: NAMESPACE, key: 'k7' })
   expect(await service.app.flusher.getMetrics()).toMatchObject({ deadLetters: 1, queueDepth: 0 })
+  await errors.flush()
+  await expect.poll(() => published.length).toBe(1)
+  expect(published[0]).toMatchObject({ type: 'strata.error.v1', subject: expect.stringMatching(/^.+\/k7@[\d.]+$/) as unknown, data: { service: 'write-behind', code: 'E_ORIGIN_REJECTED', namespace: NAMESPACE, operation: 'flush' } })
+  expect(JSON.stringify(published[0])).not.toMatch(/"value"/)
+  await bus.close()
   await cache.close()
   await service.dispose()
 }, 60_000)

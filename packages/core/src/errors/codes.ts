@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   E_WEBHOOK_FAILED: { status: 502, title: 'A webhook receiver refused a notification on its last attempt; it is in the dead-letter queue' },
   // Warmer (services/warmer).
   E_WARM_TARGET_NOT_FOUND: { status: 404, title: "No target with this name is in the warmer's plan" },
+  E_WARM_FAILED: { status: 502, title: 'Warming a target or one of its items failed (its loader, query or the cache refused it)' },
   // Raised by the HTTP SDK (@strata/client) when no answer came back; never sent by a server.
   E_CLIENT_TIMEOUT: { status: 504, title: 'The gateway did not answer within the client timeout (after any retries)' },
   E_CLIENT_UNREACHABLE: { status: 503, title: 'The gateway could not be reached (connection refused, reset or DNS failure, after any retries)' },
