@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { StrataCache } from '@strata/core'
 import { problems } from '../http/schemas.js'
 
@@ -61,6 +61,47 @@ export const metricsPlugin = fp(
         this.inc(cache.hookFailures)
       },
     })
+    // Outages and lost invalidations show in /metrics and the log, not only in a slower or emptier cache.
+    const circuit = new Counter({
+      name: 'strata_l2_circuit_transitions_total',
+      help: "Changes of the L2 circuit breaker's state (open: L2 is skipped after repeated failures)",
+      labelNames: ['state'],
+      registers: [registry],
+    })
+    let circuitState: 'open' | 'closed' | 'half-open' = 'closed'
+    new Gauge({
+      name: 'strata_l2_circuit_open',
+      help: '1 while the L2 circuit is open or half-open (L2 failing), 0 while it is closed',
+      registers: [registry],
+      collect() {
+        this.set(circuitState === 'closed' ? 0 : 1)
+      },
+    })
+    // The reason (offsets skipped, a silence) is in the log line: it carries numbers, so it is no label.
+    const busGaps = new Counter({
+      name: 'strata_bus_gaps_total',
+      help: 'Times the invalidation bus could not vouch for every message (offsets jumped, silence), so L1 was dropped',
+      registers: [registry],
+    })
+    const gapDropped = new Counter({ name: 'strata_l1_dropped_on_gap_total', help: 'L1 entries dropped because of bus gaps', registers: [registry] })
+    const unsubscribe = [
+      cache.on('l2-circuit', ({ state }) => {
+        circuitState = state
+        circuit.inc({ state })
+        if (state === 'open') app.log.warn({ circuit: state }, 'L2 circuit open: L2 is failing, reads go to the origin and writes are kept for replay')
+        else app.log.info({ circuit: state }, `L2 circuit ${state}`)
+      }),
+      cache.on('bus-gap', ({ reason, dropped }) => {
+        busGaps.inc()
+        gapDropped.inc(dropped)
+        app.log.warn({ reason, dropped }, 'invalidation bus gap: L1 dropped, so no stale copy can outlive a missed invalidation')
+      }),
+    ]
+    app.addHook('onClose', (_instance, next) => {
+      for (const off of unsubscribe) off()
+      next()
+    })
+
     const duration = new Histogram({
       name: 'strata_http_request_duration_seconds',
       help: 'Gateway HTTP request duration by route, method and status code',

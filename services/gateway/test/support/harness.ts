@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import { createCache, memoryStore, type BufferedWrite, type InvalidationBus, type Keyring, type L2Store, type StrataCache, type WriteBehindQueue } from '@strata/core'
+import { createCache, memoryStore, type BufferedWrite, type CreateCacheOptions, type InvalidationBus, type Keyring, type L2Store, type StrataCache, type WriteBehindQueue } from '@strata/core'
 import { memcachedStore } from '@strata/core/memcached'
 import { redisStore } from '@strata/core/redis'
 import { servers, uniqueName } from '@strata/testkit'
@@ -35,7 +35,9 @@ export interface TestGateway extends Gateway {
 export interface TestGatewayOptions extends Partial<Omit<GatewayDeps, 'cache' | 'registry'>> {
   /** Share one L2 key space between instances; default: a fresh unique prefix. */
   prefix?: string
-  l2?: 'redis' | 'memory' | 'memcached' | 'redis-cluster' | 'redis-sentinel'
+  /** A named real server, or a store of the test's own (behind a TcpProxy it can cut, say). */
+  l2?: 'redis' | 'memory' | 'memcached' | 'redis-cluster' | 'redis-sentinel' | L2Store
+  resilience?: CreateCacheOptions['resilience']
   /** For namespaces whose security policy requires encryption. */
   keyring?: Keyring
   bus?: InvalidationBus
@@ -47,7 +49,9 @@ export interface TestGatewayOptions extends Partial<Omit<GatewayDeps, 'cache' | 
 export async function startGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const prefix = options.prefix ?? uniqueName('gw')
   const l2: L2Store =
-    options.l2 === 'memory'
+    typeof options.l2 === 'object'
+      ? options.l2
+      : options.l2 === 'memory'
       ? memoryStore()
       : options.l2 === 'memcached'
         ? memcachedStore({ servers: servers.memcachedServers })
@@ -62,6 +66,7 @@ export async function startGateway(options: TestGatewayOptions = {}): Promise<Te
     ...(options.bus === undefined ? {} : { bus: options.bus }),
     ...(options.queue === undefined ? {} : { queue: options.queue }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.resilience === undefined ? {} : { resilience: options.resilience }),
   })
   await cache.ready
   const registry = new NamespaceRegistry(cache, { keyring: options.keyring })
