@@ -16,6 +16,7 @@ export {
 export { HOOK_STAGES, type CacheHook, type HookContexts, type HookStage } from './cache/cache-hooks.js'
 export type { CacheEventMap, CacheEventName, CacheListener, InvalidationKind, Tier } from './cache/cache-events.js'
 export type { StatsSnapshot } from './cache/cache-stats.js'
+export type { WriteCondition } from './cache/key-guard.js'
 export type { InvalidationBus, InvalidationMessage, WriteBehindQueue, BufferedWrite } from './cache/ports.js'
 export { LocalInvalidationBus } from './cache/local-bus.js'
 export type { ResilienceOptions } from './cache/resilient-l2.js'

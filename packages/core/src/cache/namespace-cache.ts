@@ -10,6 +10,7 @@ import { NamespaceStats, type StatsSnapshot } from './cache-stats.js'
 import { KeySpace, assertKey, assertTags } from './key-space.js'
 import type { StoredEntry } from './l1-tier.js'
 import type { InvalidationMessage } from './ports.js'
+import { KeyGuard, type WriteCondition } from './key-guard.js'
 import type { Flight } from './single-flight.js'
 import { TagRegistry } from './tag-registry.js'
 import { sleep, withTimeout, TIMED_OUT } from './timing.js'
@@ -96,6 +97,7 @@ export class NamespaceCache<T = unknown> {
   private readonly counters: NamespaceStats
   private readonly codecOptions: EntryCodecOptions
   private readonly encodeForL1: boolean
+  private readonly guard: KeyGuard
 
   constructor(
     protected readonly core: CacheCore,
@@ -114,6 +116,7 @@ export class NamespaceCache<T = unknown> {
     this.counters = previous?.counters ?? new NamespaceStats()
     this.codecOptions = { codec: policy.codec, compressAbove: policy.compressAbove, encryption: policy.encryption }
     this.encodeForL1 = core.l1BoundedByBytes
+    this.guard = previous?.guard ?? new KeyGuard(core.l2, core.now)
     core.codecs.set(policy.codec.id, policy.codec)
     core.registerNamespace(name, (message) => this.applyRemote(message))
   }
@@ -458,6 +461,57 @@ export class NamespaceCache<T = unknown> {
     this.counters.sets++
     if (this.core.events.has('set')) this.core.events.emit('set', { namespace: this.name, key, tags: write.entry.tags })
     await this.publish('keys', { keys: [key] })
+  }
+
+  /**
+   * `set`, only if `condition` holds for the entry as it is now (what HTTP's If-Match and If-None-Match ask). The
+   * check and the write are one step against every other conditional write of the key on every instance sharing L2:
+   * both happen under the key's L2 lease, and a plain set, delete or invalidation landing in between breaks the lease,
+   * so the write is refused rather than overwriting it. Refused: E_PRECONDITION_FAILED. The lease held too long by
+   * another writer or fill: E_WRITE_CONFLICT; L2 unreachable: E_L2_UNAVAILABLE (it could not be vouched for).
+   */
+  async setIf(key: string, value: T, condition: WriteCondition<T>, options?: SetOptions): Promise<void> {
+    this.assertOpen()
+    const write = this.prepareWrite(key, value, options)
+    await this.guard.hold(this.keys.l1Key(key), this.keys.l2Key(key), this.policy.leaseTtl, async (leaseToken) => {
+      this.check(key, condition, await this.current(key))
+      if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
+      await this.writeOrigin(key, value, write.entry.version, options?.writeMode ?? this.policy.writeMode)
+      this.core.flights.invalidate(this.keys.l1Key(key))
+      const stored = await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded, ...(leaseToken === undefined ? {} : { leaseToken }) })
+      if (!stored) throw new StrataError('E_PRECONDITION_FAILED', `'${key}' changed while the conditional write ran; it was not written`, { context: { namespace: this.name, key } })
+    })
+    this.counters.sets++
+    if (this.core.events.has('set')) this.core.events.emit('set', { namespace: this.name, key, tags: write.entry.tags })
+    await this.publish('keys', { keys: [key] })
+  }
+
+  /**
+   * `delete`, only if `condition` holds for the entry as it is now, checked under the key's guard like `setIf`.
+   * `before` runs after the check and before the delete (the gateway removes the key at its origin there).
+   */
+  async deleteIf(key: string, condition: WriteCondition<T>, before?: () => Promise<void>): Promise<void> {
+    this.assertOpen()
+    assertKey(key, this.policy.maxKeyLength, this.name)
+    await this.guard.hold(this.keys.l1Key(key), this.keys.l2Key(key), this.policy.leaseTtl, async () => {
+      this.check(key, condition, await this.current(key))
+      await before?.()
+      await this.deleteMany([key])
+    })
+  }
+
+  /** The live entry as conditional writes see it: L2's when there is an L2 (every instance's truth), else L1's. */
+  private async current(key: string): Promise<CacheEntry<T> | undefined> {
+    const entry = this.core.l2 === undefined ? this.l1?.peek(this.keys.l1Key(key)) : await this.readL2(key)
+    return entry === undefined || this.stateOf(entry, this.core.now()) === 'gone' ? undefined : (entry as CacheEntry<T>)
+  }
+
+  private check(key: string, condition: WriteCondition<T>, current: CacheEntry<T> | undefined): void {
+    const verdict = condition(current)
+    if (verdict === true) return
+    throw new StrataError('E_PRECONDITION_FAILED', typeof verdict === 'string' ? verdict : `The condition on '${key}' does not hold`, {
+      context: { namespace: this.name, key },
+    })
   }
 
   /**
@@ -881,12 +935,12 @@ export class NamespaceCache<T = unknown> {
     entry: StoredEntry,
     l1Ttl: number | undefined,
     how: { flight?: Flight<StoredEntry>; leaseToken?: string; encoded?: Uint8Array | undefined },
-  ): Promise<void> {
+  ): Promise<boolean> {
     const l2 = this.core.l2
     // A load overtaken by an invalidation returns its value to its callers but is not cached.
     if (how.flight?.invalidated || this.tags.verdict(entry.tags, entry.createdAt) === 'gone') {
       if (how.leaseToken !== undefined) await l2?.releaseLease(this.keys.l2Key(key), how.leaseToken)
-      return
+      return false
     }
     let encoded = how.encoded
     if (encoded === undefined && (l2 !== undefined || this.encodeForL1)) {
@@ -896,7 +950,7 @@ export class NamespaceCache<T = unknown> {
         // A loaded value too large to cache is still answered; it just is not stored.
         this.core.reportError(this.name, 'store', toStrataError(error), key)
         if (how.leaseToken !== undefined) await l2?.releaseLease(this.keys.l2Key(key), how.leaseToken)
-        return
+        return false
       }
     }
     const sized = encoded === undefined || entry.size === encoded.length ? entry : { ...entry, size: encoded.length }
@@ -904,13 +958,14 @@ export class NamespaceCache<T = unknown> {
       const write = { key: this.keys.l2Key(key), value: encoded, ttlMs: Math.max(1, entry.staleUntil - this.core.now()) }
       if (how.leaseToken !== undefined) {
         // False: an invalidation deleted the key (and our lease) while we loaded; caching would resurrect old data.
-        if ((await l2.setWithLease(write, how.leaseToken)) === false) return
+        if ((await l2.setWithLease(write, how.leaseToken)) === false) return false
       } else {
         await l2.set(write)
       }
     }
-    if (how.flight?.invalidated) return
+    if (how.flight?.invalidated) return false
     this.writeL1(key, sized, l1Ttl)
+    return true
   }
 
   private writeL1(key: string, entry: StoredEntry, l1Ttl: number | undefined): void {

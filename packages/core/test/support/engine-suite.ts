@@ -480,6 +480,53 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
       })
     })
 
+    describe('conditional writes (setIf / deleteIf)', () => {
+      const atVersion = (version: number) => (current: { version: number } | undefined) => current?.version === version || `not at ${version}`
+
+      it('writes when the condition holds, refuses with E_PRECONDITION_FAILED and changes nothing when it does not', async () => {
+        const [a, b] = await instances(2)
+        await a!.set('k', 'v1')
+        const v1 = (await b!.inspect('k'))!.version
+        await b!.setIf('k', 'v2', atVersion(v1))
+        expect(await b!.get('k')).toBe('v2')
+        // a still holds v1 in its L1 (no bus here), but the condition is checked against L2: refused.
+        const refused = await a!.setIf('k', 'v3', atVersion(v1)).then(() => undefined, (error: unknown) => error)
+        expect(isStrataError(refused, 'E_PRECONDITION_FAILED')).toBe(true)
+        expect((refused as Error).message).toContain(`not at ${v1}`)
+        expect(await b!.get('k')).toBe('v2')
+        // If-None-Match: * — create only.
+        await expect(a!.setIf('k', 'v4', (current) => current === undefined)).rejects.toMatchObject({ code: 'E_PRECONDITION_FAILED' })
+        await a!.setIf('new', 'n', (current) => current === undefined)
+        expect(await b!.get('new')).toBe('n')
+      })
+
+      it('of many writers racing from one version on two instances, exactly one wins', async () => {
+        const [a, b] = await instances(2)
+        await a!.set('race', 0)
+        const v0 = (await a!.inspect('race'))!.version
+        const attempts = Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? a! : b!).setIf('race', i + 1, atVersion(v0)).then(() => i + 1, () => undefined))
+        const winners = (await Promise.all(attempts)).filter((winner) => winner !== undefined)
+        expect(winners).toHaveLength(1)
+        expect(await a!.get('race')).toBe(winners[0])
+        expect(await b!.get('race')).toBe(winners[0])
+      })
+
+      it('deleteIf deletes only at the expected version, after its before step', async () => {
+        const [a, b] = await instances(2)
+        await a!.set('d', 'x')
+        const v = (await a!.inspect('d'))!.version
+        await expect(b!.deleteIf('d', atVersion(v - 1))).rejects.toMatchObject({ code: 'E_PRECONDITION_FAILED' })
+        expect(await b!.get('d')).toBe('x')
+        const steps: string[] = []
+        await b!.deleteIf('d', atVersion(v), () => {
+          steps.push('before')
+          return Promise.resolve()
+        })
+        expect(steps).toEqual(['before'])
+        expect(await b!.inspect('d')).toBeUndefined()
+      })
+    })
+
     describe('bad input changes nothing', () => {
       it('refuses keys, values, ttls and tags with typed errors', async () => {
         const [cache, other] = await instances(2, { policy: { maxKeyLength: 16, maxValueBytes: 256 } })

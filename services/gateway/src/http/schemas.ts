@@ -40,6 +40,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'No or an unknown API key',
   403: 'The API key may not do this',
   404: 'No such namespace, key, upstream or route',
+  409: 'A conflicting write held the key for longer than the lease; retry',
   412: 'A precondition (If-Match / If-None-Match) failed',
   413: 'The body or the value is too large',
   414: 'The key is too long',

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
-import { StrataError, type EntryInfo, type NamespaceCache } from '@strata/core'
+import { StrataError, type EntryInfo, type WriteCondition } from '@strata/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { NamespaceParam, TagList, problems } from '../http/schemas.js'
 import { ORIGIN_MISS } from '../namespaces/http-origin.js'
@@ -124,11 +124,11 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
       schema: {
         tags: ['kv'],
         summary: "Write a key (the namespace's write mode decides whether the origin is written first or later)",
-        description: 'If-Match: the write happens only if the current ETag matches (412 otherwise). If-None-Match: * creates only.',
+        description: 'If-Match: the write happens only if the current ETag matches (412 otherwise), checked and written as one step across every gateway sharing L2; 409 E_WRITE_CONFLICT if the key stayed held past the lease. If-None-Match: * creates only.',
         params: KeyParams,
         headers: ConditionalHeaders,
         body: PutBody,
-        response: { 200: WriteResult, ...problems(400, 404, 412, 413, 414, 415, 502, 503) },
+        response: { 200: WriteResult, ...problems(400, 404, 409, 412, 413, 414, 415, 502, 503) },
       },
     },
     async (request, reply) => {
@@ -137,8 +137,10 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
       const { value, ttl, tags } = request.body
       checkKey(ns, handle.spec.security, key)
       checkWrite(ns, handle.spec.security, ttl, value)
-      await checkPreconditions(handle.cache, key, request.headers)
-      await handle.cache.set(key, value, { ...(ttl === undefined ? {} : { ttl }), ...(tags === undefined ? {} : { tags }) })
+      const options = { ...(ttl === undefined ? {} : { ttl }), ...(tags === undefined ? {} : { tags }) }
+      const condition = conditionOf(request.headers)
+      if (condition === undefined) await handle.cache.set(key, value, options)
+      else await handle.cache.setIf(key, value, condition, options)
       const info = await handle.cache.inspect(key)
       if (info !== undefined) setEntryHeaders(reply, info, clock())
       return { namespace: ns, key, etag: info === undefined ? '' : etagOf(info.version), version: info?.version ?? 0, expiresAt: info?.expiresAt ?? 0 }
@@ -154,22 +156,30 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
         summary: 'Delete a key (and at the origin, for a write-through namespace)',
         params: KeyParams,
         headers: ConditionalHeaders,
-        response: { 204: Type.Null(), ...problems(400, 404, 412, 414, 502, 503) },
+        response: { 204: Type.Null(), ...problems(400, 404, 409, 412, 414, 502, 503) },
       },
     },
     async (request, reply) => {
       const { ns, key } = request.params
       const handle = await resolve(ns)
       checkKey(ns, handle.spec.security, key)
-      await checkPreconditions(handle.cache, key, request.headers)
-      if (handle.origin !== undefined && handle.spec.writeMode === 'write-through') {
-        try {
-          await handle.origin.remove(key)
-        } catch (error) {
-          throw new StrataError('E_WRITER_FAILED', 'The origin refused the delete; the cache is unchanged', { cause: error, context: { namespace: ns } })
-        }
+      const origin = handle.origin
+      const removeAtOrigin =
+        origin === undefined || handle.spec.writeMode !== 'write-through'
+          ? undefined
+          : async () => {
+              try {
+                await origin.remove(key)
+              } catch (error) {
+                throw new StrataError('E_WRITER_FAILED', 'The origin refused the delete; the cache is unchanged', { cause: error, context: { namespace: ns } })
+              }
+            }
+      const condition = conditionOf(request.headers)
+      if (condition !== undefined) await handle.cache.deleteIf(key, condition, removeAtOrigin)
+      else {
+        await removeAtOrigin?.()
+        await handle.cache.delete(key)
       }
-      await handle.cache.delete(key)
       return reply.code(204).send(null)
     },
   )
@@ -264,30 +274,24 @@ function ifNoneMatch(header: string | undefined, etag: string): boolean {
 }
 
 /**
- * If-Match (strong comparison) and If-None-Match: * for writes. Checked against the entry as it is now; two writers
- * racing between this check and the write are not serialised (the engine has no compare-and-set across L2 yet).
+ * If-Match (strong comparison) and If-None-Match for writes, as the condition of an engine `setIf` / `deleteIf`: it is
+ * checked under the key's L2 lease, so two writers holding the same ETag cannot both succeed, on one gateway or many.
  */
-async function checkPreconditions(
-  cache: NamespaceCache<unknown>,
-  key: string,
-  headers: { 'if-match'?: string | undefined; 'if-none-match'?: string | undefined },
-): Promise<void> {
+function conditionOf(headers: { 'if-match'?: string | undefined; 'if-none-match'?: string | undefined }): WriteCondition<unknown> | undefined {
   const ifMatch = headers['if-match']
   const ifNone = headers['if-none-match']
-  if (ifMatch === undefined && ifNone === undefined) return
-  const info = await cache.inspect(key)
-  const current = info === undefined ? undefined : etagOf(info.version)
-  if (ifMatch !== undefined) {
-    const tags = ifMatch.split(',').map((t) => t.trim())
-    const ok = current !== undefined && (tags.includes('*') || tags.includes(current))
-    if (!ok) throw preconditionFailed(`If-Match ${ifMatch} does not match the current ETag ${current ?? '(none: the key does not exist)'}`)
+  if (ifMatch === undefined && ifNone === undefined) return undefined
+  return (entry) => {
+    const current = entry === undefined ? undefined : etagOf(entry.version)
+    if (ifMatch !== undefined) {
+      const tags = ifMatch.split(',').map((t) => t.trim())
+      const ok = current !== undefined && (tags.includes('*') || tags.includes(current))
+      if (!ok) return `If-Match ${ifMatch} does not match the current ETag ${current ?? '(none: the key does not exist)'}`
+    }
+    if (ifNone !== undefined && current !== undefined) {
+      const tags = ifNone.split(',').map((t) => t.trim().replace(/^W\//, ''))
+      if (tags.includes('*') || tags.includes(current)) return `If-None-Match ${ifNone} matched the current ETag ${current}`
+    }
+    return true
   }
-  if (ifNone !== undefined && current !== undefined) {
-    const tags = ifNone.split(',').map((t) => t.trim().replace(/^W\//, ''))
-    if (tags.includes('*') || tags.includes(current)) throw preconditionFailed(`If-None-Match ${ifNone} matched the current ETag ${current}`)
-  }
-}
-
-function preconditionFailed(message: string): StrataError {
-  return new StrataError('E_PRECONDITION_FAILED', message)
 }
