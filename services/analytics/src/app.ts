@@ -7,6 +7,7 @@ import { AnalyticsState, type AnalyticsStateOptions } from './aggregation/analyt
 import { reportRoutes } from './http/report-routes.js'
 import { ResourceMonitor } from './resources/resource-monitor.js'
 import type { ResourceProbe } from './resources/resource-probe.js'
+import { HotKeysPublisher, type HotKeysPublisherOptions } from './hot-keys-publisher.js'
 import { RollupFlusher } from './rollup-flusher.js'
 import type { AnalyticsTopics } from './source/event-dispatch.js'
 import { KafkaEventSource } from './source/kafka-event-source.js'
@@ -19,6 +20,7 @@ export { PostgresRollupStore } from './store/postgres-rollup-store.js'
 export { MemoryRollupStore } from './store/memory-rollup-store.js'
 export { ShardsMrc } from './sketches/shards-mrc.js'
 export { SpaceSaving } from './sketches/space-saving.js'
+export { HotKeysPublisher, type HotKeysPublisherOptions } from './hot-keys-publisher.js'
 export type { AnalyticsReport, NamespaceReport } from './report/report-model.js'
 
 export interface AnalyticsDependencies {
@@ -39,6 +41,8 @@ export interface AnalyticsDependencies {
    * (positions stay with the transport; see TransportEventSource).
    */
   transport?: { transport: Transport; group: string; topics?: AnalyticsTopics }
+  /** Publishes each namespace's hot keys as `strata.hot-keys.v1` on this transport (the warmer keeps them cached). */
+  hotKeys?: HotKeysPublisherOptions & { transport: Transport }
   /** Positions in the store are kept per consumer; default: the Kafka group. */
   consumer?: string
   flushIntervalMs?: number
@@ -56,6 +60,7 @@ export interface Analytics {
   readonly flusher: RollupFlusher
   readonly source: KafkaEventSource | undefined
   readonly resources: ResourceMonitor
+  readonly hotKeys: HotKeysPublisher | undefined
   start(): Promise<void>
   /** Stops consuming, writes what was consumed, closes HTTP. */
   stop(): Promise<void>
@@ -78,6 +83,10 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
   const resources = new ResourceMonitor(deps.resources?.probes ?? [], { intervalMs: deps.resources?.intervalMs ?? 15_000, clock })
   let retention: NodeJS.Timeout | undefined
   let ready = false
+  const hotKeys =
+    deps.hotKeys === undefined
+      ? undefined
+      : new HotKeysPublisher(state, deps.hotKeys.transport, { clock, onError: (error) => http.log.warn({ err: error }, 'hot keys not published; retrying with the next ones'), ...deps.hotKeys })
 
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'strata_analytics_' })
@@ -135,6 +144,7 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
     state,
     flusher,
     resources,
+    hotKeys,
     get source() {
       return source
     },
@@ -153,6 +163,7 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
       }
       flusher.start()
       resources.start()
+      hotKeys?.start()
       retention = setInterval(() => void deps.store.applyRetention(clock(), deps.retention ?? DEFAULT_RETENTION).catch(() => undefined), 600_000)
       retention.unref()
       ready = true
@@ -160,6 +171,7 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
     async stop() {
       ready = false
       clearInterval(retention)
+      hotKeys?.stop()
       await source?.stop()
       await transportSource?.stop()
       await flusher.stop()

@@ -1,5 +1,6 @@
 import { createLogger, currentTelemetry, loggerOptions } from '@strata/telemetry'
 import { TOPICS } from '@strata/bus'
+import { KafkaTransport } from '@strata/bus/kafka'
 import { hostname } from 'node:os'
 import { parseCorsOrigins } from '@strata/security'
 import { postgresServiceAuth } from '@strata/security/postgres'
@@ -45,6 +46,9 @@ const auth =
     ? undefined
     : await postgresServiceAuth({ pool, source: `strata/analytics/${hostname()}-${process.pid}`, cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })
 
+// Hot keys go to strata.hot-keys.v1 every STRATA_ANALYTICS_HOT_KEYS_MS (0: not published), for the warmer.
+const hotKeysMs = Number(env('STRATA_ANALYTICS_HOT_KEYS_MS', '60000'))
+const hotKeysBus = hotKeysMs > 0 ? new KafkaTransport({ brokers, clientId: `strata-analytics-${hostname()}-${process.pid}`, log: () => undefined }) : undefined
 const analytics = buildAnalytics({
   // The web console's origin (the gateway's), e.g. http://127.0.0.1:8080; none by default.
   corsOrigins: parseCorsOrigins(process.env.STRATA_CORS_ORIGINS),
@@ -61,6 +65,9 @@ const analytics = buildAnalytics({
     },
   },
   flushIntervalMs: Number(env('STRATA_ANALYTICS_FLUSH_MS', '1000')),
+  ...(hotKeysBus === undefined
+    ? {}
+    : { hotKeys: { transport: hotKeysBus, intervalMs: hotKeysMs, topic: env('STRATA_ANALYTICS_HOT_KEYS_TOPIC', TOPICS.hotKeys), source: `strata/analytics/${hostname()}-${process.pid}` } }),
   logger: loggerOptions('strata-analytics', { level: logLevel }),
 })
 
@@ -72,6 +79,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     log.info({ signal }, 'stopping: writing what was consumed')
     analytics
       .stop()
+      .then(() => hotKeysBus?.close())
       .then(() => pool.end())
       .then(() => currentTelemetry()?.shutdown())
       .then(
