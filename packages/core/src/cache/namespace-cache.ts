@@ -487,17 +487,25 @@ export class NamespaceCache<T = unknown> {
   }
 
   /**
-   * `delete`, only if `condition` holds for the entry as it is now, checked under the key's guard like `setIf`.
-   * `before` runs after the check and before the delete (the gateway removes the key at its origin there).
+   * `delete`, only if `condition` holds for the entry as it is now, checked and deleted under the key's guard like
+   * `setIf` (a plain write landing in between makes it refuse). `before` runs after the check and before the delete
+   * (the gateway removes the key at its origin there).
    */
   async deleteIf(key: string, condition: WriteCondition<T>, before?: () => Promise<void>): Promise<void> {
     this.assertOpen()
     assertKey(key, this.policy.maxKeyLength, this.name)
-    await this.guard.hold(this.keys.l1Key(key), this.keys.l2Key(key), this.policy.leaseTtl, async () => {
+    await this.guard.hold(this.keys.l1Key(key), this.keys.l2Key(key), this.policy.leaseTtl, async (leaseToken) => {
       this.check(key, condition, await this.current(key))
       await before?.()
-      await this.deleteMany([key])
+      await this.removeAtWriter([key])
+      this.dropLocal([key])
+      // Under the lease: a plain set or delete since the check broke it, and then nothing is deleted.
+      const l2 = this.core.l2
+      if (l2 !== undefined && leaseToken !== undefined && (await l2.deleteWithLease(this.keys.l2Key(key), leaseToken)) === false) {
+        throw new StrataError('E_PRECONDITION_FAILED', `'${key}' changed while the conditional delete ran; it was not deleted`, { context: { namespace: this.name, key } })
+      }
     })
+    await this.deleted([key])
   }
 
   /** The live entry as conditional writes see it: L2's when there is an L2 (every instance's truth), else L1's. */
@@ -573,20 +581,29 @@ export class NamespaceCache<T = unknown> {
   async deleteMany(keys: readonly string[]): Promise<void> {
     this.assertOpen()
     for (const key of keys) assertKey(key, this.policy.maxKeyLength, this.name)
-    if (this.policy.writeMode === 'write-through' && this.hooks.writer?.remove !== undefined) {
-      for (const key of keys) {
-        try {
-          await this.hooks.writer.remove(key)
-        } catch (error) {
-          throw new StrataError('E_WRITER_FAILED', `Writer failed to remove '${key}': ${errorMessage(error)}; the cache is unchanged`, {
-            cause: error,
-            context: { namespace: this.name, key },
-          })
-        }
-      }
-    }
+    await this.removeAtWriter(keys)
     this.dropLocal(keys)
     await this.core.l2?.deleteMany(keys.map((key) => this.keys.l2Key(key)))
+    await this.deleted(keys)
+  }
+
+  /** A write-through namespace removes the keys at its writer first; if that fails the cache is unchanged. */
+  private async removeAtWriter(keys: readonly string[]): Promise<void> {
+    if (this.policy.writeMode !== 'write-through' || this.hooks.writer?.remove === undefined) return
+    for (const key of keys) {
+      try {
+        await this.hooks.writer.remove(key)
+      } catch (error) {
+        throw new StrataError('E_WRITER_FAILED', `Writer failed to remove '${key}': ${errorMessage(error)}; the cache is unchanged`, {
+          cause: error,
+          context: { namespace: this.name, key },
+        })
+      }
+    }
+  }
+
+  /** What follows a delete: counters, events, and the invalidation every other instance's L1 follows. */
+  private async deleted(keys: readonly string[]): Promise<void> {
     this.counters.deletes += keys.length
     if (this.core.events.has('delete')) for (const key of keys) this.core.events.emit('delete', { namespace: this.name, key })
     await this.publish('keys', { keys: [...keys] })

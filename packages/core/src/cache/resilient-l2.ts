@@ -157,6 +157,11 @@ export class ResilientL2 {
     return this.call('setWithLease', () => this.store.setWithLease(entry.key, token, entry.value, entry.ttlMs), undefined, entry.key)
   }
 
+  /** True when deleted under the lease, false when the lease was lost (something changed the key), undefined if L2 is down. */
+  async deleteWithLease(key: string, token: string): Promise<boolean | undefined> {
+    return this.call('deleteWithLease', () => this.store.deleteWithLease(key, token), undefined, key)
+  }
+
   async releaseLease(key: string, token: string): Promise<void> {
     await this.call('releaseLease', () => this.store.releaseLease(key, token), undefined, key)
   }

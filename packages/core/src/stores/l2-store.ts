@@ -50,6 +50,11 @@ export interface L2Store {
   acquireLease(key: string, token: string, ttlMs: number): Promise<boolean>
   /** Writes the value only if `token` still holds the lease on `key`, then releases it. False if the lease was lost. */
   setWithLease(key: string, token: string, value: Uint8Array, ttlMs: number): Promise<boolean>
+  /**
+   * Deletes the key only if `token` still holds its lease (releasing it too), atomically against sets and deletes.
+   * False if the lease was lost: nothing was deleted. What a conditional delete (`deleteIf`) ends with.
+   */
+  deleteWithLease(key: string, token: string): Promise<boolean>
   releaseLease(key: string, token: string): Promise<void>
 
   /** Cheap liveness probe used by health checks and the circuit breaker's recovery. */

@@ -525,6 +525,15 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         expect(steps).toEqual(['before'])
         expect(await b!.inspect('d')).toBeUndefined()
       })
+
+      it('deleteIf refuses, and deletes nothing, when a plain write lands between its check and its delete', async () => {
+        const [a, b] = await instances(2)
+        await a!.set('d', 'x')
+        const v = (await a!.inspect('d'))!.version
+        const refused = b!.deleteIf('d', atVersion(v), () => a!.set('d', 'newer'))
+        await expect(refused).rejects.toMatchObject({ code: 'E_PRECONDITION_FAILED' })
+        expect(await b!.get('d')).toBe('newer')
+      })
     })
 
     describe('bad input changes nothing', () => {

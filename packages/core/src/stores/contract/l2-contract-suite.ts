@@ -393,6 +393,27 @@ export function runL2ContractSuite(
         expect(await store().acquireLease(k('l'), other, LONG_TTL)).toBe(true)
       })
 
+      it('deleteWithLease deletes only with the holder token, and not after a set broke the lease', async () => {
+        const k = scope()
+        const [holder, other] = [token(), token()]
+        await store().set(k('d'), bytes('v'), LONG_TTL)
+        expect(await store().acquireLease(k('d'), holder, LONG_TTL)).toBe(true)
+        expect(await store().deleteWithLease(k('d'), other)).toBe(false)
+        expect(text(await store().get(k('d')))).toBe('v')
+        expect(await store().deleteWithLease(k('d'), holder)).toBe(true)
+        expect(await store().get(k('d'))).toBeUndefined()
+        // The lease went with the key: a new holder may acquire at once.
+        expect(await store().acquireLease(k('d'), other, LONG_TTL)).toBe(true)
+
+        const t = token()
+        await store().set(k('e'), bytes('old'), LONG_TTL)
+        expect(await store().acquireLease(k('e'), t, LONG_TTL)).toBe(true)
+        await store().set(k('e'), bytes('newer write'), LONG_TTL)
+        expect(await store().deleteWithLease(k('e'), t)).toBe(false)
+        expect(text(await store().get(k('e')))).toBe('newer write')
+        expect(await store().deleteWithLease(k('none'), token())).toBe(false)
+      })
+
       it('setWithLease without any lease fails and writes nothing', async () => {
         const k = scope()
         expect(await store().setWithLease(k('none'), token(), bytes('x'), LONG_TTL)).toBe(false)

@@ -274,6 +274,23 @@ export class MemcachedStore implements L2Store {
     return stored
   }
 
+  async deleteWithLease(key: string, token: string): Promise<boolean> {
+    const mkey = memcachedKeyOf(key)
+    const server = await this.#leaseHome(mkey)
+    const now = Date.now()
+    const current = await this.#gets(server, mkey)
+    if (current === DOWN || current === undefined || liveLease(current.item, now) !== token) return false
+    // The text protocol has no delete-if-cas: the item is swapped, by cas, for one that expires on the spot (as
+    // releaseLease does), so a set or delete since the gets makes it fail and nothing is removed.
+    const emptied: Item = { value: undefined, valueExpiresAt: 0, leaseToken: undefined, leaseExpiresAt: 0 }
+    const removed = (await this.#cas(server, mkey, emptied, current.cas, -1, now)) === true
+    if (removed) {
+      const others = this.#copiesOf(mkey).filter((copy) => copy !== server)
+      await Promise.all(others.map((copy) => this.#on(copy, false, (client, cb: (error: unknown, deleted: boolean) => void) => client.del(mkey, cb))))
+    }
+    return removed
+  }
+
   async releaseLease(key: string, token: string): Promise<void> {
     const mkey = memcachedKeyOf(key)
     const server = await this.#leaseHome(mkey)

@@ -148,6 +148,14 @@ export class MemoryStore implements L2Store {
     return true
   }
 
+  async deleteWithLease(key: string, token: string): Promise<boolean> {
+    this.#assertOpen()
+    const slot = this.#slots.get(key)
+    if (slot === undefined || slot.leaseToken !== token || slot.leaseExpiresAt <= this.#now()) return false
+    this.#slots.delete(key)
+    return true
+  }
+
   async releaseLease(key: string, token: string): Promise<void> {
     this.#assertOpen()
     const slot = this.#slots.get(key)

@@ -13,6 +13,7 @@ const SCRIPTS = {
   strataSetMany: { lua: lua('set-many.lua') },
   strataSetWithLease: { lua: lua('set-with-lease.lua'), numberOfKeys: 2 },
   strataReleaseLease: { lua: lua('release-lease.lua'), numberOfKeys: 1 },
+  strataDeleteWithLease: { lua: lua('delete-with-lease.lua'), numberOfKeys: 2 },
 } as const
 
 type Arg = string | Buffer | number
@@ -23,6 +24,7 @@ interface StrataCommands<R> {
   strataSetMany(numKeys: number, ...keysThenArgs: Arg[]): R
   strataSetWithLease(leaseKey: string, valueKey: string, token: string, value: Buffer, ttlMs: number): R
   strataReleaseLease(leaseKey: string, token: string): R
+  strataDeleteWithLease(leaseKey: string, valueKey: string, token: string): R
 }
 type Client = (Redis | Cluster) & StrataCommands<Promise<number>>
 type Pipeline = ChainableCommander & StrataCommands<ChainableCommander>
@@ -281,6 +283,15 @@ export class RedisStore implements L2Store {
     try {
       if (this.#client.status !== 'ready') await this.#whenUsable()
       return (await this.#client.strataSetWithLease(leaseKeyOf(key), valueKeyOf(key), token, asBuffer(value), toPx(ttlMs))) === 1
+    } catch (error) {
+      throw toStrataError(error, this.name)
+    }
+  }
+
+  async deleteWithLease(key: string, token: string): Promise<boolean> {
+    try {
+      if (this.#client.status !== 'ready') await this.#whenUsable()
+      return (await this.#client.strataDeleteWithLease(leaseKeyOf(key), valueKeyOf(key), token)) === 1
     } catch (error) {
       throw toStrataError(error, this.name)
     }
