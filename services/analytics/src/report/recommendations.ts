@@ -70,8 +70,9 @@ export function recommend(ns: Omit<NamespaceReport, 'recommendations'>, hotKeyTo
     out.push({
       kind: 'stampede',
       severity: 'warning',
-      finding: `${stampedes.length === 1 ? 'A key misses' : `${stampedes.length} keys miss`} again and again within moments — ${stampedes.map((key) => `'${key.key}'`).join(', ')}: each expiry sends a burst of callers to the origin.`,
-      action: 'Give the namespace a grace period (grace) so a stale value answers while one caller refreshes, or refresh ahead of expiry (refreshAhead, a fraction of the TTL).',
+      finding: `${stampedes.length === 1 ? 'A key misses' : `${stampedes.length} keys miss`} again and again within moments — ${stampedes.map((key) => `'${key.key}'`).join(', ')}: each burst of misses goes past the cache.`,
+      action:
+        'For a key that expires while in demand, give the namespace a grace period (grace) so a stale value answers while one caller refreshes, or refresh ahead of expiry (refreshAhead, a fraction of the TTL). For a key the origin does not have, cache the answer "not found" for a short ttl (a null value) so the misses stop at the cache.',
       keys: stampedes.map((key) => key.key),
     })
   }

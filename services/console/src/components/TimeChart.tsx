@@ -56,7 +56,11 @@ export function TimeChart({
       height: 200,
       legend: { show: false },
       cursor: { show: false },
-      scales: { x: { time: true }, y: yRange === undefined ? { auto: true, range: (_u, min, max) => [Math.min(0, min), Math.max(max, 1) * 1.1] } : { auto: false, range: yRange } },
+      scales: {
+        // One bucket (a fresh namespace) would give uPlot a zero-width range, which it widens to years: a minute each side.
+        x: { time: true, range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]) },
+        y: yRange === undefined ? { auto: true, range: (_u, min, max) => [Math.min(0, min), Math.max(max, 1) * 1.1] } : { auto: false, range: yRange },
+      },
       axes: [
         { stroke: axis.stroke, grid: { stroke: axis.grid, width: 1 }, ticks: { stroke: axis.grid } },
         { stroke: axis.stroke, grid: { stroke: axis.grid, width: 1 }, ticks: { stroke: axis.grid }, size: 64, values: (_u, splits) => splits.map((value) => format(value)) },
