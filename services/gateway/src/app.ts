@@ -4,7 +4,7 @@ import { authPlugin, type AuditTrail, type Authenticator, type AuthRequirement, 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { CacheHook, StrataCache } from '@strata/core'
 import type { EventRule } from './events/event-rules.js'
-import { consoleSecurityHeaders, securityHeaders } from './http/security-headers.js'
+import { API_SECURITY_HEADERS, consoleSecurityHeaders, securityHeaders } from './http/security-headers.js'
 import { DEFAULT_CONSOLE_DIST, GATEWAY_VERSION, serviceOrigins, type ConsoleServices } from './console/console-config.js'
 import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
 import type { NamespaceRegistry } from './namespaces/namespace-registry.js'
@@ -169,20 +169,22 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   const routes: GatewayRoute[] = []
   app.addHook('onRoute', (route) => {
     // Swagger UI's own routes (static files, the JSON document) are public: the API description is not a secret.
-    if (route.url.startsWith('/docs') && route.config?.auth === undefined) route.config = { ...route.config, auth: 'public' }
+    // Its HTML also gets helmet's page headers (a same-origin CSP for its scripts) instead of the API set.
+    if (route.url.startsWith('/docs') && route.config?.auth === undefined) route.config = { ...route.config, auth: 'public', securityHeaders: 'page' }
     const hidden = route.schema?.hide === true
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden, auth: route.config?.auth })
   })
   await app.register(errorHandlerPlugin)
   if (deps.securityHeaders !== false) {
-    // Defaults: nosniff, frame-ancestors/X-Frame-Options, a same-origin CSP (Swagger UI's files are same-origin), HSTS.
-    const headers = securityHeaders()
+    // API answers get the API set; Swagger UI's pages helmet's defaults (a same-origin CSP for its files); the console its own.
+    const pageHeaders = securityHeaders()
     const consoleHeaders = consoleSecurityHeaders(serviceOrigins(deps.console?.services ?? {}))
     app.addHook('onRequest', (request, reply, next) => {
       // Proxied answers keep the origin's own headers (`config.securityHeaders: false` on the proxy routes).
       const wanted = request.routeOptions.config.securityHeaders
-      if (wanted === undefined || wanted === true) reply.headers(headers)
+      if (wanted === undefined || wanted === true) reply.headers(API_SECURITY_HEADERS)
       else if (wanted === 'console') reply.headers(consoleHeaders)
+      else if (wanted === 'page') reply.headers(pageHeaders)
       next()
     })
   }

@@ -48,6 +48,22 @@ describe('operations endpoints (real Redis)', () => {
     expect((await gw.app.inject('/docs')).statusCode).toBeLessThan(400)
   })
 
+  it('API answers carry the API security headers; Swagger UI pages helmet\'s page set (a same-origin CSP for its files)', async () => {
+    const api = await gw.app.inject('/v1/namespaces/ops/keys/missing')
+    expect(api.headers).toMatchObject({
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+    })
+    expect(api.headers['x-dns-prefetch-control']).toBeUndefined()
+    let page = await gw.app.inject('/docs')
+    for (let hops = 0; page.statusCode === 302 && hops < 3; hops++) page = await gw.app.inject(new URL(String(page.headers.location), 'http://gateway/docs/').pathname)
+    expect(page.statusCode).toBe(200)
+    expect(page.headers['content-type']).toContain('text/html')
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'")
+  })
+
   it('drain(): readiness answers 503 so a load balancer moves traffic away before close', async () => {
     gw.drain()
     const ready = await gw.app.inject('/health/ready')

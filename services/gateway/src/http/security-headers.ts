@@ -23,6 +23,19 @@ export function securityHeaders(options?: HelmetOptions): Readonly<Record<string
 }
 
 /**
+ * The set for API answers (JSON, problem+json, metrics text): what the OWASP REST Security Cheat Sheet asks of an API —
+ * no content may be framed or load anything (`default-src 'none'; frame-ancestors 'none'`), no sniffing, HSTS — and
+ * nothing meant for HTML pages. A quarter of helmet's bytes: headers are written and parsed on every L1 hit.
+ */
+export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+})
+
+/**
  * The console's set: helmet's defaults with a CSP a Vite-built SPA runs under (its scripts and styles are external
  * files from the gateway, no inline script or style element), which may call the gateway and the configured services
  * (alerting, analytics, invalidator) and nothing else.
@@ -47,8 +60,9 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * false: this route's answers go without the gateway's security headers (proxied origin responses). 'console':
-     * the console's set (a CSP for the SPA, see consoleSecurityHeaders).
+     * the console's set (a CSP for the SPA, see consoleSecurityHeaders). 'page': helmet's defaults, for the HTML
+     * of Swagger UI at /docs. Default: the API set (API_SECURITY_HEADERS).
      */
-    securityHeaders?: boolean | 'console'
+    securityHeaders?: boolean | 'console' | 'page'
   }
 }
