@@ -16,6 +16,7 @@ export {
   type RetryPolicy,
   type Subscription,
   type SubscriptionGap,
+  type DeadLetter,
 } from './transport/transport.js'
 export { DEAD_LETTER_HEADERS, isTransient, type DeliveryOutcome } from './transport/delivery.js'
 export { MemoryTransport, type MemoryTransportOptions } from './transport/memory/memory-transport.js'

@@ -179,7 +179,20 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
         subscription = await consumeEvents(
           deps.transport,
           deps.rules.topics,
-          { group: deps.group ?? 'strata.invalidator', ...(deps.retry === undefined ? {} : { retry: deps.retry }) },
+          {
+            group: deps.group ?? 'strata.invalidator',
+            ...(deps.retry === undefined ? {} : { retry: deps.retry }),
+            // A domain event that invalidated nothing is a stale read waiting to happen: say so where alerting looks.
+            onDeadLetter: (letter) => {
+              http.log.error({ letter }, 'domain event dead-lettered')
+              errors.report({
+                code: letter.code,
+                message: `event at ${letter.topic}[${letter.partition}]@${letter.offset} went to the dead-letter topic: ${letter.reason}`,
+                operation: 'invalidate',
+                subject: `${letter.topic}[${letter.partition}]@${letter.offset}`,
+              })
+            },
+          },
           async (event, message) => {
             if (event.type === INVALIDATION_EVENT_TYPE) return
             await events.handle(message.topic, event)

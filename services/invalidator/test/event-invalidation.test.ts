@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { DEAD_LETTER_HEADERS, deadLetterTopic, transportInvalidationBus, type IncomingMessage } from '@strata/bus'
+import { DEAD_LETTER_HEADERS, TOPICS, decodeEvent, deadLetterTopic, transportInvalidationBus, type ErrorEvent, type IncomingMessage } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { createCache } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
@@ -23,6 +23,7 @@ describe('event-based invalidation on real Kafka and Redis', () => {
   const caches: CacheProcessHandle[] = []
   const records: InvalidationRecord[] = []
   const dlq: IncomingMessage[] = []
+  const errorEvents: ErrorEvent[] = []
   const seed = createCache({ l1: false, prefix, l2: redisStore({ url: process.env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379' }) })
 
   const send = async (value: string, key = 'k') => {
@@ -67,6 +68,12 @@ rules:
     invalidator.onRecord((record) => records.push(record))
     await transport.subscribe(deadLetterTopic(topic), { group: uniqueName('dlq'), startFrom: 'earliest' }, (message) => {
       dlq.push(message)
+      return Promise.resolve()
+    })
+    // strata.errors.v1 is shared with everything else running: this test's reports name its topic.
+    await transport.subscribe(TOPICS.errors, { group: uniqueName('errors'), startFrom: 'latest' }, (message) => {
+      const data = decodeEvent(message).data as ErrorEvent
+      if (data.service === 'invalidator' && data.message.includes(topic)) errorEvents.push(data)
       return Promise.resolve()
     })
     await invalidator.start()
@@ -142,6 +149,9 @@ rules:
       expect(message.headers[DEAD_LETTER_HEADERS.topic]).toBe(topic)
     }
     expect(dlq.find((m) => m.key === 'bad-1')!.value.toString()).toBe('{"this is": not json')
+    // Each dead letter is also reported on strata.errors.v1, where alerting's error rules see it.
+    await waitUntil(() => errorEvents.length >= 3, 30_000)
+    expect(errorEvents.map((event) => [event.code, event.operation])).toEqual(Array.from({ length: 3 }, () => ['E_EVENT_INVALID', 'invalidate']))
   })
 
   it('ignores events no rule matches (type or match), and applies tag rules', { timeout: 60_000 }, async () => {

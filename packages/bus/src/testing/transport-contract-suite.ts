@@ -3,7 +3,7 @@ import { StrataError } from '@strata/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deadLetterTopic } from '../topics.js'
 import { DEAD_LETTER_HEADERS } from '../transport/delivery.js'
-import type { IncomingMessage, MessageHandler, SubscribeOptions, Subscription, Transport } from '../transport/transport.js'
+import type { DeadLetter, IncomingMessage, MessageHandler, SubscribeOptions, Subscription, Transport } from '../transport/transport.js'
 
 export interface TransportContractOptions {
   /** Shown in the suite name. */
@@ -182,7 +182,13 @@ export function runTransportContractSuite(options: TransportContractOptions): vo
       const dlq = collect()
       await subscribe(deadLetterTopic(topic), { group: unique('dlq'), startFrom: 'earliest' }, dlq.handler)
       const handled: string[] = []
-      await subscribe(topic, { group: unique('g') }, (message) => {
+      const letters: DeadLetter[] = []
+      // The subscriber hears of it too (its log, its strata.errors.v1 report); a throwing listener changes nothing.
+      const onDeadLetter = (letter: DeadLetter) => {
+        letters.push(letter)
+        throw new Error('a broken listener')
+      }
+      await subscribe(topic, { group: unique('g'), onDeadLetter }, (message) => {
         if (message.value.toString() === 'doomed') return Promise.reject(new Error('origin said no'))
         handled.push(message.value.toString())
         return Promise.resolve()
@@ -195,6 +201,9 @@ export function runTransportContractSuite(options: TransportContractOptions): vo
       expect(dead.headers[DEAD_LETTER_HEADERS.code]).toBe('E_HANDLER_FAILED')
       expect(dead.headers[DEAD_LETTER_HEADERS.reason]).toBe('handler failed after 3 attempts: origin said no')
       expect(handled).toEqual(['next'])
+      expect(letters).toEqual([
+        { topic, partition: expect.any(Number) as unknown, offset: dead.headers[DEAD_LETTER_HEADERS.offset], key: 'k', code: 'E_HANDLER_FAILED', reason: 'handler failed after 3 attempts: origin said no', attempts: 3 },
+      ])
     })
 
     it('retries transient errors (a dependency down) past the attempt limit and never dead-letters them', { timeout }, async () => {

@@ -1,7 +1,7 @@
 import { isStrataError } from '@strata/core'
 import { withConsumeSpan } from '../tracing/message-tracing.js'
 import { deadLetterTopic } from '../topics.js'
-import { DEFAULT_RETRY, type IncomingMessage, type MessageHandler, type OutgoingMessage, type RetryPolicy, type SubscribeOptions } from './transport.js'
+import { DEFAULT_RETRY, type DeadLetter, type IncomingMessage, type MessageHandler, type OutgoingMessage, type RetryPolicy, type SubscribeOptions } from './transport.js'
 
 /** Headers a dead-lettered message carries, besides its original ones. */
 export const DEAD_LETTER_HEADERS = {
@@ -29,6 +29,8 @@ export interface DeliveryContext {
   closing: AbortSignal
   /** Called while waiting between attempts (Kafka: heartbeat, so a slow retry does not cost the partition). */
   onWait?: () => Promise<void>
+  /** The subscriber's `onDeadLetter`. */
+  onDeadLetter?: ((letter: DeadLetter) => void) | undefined
 }
 
 /**
@@ -56,7 +58,13 @@ async function deliverWithRetries(message: Omit<IncomingMessage, 'attempt'>, con
       const exhausted = failures >= context.retry.attempts
       if (context.deadLetter && (poison || exhausted)) {
         const reason = poison ? errorText(error) : `handler failed after ${attempt} attempts: ${errorText(error)}`
-        await sendToDeadLetter(message, context, reason, isStrataError(error) ? error.code : 'E_HANDLER_FAILED', attempt)
+        const code = isStrataError(error) ? error.code : 'E_HANDLER_FAILED'
+        await sendToDeadLetter(message, context, reason, code, attempt)
+        try {
+          context.onDeadLetter?.({ topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, code, reason, attempts: attempt })
+        } catch {
+          // A report that fails must not turn a consumed message into one delivered again.
+        }
         return 'dead-lettered'
       }
       await context.onWait?.()

@@ -69,6 +69,22 @@ export interface SubscribeOptions {
   onGap?: (gap: SubscriptionGap) => void
   /** Silence, ms, after which fetching again counts as a gap (default 60 s). */
   gapAfterMs?: number
+  /**
+   * Called once a message went to the dead-letter topic, with why: the consumer's own report of it (its log, its
+   * `strata.errors.v1` event). A throwing callback is ignored; the message is consumed either way.
+   */
+  onDeadLetter?: (letter: DeadLetter) => void
+}
+
+export interface DeadLetter {
+  topic: string
+  partition: number
+  offset: string
+  key: string | undefined
+  /** The error's code (`E_EVENT_INVALID` for poison, the handler's own code, or `E_HANDLER_FAILED`). */
+  code: string
+  reason: string
+  attempts: number
 }
 
 export interface SubscriptionGap {

@@ -350,6 +350,7 @@ class KafkaSubscription implements Subscription {
       handler,
       retry: retryPolicyOf(options),
       deadLetter: options.deadLetter !== false,
+      onDeadLetter: options.onDeadLetter,
       groupId,
       publish: (topic, messages) => transport.publish(topic, messages),
       closing: this.closing.signal,

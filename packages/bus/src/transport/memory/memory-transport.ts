@@ -29,6 +29,7 @@ interface Member {
   handler: MessageHandler
   retry: RetryPolicy
   deadLetter: boolean
+  onDeadLetter: SubscribeOptions['onDeadLetter']
   closing: AbortController
   inflight: Set<Promise<unknown>>
 }
@@ -113,6 +114,7 @@ export class MemoryTransport implements Transport {
       handler,
       retry: retryPolicyOf(options),
       deadLetter: options.deadLetter !== false,
+      onDeadLetter: options.onDeadLetter,
       closing: new AbortController(),
       inflight: new Set(),
     }
@@ -190,6 +192,7 @@ export class MemoryTransport implements Transport {
           handler: member.handler,
           retry: member.retry,
           deadLetter: member.deadLetter,
+          onDeadLetter: member.onDeadLetter,
           groupId: group.id,
           publish: (dlq, messages) => this.publish(dlq, messages),
           closing: member.closing.signal,
