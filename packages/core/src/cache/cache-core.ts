@@ -84,10 +84,11 @@ export class CacheCore {
 
   /**
    * Versions grow strictly within this process and follow wall time across processes (microseconds), so the
-   * latest write of a key wins in write-behind flushing and conditional requests.
+   * latest write of a key wins in write-behind flushing and conditional requests. Integers: they are ETags, which a
+   * client compares as strings (`"1796615223847477"`, never a fraction).
    */
   nextVersion(): number {
-    const candidate = this.now() * 1000
+    const candidate = Math.floor(this.now() * 1000)
     this.lastVersion = candidate > this.lastVersion ? candidate : this.lastVersion + 1
     return this.lastVersion
   }

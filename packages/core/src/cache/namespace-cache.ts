@@ -380,16 +380,29 @@ export class NamespaceCache<T = unknown> {
     if (stampede === 'fleet' && l2 !== undefined && l2.available) {
       const l2Key = this.keys.l2Key(key)
       const leaseTtl = this.policy.leaseTtl
-      for (let attempt = 0; attempt < 3 && leaseToken === undefined; attempt++) {
-        const token = randomUUID()
-        const outcome = await l2.acquireLease(l2Key, token, leaseTtl)
-        if (outcome === 'acquired') leaseToken = token
-        if (outcome !== 'busy') break
-        // Another process is filling this key: serve what we have, or wait for its value.
+      const token = randomUUID()
+      const outcome = await l2.acquireLease(l2Key, token, leaseTtl)
+      if (outcome === 'acquired') leaseToken = token
+      else if (outcome === 'busy') {
+        // Another process is filling this key: serve what we have, or wait for its value (or for its lease to go).
         if (candidate !== undefined) return candidate
         this.counters.leaseWaits++
-        const filled = await this.waitForFill(key, this.core.now() + leaseTtl)
-        if (filled !== undefined) return filled
+        const waited = await this.waitForFill(key, l2Key, token, this.core.now() + leaseTtl)
+        if (waited === undefined) {
+          // The lease was held for its whole ttl without a value: load without it rather than fail the caller.
+        } else if (waited === 'acquired') leaseToken = token
+        else return waited
+      }
+      if (leaseToken !== undefined) {
+        // One version per fill: another process may have filled the key between our L2 miss and our lease (its fill
+        // released the lease). Loading again would put a second version in L2 while its L1 keeps the first, and a
+        // client's If-Match taken from one would fail against the other.
+        const filled = await this.readL2(key)
+        if (filled !== undefined && this.stateOf(filled, this.core.now()) === 'fresh') {
+          await l2.releaseLease(l2Key, leaseToken)
+          if (!flight.invalidated) this.writeL1(key, filled, options?.l1Ttl ?? this.policy.l1Ttl)
+          return filled
+        }
       }
     }
 
@@ -433,8 +446,14 @@ export class NamespaceCache<T = unknown> {
     return entry
   }
 
-  /** Polls L2 for the value another process is loading under its lease, backing off up to 100 ms. */
-  private async waitForFill(key: string, deadline: number): Promise<StoredEntry | undefined> {
+  /**
+   * Waits for the value another process is loading under its lease, polling L2 with a backoff up to 100 ms. Each
+   * poll also tries the lease: an invalidation deletes it with the key, and a failed or skipped fill releases it, and
+   * then no value is coming — this caller takes the lease ('acquired', under `token`) and loads at once instead of
+   * waiting out the lease ttl. Undefined past `deadline`.
+   */
+  private async waitForFill(key: string, l2Key: string, token: string, deadline: number): Promise<StoredEntry | 'acquired' | undefined> {
+    const l2 = this.core.l2!
     let delay = 5
     while (this.core.now() < deadline && !this.core.closed) {
       await sleep(Math.min(delay, Math.max(1, deadline - this.core.now())))
@@ -444,6 +463,9 @@ export class NamespaceCache<T = unknown> {
         this.writeL1(key, entry, this.policy.l1Ttl)
         return entry
       }
+      const outcome = await l2.acquireLease(l2Key, token, this.policy.leaseTtl)
+      if (outcome === 'acquired') return 'acquired'
+      if (outcome === 'unavailable') return undefined
     }
     return undefined
   }

@@ -147,6 +147,79 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         expect(calls).toBe(1)
       })
 
+      it('a reader waiting on a fill lease that an invalidation removed loads at once, not after the lease ttl', async () => {
+        const [a, b, c] = await instances(3)
+        const gate = deferred()
+        const started = deferred()
+        const filling = a!.getOrSet('k', async () => {
+          started.resolve()
+          await gate.promise
+          return 'old'
+        })
+        await started.promise
+        const waitedAt = Date.now()
+        const waiting = b!.getOrSet('k', () => 'new')
+        await settle()
+        await c!.delete('k')
+        expect(await waiting).toBe('new')
+        // The lease ttl is 10 s; noticing the deleted lease takes one poll (<= 100 ms) and one load.
+        expect(Date.now() - waitedAt).toBeLessThan(2_000)
+        gate.resolve()
+        expect(await filling).toBe('old')
+      })
+
+      it('one version per fill: a process that gets the lease after another filled the key re-reads L2 instead of loading again', async () => {
+        const prefix = `t-${randomUUID().slice(0, 8)}`
+        const leaseGate = deferred()
+        const inner = await options.makeStore(prefix)
+        let gated = true
+        // Holds b's lease request until a's fill is done: the window between b's L2 miss and b's lease.
+        const slowLease = new Proxy(inner, {
+          get(target, property, receiver) {
+            if (property === 'acquireLease') {
+              return async (...args: Parameters<L2Store['acquireLease']>) => {
+                if (gated) await leaseGate.promise
+                return target.acquireLease(...args)
+              }
+            }
+            const value = Reflect.get(target, property, receiver) as unknown
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+          },
+        })
+        const a = createCache({ prefix, l2: await options.makeStore(prefix) })
+        const b = createCache({ prefix, l2: slowLease })
+        open.push(a, b)
+        const aGate = deferred()
+        const aStarted = deferred()
+        const filledByA = a.getOrSet('k', async () => {
+          aStarted.resolve()
+          await aGate.promise
+          return 'value'
+        })
+        await aStarted.promise
+        let bLoads = 0
+        const filledByB = b.getOrSet('k', () => {
+          bLoads++
+          return 'value'
+        })
+        await settle()
+        aGate.resolve()
+        await filledByA
+        gated = false
+        leaseGate.resolve()
+        expect(await filledByB).toBe('value')
+        expect(bLoads).toBe(0)
+        expect((await b.inspect('k'))?.version).toBe((await a.inspect('k'))?.version)
+      })
+
+      it('versions (the gateway ETags) are integers', async () => {
+        const [cache] = await instances(1)
+        for (let i = 0; i < 20; i++) {
+          await cache!.set(`k${i}`, i)
+          expect(Number.isInteger((await cache!.inspect(`k${i}`))?.version)).toBe(true)
+        }
+      })
+
       it('batch-loads only what the tiers miss, in one call', async () => {
         const [cache] = await instances(1)
         await cache!.set('a', 'cached-a')
