@@ -25,6 +25,7 @@ export {
   TransportInvalidationBus,
   transportInvalidationBus,
   INVALIDATION_EVENT_TYPE,
+  INVALIDATION_HEARTBEAT_TYPE,
   type TransportInvalidationBusOptions,
 } from './invalidation/transport-invalidation-bus.js'
 export { buildAsyncApiDocument } from './asyncapi/asyncapi-document.js'

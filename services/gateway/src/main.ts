@@ -5,7 +5,7 @@ import pg from 'pg'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { LocalInvalidationBus, createCache, createKeyring, memoryStore, type InvalidationBus, type L2Store, type WriteBehindQueue } from '@strata/core'
-import { redisStore } from '@strata/core/redis'
+import { redisInvalidationOutbox, redisStore } from '@strata/core/redis'
 import { writeBehindQueue } from '@strata/queue'
 import { RedisPendingWrites } from '@strata/queue/redis'
 import { ApiKeys, AuditTrail, Authenticator, JwtVerifier, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter, RedisRateLimiter, type ApiKeyStore, type AuditLog } from '@strata/security'
@@ -82,7 +82,10 @@ const queue: WriteBehindQueue =
         blockTimeoutMs: config.writeBehindBlockTimeoutMs,
         retryAfterMs: config.writeBehindRetryAfterMs,
       })
-const cache = createCache({ l1: { maxEntries: config.l1MaxEntries }, l2, ...(bus === undefined ? {} : { bus }), queue })
+// Invalidations Kafka cannot take wait in a Redis list and are relayed once it can: a write is never answered 200
+// over a lost broadcast (docs/guides/scaling.md, "Coherence under faults").
+const outbox = kafka !== undefined && config.l2 === 'redis' ? redisInvalidationOutbox({ url: config.redisUrl }) : undefined
+const cache = createCache({ l1: { maxEntries: config.l1MaxEntries }, l2, ...(bus === undefined ? {} : { bus }), ...(outbox === undefined ? {} : { outbox }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
 const keyring = security.encryptionKeys === undefined ? undefined : createKeyring(security.encryptionKeys.current, security.encryptionKeys.keys)
 const registry = (late.registry = new NamespaceRegistry(cache, { keyring }))
@@ -141,6 +144,8 @@ const gateway = await buildGateway({
   checks: {
     ...(queueClient === undefined ? {} : { queue: async () => (await queueClient.ping()) === 'PONG' }),
     ...(kafka === undefined ? {} : { bus: () => kafka.ping() }),
+    // Ready means subscribed: until then this instance would miss invalidations.
+    invalidations: () => Promise.resolve(cache.listening),
   },
   ...(telemetry === undefined ? {} : { extraMetrics: () => telemetry.prometheusText() }),
   ...(accessEvents === undefined ? {} : { accessEvents }),
@@ -153,6 +158,8 @@ const gateway = await buildGateway({
     },
   },
 })
+// Serving before the invalidation subscription is live would answer from an L1 that misses invalidations.
+await cache.ready
 await gateway.app.listen({ host: config.host, port: config.port })
 
 onShutdownSignals(

@@ -15,6 +15,16 @@ export const InvalidationEventData = Type.Object({
   at: EpochMs,
 })
 
+/**
+ * `strata.invalidation.heartbeat.v1`: an instance's beat on one partition of `strata.invalidations.v1`. When the
+ * instance reads its own beat back, it has read every invalidation appended to that partition before `at`.
+ */
+export const InvalidationHeartbeatEventData = Type.Object({
+  origin: Name,
+  partition: Type.Integer({ minimum: 0 }),
+  at: EpochMs,
+})
+
 export const InvalidationTargetsSchema = Type.Object({
   keys: Type.Optional(Type.Array(Type.String())),
   tags: Type.Optional(Type.Array(Type.String())),
@@ -165,6 +175,7 @@ export const WarmEventData = Type.Object({
 export type HotKeysEvent = Static<typeof HotKeysEventData>
 export type WarmEvent = Static<typeof WarmEventData>
 export type InvalidationEvent = Static<typeof InvalidationEventData>
+export type InvalidationHeartbeatEvent = Static<typeof InvalidationHeartbeatEventData>
 export type InvalidationRecordEvent = Static<typeof InvalidationRecordEventData>
 export type AccessEvent = Static<typeof AccessEventData>
 export type AccessBatchEvent = Static<typeof AccessBatchEventData>
@@ -175,6 +186,7 @@ export type AuditEvent = Static<typeof AuditEventData>
 /** Every Strata event type, the topic it travels on and the schema of its `data`. */
 export const STRATA_EVENTS = {
   'strata.invalidation.v1': { topic: TOPICS.invalidations, data: InvalidationEventData },
+  'strata.invalidation.heartbeat.v1': { topic: TOPICS.invalidations, data: InvalidationHeartbeatEventData },
   'strata.invalidation.record.v1': { topic: TOPICS.invalidationRecords, data: InvalidationRecordEventData },
   'strata.access.v1': { topic: TOPICS.access, data: AccessEventData },
   'strata.access.batch.v1': { topic: TOPICS.access, data: AccessBatchEventData },
@@ -190,6 +202,7 @@ export type StrataEventType = keyof typeof STRATA_EVENTS
 
 export interface StrataEventDataMap {
   'strata.invalidation.v1': InvalidationEvent
+  'strata.invalidation.heartbeat.v1': InvalidationHeartbeatEvent
   'strata.invalidation.record.v1': InvalidationRecordEvent
   'strata.access.v1': AccessEvent
   'strata.access.batch.v1': AccessBatchEvent

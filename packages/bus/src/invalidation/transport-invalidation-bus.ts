@@ -1,11 +1,12 @@
-import type { InvalidationBus, InvalidationMessage } from '@strata/core'
+import { StrataError, type InvalidationBus, type InvalidationMessage } from '@strata/core'
 import { createEvent } from '../envelope/event-envelope.js'
-import { consumeEvents, publishEvents } from '../envelope/event-codec.js'
-import type { InvalidationEvent } from '../events/strata-events.js'
+import { consumeEvents, encodeEvent, publishEvents } from '../envelope/event-codec.js'
+import type { InvalidationEvent, InvalidationHeartbeatEvent } from '../events/strata-events.js'
 import { TOPICS } from '../topics.js'
 import type { Transport } from '../transport/transport.js'
 
 export const INVALIDATION_EVENT_TYPE = 'strata.invalidation.v1'
+export const INVALIDATION_HEARTBEAT_TYPE = 'strata.invalidation.heartbeat.v1'
 
 export interface TransportInvalidationBusOptions {
   /** Unique per process: names this instance's broadcast group (`<group>.<instanceId>`). */
@@ -24,12 +25,25 @@ export interface TransportInvalidationBusOptions {
    * retention, the windows within which a reconnecting instance is sure to get what it missed.
    */
   gapAfterMs?: number
+  /**
+   * How often this instance beats on every partition of the topic, ms (default 300); `false` for none. Reading its
+   * own beat back vouches that it has read every invalidation published before it, which is what lets the engine
+   * bound how stale an L1 copy can be (its `maxStalenessMs`, default 2 s, must exceed a few beats).
+   */
+  heartbeatMs?: number | false
+  /**
+   * How long `publish` waits for the broker before rejecting with E_BUS_UNAVAILABLE, ms, so that the
+   * engine puts the invalidation in its outbox (or answers 503) instead of holding the caller for the transport's
+   * whole publish budget. A send that completes later only duplicates the message, which is harmless. Default 3 s.
+   */
+  publishTimeoutMs?: number
 }
 
 /**
  * Core's InvalidationBus over any Transport: a cache publishes its invalidations as `strata.invalidation.v1` events
  * on `strata.invalidations.v1`, partitioned by namespace (so one namespace's invalidations stay ordered), and follows
  * everyone else's through a broadcast subscription: every instance gets every message, from the moment it starts.
+ * Each instance also beats on every partition and reads its beats back: that is the evidence that it hears the stream.
  *
  *   const cache = createCache({ l2, bus: transportInvalidationBus(new KafkaTransport({ brokers }), { instanceId }) })
  */
@@ -37,6 +51,8 @@ export class TransportInvalidationBus implements InvalidationBus {
   private readonly topic: string
   private readonly group: string
   private readonly source: string
+  readonly heartbeatMs: number | undefined
+  private readonly publishTimeoutMs: number
 
   constructor(
     private readonly transport: Transport,
@@ -45,15 +61,39 @@ export class TransportInvalidationBus implements InvalidationBus {
     this.topic = options.topic ?? TOPICS.invalidations
     this.group = options.group ?? 'strata.l1'
     this.source = options.source ?? 'strata/cache'
+    // A transport that cannot address partitions cannot prove every partition is heard: no heartbeat, no bound.
+    this.heartbeatMs = options.heartbeatMs === false || transport.partitionCount === undefined ? undefined : (options.heartbeatMs ?? 300)
+    this.publishTimeoutMs = options.publishTimeoutMs ?? 3_000
   }
 
-  /** Rejects with E_EVENT_INVALID or E_BUS_UNAVAILABLE (the engine reports it as an error event). */
+  /** Rejects with E_EVENT_INVALID or E_BUS_UNAVAILABLE (the engine then keeps it in its outbox, or fails the call). */
   async publish(message: InvalidationMessage): Promise<void> {
-    const event = createEvent<InvalidationEvent>({ type: INVALIDATION_EVENT_TYPE, source: this.source, subject: message.namespace, data: message })
-    await publishEvents(this.transport, this.topic, [event])
+    await this.publishMany([message])
   }
 
-  async subscribe(handler: (message: InvalidationMessage) => void, onGap?: (reason: string) => void): Promise<() => Promise<void>> {
+  /** Several invalidations in one send, in order (the outbox relay). */
+  async publishMany(messages: readonly InvalidationMessage[]): Promise<void> {
+    const events = messages.map((message) => createEvent<InvalidationEvent>({ type: INVALIDATION_EVENT_TYPE, source: this.source, subject: message.namespace, data: message }))
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new StrataError('E_BUS_UNAVAILABLE', `The bus did not take an invalidation within ${this.publishTimeoutMs} ms`, { context: { topic: this.topic } })),
+        this.publishTimeoutMs,
+      )
+      timer.unref()
+    })
+    const sent = publishEvents(this.transport, this.topic, events)
+    // A late failure of the abandoned send must not surface as an unhandled rejection.
+    sent.catch(() => undefined)
+    try {
+      await Promise.race([sent, timedOut])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  async subscribe(handler: (message: InvalidationMessage) => void, onGap?: (reason: string) => void, onHeard?: (upTo: number) => void): Promise<() => Promise<void>> {
+    const heard = this.heartbeatMs === undefined || onHeard === undefined ? undefined : new HeardPartitions(onHeard)
     const subscription = await consumeEvents(
       this.transport,
       this.topic,
@@ -69,6 +109,11 @@ export class TransportInvalidationBus implements InvalidationBus {
             }),
       },
       (event) => {
+        if (event.type === INVALIDATION_HEARTBEAT_TYPE) {
+          const beat = event.data as InvalidationHeartbeatEvent
+          if (beat.origin === this.options.instanceId) heard?.beat(beat.partition, beat.at)
+          return Promise.resolve()
+        }
         if (event.type !== INVALIDATION_EVENT_TYPE) return Promise.resolve()
         const message = event.data as InvalidationMessage
         handler(message)
@@ -76,7 +121,63 @@ export class TransportInvalidationBus implements InvalidationBus {
         return Promise.resolve()
       },
     )
-    return () => subscription.close()
+    const stopBeating = heard === undefined ? undefined : await this.beat(heard)
+    return async () => {
+      stopBeating?.()
+      await subscription.close()
+    }
+  }
+
+  /** Publishes this instance's beat on every partition, every heartbeatMs, one send at a time. */
+  private async beat(heard: HeardPartitions): Promise<() => void> {
+    const partitions = await this.transport.partitionCount!(this.topic)
+    heard.expect(partitions)
+    let stopped = false
+    let sending = false
+    const send = (): void => {
+      if (stopped || sending) return
+      sending = true
+      const at = Date.now()
+      const messages = Array.from({ length: partitions }, (_, partition) =>
+        encodeEvent(
+          createEvent<InvalidationHeartbeatEvent>({ type: INVALIDATION_HEARTBEAT_TYPE, source: this.source, subject: this.options.instanceId, data: { origin: this.options.instanceId, partition, at } }),
+          undefined,
+        ),
+      ).map((message, partition) => ({ ...message, partition }))
+      // A beat that fails is simply missing: the engine notices the silence, which is the point.
+      void this.transport
+        .publish(this.topic, messages)
+        .catch(() => undefined)
+        .finally(() => {
+          sending = false
+        })
+    }
+    send()
+    const timer = setInterval(send, this.heartbeatMs)
+    timer.unref()
+    return () => {
+      stopped = true
+      clearInterval(timer)
+    }
+  }
+}
+
+/** The newest beat read back on each partition; the stream is heard up to the oldest of them. */
+class HeardPartitions {
+  private latest: number[] = []
+
+  constructor(private readonly onHeard: (upTo: number) => void) {}
+
+  expect(partitions: number): void {
+    this.latest = new Array<number>(partitions).fill(0)
+  }
+
+  beat(partition: number, at: number): void {
+    if (partition >= this.latest.length || at <= this.latest[partition]!) return
+    this.latest[partition] = at
+    let upTo = Infinity
+    for (const value of this.latest) if (value < upTo) upTo = value
+    if (upTo > 0) this.onHeard(upTo)
   }
 }
 

@@ -19,11 +19,18 @@ export interface Transport {
   subscribe(topics: string | readonly string[], options: SubscribeOptions, handler: MessageHandler): Promise<Subscription>
   /** Closes every subscription (letting in-flight handlers finish) and then the connections. */
   close(): Promise<void>
+  /**
+   * How many partitions `topic` has (creating it if missing): a publisher that must reach every partition (the
+   * invalidation heartbeat) sends one message to each, with `OutgoingMessage.partition`.
+   */
+  partitionCount?(topic: string): Promise<number>
 }
 
 export interface OutgoingMessage {
   /** Partitioning key: the cache key, or the namespace. Without one, messages spread over partitions. */
   key?: string
+  /** An explicit partition (0-based), overriding the key's; below `partitionCount(topic)`. */
+  partition?: number
   value: Buffer | string
   headers?: Record<string, string>
 }

@@ -7,7 +7,7 @@ import type { L2Store } from '../stores/l2-store.js'
 import { CacheEvents } from './cache-events.js'
 import { CacheHooks } from './cache-hooks.js'
 import type { L1Tier, StoredEntry } from './l1-tier.js'
-import type { InvalidationBus, InvalidationMessage, WriteBehindQueue } from './ports.js'
+import type { InvalidationBus, InvalidationMessage, InvalidationOutbox, WriteBehindQueue } from './ports.js'
 import { DEFAULT_RESILIENCE, ResilientL2, type ResilienceOptions } from './resilient-l2.js'
 import { SingleFlight } from './single-flight.js'
 
@@ -16,6 +16,7 @@ export interface CacheCoreOptions {
   l1BoundedByBytes: boolean
   l2: L2Store | undefined
   bus: InvalidationBus | undefined
+  outbox: InvalidationOutbox | undefined
   queue: WriteBehindQueue | undefined
   prefix: string
   /** Precise time: load start, tag records, versions. */
@@ -38,6 +39,7 @@ export class CacheCore {
   readonly l1BoundedByBytes: boolean
   readonly l2: ResilientL2 | undefined
   readonly bus: InvalidationBus | undefined
+  readonly outbox: InvalidationOutbox | undefined
   readonly queue: WriteBehindQueue | undefined
   readonly prefix: string
   readonly now: () => number
@@ -58,6 +60,11 @@ export class CacheCore {
       this.fastReads = !this.closed && !this.hooks.active.beforeGet
     },
   )
+  /**
+   * Until when (coarse clock, epoch ms) an L1 copy may be served. Infinity unless the bus heartbeats; then the last
+   * time the bus vouched for plus maxStalenessMs, so the L1-hit path pays one comparison for bounded staleness.
+   */
+  l1TrustedUntil = Infinity
   private lastVersion = 0
   /** Abort signal handed to loaders; aborted when the cache closes. */
   readonly lifetime = new AbortController()
@@ -67,6 +74,7 @@ export class CacheCore {
     this.l1 = options.l1
     this.l1BoundedByBytes = options.l1BoundedByBytes
     this.bus = options.bus
+    this.outbox = options.outbox
     this.queue = options.queue
     this.prefix = options.prefix
     this.now = options.clock
@@ -125,18 +133,33 @@ export class CacheCore {
     this.remoteHandlers.get(message.namespace)?.(message)
   }
 
+  /**
+   * Broadcasts an invalidation, or keeps it in the outbox for the relay when the bus cannot take it. Only when neither
+   * holds it does the caller learn of it (E_BUS_UNAVAILABLE, a 503 at the gateway): an invalidation a caller was told
+   * succeeded is never lost.
+   */
   async publish(message: Omit<InvalidationMessage, 'origin'>): Promise<void> {
     if (this.bus === undefined) return
+    const full = { ...message, origin: this.instanceId }
     try {
-      await this.bus.publish({ ...message, origin: this.instanceId })
+      await this.bus.publish(full)
+      return
     } catch (error) {
-      this.reportError(
-        message.namespace,
-        'publish',
-        new StrataError('E_BUS_UNAVAILABLE', 'Publishing an invalidation failed; other instances keep their L1 until it expires', {
+      if (this.outbox === undefined) {
+        throw new StrataError('E_BUS_UNAVAILABLE', `The invalidation of namespace '${message.namespace}' was applied to L2 but could not be broadcast to other instances; retry it`, {
           cause: error,
-        }),
-      )
+          context: { namespace: message.namespace },
+        })
+      }
+      try {
+        await this.outbox.append(full)
+      } catch (kept) {
+        throw new StrataError('E_BUS_UNAVAILABLE', `The invalidation of namespace '${message.namespace}' could neither be broadcast nor queued for broadcast; retry it`, {
+          cause: kept,
+          context: { namespace: message.namespace },
+        })
+      }
+      this.reportError(message.namespace, 'publish', new StrataError('E_BUS_UNAVAILABLE', 'Publishing an invalidation failed; it waits in the outbox for the relay', { cause: error }))
     }
   }
 }

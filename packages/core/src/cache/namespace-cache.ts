@@ -130,7 +130,7 @@ export class NamespaceCache<T = unknown> {
     // `fastReads` is false when closed or when a beforeGet hook exists: the slow path runs those hooks.
     if (!this.core.fastReads || typeof key !== 'string') return this.getSlow(key, undefined, options)
     const l1Entry = this.l1?.get(this.keys.l1Key(key))
-    if (l1Entry !== undefined && (l1Entry.tags.length === 0 || this.tags.newest < l1Entry.createdAt) && this.core.coarseNow() < l1Entry.expiresAt) {
+    if (l1Entry !== undefined && (l1Entry.tags.length === 0 || this.tags.newest < l1Entry.createdAt) && this.core.coarseNow() < Math.min(l1Entry.expiresAt, this.core.l1TrustedUntil)) {
       this.countL1Hit(key, l1Entry)
       return Promise.resolve(l1Entry.value as T)
     }
@@ -145,7 +145,7 @@ export class NamespaceCache<T = unknown> {
   getEntry(key: string, options?: GetOptions): Promise<CacheEntry<T> | undefined> {
     if (!this.core.fastReads || typeof key !== 'string') return this.getEntrySlow(key, undefined, options)
     const l1Entry = this.l1?.get(this.keys.l1Key(key))
-    if (l1Entry !== undefined && (l1Entry.tags.length === 0 || this.tags.newest < l1Entry.createdAt) && this.core.coarseNow() < l1Entry.expiresAt) {
+    if (l1Entry !== undefined && (l1Entry.tags.length === 0 || this.tags.newest < l1Entry.createdAt) && this.core.coarseNow() < Math.min(l1Entry.expiresAt, this.core.l1TrustedUntil)) {
       this.countL1Hit(key, l1Entry)
       return Promise.resolve(l1Entry as CacheEntry<T>)
     }
@@ -173,7 +173,7 @@ export class NamespaceCache<T = unknown> {
     const now = this.core.coarseNow()
     if (l1Entry !== undefined) {
       const state = this.stateOf(l1Entry, now)
-      if (state === 'fresh') {
+      if (state === 'fresh' && now < this.core.l1TrustedUntil) {
         this.countL1Hit(key, l1Entry)
         return l1Entry as CacheEntry<T>
       }
@@ -230,7 +230,8 @@ export class NamespaceCache<T = unknown> {
     this.assertOpen()
     assertKey(key, this.policy.maxKeyLength, this.name)
     const now = this.core.now()
-    const l1Entry = this.core.l1?.peek(this.keys.l1Key(key))
+    // An L1 copy this instance cannot vouch for (the invalidation stream unheard) is not reported: L2 is the truth.
+    const l1Entry = now < this.core.l1TrustedUntil ? this.core.l1?.peek(this.keys.l1Key(key)) : undefined
     if (l1Entry !== undefined) {
       const state = this.stateOf(l1Entry, now)
       if (state !== 'gone') return { ...(l1Entry as CacheEntry<T>), tier: 'l1', state }
@@ -247,9 +248,10 @@ export class NamespaceCache<T = unknown> {
     const now = this.core.now()
     const infos = new Array<EntryInfo<T> | undefined>(keys.length)
     const fromL2: number[] = []
+    const trusted = now < this.core.l1TrustedUntil
     keys.forEach((key, index) => {
       assertKey(key, this.policy.maxKeyLength, this.name)
-      const l1Entry = this.core.l1?.peek(this.keys.l1Key(key))
+      const l1Entry = trusted ? this.core.l1?.peek(this.keys.l1Key(key)) : undefined
       const state = l1Entry === undefined ? 'gone' : this.stateOf(l1Entry, now)
       if (state === 'gone') fromL2.push(index)
       else infos[index] = { ...(l1Entry as CacheEntry<T>), tier: 'l1', state }
@@ -290,7 +292,7 @@ export class NamespaceCache<T = unknown> {
     const l1Entry = this.l1Lookup(key)
     const now = this.core.coarseNow()
     const load = loader ?? this.hooks.loader
-    if (options === undefined && load !== undefined && l1Entry !== undefined && this.stateOf(l1Entry, now) === 'fresh') {
+    if (options === undefined && load !== undefined && l1Entry !== undefined && now < this.core.l1TrustedUntil && this.stateOf(l1Entry, now) === 'fresh') {
       this.counters.l1Hits++
       if (this.core.events.listening.hit === true) this.emitHit(key, 'l1', false)
       if (this.policy.refreshAhead !== undefined) this.maybeRefreshAhead(key, l1Entry, now, load)
@@ -304,7 +306,7 @@ export class NamespaceCache<T = unknown> {
     }
     if (options !== undefined) {
       this.validateEntryOptions(options)
-      if (l1Entry !== undefined && this.stateOf(l1Entry, now) === 'fresh') {
+      if (l1Entry !== undefined && now < this.core.l1TrustedUntil && this.stateOf(l1Entry, now) === 'fresh') {
         this.counters.l1Hits++
         this.emitHit(key, 'l1', false)
         this.maybeRefreshAhead(key, l1Entry, now, load, options)
@@ -396,9 +398,10 @@ export class NamespaceCache<T = unknown> {
       if (leaseToken !== undefined) {
         // One version per fill: another process may have filled the key between our L2 miss and our lease (its fill
         // released the lease). Loading again would put a second version in L2 while its L1 keeps the first, and a
-        // client's If-Match taken from one would fail against the other.
+        // client's If-Match taken from one would fail against the other. (A refresh of the entry it already has
+        // still loads: only a newer entry counts as filled.)
         const filled = await this.readL2(key)
-        if (filled !== undefined && this.stateOf(filled, this.core.now()) === 'fresh') {
+        if (filled !== undefined && (candidate === undefined || filled.version > candidate.version) && this.stateOf(filled, this.core.now()) === 'fresh') {
           await l2.releaseLease(l2Key, leaseToken)
           if (!flight.invalidated) this.writeL1(key, filled, options?.l1Ttl ?? this.policy.l1Ttl)
           return filled
@@ -683,8 +686,9 @@ export class NamespaceCache<T = unknown> {
     const now = this.core.now()
     const found = new Map<string, StoredEntry>()
     const l1Missing: string[] = []
+    const trusted = now < this.core.l1TrustedUntil
     for (const key of new Set(keys)) {
-      const entry = this.core.l1?.get(this.keys.l1Key(key))
+      const entry = trusted ? this.core.l1?.get(this.keys.l1Key(key)) : undefined
       if (entry !== undefined && this.stateOf(entry, now) === 'fresh') {
         this.counters.l1Hits++
         found.set(key, entry)

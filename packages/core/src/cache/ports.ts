@@ -22,8 +22,33 @@ export interface InvalidationBus {
   /**
    * `onGap` is called when the bus cannot vouch that this instance saw every message since it subscribed (a
    * connection lost for too long, skipped offsets); the engine then drops its whole L1, which it can no longer trust.
+   * `onHeard(upTo)` (buses with `heartbeatMs`) vouches that every invalidation published before `upTo` (epoch ms,
+   * this process's clock) has been handed to `handler`.
    */
-  subscribe(handler: (message: InvalidationMessage) => void, onGap?: (reason: string) => void): Promise<() => Promise<void>>
+  subscribe(handler: (message: InvalidationMessage) => void, onGap?: (reason: string) => void, onHeard?: (upTo: number) => void): Promise<() => Promise<void>>
+  /**
+   * Set by a bus that calls `onHeard` about this often while it hears the stream (Kafka, through heartbeats). The
+   * engine then serves an L1 copy only while the last vouched time is within its `maxStalenessMs`: a broker outage,
+   * a partition or a stalled consumer turns L1 reads into L2 reads instead of stale answers.
+   */
+  readonly heartbeatMs?: number
+}
+
+/**
+ * Where invalidations the bus could not take wait to be broadcast (a list in Redis): appended before the caller is
+ * answered, relayed in order by any instance once the bus takes them again.
+ */
+export interface InvalidationOutbox {
+  /** Resolves once the message is durable; rejects if it could not be kept. */
+  append(message: InvalidationMessage): Promise<void>
+  /**
+   * Hands the oldest waiting messages (at most `limit`, in order) to `publish` and removes them once it resolved; a
+   * no-op while another instance relays. Resolves with how many were relayed.
+   */
+  relay(limit: number, publish: (messages: readonly InvalidationMessage[]) => Promise<void>): Promise<number>
+  /** How many wait; rejects when the store cannot be asked. */
+  size(): Promise<number>
+  close?(): Promise<void>
 }
 
 /** A write handed to the write-behind queue; the flusher applies the latest version per key. */

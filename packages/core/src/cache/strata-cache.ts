@@ -9,7 +9,7 @@ import type { CacheHook } from './cache-hooks.js'
 import type { StoredEntry } from './l1-tier.js'
 import { DEFAULT_NAMESPACE, assertNamespace, splitL1Key } from './key-space.js'
 import { NamespaceCache, type NamespaceOptions } from './namespace-cache.js'
-import type { InvalidationBus, WriteBehindQueue } from './ports.js'
+import type { InvalidationBus, InvalidationOutbox, WriteBehindQueue } from './ports.js'
 import type { ResilienceOptions } from './resilient-l2.js'
 import { highResolutionNow } from './timing.js'
 
@@ -22,6 +22,20 @@ export interface CreateCacheOptions {
   l2?: L2Store
   /** Carries invalidations between instances so every L1 follows (Kafka or in-process). */
   bus?: InvalidationBus
+  /**
+   * Keeps invalidations the bus could not take (a Redis list: `redisInvalidationOutbox` from `@strata/core/redis`) and
+   * relays them once it takes them again. Without one, a write or invalidation whose broadcast failed rejects with
+   * E_BUS_UNAVAILABLE after applying to L2.
+   */
+  outbox?: InvalidationOutbox
+  /**
+   * With a heartbeating bus (Kafka): the longest an instance serves an L1 copy after it last heard the invalidation
+   * stream, ms (default 2 s). Past it, L1 reads go to L2; when the stream is heard again L1 is dropped. This is the
+   * staleness bound under any fault of the bus.
+   */
+  maxStalenessMs?: number
+  /** How often the outbox is checked for invalidations to relay, ms (default 250). */
+  outboxRelayMs?: number
   /** Receives write-behind writes durably. */
   queue?: WriteBehindQueue
   /** Defaults for every namespace. */
@@ -49,6 +63,11 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
   private readonly basePolicy: CachePolicy
   private unsubscribe: (() => Promise<void>) | undefined
   private readonly pruneTimer: NodeJS.Timeout
+  private readonly relayTimer: NodeJS.Timeout | undefined
+  private relaying = false
+  private readonly maxStalenessMs: number
+  private heardOnce = false
+  private subscribed = false
   /** Resolves once the cache listens to its bus (immediately without one). */
   readonly ready: Promise<void>
 
@@ -58,8 +77,28 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
     for (const hook of options.hooks ?? []) core.hooks.use(hook)
     this.namespaces.set(DEFAULT_NAMESPACE, this as unknown as NamespaceCache<unknown>)
     for (const [name, namespaceOptions] of Object.entries(options.namespaces ?? {})) this.namespace(name, namespaceOptions)
+    this.maxStalenessMs = options.maxStalenessMs ?? 2_000
+    if (core.bus?.heartbeatMs !== undefined && this.maxStalenessMs < 3 * core.bus.heartbeatMs) {
+      throw new StrataError('E_INVALID_OPTION', `maxStalenessMs (${this.maxStalenessMs}) must be at least 3 bus heartbeats (${3 * core.bus.heartbeatMs} ms)`, {
+        context: { option: 'maxStalenessMs' },
+      })
+    }
     this.ready = this.listen()
     this.pruneTimer = setInterval(() => this.pruneAllTagRecords(), TAG_PRUNE_INTERVAL_MS).unref()
+    this.relayTimer = core.outbox === undefined || core.bus === undefined ? undefined : setInterval(() => void this.relayOutbox(), options.outboxRelayMs ?? 250).unref()
+  }
+
+  /** True once the cache follows its bus (always true without one): what readiness waits for. */
+  get listening(): boolean {
+    return this.core.bus === undefined || this.subscribed
+  }
+
+  /**
+   * Until when (epoch ms) this instance may serve L1 copies: Infinity without a heartbeating bus; in the past while
+   * it has not heard the invalidation stream within maxStalenessMs.
+   */
+  get l1TrustedUntil(): number {
+    return this.core.l1TrustedUntil
   }
 
   /** The namespace `name`, created with `options` on first use; later calls return the same instance. */
@@ -182,19 +221,57 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
     if (this.core.closed) return
     this.core.markClosed()
     clearInterval(this.pruneTimer)
+    clearInterval(this.relayTimer)
     this.core.lifetime.abort()
     await this.ready.catch(() => undefined)
     await this.unsubscribe?.()
     await this.core.l2?.store.disconnect()
+    await this.core.outbox?.close?.()
   }
 
   private async listen(): Promise<void> {
     const bus = this.core.bus
     if (bus === undefined) return
+    const bounded = bus.heartbeatMs !== undefined
+    // Nothing in L1 is served until the stream is heard for the first time.
+    if (bounded) this.core.l1TrustedUntil = 0
     this.unsubscribe = await bus.subscribe(
       (message) => this.core.applyRemote(message),
       (reason) => this.dropL1AfterGap(reason),
+      bounded ? (upTo) => this.heard(upTo) : undefined,
     )
+    // What L1 took before the subscription was live may have missed an invalidation published meanwhile.
+    if (bounded) this.core.l1?.clear()
+    this.subscribed = true
+  }
+
+  /**
+   * The bus vouches for every invalidation published before `upTo`. After a lapse (the stream unheard past the bound),
+   * L1 is dropped before it is trusted again: an invalidation acknowledged during the lapse may never reach this
+   * instance in order (it waits in an outbox), and reads during the lapse went to L2 anyway.
+   */
+  private heard(upTo: number): void {
+    const now = this.core.coarseNow()
+    if (now >= this.core.l1TrustedUntil && this.heardOnce) this.dropL1AfterGap(`invalidation stream unheard for more than ${this.maxStalenessMs} ms`)
+    this.heardOnce = true
+    this.core.l1TrustedUntil = upTo + this.maxStalenessMs
+  }
+
+  /** Broadcasts what waits in the outbox, oldest first; one relay at a time per instance (and fleet-wide, by the outbox). */
+  private async relayOutbox(): Promise<void> {
+    const outbox = this.core.outbox
+    const bus = this.core.bus
+    if (this.relaying || outbox === undefined || bus === undefined || this.core.closed) return
+    this.relaying = true
+    try {
+      while ((await outbox.relay(100, async (messages) => {
+        for (const message of messages) await bus.publish(message)
+      })) > 0);
+    } catch {
+      // The bus or the store is still down: the messages stay, the next tick tries again.
+    } finally {
+      this.relaying = false
+    }
   }
 
   /** Whatever L1 holds may have been invalidated in a message this instance missed: L2 is the truth again. */
@@ -233,6 +310,7 @@ export function createCache<T = unknown>(options: CreateCacheOptions = {}): Stra
     l1BoundedByBytes: l1Options !== false && l1Options.maxBytes !== undefined,
     l2: options.l2,
     bus: options.bus,
+    outbox: options.outbox,
     queue: options.queue,
     prefix: options.prefix ?? 'strata',
     clock,

@@ -46,9 +46,15 @@ interface StartPosition {
 interface PendingSend {
   topic: string
   messages: readonly OutgoingMessage[]
+  /** Epoch ms after which the publish fails (publishTimeoutMs after it was asked). */
+  deadline: number
+  settled: boolean
   resolve: () => void
   reject: (error: unknown) => void
 }
+
+/** Pause between two attempts of a send that failed, within the publish budget. */
+const RESEND_PAUSE_MS = 250
 
 /**
  * The Kafka adapter (kafkajs). Publishing: one idempotent producer, acks from all in-sync replicas, partition by key
@@ -105,20 +111,45 @@ export class KafkaTransport implements Transport {
     // The span is this call's, not the coalesced send's: several callers' traces may share one Kafka request.
     const span = startPublishSpan('kafka', topic, messages)
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({
+      // The budget is enforced here, not left to kafkajs's retriers: their connection and request retries compose
+      // into anything from ~10 s to minutes, and the documented publishTimeoutMs is what callers plan around.
+      const timer = setTimeout(() => {
+        if (pending.settled) return
+        pending.settled = true
+        pending.reject(new StrataError('E_BUS_UNAVAILABLE', `Kafka did not take a publish on '${topic}' within ${this.options.publishTimeoutMs} ms (publishTimeoutMs)`))
+      }, this.options.publishTimeoutMs)
+      timer.unref()
+      const pending: PendingSend = {
         topic,
         messages: span.messages,
+        deadline: Date.now() + this.options.publishTimeoutMs,
+        settled: false,
         resolve: () => {
+          clearTimeout(timer)
           span.end()
           resolve()
         },
         reject: (error) => {
+          clearTimeout(timer)
           span.end(error)
           reject(error instanceof Error ? error : new Error(String(error)))
         },
-      })
+      }
+      this.queue.push(pending)
       if (!this.sending) void this.drainQueue()
     })
+  }
+
+  /** Partitions of `topic` (created with the broker's defaults if missing). */
+  async partitionCount(topic: string): Promise<number> {
+    const admin = await this.admin()
+    await this.ensureTopics(admin, [topic])
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] })
+      return metadata.topics[0]?.partitions.length ?? 1
+    } catch (error) {
+      throw unavailable(`reading the partitions of '${topic}'`, error)
+    }
   }
 
   async subscribe(topics: string | readonly string[], options: SubscribeOptions, handler: MessageHandler): Promise<Subscription> {
@@ -294,12 +325,16 @@ export class KafkaTransport implements Transport {
     await producer?.disconnect().catch(() => undefined)
   }
 
-  /** One send in flight at a time; everything queued meanwhile goes in the next. */
+  /**
+   * One send in flight at a time; everything queued meanwhile goes in the next. A failed send is tried again (with a
+   * new producer) until each publish's own deadline: a publish fails only once its publishTimeoutMs is spent.
+   */
   private async drainQueue(): Promise<void> {
     this.sending = true
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.queue.length)
+        const batch = this.queue.splice(0, this.queue.length).filter((pending) => !pending.settled)
+        if (batch.length === 0) continue
         const byTopic = new Map<string, TopicMessages>()
         for (const pending of batch) {
           let entry = byTopic.get(pending.topic)
@@ -308,26 +343,45 @@ export class KafkaTransport implements Transport {
             byTopic.set(pending.topic, entry)
           }
           for (const message of pending.messages) {
-            entry.messages.push({ key: message.key ?? null, value: message.value, headers: message.headers ?? {} })
+            entry.messages.push({
+              key: message.key ?? null,
+              value: message.value,
+              headers: message.headers ?? {},
+              ...(message.partition === undefined ? {} : { partition: message.partition }),
+            })
           }
         }
         try {
           const producer = await this.connectedProducer()
           await producer.sendBatch({ acks: -1, topicMessages: [...byTopic.values()] })
-          for (const pending of batch) pending.resolve()
+          for (const pending of batch) settle(pending, undefined)
         } catch (error) {
-          const failure = unavailable('publishing', error)
-          for (const pending of batch) pending.reject(failure)
           // An idempotent producer can be left unable to send for good (a restarted broker that lost its producer
           // state answers UNKNOWN_PRODUCER_ID or OUT_OF_ORDER_SEQUENCE_NUMBER to every retry): start a new one, with a
           // new producer id, for the next send. Duplicates this may cause are deduplicated downstream by event id.
           await this.resetProducer()
+          const now = Date.now()
+          const retry = batch.filter((pending) => !pending.settled && pending.deadline - now > RESEND_PAUSE_MS && !this.closed)
+          const failure = unavailable('publishing', error)
+          for (const pending of batch) if (!retry.includes(pending)) settle(pending, failure)
+          if (retry.length > 0) {
+            // Back in front, in their order: what was asked first is sent first.
+            this.queue.unshift(...retry)
+            await new Promise((resolve) => setTimeout(resolve, RESEND_PAUSE_MS))
+          }
         }
       }
     } finally {
       this.sending = false
     }
   }
+}
+
+function settle(pending: PendingSend, error: unknown): void {
+  if (pending.settled) return
+  pending.settled = true
+  if (error === undefined) pending.resolve()
+  else pending.reject(error)
 }
 
 class KafkaSubscription implements Subscription {

@@ -51,14 +51,14 @@ interface Group {
  */
 export class MemoryTransport implements Transport {
   readonly name = 'memory'
-  private readonly partitionCount: number
+  private readonly partitionTotal: number
   private readonly topics = new Map<string, StoredMessage[][]>()
   private readonly groups = new Map<string, Group>()
   private roundRobin = 0
   private closed = false
 
   constructor(options: MemoryTransportOptions = {}) {
-    this.partitionCount = options.partitions ?? 3
+    this.partitionTotal = options.partitions ?? 3
   }
 
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
@@ -67,7 +67,12 @@ export class MemoryTransport implements Transport {
     const touched = new Set<number>()
     const span = startPublishSpan('memory', topic, messages)
     for (const message of span.messages) {
-      const partition = message.key === undefined ? this.roundRobin++ % this.partitionCount : hashKey(message.key) % this.partitionCount
+      const partition =
+        message.partition !== undefined
+          ? message.partition % this.partitionTotal
+          : message.key === undefined
+            ? this.roundRobin++ % this.partitionTotal
+            : hashKey(message.key) % this.partitionTotal
       log[partition]!.push({
         key: message.key,
         // A copy, like bytes on a wire: the publisher may reuse its buffer.
@@ -83,6 +88,10 @@ export class MemoryTransport implements Transport {
     }
     span.end()
     return Promise.resolve()
+  }
+
+  partitionCount(_topic: string): Promise<number> {
+    return Promise.resolve(this.partitionTotal)
   }
 
   subscribe(topics: string | readonly string[], options: SubscribeOptions, handler: MessageHandler): Promise<Subscription> {
@@ -133,7 +142,7 @@ export class MemoryTransport implements Transport {
   private log(topic: string): StoredMessage[][] {
     let log = this.topics.get(topic)
     if (log === undefined) {
-      log = Array.from({ length: this.partitionCount }, () => [])
+      log = Array.from({ length: this.partitionTotal }, () => [])
       this.topics.set(topic, log)
     }
     return log
