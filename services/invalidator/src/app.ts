@@ -167,6 +167,9 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
   http.get('/metrics', { config: { auth: { scope: 'read', namespace: '*', audit: false } } }, async (_request, reply) => reply.type(analytics.registry.contentType).send(await analytics.metrics()))
 
   let subscription: Subscription | undefined
+  // Claims name this process (a restart is a new owner, even with the same instance id) and its subscription count.
+  const owner = `${instanceId}/${randomUUID().slice(0, 8)}`
+  let generation = 0
   return {
     http,
     analytics,
@@ -176,6 +179,8 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
     },
     async start() {
       if (deps.rules.topics.length > 0) {
+        generation++
+        const claimant = { owner, generation, ownsPartition: true }
         subscription = await consumeEvents(
           deps.transport,
           deps.rules.topics,
@@ -195,7 +200,8 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
           },
           async (event, message) => {
             if (event.type === INVALIDATION_EVENT_TYPE) return
-            await events.handle(message.topic, event)
+            // Delivered to us: we own the partition, so a claim left pending there by a dead owner is ours to take.
+            await events.handle(message.topic, event, claimant)
           },
         )
       }

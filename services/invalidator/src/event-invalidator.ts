@@ -1,6 +1,6 @@
 import { StrataError } from '@strata/core'
 import type { EventEnvelope } from '@strata/bus'
-import type { EventDedupe } from './event-dedupe.js'
+import type { Claimant, EventDedupe } from './event-dedupe.js'
 import type { InvalidationAnalytics } from './invalidation-analytics.js'
 import type { InvalidationExecutor } from './invalidation-executor.js'
 import type { InvalidationRecord, InvalidationRequest } from './invalidation-model.js'
@@ -45,7 +45,8 @@ export class EventInvalidator {
       })
   }
 
-  async handle(topic: string, event: EventEnvelope): Promise<InvalidationRecord[]> {
+  /** `claimant`: the consumer delivering the event (it owns the event's partition), so it takes over orphaned claims. */
+  async handle(topic: string, event: EventEnvelope, claimant?: Claimant): Promise<InvalidationRecord[]> {
     let requests: InvalidationRequest[]
     try {
       requests = this.requestsFor(topic, event)
@@ -59,7 +60,7 @@ export class EventInvalidator {
       this.analytics.event('ignored')
       return []
     }
-    const claim = await this.dedupe.claim(event.id)
+    const claim = await this.dedupe.claim(event.id, claimant)
     if (claim.outcome === 'done') {
       this.analytics.event('duplicate')
       return []

@@ -131,6 +131,20 @@ rules:
     expect(await invalidator.analytics.metrics()).toMatch(/strata_invalidation_events_total\{outcome="duplicate"\} 1/)
   })
 
+  it('an event claimed by a dead invalidator is taken over at once by the partition\'s new owner, not after the 30 s claim lease', { timeout: 60_000 }, async () => {
+    const orders = seed.namespace('orders')
+    await orders.set('order:77', 'cached')
+    const id = randomUUID()
+    // What a kill -9 mid-event leaves behind: the event's claim, pending under a process that no longer exists.
+    await redis.set(`${prefix}:invalidator:event:${id}`, 'pending:dead-invalidator/0000:1:x', 'PX', 30_000)
+    const sentAt = Date.now()
+    await send(domainEvent('order.updated', { id: 77 }, id), 'order:77')
+    await waitUntil(() => records.some((r) => r.sourceEventId === id), 30_000)
+    expect(Date.now() - sentAt).toBeLessThan(5_000)
+    expect(await orders.get('order:77')).toBeUndefined()
+    expect(await redis.get(`${prefix}:invalidator:event:${id}`)).toBe('done')
+  })
+
   it('acceptance 2: malformed, schema-invalid and field-lacking events go to the dead-letter topic with the reason; the consumer keeps going', { timeout: 60_000 }, async () => {
     const orders = seed.namespace('orders')
     await orders.set('order:9', 'x')
