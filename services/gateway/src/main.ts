@@ -84,7 +84,9 @@ const queue: WriteBehindQueue =
       })
 // Invalidations Kafka cannot take wait in a Redis list and are relayed once it can: a write is never answered 200
 // over a lost broadcast (docs/guides/scaling.md, "Coherence under faults").
-const outbox = kafka !== undefined && config.l2 === 'redis' ? redisInvalidationOutbox({ url: config.redisUrl }) : undefined
+// One outbox per Kafka cluster: gateways of another cluster sharing this Redis must not relay (and remove) ours.
+const outbox =
+  kafka !== undefined && config.l2 === 'redis' ? redisInvalidationOutbox({ url: config.redisUrl, key: `strata:invalidation-outbox:${config.kafkaBrokers.join(',')}` }) : undefined
 const cache = createCache({ l1: { maxEntries: config.l1MaxEntries }, l2, ...(bus === undefined ? {} : { bus }), ...(outbox === undefined ? {} : { outbox }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
 const keyring = security.encryptionKeys === undefined ? undefined : createKeyring(security.encryptionKeys.current, security.encryptionKeys.keys)
