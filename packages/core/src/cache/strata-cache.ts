@@ -243,6 +243,11 @@ export class StrataCache<T = unknown> extends NamespaceCache<T> {
     // What L1 took before the subscription was live may have missed an invalidation published meanwhile.
     if (bounded) this.core.l1?.clear()
     this.subscribed = true
+    // Ready once L1 is usable too (the first beat read back), within a few beats; past that L1 waits, reads do not.
+    if (bounded) {
+      const deadline = Date.now() + 10 * (bus.heartbeatMs ?? 0)
+      while (!this.heardOnce && Date.now() < deadline && !this.core.closed) await new Promise((resolve) => setTimeout(resolve, 10))
+    }
   }
 
   /**

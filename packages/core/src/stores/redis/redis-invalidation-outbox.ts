@@ -62,8 +62,9 @@ export class RedisInvalidationOutbox implements InvalidationOutbox {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     if (this.ownsClient) this.redis.disconnect()
+    return Promise.resolve()
   }
 }
 

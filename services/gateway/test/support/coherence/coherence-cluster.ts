@@ -192,7 +192,7 @@ export class CoherenceCluster {
 
   async close(): Promise<void> {
     await this.transport.close().catch(() => undefined)
-    await Promise.all(this.gateways.map((gateway) => gateway?.kill()))
+    await Promise.all(this.gateways.map((gateway) => gateway?.kill() ?? Promise.resolve()))
     await this.invalidator?.kill()
     await this.origin.close()
     this.broker.resume()
