@@ -154,7 +154,7 @@ export class CoherenceCluster {
       STRATA_INSTANCE_ID: uniqueName('invalidator'),
     })
     const invalidator = this.invalidator
-    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200, 90_000).catch((error: unknown) => {
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status === 200, 180_000).catch((error: unknown) => {
       throw new Error(`the invalidator did not get ready: ${String(error)}\n${invalidator.output.join('').slice(-3000)}`)
     })
   }
