@@ -18,17 +18,22 @@ function screenshotFolder(): string {
   return screenshotDir
 }
 
-export async function launchBrowser(): Promise<{ browser: Browser; page: Page; pageErrors: string[]; cspViolations: string[] }> {
+export async function launchBrowser(): Promise<{ browser: Browser; page: Page; pageErrors: string[]; cspViolations: string[]; iconRequests: string[] }> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' })
   const page = await context.newPage()
   const pageErrors: string[] = []
   const cspViolations: string[] = []
+  // Requests for /favicon.ico: the gateway answers them 401 (and audits a failed sign-in), so the console must not make them.
+  const iconRequests: string[] = []
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/favicon.ico') iconRequests.push(request.url())
+  })
   page.on('pageerror', (error) => pageErrors.push(error.message))
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
   })
-  return { browser, page, pageErrors, cspViolations }
+  return { browser, page, pageErrors, cspViolations, iconRequests }
 }
 
 export interface AxeFinding {
