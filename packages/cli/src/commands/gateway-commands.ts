@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { StrataClient } from '@strata/client'
 import { CliFailure, EXIT, type CliIo } from '../cli-io.js'
+import { apiKeyOf } from '../credentials.js'
 import { table } from './config-commands.js'
 
 interface ConnectionOptions {
@@ -15,7 +16,7 @@ export function gatewayCommands(program: Command, io: CliIo): void {
     const options = program.opts<ConnectionOptions>()
     const timeoutMs = options.timeout === undefined ? undefined : Number(options.timeout)
     if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new CliFailure(`--timeout must be a positive integer (ms)`, EXIT.usage)
-    const apiKey = options.apiKey ?? io.env.STRATA_API_KEY
+    const apiKey = apiKeyOf(options, io.env)
     return new StrataClient({
       baseUrl: options.url ?? io.env.STRATA_URL ?? 'http://127.0.0.1:8080',
       ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
