@@ -67,6 +67,10 @@ export const GatewayConfigSchema = Type.Object(
     consoleAnalyticsUrl: Type.String({ default: '', pattern: '^$|^https?://', description: 'Analytics service URL the console calls' }),
     consoleInvalidatorUrl: Type.String({ default: '', pattern: '^$|^https?://', description: 'Invalidator service URL the console calls' }),
     l1MaxEntries: Type.Integer({ minimum: 0, default: 10_000, description: "The in-process L1's capacity in entries (all namespaces together)" }),
+    l1MaxBytes: Type.Integer({ minimum: 1, default: 256 * 1024 * 1024, description: "The in-process L1's capacity in encoded bytes (all namespaces together); bounds memory whatever the value sizes" }),
+    serverSecret: Type.String({ default: '', description: 'Keys API key hashes (HMAC-SHA-256) and hashKeys key hashes; the same on every instance and service' }),
+    allowedOrigins: Type.String({ default: '', pattern: '^$|^https?://[^,]+(,https?://[^,]+)*$', description: 'Comma-separated origins (scheme://host:port) namespace admins may point a namespace at' }),
+    jwtRequireExp: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on', description: "'off' accepts JWTs without an exp claim (they never expire)" }),
     accessEvents: Type.Optional(
       Type.Object(
         {
@@ -128,5 +132,9 @@ export const ENV_OF: Record<GatewayConfigField, { name: string; kind: 'string' |
   consoleAnalyticsUrl: { name: 'STRATA_CONSOLE_ANALYTICS_URL', kind: 'string' },
   consoleInvalidatorUrl: { name: 'STRATA_CONSOLE_INVALIDATOR_URL', kind: 'string' },
   l1MaxEntries: { name: 'STRATA_GATEWAY_L1_ENTRIES', kind: 'integer' },
+  l1MaxBytes: { name: 'STRATA_GATEWAY_L1_BYTES', kind: 'integer' },
+  serverSecret: { name: 'STRATA_SERVER_SECRET', kind: 'string', secret: true },
+  allowedOrigins: { name: 'STRATA_GATEWAY_ALLOWED_ORIGINS', kind: 'string' },
+  jwtRequireExp: { name: 'STRATA_JWT_REQUIRE_EXP', kind: 'string' },
   accessEvents: { name: 'STRATA_GATEWAY_ACCESS_EVENTS', kind: 'json' },
 }

@@ -17,7 +17,7 @@ import { AccessPublisher } from './access/access-publisher.js'
 import { AccessSampling } from './access/access-sampling.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { LOG_REDACT_PATHS, loggableUrl } from './security/log-redaction.js'
-import { telemetryKey } from './namespaces/namespace-security.js'
+import { KeyHasher, telemetryKey } from './namespaces/namespace-security.js'
 import { onShutdownSignals } from './shutdown.js'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
@@ -46,7 +46,7 @@ const logger = createLogger('strata-gateway', {
     // Keys of hashKeys namespaces appear hashed in request logs; headers are not logged at all.
     req: (req: { method?: string; url?: string; ip?: string }) => ({
       method: req.method,
-      url: loggableUrl(req.url ?? '', hashKeysOf, (key) => telemetryKey({ hashKeys: true }, key)),
+      url: loggableUrl(req.url ?? '', hashKeysOf, (key) => late.registry?.keyHasher.hash(key) ?? telemetryKey({ hashKeys: true }, key)),
       remoteAddress: req.ip,
     }),
   },
@@ -82,10 +82,10 @@ const queue: WriteBehindQueue =
         blockTimeoutMs: config.writeBehindBlockTimeoutMs,
         retryAfterMs: config.writeBehindRetryAfterMs,
       })
-const cache = createCache({ l1: { maxEntries: config.l1MaxEntries }, l2, ...(bus === undefined ? {} : { bus }), queue })
+const cache = createCache({ l1: { maxEntries: config.l1MaxEntries, maxBytes: config.l1MaxBytes }, l2, ...(bus === undefined ? {} : { bus }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
 const keyring = security.encryptionKeys === undefined ? undefined : createKeyring(security.encryptionKeys.current, security.encryptionKeys.keys)
-const registry = (late.registry = new NamespaceRegistry(cache, { keyring }))
+const registry = (late.registry = new NamespaceRegistry(cache, { keyring, allowedOrigins: security.allowedOrigins, keyHasher: new KeyHasher(security.serverSecret) }))
 await registry.start(config.namespaces)
 
 const pool = config.auth === 'on' && config.keyStore === 'postgres' ? new pg.Pool({ connectionString: config.postgresUrl, max: 8 }) : undefined
@@ -102,7 +102,8 @@ if (config.auth === 'on') {
     store = keys
     log = audit
   }
-  const apiKeys = new ApiKeys(store, { cacheTtlMs: config.keyCacheMs })
+  const apiKeys = new ApiKeys(store, { cacheTtlMs: config.keyCacheMs, secret: security.serverSecret })
+  if (security.serverSecret === undefined && pool !== undefined) logger.warn('STRATA_SERVER_SECRET is not set: API key hashes are not keyed with a server secret (docs/guides/security.md)')
   if (security.bootstrapAdminKey !== undefined) {
     const admin = await apiKeys.ensure(security.bootstrapAdminKey, { name: 'bootstrap admin', grants: [{ namespace: '*', scopes: ['admin'] }] })
     logger.info({ keyId: admin.id }, 'bootstrap admin key is present')
@@ -144,6 +145,7 @@ const gateway = await buildGateway({
   },
   ...(telemetry === undefined ? {} : { extraMetrics: () => telemetry.prometheusText() }),
   ...(accessEvents === undefined ? {} : { accessEvents }),
+  l1Bounds: { maxEntries: config.l1MaxEntries, maxBytes: config.l1MaxBytes },
   console: {
     ...(config.consoleDistDir === '' ? {} : { distDir: config.consoleDistDir }),
     services: {

@@ -26,7 +26,8 @@ const keysUrl = process.env.STRATA_KEYS_POSTGRES_URL?.trim() || postgresUrl || '
 const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service: 'warmer', msg: message, ...fields })}\n`)
 
-const cache = createCache({ prefix, l2: redisStore({ url: redisUrl }) })
+// L1 bounded by bytes as well as entries: warmed values can be large.
+const cache = createCache({ prefix, l1: { maxEntries: 10_000, maxBytes: Number(process.env.STRATA_WARMER_L1_BYTES ?? 128 * 1024 * 1024) }, l2: redisStore({ url: redisUrl }) })
 const db = postgresUrl === undefined ? undefined : createDbCache({ pool: new pg.Pool({ connectionString: postgresUrl, max: 4 }), cache })
 const transport = new KafkaTransport({ brokers, clientId: `strata-warmer-${instanceId}`, log: () => undefined })
 // Failed warms go to strata.errors.v1 too (analytics counts them, alerting's error rules see them).

@@ -1039,7 +1039,7 @@ export class NamespaceCache<T = unknown> {
 
   private decode(key: string, bytes: Uint8Array): StoredEntry | undefined {
     try {
-      return decodeEntry(bytes, this.core.codecs, this.policy.encryption).entry
+      return decodeEntry(bytes, this.core.codecs, this.policy.encryption, { namespace: this.name, key }).entry
     } catch (error) {
       // Corrupt, foreign or undecryptable bytes are a miss, never a wrong value.
       this.core.reportError(this.name, 'decode', toStrataError(error), key)
@@ -1051,7 +1051,7 @@ export class NamespaceCache<T = unknown> {
   /** Encodes for L2 (or a byte-bounded L1) and enforces the value size limit; undefined when nothing needs bytes. */
   private encodeChecked(key: string, entry: StoredEntry): Uint8Array | undefined {
     if (this.core.l2 === undefined && !this.encodeForL1) return undefined
-    const encoded = encodeEntry(entry, this.codecOptions)
+    const encoded = encodeEntry(entry, this.codecOptions, { namespace: this.name, key })
     if (encoded.length > this.policy.maxValueBytes) {
       throw new StrataError(
         'E_VALUE_TOO_LARGE',

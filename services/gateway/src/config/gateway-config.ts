@@ -11,9 +11,12 @@ export interface SecuritySettings {
   kafkaSsl: { ca?: string[] } | true | undefined
   rateLimit: { perSecond: number; burst: number }
   encryptionKeys: { current: string; keys: Record<string, string> } | undefined
-  jwt: { jwksUrl: string; issuer: string; audience: string } | undefined
+  jwt: { jwksUrl: string; issuer: string; audience: string; requireExp: boolean } | undefined
   tls: { certFile: string; keyFile: string } | undefined
   bootstrapAdminKey: string | undefined
+  /** Keys API key and hashKeys hashes; undefined when not configured. */
+  serverSecret: string | undefined
+  allowedOrigins: string[]
 }
 
 export function securitySettings(config: GatewaySettings, readFile: (path: string) => string): SecuritySettings {
@@ -23,9 +26,11 @@ export function securitySettings(config: GatewaySettings, readFile: (path: strin
     kafkaSsl: config.kafkaTls === 'off' ? undefined : config.kafkaCaFile === '' ? true : { ca: [readFile(config.kafkaCaFile)] },
     rateLimit: { perSecond, burst },
     encryptionKeys: pairs.length === 0 ? undefined : { current: pairs[0]![0], keys: Object.fromEntries(pairs) },
-    jwt: config.jwtJwksUrl === '' ? undefined : { jwksUrl: config.jwtJwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience },
+    jwt: config.jwtJwksUrl === '' ? undefined : { jwksUrl: config.jwtJwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience, requireExp: config.jwtRequireExp === 'on' },
     tls: config.tlsCertFile === '' ? undefined : { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
     bootstrapAdminKey: config.bootstrapAdminKey === '' ? undefined : config.bootstrapAdminKey,
+    serverSecret: config.serverSecret === '' ? undefined : config.serverSecret,
+    allowedOrigins: config.allowedOrigins === '' ? [] : config.allowedOrigins.split(',').map((origin) => origin.trim()),
   }
 }
 

@@ -66,7 +66,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   // Audit records name the key, hashed for namespaces whose policy says hashKeys.
   const keyResource = (request: FastifyRequest) => {
     const { ns = '', key = '' } = request.params as { ns?: string; key?: string }
-    return `namespace:${ns}/key:${telemetryKey(registry.get(ns)?.spec.security, key)}`
+    return `namespace:${ns}/key:${telemetryKey(registry.get(ns)?.spec.security, key, registry.keyHasher)}`
   }
 
   app.get(
