@@ -90,6 +90,8 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
       const { ns, key } = request.params
       const handle = registry.get(ns) ?? (await registry.resolve(ns))
       checkKey(ns, handle.spec.security, key)
+      // A key the origin URL cannot carry ('..') is the caller's mistake, answered before any load.
+      handle.origin?.url(key)
       let entry: EntryHeaders | undefined
       let value: unknown
       let loaded = false
