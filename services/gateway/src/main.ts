@@ -118,6 +118,8 @@ if (config.auth === 'on') {
       transport: kafka,
       source: `strata/gateway/${instanceId}`,
       onPublishError: (error) => logger.warn({ err: error }, 'audit event not published (the row is in the audit log)'),
+      onAppendError: (error, outcome, entry) =>
+        logger.error({ err: error, outcome, action: entry.action }, outcome === 'queued' ? 'audit append failed; the entry waits in the retry buffer' : 'audit retry buffer full: an entry was given up'),
     }),
   }
 }
