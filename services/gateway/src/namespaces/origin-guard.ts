@@ -70,5 +70,5 @@ function guardedLookup(hostname: string, options: object, callback: (error: Erro
 
 /** The dispatcher namespace origins are fetched through. */
 export function guardedOriginAgent(): Agent {
-  return new Agent({ connect: { lookup: guardedLookup as never } })
+  return new Agent({ connect: { lookup: guardedLookup } })
 }
