@@ -49,7 +49,7 @@ describe('audit delivery', () => {
     const trail = new AuditTrail(log, { source: 'test', retryDelayMs: 10, onAppendError: (_error, outcome, e) => reports.push(`${outcome} ${e.resource}`) })
     trail.submit(entry('r1', 1))
     trail.submit(entry('r2', 2))
-    await eventually(() => expect(log.records.map((r) => r.resource)).toEqual(['r1', 'r2']))
+    await eventually(() => expect(log.records.map((r) => r.resource)).toEqual(['r1', 'r2']), 5_000)
     expect(reports.length).toBeGreaterThanOrEqual(3)
     expect(reports.every((r) => r.startsWith('queued'))).toBe(true)
     expect(trail.backlog).toEqual({ waiting: 0, dropped: 0 })
@@ -60,7 +60,7 @@ describe('audit delivery', () => {
     const dropped: string[] = []
     const trail = new AuditTrail(log, { source: 'test', retryBuffer: 2, retryDelayMs: 60_000, onAppendError: (_error, outcome, e) => outcome === 'dropped' && dropped.push(e.resource) })
     for (const r of ['a', 'b', 'c', 'd']) trail.submit(entry(r))
-    await eventually(() => expect(dropped).toEqual(['a', 'b']))
+    await eventually(() => expect(dropped).toEqual(['a', 'b']), 5_000)
     expect(trail.backlog).toEqual({ waiting: 2, dropped: 2 })
     trail.close()
     expect(dropped).toEqual(['a', 'b', 'c', 'd'])
