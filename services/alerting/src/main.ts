@@ -44,7 +44,7 @@ const deliveries = new BullmqJobQueue<DeliveryJob>(queueName, {
 const transport = new KafkaTransport({ brokers, clientId: `strata-alerting-${instanceId}` })
 const store = new RedisAlertStore(queueRedisUrl, prefix)
 const pool = authOn ? new pg.Pool({ connectionString: postgresUrl, max: 2 }) : undefined
-const auth = pool === undefined ? undefined : await postgresServiceAuth({ pool, transport, source: `strata/alerting/${instanceId}` })
+const auth = pool === undefined ? undefined : await postgresServiceAuth({ secret: process.env.STRATA_SERVER_SECRET || undefined, pool, transport, source: `strata/alerting/${instanceId}` })
 const alerting: Alerting = buildAlerting({
   // The web console's origin (the gateway's), e.g. http://127.0.0.1:8080; none by default.
   corsOrigins: parseCorsOrigins(process.env.STRATA_CORS_ORIGINS),

@@ -44,7 +44,7 @@ const probes: ResourceProbe[] = [
 const auth =
   env('STRATA_ANALYTICS_AUTH', 'on') === 'off'
     ? undefined
-    : await postgresServiceAuth({ pool, source: `strata/analytics/${hostname()}-${process.pid}`, cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })
+    : await postgresServiceAuth({ secret: process.env.STRATA_SERVER_SECRET || undefined, pool, source: `strata/analytics/${hostname()}-${process.pid}`, cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })
 
 // Hot keys go to strata.hot-keys.v1 every STRATA_ANALYTICS_HOT_KEYS_MS (0: not published), for the warmer.
 const hotKeysMs = Number(env('STRATA_ANALYTICS_HOT_KEYS_MS', '60000'))

@@ -27,7 +27,7 @@ const capture = buildCdc({ transport, postgresUrl, slot, publication, tables, ..
 const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 })
 pool.on('error', () => undefined)
 const keysPool = process.env.STRATA_KEYS_POSTGRES_URL?.trim() ? new pg.Pool({ connectionString: process.env.STRATA_KEYS_POSTGRES_URL.trim(), max: 2 }) : pool
-const auth = env('STRATA_CDC_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/cdc/${instanceId}` })
+const auth = env('STRATA_CDC_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ secret: process.env.STRATA_SERVER_SECRET || undefined, pool: keysPool, source: `strata/cdc/${instanceId}` })
 const server = buildCdcServer({ capture, slot, pool, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
 
 let stopping = false

@@ -41,7 +41,7 @@ const pool = authOn ? new pg.Pool({ connectionString: postgresUrl, max: 4 }) : u
 const auth =
   pool === undefined
     ? undefined
-    : await postgresServiceAuth({ pool, redis, transport, source: `strata/invalidator/${instanceId}`, cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })
+    : await postgresServiceAuth({ secret: process.env.STRATA_SERVER_SECRET || undefined, pool, redis, transport, source: `strata/invalidator/${instanceId}`, cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })
 const invalidator = buildInvalidator({
   // The web console's origin (the gateway's), e.g. http://127.0.0.1:8080; none by default.
   corsOrigins: parseCorsOrigins(process.env.STRATA_CORS_ORIGINS),

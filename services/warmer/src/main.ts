@@ -70,7 +70,7 @@ const running = service
 // Unless STRATA_WARMER_AUTH=off, the HTTP API takes the gateways' API keys (STRATA_KEYS_POSTGRES_URL).
 const keysPool = new pg.Pool({ connectionString: keysUrl, max: 2 })
 keysPool.on('error', () => undefined)
-const auth = env('STRATA_WARMER_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/warmer/${instanceId}` })
+const auth = env('STRATA_WARMER_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ secret: process.env.STRATA_SERVER_SECRET || undefined, pool: keysPool, source: `strata/warmer/${instanceId}` })
 const server = buildWarmerServer({ service: running, progress, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
 let stopping = false
 async function shutdown(signal: string): Promise<void> {

@@ -55,7 +55,7 @@ const instance = `${hostname()}-${process.pid}`
 const auth =
   env('STRATA_WB_AUTH', 'on') === 'off'
     ? undefined
-    : await postgresServiceAuth({ pool, source: `strata/write-behind/${instance}`, cacheTtlMs: num('STRATA_KEY_CACHE_MS', 5000) })
+    : await postgresServiceAuth({ secret: process.env.STRATA_SERVER_SECRET || undefined, pool, source: `strata/write-behind/${instance}`, cacheTtlMs: num('STRATA_KEY_CACHE_MS', 5000) })
 
 // Dead writes go to strata.errors.v1 (analytics counts them, alerting's error rules see them) when Kafka is set.
 const brokers = env('STRATA_KAFKA_BROKERS', '')
