@@ -51,6 +51,7 @@ export class NamespaceRegistry {
   private readonly store: NamespaceCache<Record<string, NamespaceSpec>>
   private readonly origins: NamespaceCache<string[]>
   private readonly dispatcher: Dispatcher
+  private readonly ownsDispatcher: boolean
   readonly keyHasher: KeyHasher
   private reloading: Promise<void> | undefined
   private readonly stopListening: () => void
@@ -61,6 +62,7 @@ export class NamespaceRegistry {
     private readonly options: NamespaceRegistryOptions = {},
   ) {
     this.keyHasher = options.keyHasher ?? new KeyHasher()
+    this.ownsDispatcher = options.dispatcher === undefined
     this.dispatcher = options.dispatcher ?? guardedOriginAgent()
     this.store = cache.defineNamespace<Record<string, NamespaceSpec>>(REGISTRY_NAMESPACE, {
       ttl: TEN_YEARS,
@@ -169,6 +171,7 @@ export class NamespaceRegistry {
 
   close(): void {
     this.stopListening()
+    if (this.ownsDispatcher) void this.dispatcher.close().catch(() => undefined)
   }
 
   private async readSpecs(): Promise<Record<string, NamespaceSpec>> {
