@@ -36,7 +36,7 @@ function valueAt(config: Record<string, unknown>, info: SettingInfo): unknown {
 export function maskedValue(info: Pick<SettingInfo, 'secret'>, value: unknown): unknown {
   if (info.secret && value !== '' && value !== undefined) return '[secret]'
   if (typeof value === 'string') return maskUrlPassword(value)
-  if (Array.isArray(value)) return value.map((item) => (typeof item === 'string' ? maskUrlPassword(item) : item))
+  if (Array.isArray(value)) return (value as unknown[]).map((item): unknown => (typeof item === 'string' ? maskUrlPassword(item) : item))
   return value
 }
 

@@ -9,10 +9,16 @@ export interface KafkaClientSettings {
   brokers: string[]
   clientId: string
   ssl?: true | { ca?: string[]; cert?: string; key?: string }
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+  sasl?: KafkaSasl
   connectionTimeout: number
   requestTimeout: number
 }
+
+/** One member per mechanism, as kafkajs types it. */
+export type KafkaSasl =
+  | { mechanism: 'plain'; username: string; password: string }
+  | { mechanism: 'scram-sha-256'; username: string; password: string }
+  | { mechanism: 'scram-sha-512'; username: string; password: string }
 
 /** The kafka section as client settings for one process: `who` (`invalidator-<instance>`) ends the client id. */
 export function kafkaClientSettings(kafka: KafkaSettings, who: string, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): KafkaClientSettings {

@@ -52,7 +52,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const file = options.file ?? (env[CONFIG_FILE_VARIABLE]?.trim() || undefined)
   const issues: ConfigIssue[] = []
   const warnings: string[] = []
-  const sources: Record<string, ConfigSource> = Object.fromEntries(SETTINGS.map((info) => [info.path, { kind: 'default' } as ConfigSource]))
+  const sources: Record<string, ConfigSource> = Object.fromEntries(SETTINGS.map((info) => [info.path, { kind: 'default' }]))
   const merged: Record<string, unknown> = {}
   const put = (info: SettingInfo, value: unknown) => {
     if (info.section === undefined) merged[info.key] = value

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox'
 
 /** What the loader, `strata config explain` and the reference need to know about one setting besides its type. */
 export interface SettingMeta {
@@ -12,7 +12,7 @@ export interface SettingMeta {
 
 /** Attaches the environment variable (and secrecy) to a setting's schema, as `x-` keywords TypeBox ignores. */
 export function setting<T extends TSchema>(schema: T, meta: SettingMeta): T {
-  const target = schema as T & Record<string, unknown>
+  const target = schema as unknown as Record<string, unknown>
   target['x-env'] = meta.env
   if (meta.deprecatedEnv !== undefined) target['x-deprecated-env'] = [...meta.deprecatedEnv]
   if (meta.secret === true) target['x-secret'] = true
@@ -23,8 +23,11 @@ export const Port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65
 export const Host = () =>
   Type.String({ minLength: 1, default: '127.0.0.1', description: "Address to listen on: loopback by default; '0.0.0.0' (or '::') to accept other machines" })
 export const OnOff = (fallback: 'on' | 'off', description: string) => Type.Union([Type.Literal('on'), Type.Literal('off')], { default: fallback, description })
-export const OneOf = <V extends string>(values: readonly V[], fallback: V, description = '') =>
-  Type.Union(values.map((value) => Type.Literal(value)), { default: fallback, ...(description === '' ? {} : { description }) })
+export const OneOf = <const V extends string>(values: readonly V[], fallback: V, description = ''): TUnion<[TLiteral<V>]> =>
+  Type.Union(
+    values.map((value) => Type.Literal(value)),
+    { default: fallback, ...(description === '' ? {} : { description }) },
+  ) as unknown as TUnion<[TLiteral<V>]>
 export const HostPort = Type.String({ pattern: '^[^\\s:,]+:\\d{1,5}$' })
 export const HostPortList = (fallback: string[], description: string) => Type.Array(HostPort, { minItems: 1, default: fallback, description })
 

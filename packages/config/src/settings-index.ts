@@ -45,7 +45,7 @@ function infoOf(path: string, section: string | undefined, key: string, schema: 
 
 /** Every setting, in schema order. */
 export const SETTINGS: readonly SettingInfo[] = Object.entries(StrataConfigSchema.properties as Record<string, Annotated>).flatMap(([key, schema]) => {
-  if (typeof schema['x-env'] === 'string') return [infoOf(key, undefined, key, schema, !(StrataConfigSchema.required ?? []).includes(key))]
+  if (typeof schema['x-env'] === 'string') return [infoOf(key, undefined, key, schema, !((StrataConfigSchema.required ?? []) as string[]).includes(key))]
   const required = new Set(schema.required ?? [])
   return Object.entries(schema.properties as Record<string, Annotated>).map(([name, sub]) => infoOf(`${key}.${name}`, key, name, sub, !required.has(name)))
 })

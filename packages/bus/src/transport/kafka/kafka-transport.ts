@@ -64,7 +64,7 @@ interface PendingSend {
 export class KafkaTransport implements Transport {
   readonly name = 'kafka'
   private readonly kafka: Kafka
-  private readonly options: Required<Omit<KafkaTransportOptions, 'log' | 'clientId' | 'ssl' | 'sasl'>>
+  private readonly options: Required<Omit<KafkaTransportOptions, 'log' | 'clientId' | 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'>>
   private producer: Producer | undefined
   private producerReady: Promise<Producer> | undefined
   private adminReady: Promise<Admin> | undefined
@@ -191,7 +191,7 @@ export class KafkaTransport implements Transport {
   }
 
   /** @internal */
-  get settings(): Readonly<Required<Omit<KafkaTransportOptions, 'log' | 'clientId' | 'ssl' | 'sasl'>>> {
+  get settings(): Readonly<Required<Omit<KafkaTransportOptions, 'log' | 'clientId' | 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'>>> {
     return this.options
   }
 
