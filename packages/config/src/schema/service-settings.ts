@@ -25,7 +25,7 @@ export const WriteBehindSettingsSchema = Type.Object(
     queue: setting(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$', default: 'write-behind', description: 'Buffer name the gateways write to and this service drains' }), { env: 'STRATA_WB_QUEUE' }),
     auth: authOf('STRATA_WB', 'the HTTP API'),
     origin: setting(OneOf(['postgres', 'http'], 'postgres', "Where buffered writes go: a PostgreSQL table, or PUT/DELETE on an HTTP origin"), { env: 'STRATA_WB_ORIGIN' }),
-    table: setting(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$', default: 'strata_write_behind', description: 'The origin table (origin postgres)' }), { env: 'STRATA_WB_TABLE' }),
+    table: setting(Type.String({ pattern: '^([A-Za-z_][A-Za-z0-9_]{0,62}\\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$', default: 'strata_write_behind', description: 'The origin table, optionally schema-qualified (origin postgres)' }), { env: 'STRATA_WB_TABLE' }),
     httpOriginUrl: setting(Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8080/writes', description: 'Base URL (origin http)' }), { env: 'STRATA_WB_HTTP_ORIGIN_URL' }),
     batchSize: setting(Type.Integer({ minimum: 1, default: 500, description: 'Writes per flush job' }), { env: 'STRATA_WB_BATCH_SIZE' }),
     interval: setting(Duration({ default: 100, minimum: 1, description: 'How often the buffer is drained into jobs' }), { env: 'STRATA_WB_INTERVAL_MS' }),
