@@ -133,3 +133,11 @@ describe('loadConfig', () => {
     expect(issues[0]!.message).toContain('must be JSON')
   })
 })
+
+describe('corsOrigins', () => {
+  it('are origins as CORS compares them (a trailing slash or path dropped); a non-URL is refused naming the variable', () => {
+    expect(loadConfig({ env: { STRATA_CORS_ORIGINS: 'http://127.0.0.1:8080/, https://console.example.com/app' } }).config.corsOrigins).toEqual(['http://127.0.0.1:8080', 'https://console.example.com'])
+    const issues = issuesOf(() => loadConfig({ env: { STRATA_CORS_ORIGINS: 'console.example.com' } }))
+    expect(issues[0]).toMatchObject({ path: '/corsOrigins/0', source: 'env STRATA_CORS_ORIGINS' })
+  })
+})

@@ -29,7 +29,11 @@ export const sharedSettings = {
     env: 'STRATA_QUEUE_REDIS_URL',
   }),
   keyCacheTtl: setting(Duration({ default: 5_000, description: 'How long a verified API key is trusted from memory (bound on revocation delay)' }), { env: 'STRATA_KEY_CACHE_MS' }),
-  corsOrigins: setting(Type.Array(Type.String({ pattern: '^https?://[^/\\s]+$' }), { default: [], description: "Origins the web console calls the services' APIs from (the gateway's)" }), {
-    env: 'STRATA_CORS_ORIGINS',
-  }),
+  // Decoded to origins (`http://host:port`, no path or trailing slash), the form CORS compares.
+  corsOrigins: setting(
+    Type.Transform(Type.Array(Type.String({ pattern: '^https?://[^\\s/]+(/\\S*)?$' }), { default: [], description: "Origins the web console calls the services' APIs from (the gateway's)" }))
+      .Decode((origins) => origins.map((origin) => new URL(origin).origin))
+      .Encode((origins) => origins),
+    { env: 'STRATA_CORS_ORIGINS' },
+  ),
 }
