@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import type { Redis } from 'ioredis'
-import { Redis as QueueRedis } from 'ioredis'
+import { Redis } from 'ioredis'
 import pg from 'pg'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
@@ -70,7 +69,7 @@ const bus: InvalidationBus | undefined =
     : settings.bus === 'local'
       ? new LocalInvalidationBus()
       : undefined
-const queueClient = settings.queue === 'redis' ? new QueueRedis(config.queueRedisUrl, { maxRetriesPerRequest: 1 }) : undefined
+const queueClient = settings.queue === 'redis' ? new Redis(config.queueRedisUrl, { maxRetriesPerRequest: 1 }) : undefined
 queueClient?.on('error', (error) => logger.warn({ err: error }, 'queue Redis unavailable'))
 const inProcessQueue =
   queueClient === undefined
