@@ -56,10 +56,11 @@ describe('loadConfig', () => {
   })
 
   it('accepts durations as milliseconds or strings, from the file and the environment', () => {
-    const path = file('durations.yaml', 'gateway: { drainDelay: 2s, writeBehindMaxLag: 1500 }\nwriteBehind: { lease: 5m }\n')
+    const path = file('durations.yaml', 'gateway: { drainDelay: 2s, writeBehindMaxLag: 1500, upstreams: { shop: { url: "http://127.0.0.1:4000", timeoutMs: 2s } } }\nwriteBehind: { lease: 5m }\n')
     const { config } = loadConfig({ file: path, env: { STRATA_KEY_CACHE_MS: '10s', STRATA_WB_INTERVAL_MS: '250', STRATA_ANALYTICS_HOT_KEYS_MS: '1h' } })
     expect(config.gateway.drainDelay).toBe(2_000)
     expect(config.gateway.writeBehindMaxLag).toBe(1_500)
+    expect(config.gateway.upstreams.shop!.timeoutMs).toBe(2_000)
     expect(config.writeBehind.lease).toBe(300_000)
     expect(config.keyCacheTtl).toBe(10_000)
     expect(config.writeBehind.interval).toBe(250)

@@ -7,8 +7,8 @@ const Bytes = Type.Integer({ minimum: 1 })
 export const UpstreamSchema = Type.Object(
   {
     url: Type.String({ pattern: '^https?://', description: 'Base URL of the origin' }),
-    timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
-    keepForRevalidationMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    timeoutMs: Type.Optional(Duration({ minimum: 1, description: 'Per request to the origin' })),
+    keepForRevalidationMs: Type.Optional(Duration({ description: 'How long a stale response is kept for conditional revalidation' })),
     heuristicFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     maxBodyBytes: Type.Optional(Bytes),
     connections: Type.Optional(Type.Integer({ minimum: 1 })),
