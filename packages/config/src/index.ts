@@ -10,5 +10,5 @@ export { loadConfig, configInvalid, describeSource, CONFIG_FILE_VARIABLE, type L
 export { explainConfig, readsSetting, maskedValue, maskUrlPassword, type ExplainedSetting } from './explain-config.js'
 export { kafkaClientSettings, type KafkaClientSettings } from './kafka-client-settings.js'
 export { parseDuration, DURATION_HINT } from './duration.js'
-export { instanceIdOf, listenOrExplain, listenFailureMessage } from './process-settings.js'
+export { instanceIdOf, listenOrExplain, listenFailureMessage, loadServiceConfig } from './process-settings.js'
 export { parseLocatedYaml, type LocatedYaml } from './located-yaml.js'

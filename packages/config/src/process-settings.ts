@@ -1,4 +1,6 @@
 import { hostname } from 'node:os'
+import { isStrataError } from '@strata/core'
+import { loadConfig, type LoadConfigOptions, type LoadedConfig } from './load-config.js'
 import { SETTING_BY_PATH } from './settings-index.js'
 import { SECTION_OF, type StrataConfig, type StrataService } from './schema/strata-config-schema.js'
 
@@ -34,6 +36,20 @@ export async function listenOrExplain<T>(service: StrataService, address: { host
     const message = listenFailureMessage(error, service, address)
     if (message === undefined) throw error
     process.stderr.write(`${message}\n`)
+    process.exit(1)
+  }
+}
+
+/**
+ * A service's configuration, or exit 1 with every problem listed (setting, allowed values, file line or variable) and
+ * no stack trace: what each main.ts starts with.
+ */
+export function loadServiceConfig(service: StrataService, options: LoadConfigOptions = {}): LoadedConfig {
+  try {
+    return loadConfig(options)
+  } catch (error) {
+    if (!isStrataError(error, 'E_CONFIG_INVALID')) throw error
+    process.stderr.write(`${service}: not starting: ${error.message}\nCheck a file with: strata config validate <file> --service ${service}\n`)
     process.exit(1)
   }
 }

@@ -1,4 +1,4 @@
-import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadConfig } from '@strata/config'
+import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { KafkaTransport } from '@strata/bus/kafka'
@@ -7,7 +7,7 @@ import { PrometheusScrapeSource, RedisAlertStore, buildAlerting, loadAlertingFil
 
 // Configuration (@strata/config: shared settings, kafka, `alerting`) and wiring. Exits non-zero, with the file, line
 // and rule, when the rules are bad.
-const { config: settingsOf, warnings } = loadConfig()
+const { config: settingsOf, warnings } = loadServiceConfig('alerting')
 const settings = settingsOf.alerting
 const prefix = settingsOf.prefix
 const instanceId = instanceIdOf(settingsOf)

@@ -1,6 +1,6 @@
 import { createLogger, currentTelemetry, loggerOptions } from '@strata/telemetry'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadConfig } from '@strata/config'
+import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
 import { hostAndPort } from '@strata/config/l2'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
@@ -13,7 +13,7 @@ import type { ResourceProbe } from './resources/resource-probe.js'
 import { ServiceMetricsProbe } from './resources/service-metrics-probe.js'
 
 // Configuration (@strata/config: shared settings, l2 and kafka, `analytics`) and wiring.
-const { config, warnings } = loadConfig()
+const { config, warnings } = loadServiceConfig('analytics')
 const settings = config.analytics
 const instanceId = instanceIdOf(config)
 const log = createLogger('strata-analytics', { level: config.logLevel })

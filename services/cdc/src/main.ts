@@ -1,12 +1,12 @@
 import { KafkaTransport } from '@strata/bus/kafka'
-import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadConfig } from '@strata/config'
+import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { buildCdc } from './app.js'
 import { buildCdcServer } from './http/cdc-server.js'
 
 // Configuration (@strata/config: shared settings, kafka, `cdc`) and wiring.
-const { config, warnings } = loadConfig()
+const { config, warnings } = loadServiceConfig('cdc')
 const settings = config.cdc
 const instanceId = instanceIdOf(config)
 const { slot, publication, tables, topic } = settings

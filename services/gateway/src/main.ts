@@ -12,7 +12,7 @@ import { RedisPendingWrites } from '@strata/queue/redis'
 import { ApiKeys, AuditTrail, Authenticator, JwtVerifier, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter, RedisRateLimiter, type ApiKeyStore, type AuditLog } from '@strata/security'
 import { PostgresApiKeyStore, PostgresAuditLog } from '@strata/security/postgres'
 import { buildGateway, type GatewayAuth } from './app.js'
-import { readGatewayConfig, securitySettings } from './config/gateway-config.js'
+import { gatewayConfigOrExit, securitySettings } from './config/gateway-config.js'
 import { createLogger, currentTelemetry } from '@strata/telemetry'
 import { AccessPublisher } from './access/access-publisher.js'
 import { AccessSampling } from './access/access-sampling.js'
@@ -36,7 +36,7 @@ import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
  * - auth (on unless STRATA_GATEWAY_AUTH=off): API keys and the audit log in PostgreSQL, rate limits in Redis,
  *   STRATA_BOOTSTRAP_ADMIN_KEY stored as the first admin key (docs/guides/security.md).
  */
-const { config, warnings } = readGatewayConfig()
+const { config, warnings } = gatewayConfigOrExit()
 const settings = config.gateway
 const security = securitySettings(settings)
 const late: { registry?: NamespaceRegistry } = {}

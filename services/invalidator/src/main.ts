@@ -1,6 +1,6 @@
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadConfig } from '@strata/config'
+import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
 import { createL2RedisClient, createL2Store } from '@strata/config/l2'
 import { loggerOptions, currentTelemetry } from '@strata/telemetry'
 import type { Redis } from 'ioredis'
@@ -10,7 +10,7 @@ import { MemoryEventDedupe, RedisEventDedupe, buildInvalidator, loadRulesFile, t
 
 // Configuration (@strata/config: the shared l2 and kafka sections, `invalidator`) and wiring. Exits non-zero, with
 // the file, line and rule, when the rules are bad.
-const { config, warnings } = loadConfig()
+const { config, warnings } = loadServiceConfig('invalidator')
 const settings = config.invalidator
 const instanceId = instanceIdOf(config)
 

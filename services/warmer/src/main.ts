@@ -1,6 +1,6 @@
 import { ErrorEventPublisher } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadConfig } from '@strata/config'
+import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
 import { createL2Store } from '@strata/config/l2'
 import { createCache, isStrataError } from '@strata/core'
 import { createDbCache } from '@strata/db-cache'
@@ -13,7 +13,7 @@ import { httpLoader, loadPlanFile } from './plan-loader.js'
 
 // Configuration (@strata/config: the shared l2 and kafka sections, `warmer`) and wiring. Exits non-zero, naming the
 // file and the problem, when the plan is bad.
-const { config, warnings } = loadConfig()
+const { config, warnings } = loadServiceConfig('warmer')
 const settings = config.warmer
 const instanceId = instanceIdOf(config)
 const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>

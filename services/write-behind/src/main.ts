@@ -1,6 +1,6 @@
 import { ErrorEventPublisher } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadConfig } from '@strata/config'
+import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
 import { RedisPendingWrites } from '@strata/queue/redis'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
@@ -13,7 +13,7 @@ import { PostgresOrigin } from './origins/postgres-origin.js'
 import type { FlushOrigin } from './origins/flush-origin.js'
 
 // Configuration (@strata/config: shared settings, kafka, `writeBehind`) and wiring.
-const { config, warnings } = loadConfig()
+const { config, warnings } = loadServiceConfig('write-behind')
 const settings = config.writeBehind
 const redisUrl = config.queueRedisUrl
 const name = settings.queue

@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value'
-import { describeSource, loadConfig, type ConfigIssue, type ConfigSource, type LoadedConfig, type StrataConfig } from '@strata/config'
+import { describeSource, loadConfig, loadServiceConfig, type ConfigIssue, type ConfigSource, type LoadedConfig, type StrataConfig } from '@strata/config'
 import { NamespaceSpecSchema, type NamespaceSpec } from '../namespaces/namespace-spec.js'
 
 export type GatewaySection = StrataConfig['gateway']
@@ -37,6 +37,11 @@ export function securitySettings(gateway: GatewaySettings['gateway']): SecurityS
  */
 export function readGatewayConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): LoadedConfig & { config: GatewaySettings } {
   return loadConfig({ ...options, refine: namespaceIssues })
+}
+
+/** main.ts: the same, or exit 1 listing every problem (no stack trace). */
+export function gatewayConfigOrExit(): LoadedConfig & { config: GatewaySettings } {
+  return loadServiceConfig('gateway', { refine: namespaceIssues })
 }
 
 /** Each namespace policy against the admin API's schema (the shared schema only knows they are objects). */

@@ -55,4 +55,22 @@ describe('a port already in use', () => {
     expect(stderr).toContain('Set STRATA_INVALIDATOR_PORT to another port')
     expect(stderr).not.toMatch(/^\s+at /m)
   }, 60_000)
+
+  it("a bad setting stops a service's real main.ts before it connects anywhere: every problem listed, status 1, no stack trace", async () => {
+    const child = fork(fileURLToPath(new URL('../../../services/write-behind/src/main.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, STRATA_WB_LEASE_MS: 'a while', STRATA_WB_ORIGIN: 'ftp', STRATA_LOG_LEVEL: 'loud' },
+    })
+    let stderr = ''
+    child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()))
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    expect(code).toBe(1)
+    expect(stderr).toContain('write-behind: not starting: Invalid configuration:')
+    expect(stderr).toContain("/writeBehind/lease: must be milliseconds, or a duration such as '500ms', '10s', '5m', '1h', '1d', got 'a while' (env STRATA_WB_LEASE_MS)")
+    expect(stderr).toContain(`/writeBehind/origin: must be one of 'postgres', 'http', got "ftp" (env STRATA_WB_ORIGIN)`)
+    expect(stderr).toContain("/logLevel: must be one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent', got \"loud\" (env STRATA_LOG_LEVEL)")
+    expect(stderr).toContain('strata config validate <file> --service write-behind')
+    expect(stderr).not.toMatch(/^\s+at /m)
+  }, 60_000)
 })
