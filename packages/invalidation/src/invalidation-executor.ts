@@ -42,6 +42,11 @@ export class InvalidationExecutor {
   }
 
   async apply(request: InvalidationRequest): Promise<InvalidationRecord> {
+    if (request.urls !== undefined && request.urls.length > 0) {
+      throw new StrataError('E_INVALID_OPTION', "URL purges are carried out by the gateway's proxy (POST /v1/proxy/purge), not by the invalidation executor", {
+        context: { upstream: request.upstream },
+      })
+    }
     const messages: Omit<InvalidationMessage, 'at' | 'origin'>[] = []
     let removed: number | null = 0
     const count = (found: number | null) => {

@@ -18,6 +18,7 @@ export function recordOf(request: InvalidationRequest, outcome: { entriesRemoved
     expireTags: list(request.expireTags),
     prefixes: list(request.prefixes),
     surrogateKeys: list(request.surrogateKeys),
+    urls: list(request.urls),
   }
   return {
     id: randomUUID(),

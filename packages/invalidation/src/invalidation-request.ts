@@ -24,6 +24,11 @@ export interface InvalidationRequest extends InvalidationTargets {
   /** A proxy upstream: its stored responses carrying one of `surrogateKeys` are purged. */
   upstream?: string
   surrogateKeys?: readonly string[]
+  /**
+   * Proxy URL paths (with `upstream`), for the record only: a URL purge needs the gateway's proxy, which carries it
+   * out itself; the executor refuses them.
+   */
+  urls?: readonly string[]
   trigger: InvalidationTrigger
   /** The rule or schedule that produced it. */
   rule?: string
