@@ -160,6 +160,18 @@ describe('strata keys, invalidate and stats against a real gateway (real Redis)'
     expect(empty.err).toContain('say what to invalidate')
   })
 
+  it('invalidate --dry-run: counts per target, as the invalidator counts them, and changes nothing', async () => {
+    for (const key of ['d:1', 'd:2', 'd:3']) await cache.namespace('users').set(key, 1, { tags: key === 'd:3' ? ['dry'] : [] })
+    const result = await strata(['invalidate', 'users', '--key', 'd:1', 'nope', '--prefix', 'd:', '--tag', 'dry', '--dry-run'], env)
+    expect(result.code, result.err).toBe(0)
+    expect(result.out).toMatch(/^keys \(present\)\s+1$/m)
+    expect(result.out).toMatch(/^keys under the prefixes\s+3$/m)
+    expect(result.out).toMatch(/^entries with the tags\s+1$/m)
+    expect(result.out).not.toMatch(/whole namespace/)
+    expect(result.out).toContain('users: dry run, nothing was invalidated')
+    expect(await cache.namespace('users').getMany(['d:1', 'd:2', 'd:3'])).toEqual([1, 1, 1])
+  })
+
   it('stats: counters per namespace, as a table or JSON', async () => {
     await cache.namespace('users').set('s', 1)
     await strata(['keys', 'get', 'users', 's'], env)

@@ -69,7 +69,7 @@ describe('StrataClient against a real gateway (real Redis)', () => {
   })
 
   it('publishes events and purges proxy responses', async () => {
-    expect(await client.publishEvent({ type: 'nothing.matches', data: { id: 1 } })).toEqual({ type: 'nothing.matches', applied: 0, invalidations: [] })
+    expect(await client.publishEvent({ type: 'nothing.matches', data: { id: 1 } })).toMatchObject({ type: 'nothing.matches', matched: 0, applied: 0, invalidations: [], warning: expect.stringMatching(/^no rule matches event type 'nothing\.matches'/) })
     await expect(client.purge({ url: '/proxy/unknown/x' })).rejects.toMatchObject({ code: 'E_UPSTREAM_NOT_FOUND', status: 404 })
     await expect(client.purge({ surrogateKeys: ['k'] })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', status: 400 })
   })

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { parseAlertingConfig } from '@strata/alerting'
 import { readGatewayConfig } from '@strata/gateway'
-import { parseRules } from '@strata/invalidator'
+import { parseRules } from '@strata/invalidation'
 import { parsePlan } from '@strata/warmer'
 import type { LoaderKind } from './sample-plan.js'
 
