@@ -44,7 +44,7 @@ describe('StrataClient against a real gateway (real Redis)', () => {
   it('invalidates by key and tag; the cache on the gateway really lost the entries', async () => {
     await client.set('users', 'k1', 1, { tags: ['team:x'] })
     await client.set('users', 'k2', 2)
-    expect(await client.invalidate('users', { tags: ['team:x'], keys: ['k2'] })).toEqual({ namespace: 'users', keys: 1, tags: 1, expireTags: 0, prefixes: 0, all: false })
+    expect(await client.invalidate('users', { tags: ['team:x'], keys: ['k2'] })).toMatchObject({ namespace: 'users', keys: 1, tags: 1, expireTags: 0, prefixes: 0, all: false, record: { trigger: 'manual', targets: { keys: ['k2'], tags: ['team:x'] } } })
     expect(await gw.cache.namespace('users').get('k1')).toBeUndefined()
     expect(await client.getMany('users', ['k1', 'k2'])).toEqual([undefined, undefined])
   })
