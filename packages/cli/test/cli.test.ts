@@ -86,6 +86,16 @@ describe('strata config', () => {
   })
 })
 
+describe('strata rules check (the invalidator\'s start-up check, from @strata/invalidation)', () => {
+  it('accepts a rules file in the one dialect, and names the file, line and rule of a wrong one → exit 2', async () => {
+    const good = file('rules.yaml', "version: 1\nrules:\n  - name: p\n    topic: shop.v1\n    namespace: products\n    keys: ['{data.id}']\n")
+    expect(await strata(['rules', 'check', good])).toEqual({ code: 0, out: `${good}: valid (1 rules on 1 topics, 0 schedules)\n`, err: '' })
+    const bad = file('bad-rules.yaml', "version: 1\nrules:\n  - name: p\n    topic: shop.v1\n    namespace: products\n    keys: ['{data.id']\n")
+    const refused = await strata(['rules', 'check', bad])
+    expect([refused.code, refused.err]).toEqual([2, `strata: ${bad}:6: rule 'p' (#1): template '{data.id' has a '{' without its '}'\n`])
+  })
+})
+
 describe('strata keys, invalidate and stats against a real gateway (real Redis)', () => {
   let cache: StrataCache
   let registry: NamespaceRegistry
