@@ -1,7 +1,6 @@
 import { StrataError, type StrataCache } from '@strata/core'
 import { NamespacedInvalidationBody, dryRun, targetsAreEmpty, type InvalidationRecord, type InvalidationRequest } from '@strata/invalidation'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type {} from '@strata/security'
 
 export interface InvalidationRoutesOptions {
   cache: StrataCache
