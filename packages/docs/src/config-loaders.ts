@@ -4,7 +4,7 @@ import { parse } from 'yaml'
 import { parseAlertingConfig } from '@strata/alerting'
 import { loadConfig } from '@strata/config'
 import { namespaceIssues } from '@strata/gateway'
-import { parseRules } from '@strata/invalidator'
+import { parseRules } from '@strata/invalidation'
 import { parsePlan } from '@strata/warmer'
 import type { LoaderKind } from './sample-plan.js'
 
