@@ -69,7 +69,7 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<SubjectRoutesOptions> =
         await audit?.record({ actor, action: 'subject.purge', resource: recorded, outcome: 'failed', ip: request.ip, at: Date.now() })
         throw error
       }
-      history.record({ namespace: null, source: 'subject', actor, tags: [recorded] })
+      history.note({ trigger: 'subject', actor, tags: [recorded] })
       await audit?.record({ actor, action: 'subject.purge', resource: recorded, outcome: 'allowed', ip: request.ip, detail: { erased, tombstoned, upstreams: proxy.upstreams }, at: Date.now() })
       return { subject: request.params.subject, tag, namespaces, erased, tombstoned, upstreams: proxy.upstreams }
     },
