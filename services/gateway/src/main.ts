@@ -91,7 +91,7 @@ const queue: WriteBehindQueue =
 const cache = createCache({ prefix: config.prefix, l1: { maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes }, l2, ...(bus === undefined ? {} : { bus }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
 const keyring = security.encryptionKeys === undefined ? undefined : createKeyring(security.encryptionKeys.current, security.encryptionKeys.keys)
-const registry = (late.registry = new NamespaceRegistry(cache, { keyring, allowedOrigins: security.allowedOrigins, keyHasher: new KeyHasher(security.serverSecret) }))
+const registry = (late.registry = new NamespaceRegistry(cache, { keyring, allowedOrigins: security.allowedOrigins, keyHasher: new KeyHasher(config.serverSecret || undefined) }))
 await registry.start(settings.namespaces)
 
 const pool = settings.auth === 'on' && settings.keyStore === 'postgres' ? new pg.Pool({ connectionString: config.postgresUrl, max: 8 }) : undefined
@@ -109,8 +109,8 @@ if (settings.auth === 'on') {
     store = keys
     log = audit
   }
-  const apiKeys = new ApiKeys(store, { cacheTtlMs: config.keyCacheTtl, secret: security.serverSecret })
-  if (security.serverSecret === undefined && pool !== undefined) logger.warn('STRATA_SERVER_SECRET is not set: API key hashes are not keyed with a server secret (docs/guides/security.md)')
+  const apiKeys = new ApiKeys(store, { cacheTtlMs: config.keyCacheTtl, secret: config.serverSecret || undefined })
+  if (config.serverSecret === '' && pool !== undefined) logger.warn('STRATA_SERVER_SECRET is not set: API key hashes are not keyed with a server secret (docs/guides/security.md)')
   if (security.bootstrapAdminKey !== undefined) {
     const admin = await apiKeys.ensure(security.bootstrapAdminKey, { name: 'bootstrap admin', grants: [{ namespace: '*', scopes: ['admin'] }] })
     logger.info({ keyId: admin.id }, 'bootstrap admin key is present')

@@ -67,7 +67,7 @@ const running = service
 // Unless STRATA_WARMER_AUTH=off, the HTTP API takes the gateways' API keys (STRATA_KEYS_POSTGRES_URL, else postgresUrl).
 const keysPool = new pg.Pool({ connectionString: config.keysPostgresUrl === '' ? config.postgresUrl : config.keysPostgresUrl, max: 2 })
 keysPool.on('error', () => undefined)
-const auth = settings.auth === 'off' ? undefined : await postgresServiceAuth({ secret: process.env.STRATA_SERVER_SECRET || undefined, pool: keysPool, source: `strata/warmer/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
+const auth = settings.auth === 'off' ? undefined : await postgresServiceAuth({ secret: config.serverSecret || undefined, pool: keysPool, source: `strata/warmer/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
 const server = buildWarmerServer({ service: running, progress, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
 let stopping = false
 async function shutdown(signal: string): Promise<void> {

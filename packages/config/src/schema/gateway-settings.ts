@@ -86,10 +86,6 @@ export const GatewaySettingsSchema = Type.Object(
       Type.Integer({ minimum: 1, default: 256 * 1024 * 1024, description: "The in-process L1's capacity in encoded bytes (all namespaces together); bounds memory whatever the value sizes" }),
       { env: 'STRATA_GATEWAY_L1_BYTES' },
     ),
-    serverSecret: setting(Type.String({ default: '', description: 'Keys API key hashes (HMAC-SHA-256) and hashKeys key hashes; the same on every instance and service' }), {
-      env: 'STRATA_SERVER_SECRET',
-      secret: true,
-    }),
     allowedOrigins: setting(
       Type.String({ default: '', pattern: '^$|^https?://[^,]+(,https?://[^,]+)*$', description: 'Comma-separated origins (scheme://host:port) namespace admins may point a namespace at' }),
       { env: 'STRATA_GATEWAY_ALLOWED_ORIGINS' },

@@ -16,8 +16,6 @@ export interface SecuritySettings {
   jwt: { jwksUrl: string; issuer: string; audience: string; requireExp: boolean } | undefined
   tls: { certFile: string; keyFile: string } | undefined
   bootstrapAdminKey: string | undefined
-  /** Keys API key and hashKeys hashes; undefined when not configured. */
-  serverSecret: string | undefined
   allowedOrigins: string[]
 }
 
@@ -30,7 +28,6 @@ export function securitySettings(gateway: GatewaySettings['gateway']): SecurityS
     jwt: gateway.jwtJwksUrl === '' ? undefined : { jwksUrl: gateway.jwtJwksUrl, issuer: gateway.jwtIssuer, audience: gateway.jwtAudience, requireExp: gateway.jwtRequireExp === 'on' },
     tls: gateway.tlsCertFile === '' ? undefined : { certFile: gateway.tlsCertFile, keyFile: gateway.tlsKeyFile },
     bootstrapAdminKey: gateway.bootstrapAdminKey === '' ? undefined : gateway.bootstrapAdminKey,
-    serverSecret: gateway.serverSecret === '' ? undefined : gateway.serverSecret,
     allowedOrigins: gateway.allowedOrigins === '' ? [] : gateway.allowedOrigins.split(',').map((origin) => origin.trim()),
   }
 }
