@@ -15,6 +15,12 @@ export interface CacheControl {
   readonly invalid: ReadonlySet<string>
 }
 
+/** Directives whose argument is delta-seconds (RFC 9111 §5.2, RFC 5861); max-stale's is optional, so not listed. */
+const DELTA_DIRECTIVES = ['max-age', 's-maxage', 'min-fresh', 'stale-while-revalidate', 'stale-if-error']
+
+/** tchar (RFC 9110 §5.6.2). */
+const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]$/
+
 const EMPTY = parseUncached(undefined)
 const MEMO_LIMIT = 512
 // Servers send a handful of distinct Cache-Control values, and a cache hit looks at the stored one several times:
@@ -41,6 +47,7 @@ function parseUncached(header: string | string[] | undefined): CacheControl {
 /** Builds the CacheControl view over parsed directives (also used for RFC 9213 targeted fields). */
 export function fromDirectives(directives: ReadonlyMap<string, string | undefined>, malformed: ReadonlySet<string> = new Set()): CacheControl {
   const invalid = new Set<string>(malformed)
+  for (const name of DELTA_DIRECTIVES) if (directives.has(name) && parseDeltaSeconds(directives.get(name)) === undefined) invalid.add(name)
   return {
     invalid,
     has: (name) => directives.has(name),
@@ -135,6 +142,3 @@ function parseDirectives(text: string): ParsedDirectives {
   directives.malformed = malformed
   return directives
 }
-
-/** tchar (RFC 9110 §5.6.2). */
-const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]$/

@@ -204,6 +204,8 @@ export class ProxyCache {
 
   private async storeAndAnswer(method: string, request: ProxyRequest, fetched: Fetched, outcome: CacheOutcome, fwd: ForwardReason): Promise<ProxyResponse> {
     const { response } = fetched
+    // Client validators are never forwarded on a miss: a 304 here answers a question nobody asked.
+    if (response.status === 304) this.checkNotModified(undefined, fetched)
     const reason = notStorableReason('GET', response.status, request.headers, response.headers, this.options.targets)
     const stored = toStored(fetched, request)
     if (reason === undefined) await this.save(request, stored)
@@ -301,11 +303,11 @@ export class ProxyCache {
    * §4.3.4: a 304 updates a stored response only if we asked conditionally with its validators and the 304 does not
    * name another representation (a different strong ETag or Last-Modified). Otherwise it is an origin error.
    */
-  private checkNotModified(stored: StoredResponse, fetched: Fetched): void {
-    const fail = (why: string) => {
+  private checkNotModified(stored: StoredResponse | undefined, fetched: Fetched): void {
+    const fail = (why: string): never => {
       throw new StrataError('E_ORIGIN_FAILED', `Upstream '${this.upstream}' answered 304 Not Modified ${why}`, { context: { upstream: this.upstream } })
     }
-    if (!fetched.conditional) fail('to a request that was not conditional')
+    if (stored === undefined || !fetched.conditional) return fail('to a request that was not conditional')
     const etag = header(fetched.response.headers, 'etag')
     const storedEtag = header(stored.headers, 'etag')
     if (etag !== undefined && storedEtag !== undefined && !weakEqual(etag, storedEtag)) fail('with an ETag that is not the stored one')
