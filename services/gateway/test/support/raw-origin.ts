@@ -15,7 +15,12 @@ export type RawAnswer = string | { reset: true }
  */
 export class RawOrigin {
   readonly requests: RawRequest[] = []
-  private readonly server = net.createServer((socket) => this.serve(socket))
+  private readonly sockets = new Set<net.Socket>()
+  private readonly server = net.createServer((socket) => {
+    this.sockets.add(socket)
+    socket.on('close', () => this.sockets.delete(socket))
+    this.serve(socket)
+  })
   private script: (request: RawRequest, index: number) => RawAnswer = () => 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'
   url = ''
 
@@ -31,7 +36,7 @@ export class RawOrigin {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections?.()
+    for (const socket of this.sockets) socket.destroy()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }
 
