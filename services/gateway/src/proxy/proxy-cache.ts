@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { StrataError, isStrataError, type NamespaceCache } from '@strata/core'
+import { StrataError, type NamespaceCache } from '@strata/core'
 import type { CacheStatusEntry, ForwardReason } from '../http/cache-status.js'
 import { parseCacheControl, type CacheControl } from './cache-control.js'
 import { correctedInitialAge, currentAge, freshnessLifetime, httpDate, mustRevalidate, notStorableReason, sharedWithAuthorization } from './freshness.js'
