@@ -2,7 +2,7 @@ import { METHODS } from 'node:http'
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { StrataError, isStrataError } from '@strata/core'
-import { credentialOf } from '@strata/security'
+import { credentialOf, type AuthRequirement } from '@strata/security'
 import { cacheStatus } from '../http/cache-status.js'
 import { problems } from '../http/schemas.js'
 import type { ProxyService } from '../proxy/proxy-service.js'
@@ -16,10 +16,16 @@ const Params = Type.Object({ upstream: Type.String({ pattern: '^[A-Za-z0-9_-]{1,
 const UPSTREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/
 
 /** Methods with defined safe semantics that read (RFC 9110 §9.2.1, WebDAV): `read` scope. Everything else is `write`. */
-const READ_METHODS = ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'REPORT', 'QUERY']
-/** Every method Node's parser knows, except CONNECT (a tunnel, not a request for a resource) and PURGE (ours). */
-const FORWARDED_METHODS = METHODS.filter((m) => m !== 'CONNECT' && m !== 'PURGE')
-const WRITE_METHODS = FORWARDED_METHODS.filter((m) => !READ_METHODS.includes(m))
+const SAFE = ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'REPORT']
+/**
+ * Every method Node's parser knows, except CONNECT (a tunnel, not a request for a resource), PURGE (ours) and QUERY
+ * (Fastify refuses it without a Content-Type before any route sees it).
+ */
+const FORWARDED_METHODS = METHODS.filter((m) => m !== 'CONNECT' && m !== 'PURGE' && m !== 'QUERY')
+/** The methods OpenAPI 3 can describe; the others are served the same way but left out of the document. */
+const OPENAPI_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'POST', 'PUT', 'PATCH', 'DELETE'])
+export const PROXY_READ_METHODS = FORWARDED_METHODS.filter((m) => SAFE.includes(m))
+export const PROXY_WRITE_METHODS = FORWARDED_METHODS.filter((m) => !SAFE.includes(m))
 
 /**
  * The caching reverse proxy. Every upstream is served at /proxy/{upstream}/{path}?{query}; one may also be mounted at a
@@ -118,37 +124,34 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
       ...problems(400, 404, 502, 503, 504),
     },
   }
-  const routesFor = (url: string, extra: Partial<RouteOptions>): RouteOptions[] => [
-    {
-      method: READ_METHODS,
-      url,
-      exposeHeadRoute: false,
-      // Origin responses keep their own headers; the gateway's security headers are for its API.
-      config: { auth: { scope: 'read', namespace, publicWhen, audit: false }, securityHeaders: false, ...extra.config },
-      schema: { ...schema, ...extra.schema },
-      handler,
-    },
-    {
-      method: WRITE_METHODS,
-      url,
-      config: { auth: { scope: 'write', namespace, publicWhen, action: 'proxy.write' }, securityHeaders: false, ...extra.config },
-      schema: { ...schema, ...extra.schema },
-      handler,
-    },
-    {
-      method: 'PURGE',
-      url,
-      config: { auth: { scope: 'invalidate', namespace, action: 'proxy.purge' }, securityHeaders: false, ...extra.config },
-      schema: { ...schema, ...extra.schema, summary: 'Purge the stored responses of this target (every Vary variant), on every gateway instance' },
-      handler,
-    },
-  ]
-  for (const options of routesFor('/proxy/:upstream/*', { schema: { ...schema, params: Params } })) app.route(options)
+  const routesFor = (url: string, extra: { config?: Record<string, unknown>; schema?: Record<string, unknown> }): RouteOptions[] => {
+    const split = (methods: string[]) => [methods.filter((m) => OPENAPI_METHODS.has(m)), methods.filter((m) => !OPENAPI_METHODS.has(m))]
+    const routes: RouteOptions[] = []
+    const add = (methods: string[], auth: AuthRequirement, summary?: string) => {
+      split(methods).forEach((group, i) => {
+        if (group.length === 0) return
+        routes.push({
+          method: group,
+          url,
+          exposeHeadRoute: false,
+          // Origin responses keep their own headers; the gateway's security headers are for its API.
+          config: { auth, securityHeaders: false, ...extra.config },
+          schema: { ...schema, ...extra.schema, ...(summary === undefined ? {} : { summary }), ...(i === 1 ? { hide: true } : {}) },
+          handler,
+        })
+      })
+    }
+    add(PROXY_READ_METHODS, { scope: 'read', namespace, publicWhen, audit: false })
+    add(PROXY_WRITE_METHODS, { scope: 'write', namespace, publicWhen, action: 'proxy.write' })
+    add(['PURGE'], { scope: 'invalidate', namespace, action: 'proxy.purge' }, 'Purge the stored responses of this target (every Vary variant), on every gateway instance')
+    return routes
+  }
+  for (const options of routesFor('/proxy/:upstream/*', { schema: { params: Params } })) app.route(options)
   for (const { prefix, upstream } of proxy.mounts) {
     const config = { proxyMount: { prefix, upstream } }
     // A mount is the same handler as /proxy/{upstream}; only the OpenAPI document leaves it out (it would repeat).
     for (const url of prefix === '' ? ['/', '/*'] : [prefix, `${prefix}/*`]) {
-      for (const options of routesFor(url, { config, schema: { ...schema, hide: true } })) app.route({ ...options, config: { ...options.config, ...config } })
+      for (const options of routesFor(url, { config, schema: { hide: true } })) app.route(options)
     }
   }
   done()
