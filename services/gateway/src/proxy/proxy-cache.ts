@@ -5,6 +5,7 @@ import { parseCacheControl, type CacheControl } from './cache-control.js'
 import { correctedInitialAge, currentAge, freshnessLifetime, httpDate, mustRevalidate, notStorableReason, sharedWithAuthorization } from './freshness.js'
 import { endToEndHeaders, type OriginClient, type OriginResponse } from './origin-client.js'
 import { header, type StoredResponse, type StoredValue, type VaryRecord } from './stored-response.js'
+import { answerRange } from './byte-ranges.js'
 import { responsePolicy } from './targeted-cache-control.js'
 import { allowedOnSharedRequest, withoutUnkeyedOverrides } from './unkeyed-headers.js'
 
@@ -97,9 +98,14 @@ export class ProxyCache {
   async handle(request: ProxyRequest): Promise<ProxyResponse> {
     const method = request.method.toUpperCase()
     if (!CACHEABLE_METHODS.has(method)) return SAFE_METHODS.has(method) ? this.pass(method, request, 'method') : this.passUnsafe(method, request)
-    if (request.headers.range !== undefined) return this.pass(method, request, 'bypass', 'range')
     const requestCc = parseCacheControl(request.headers['cache-control'])
     const { found, reason } = await this.lookup(request)
+    // A Range is answered from a stored complete response once it is known to be usable; otherwise it goes through.
+    if (request.headers.range !== undefined) {
+      if (method !== 'GET' || found === undefined || found.stored.status !== 200) return this.pass(method, request, 'bypass', 'range')
+      const answer = await this.fromStore(method, { ...request, headers: { ...request.headers, range: undefined } }, requestCc, found)
+      return answer.status === 200 && answer.body !== undefined ? withRange(answer, request.headers) : answer
+    }
     if (found !== undefined) return this.fromStore(method, request, requestCc, found)
     if (requestCc.has('only-if-cached')) throw notCached(request.path)
     return this.fetchAndStore(method, request, reason)
@@ -435,6 +441,27 @@ export class ProxyCache {
     for (const name of this.options.privateTargets) delete result[name]
     return result
   }
+}
+
+/**
+ * RFC 9110 §14: a 206 (or 416) cut from a complete 200 the cache is about to serve, with its stored header fields
+ * (§15.3.7.1: the fields a 200 would have, Content-Range instead of the full length).
+ */
+function withRange(answer: ProxyResponse, requestHeaders: Record<string, string | string[] | undefined>): ProxyResponse {
+  const range = answerRange(
+    header(requestHeaders, 'range') ?? '',
+    header(requestHeaders, 'if-range'),
+    answer.body!,
+    { etag: header(answer.headers, 'etag'), lastModified: header(answer.headers, 'last-modified'), date: header(answer.headers, 'date') },
+    header(answer.headers, 'content-type'),
+  )
+  if (range.kind === 'full') return answer
+  const headers: Record<string, string | string[]> = { ...answer.headers, 'accept-ranges': 'bytes' }
+  if (range.kind === 'unsatisfiable') return { ...answer, status: 416, headers: { ...headers, 'content-range': range.contentRange }, body: Buffer.alloc(0) }
+  delete headers['content-type']
+  if (range.contentType !== undefined) headers['content-type'] = range.contentType
+  if (range.contentRange !== undefined) headers['content-range'] = range.contentRange
+  return { ...answer, status: 206, headers, body: range.body }
 }
 
 /**
