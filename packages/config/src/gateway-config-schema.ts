@@ -26,6 +26,7 @@ export const UpstreamSchema = Type.Object(
     cdnCacheControl: Type.Optional(Type.Boolean({ description: 'Honour CDN-Cache-Control (RFC 9213); default true' })),
     forwardHeaders: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), { maxItems: 64, description: 'Request headers forwarded on cacheable requests besides the built-in allowlist' })),
     cacheStatusKey: Type.Optional(Type.Boolean({ description: 'Name the cache key in Cache-Status' })),
+    negativeTtlMs: Type.Optional(Type.Integer({ minimum: 0, description: 'How long a 404/410 without explicit freshness or Last-Modified is fresh (negative caching)' })),
   },
   { additionalProperties: false },
 )

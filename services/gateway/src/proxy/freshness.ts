@@ -37,7 +37,12 @@ export function currentAge(stored: StoredResponse, now: number): number {
  * heuristic (§4.2.2) of `heuristicFraction` of the time since Last-Modified, only for heuristically cacheable status
  * codes (or `public`) and only when nothing explicit is given. An invalid max-age or Expires means already stale.
  */
-export function freshnessLifetime(stored: Pick<StoredResponse, 'status' | 'headers' | 'responseTime'>, heuristicFraction = 0.1, targets: readonly string[] = []): number {
+export function freshnessLifetime(
+  stored: Pick<StoredResponse, 'status' | 'headers' | 'responseTime'>,
+  heuristicFraction = 0.1,
+  targets: readonly string[] = [],
+  negativeSeconds = 0,
+): number {
   const { cc, targeted } = responsePolicy(stored.headers, targets)
   const sMaxAge = cc.seconds('s-maxage')
   if (sMaxAge !== undefined) return sMaxAge
@@ -55,7 +60,9 @@ export function freshnessLifetime(stored: Pick<StoredResponse, 'status' | 'heade
   }
   if (!HEURISTICALLY_CACHEABLE.has(stored.status) && !cc.has('public')) return 0
   const lastModified = httpDate(header(stored.headers, 'last-modified'), stored.responseTime)
-  if (lastModified === undefined) return 0
+  // Negative caching: a 404 or 410 (heuristically cacheable, RFC 9110 §15.1) rarely has a Last-Modified to base a
+  // heuristic on; the upstream may give such answers a short heuristic lifetime of their own.
+  if (lastModified === undefined) return stored.status === 404 || stored.status === 410 ? negativeSeconds : 0
   const date = httpDate(header(stored.headers, 'date'), stored.responseTime) ?? stored.responseTime
   return Math.max(0, Math.floor(((date - lastModified) / 1000) * heuristicFraction))
 }

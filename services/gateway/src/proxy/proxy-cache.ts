@@ -47,6 +47,8 @@ export interface UpstreamOptions {
   forwardHeaders: ReadonlySet<string>
   /** Name the cache key in Cache-Status. */
   exposeKey: boolean
+  /** Heuristic lifetime of a 404/410 that has no explicit freshness and no Last-Modified, seconds (0: none). */
+  negativeSeconds: number
 }
 
 interface Found {
@@ -134,7 +136,7 @@ export class ProxyCache {
     const now = this.clock()
     const { cc } = this.policy(stored.headers)
     const age = currentAge(stored, now)
-    const lifetime = freshnessLifetime(stored, this.options.heuristicFraction, this.options.targets)
+    const lifetime = this.lifetime(stored)
     const fresh = lifetime > age
     const requestMaxAge = requestCc.seconds('max-age')
     const minFresh = requestCc.seconds('min-fresh')
@@ -192,7 +194,7 @@ export class ProxyCache {
     headers.age = String(Math.floor(age))
     const cacheStatus: CacheStatusEntry = {
       ...status,
-      ttl: freshnessLifetime(stored, this.options.heuristicFraction, this.options.targets) - age,
+      ttl: this.lifetime(stored) - age,
       ...(this.options.exposeKey ? { key: found.key } : {}),
     }
     if (clientValidatorMatches(request.headers, stored.headers)) {
@@ -222,7 +224,7 @@ export class ProxyCache {
       fwd,
       fwdStatus: response.status,
       ...(reason === undefined
-        ? { stored: true, ttl: freshnessLifetime(stored, this.options.heuristicFraction, this.options.targets) - stored.correctedInitialAge }
+        ? { stored: true, ttl: this.lifetime(stored) - stored.correctedInitialAge }
         : { detail: `not stored: ${reason}` }),
       ...(fetched.collapsed === true ? { collapsed: true } : {}),
       ...(this.options.exposeKey ? { key: primaryKey(request.path) } : {}),
@@ -386,11 +388,15 @@ export class ProxyCache {
    */
   private storageMs(stored: StoredResponse): number {
     const { cc } = this.policy(stored.headers)
-    const remaining = Math.max(0, freshnessLifetime(stored, this.options.heuristicFraction, this.options.targets) - currentAge(stored, this.clock()))
+    const remaining = Math.max(0, this.lifetime(stored) - currentAge(stored, this.clock()))
     const staleWindow = Math.max(cc.seconds('stale-while-revalidate') ?? 0, cc.seconds('stale-if-error') ?? 0, this.options.staleIfErrorSeconds)
     const hasValidator = stored.headers.etag !== undefined || stored.headers['last-modified'] !== undefined
     const keep = (remaining + staleWindow) * 1000 + (hasValidator ? this.options.keepForRevalidationMs : 0)
     return Math.min(MAX_STORE_MS, Math.max(1_000, Math.ceil(keep)))
+  }
+
+  private lifetime(stored: Pick<StoredResponse, 'status' | 'headers' | 'responseTime'>): number {
+    return freshnessLifetime(stored, this.options.heuristicFraction, this.options.targets, this.options.negativeSeconds)
   }
 
   private policy(headers: Record<string, string | string[]>) {

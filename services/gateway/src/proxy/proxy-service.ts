@@ -41,6 +41,8 @@ export interface UpstreamConfig {
   forwardHeaders?: string[]
   /** Name the cache key in Cache-Status. Default false. */
   cacheStatusKey?: boolean
+  /** Negative caching: how long a 404/410 without explicit freshness or Last-Modified is fresh, ms. Default 0. */
+  negativeTtlMs?: number
 }
 
 /** Path prefixes that stay the gateway's own: a mount cannot take them. */
@@ -103,6 +105,7 @@ export class ProxyService {
             staleIfErrorSeconds: Math.floor((config.staleIfErrorMs ?? 0) / 1000),
             forwardHeaders: new Set((config.forwardHeaders ?? []).map((h) => h.toLowerCase())),
             exposeKey: config.cacheStatusKey === true,
+            negativeSeconds: Math.floor((config.negativeTtlMs ?? 0) / 1000),
           },
           clock,
         ),
