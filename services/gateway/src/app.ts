@@ -145,7 +145,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   let draining = false
   let closing = false
   const maxHeaderSize = limits.maxHeaderSize ?? 16 * 1024
+  const proxy = new ProxyService(deps.cache, deps.upstreams ?? {}, clock)
   const app = Fastify({
+    // An upstream fronted for a Host (upstreams.<name>.hosts) gets every path of it, before routing.
+    rewriteUrl: (request) => proxy.rewriteForHost(request.headers.host, request.url ?? '/'),
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Two log lines per request would cost more than an L1 hit; traffic is seen through /metrics and the sampled
     // access events, and errors are still logged.
@@ -170,7 +173,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const proxy = new ProxyService(deps.cache, deps.upstreams ?? {}, clock)
   const routes: GatewayRoute[] = []
   app.addHook('onRoute', (route) => {
     // Swagger UI's own routes (static files, the JSON document) are public: the API description is not a secret.
@@ -235,8 +237,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     distDir: deps.console?.distDir ?? DEFAULT_CONSOLE_DIST,
     config: { mode: deps.console?.mode ?? 'gateway', version: GATEWAY_VERSION, services: deps.console?.services ?? {} },
   })
-  const publicUpstreams = new Set(Object.entries(deps.upstreams ?? {}).filter(([, upstream]) => upstream.public === true).map(([name]) => name))
-  await app.register(proxyRoutes, { proxy, publicUpstreams })
+  await app.register(proxyRoutes, { proxy })
 
   return {
     app,
