@@ -273,6 +273,11 @@ export class WTinyLfuPolicy<N extends PolicyNode = PolicyNode> implements Evicti
 
   onUpdate(node: N, weight: number): boolean {
     const oldWeight = node.weight
+    // The common update (same weight, e.g. every update of a count-bounded cache) is a hit: nothing can overflow.
+    if (weight === oldWeight && node.queue !== 0) {
+      this.onHit(node)
+      return true
+    }
     const difference = weight - oldWeight
     if (weight !== 1 && !this.sketchByCount) this.onFirstWeightedEntry()
     node.weight = weight
