@@ -204,14 +204,24 @@ describe('WTinyLfuPolicy', () => {
     expect(windows[0]![23]).toBeGreaterThanOrEqual(800)
   })
 
-  it('hands the window to the hill climber once weights are bytes, or with a count bound besides the weight', () => {
+  it('builds the miniature simulations for a byte budget (or a count bound besides the weight) when it first binds', () => {
     const simulated = (policy: WTinyLfuPolicy): boolean => (policy as unknown as { miniSim: unknown }).miniSim !== null
     const { policy, access } = driver({ maximumWeight: 10_000 })
     access('unit')
     expect(simulated(policy as WTinyLfuPolicy)).toBe(true)
     access('bytes', 300)
     expect(simulated(policy as WTinyLfuPolicy)).toBe(false)
+    for (let i = 0; i < 40; i++) access(`fill:${i}`, 300)
+    expect(simulated(policy as WTinyLfuPolicy)).toBe(true)
     expect(simulated(new WTinyLfuPolicy({ maximumWeight: 10_000, maximumSize: 100, onEvict: () => {} }))).toBe(false)
+  })
+
+  it('is exactly LRU on a byte budget while the window is the whole budget: a heavy insert evicts the oldest', () => {
+    // Caffeine's rule (the window's newest entry duels when the overflow ran out) evicted 1, 4 and 5 here: the entry
+    // just written, and a newer one before an older.
+    const { evicted, access } = driver({ maximumWeight: 10 })
+    ;[3, 4, 2, 5, 1, 3].forEach((weight, key) => access(key, weight))
+    expect(evicted).toEqual([0, 1, 2])
   })
 
   it('bounds the sum of weights, rejects an entry heavier than the budget, and evicts a node that outgrows it', () => {
