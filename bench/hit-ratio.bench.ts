@@ -141,7 +141,7 @@ function bytesTier(policy: EvictionPolicyName, budget: number, names: readonly s
   return (key) => {
     const name = names[key]!
     if (tier.get(name) !== undefined) return true
-    tier.set(name, true, Number.POSITIVE_INFINITY, sizes[key]!)
+    tier.set(name, true, Number.POSITIVE_INFINITY, sizes[key])
     return false
   }
 }

@@ -474,7 +474,7 @@ export class NamespaceCache<T = unknown> {
       if (this.tags.verdict(entry.tags, entry.createdAt) !== 'gone') this.writeL1(key, entry, write.resolved.l1Ttl)
       this.counters.sets++
     } catch (error) {
-      return Promise.reject(error)
+      return Promise.reject(error instanceof Error ? error : toStrataError(error))
     }
     return SETTLED
   }
