@@ -26,10 +26,10 @@ const FLEETS = [1, 2, 4] as const
 
 const ADMIN_KEY = `sk_benchscale01_${'A'.repeat(43)}`
 const env = {
-  HOST: '127.0.0.1',
-  PORT: '0',
-  LOG_LEVEL: 'info',
-  STRATA_GATEWAY_L2: 'redis',
+  STRATA_GATEWAY_HOST: '127.0.0.1',
+  STRATA_GATEWAY_PORT: '0',
+  STRATA_LOG_LEVEL: 'info',
+  STRATA_L2: 'redis',
   STRATA_REDIS_URL: redisUrl,
   STRATA_GATEWAY_QUEUE: 'memory',
   STRATA_GATEWAY_DRAIN_DELAY_MS: '0',

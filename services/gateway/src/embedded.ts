@@ -8,7 +8,7 @@ import { buildGateway, type Gateway } from './app.js'
 import { buildDemoOrigin } from './demo/demo-origin.js'
 import { startEmbeddedAlerting, type EmbeddedAlerting } from './embedded-alerting.js'
 import { startEmbeddedAnalytics, type EmbeddedAnalytics } from './embedded-analytics.js'
-import type { EventRule } from './events/event-rules.js'
+import { parseRules } from '@strata/invalidation'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { onShutdownSignals } from './shutdown.js'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
@@ -46,14 +46,31 @@ export interface Embedded {
   close(): Promise<void>
 }
 
-/** The demo's invalidation rules: a `product.updated` event drops the product from the proxy and from the KV namespace. */
-export const DEMO_RULES: EventRule[] = [
-  { type: 'product.updated', upstream: 'demo', surrogateKeys: ['product-{id}'] },
-  { type: 'product.updated', namespace: 'products', keys: ['{id}'] },
-]
+/**
+ * The demo's invalidation rules, in the invalidator's dialect: a `product.updated` event drops the product from the
+ * KV namespace and, by surrogate key, from the proxy.
+ */
+export const DEMO_RULES = parseRules(
+  `version: 1
+rules:
+  - name: product-changed
+    topic: shop.catalog.v1
+    type: product.updated
+    namespace: products
+    keys: ['{data.id}']
+  - name: product-page-changed
+    topic: shop.catalog.v1
+    type: product.updated
+    upstream: demo
+    surrogateKeys: ['product-{data.id}']
+`,
+  'embedded demo rules',
+)
 
 /** The L1 capacity of the embedded gateway (the analytics service sizes its miss-ratio curves against it). */
 const EMBEDDED_L1_ENTRIES = 10_000
+/** Memory the embedded L1 may hold whatever the value sizes (issue 22: entry counts alone let one writer fill the heap). */
+const EMBEDDED_L1_BYTES = 128 * 1024 * 1024
 
 /**
  * The whole platform in one process on the embedded default: in-process L2 (memoryStore), in-process bus and
@@ -70,7 +87,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const late: { registry?: NamespaceRegistry } = {}
   const queue = new InProcessWriteBehindQueue((writes) => late.registry!.flush(writes))
   const transport = new MemoryTransport()
-  const cache = createCache({ l1: { maxEntries: EMBEDDED_L1_ENTRIES }, l2: memoryStore(), bus: new TransportInvalidationBus(transport, { instanceId: 'embedded' }), queue })
+  const cache = createCache({ l1: { maxEntries: EMBEDDED_L1_ENTRIES, maxBytes: EMBEDDED_L1_BYTES }, l2: memoryStore(), bus: new TransportInvalidationBus(transport, { instanceId: 'embedded' }), queue })
   const registry = (late.registry = new NamespaceRegistry(cache))
   await registry.start({
     products: { ttl: 60_000, grace: 300_000, origin: { url: `${originAddress}/products/{key}` } },
@@ -91,6 +108,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const gateway = await buildGateway({
     cache,
     registry,
+    l1Bounds: { maxEntries: EMBEDDED_L1_ENTRIES, maxBytes: EMBEDDED_L1_BYTES },
     upstreams: { demo: { url: originAddress } },
     eventRules: DEMO_RULES,
     processMetrics: false,
@@ -135,11 +153,19 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
 }
 
 async function main(): Promise<void> {
-  const embedded = await startEmbedded({
+  const ports = {
     port: Number(process.env.PORT ?? 8080),
     originPort: Number(process.env.STRATA_DEMO_ORIGIN_PORT ?? 4001),
     alertingPort: Number(process.env.STRATA_ALERTING_PORT ?? 8095),
     analyticsPort: Number(process.env.STRATA_ANALYTICS_PORT ?? 8094),
+  }
+  const embedded = await startEmbedded(ports).catch((error: unknown) => {
+    // A taken port is an everyday mistake: one line naming the variable, not a stack trace (issue 24).
+    const { code, port } = error as { code?: string; port?: number }
+    if (code !== 'EADDRINUSE') throw error
+    const variable = { [ports.port]: 'PORT', [ports.originPort]: 'STRATA_DEMO_ORIGIN_PORT', [ports.alertingPort]: 'STRATA_ALERTING_PORT', [ports.analyticsPort]: 'STRATA_ANALYTICS_PORT' }[port ?? -1]
+    console.error(`strata: cannot start: port ${port} is in use (another Strata or program holds it). Set ${variable ?? 'PORT'} to another port (0 picks a free one).`)
+    process.exit(1)
   })
   const { urls } = embedded
   console.log(`Strata is running (embedded: in-process store, bus and queue; nothing else needed)

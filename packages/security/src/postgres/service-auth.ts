@@ -14,12 +14,16 @@ export interface ServiceAuthOptions {
   pool: pg.Pool
   /** Rate limits shared with every instance; none: no per-key limit. */
   redis?: Redis
+  /** Key prefix of the rate-limit buckets (this deployment's, e.g. `<STRATA_PREFIX>:ratelimit`). Default `strata:ratelimit`. */
+  rateLimitPrefix?: string
   /** Publishes audit events on strata.audit.v1. */
   transport?: Transport
   /** `strata/<service>/<instance>`: who wrote the audit rows. */
   source: string
   /** How long a verified key is trusted from memory (bounds the revocation delay). Default 5 s. */
   cacheTtlMs?: number
+  /** The server secret API key hashes are keyed with (STRATA_API_KEY_SECRET); the same on every service. */
+  secret?: string | undefined
 }
 
 /**
@@ -32,8 +36,8 @@ export async function postgresServiceAuth(options: ServiceAuthOptions): Promise<
   await keys.migrate()
   await log.migrate()
   return {
-    authenticator: new Authenticator(new ApiKeys(keys, { cacheTtlMs: options.cacheTtlMs ?? 5_000 })),
-    ...(options.redis === undefined ? {} : { rateLimiter: new RedisRateLimiter(options.redis) }),
+    authenticator: new Authenticator(new ApiKeys(keys, { cacheTtlMs: options.cacheTtlMs ?? 5_000, secret: options.secret })),
+    ...(options.redis === undefined ? {} : { rateLimiter: new RedisRateLimiter(options.redis, options.rateLimitPrefix) }),
     audit: new AuditTrail(log, { ...(options.transport === undefined ? {} : { transport: options.transport }), source: options.source }),
   }
 }

@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { createCache, memoryStore, type BufferedWrite, type CreateCacheOptions, type InvalidationBus, type Keyring, type L2Store, type StrataCache, type WriteBehindQueue } from '@strata/core'
 import { memcachedStore } from '@strata/core/memcached'
@@ -43,6 +44,8 @@ export interface TestGatewayOptions extends Partial<Omit<GatewayDeps, 'cache' | 
   bus?: InvalidationBus
   queue?: WriteBehindQueue
   namespaces?: Record<string, NamespaceSpec>
+  /** Origins namespace admins may use (the configuration's allowedOrigins). */
+  allowedOrigins?: string[]
 }
 
 /** A gateway over real Redis (by default) under a unique key prefix, ready for inject() or listen(). */
@@ -69,7 +72,7 @@ export async function startGateway(options: TestGatewayOptions = {}): Promise<Te
     ...(options.resilience === undefined ? {} : { resilience: options.resilience }),
   })
   await cache.ready
-  const registry = new NamespaceRegistry(cache, { keyring: options.keyring })
+  const registry = new NamespaceRegistry(cache, { keyring: options.keyring, allowedOrigins: options.allowedOrigins })
   await registry.start(options.namespaces ?? {})
   const gateway = await buildGateway({ processMetrics: false, docs: true, ...options, cache, registry })
   await gateway.app.ready()
@@ -110,6 +113,8 @@ export class ScriptedOrigin {
         done(error as Error)
       }
     })
+    // Every method Node parses (an origin may speak WebDAV, SSDP or anything else the proxy forwards).
+    for (const method of METHODS) if (method !== 'CONNECT' && !this.app.supportedMethods.includes(method)) this.app.addHttpMethod(method, { hasBody: true })
     this.app.all('/*', async (request, reply) => {
       const path = request.url
       this.hits.set(path, (this.hits.get(path) ?? 0) + 1)

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { Redis, type RedisOptions } from 'ioredis'
+import { Redis, type Cluster, type RedisOptions } from 'ioredis'
 import type { InvalidationMessage, InvalidationOutbox } from '../../cache/ports.js'
 import { FAIL_FAST_REDIS_OPTIONS } from './redis-store-factory.js'
 
 export interface RedisInvalidationOutboxOptions {
-  /** Key of the list; every instance of one fleet shares it. Default `strata:invalidation-outbox`. */
+  /**
+   * Key of the list; every instance of one fleet shares it. Default `{strata:invalidation-outbox}` (a hash tag, so the
+   * list and its relay lease share a Redis Cluster slot).
+   */
   key?: string
   /** How long one relay may hold the outbox before another instance may take over, ms. Default 10 s. */
   relayLeaseMs?: number
@@ -29,12 +32,13 @@ export class RedisInvalidationOutbox implements InvalidationOutbox {
   private readonly leaseMs: number
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     options: RedisInvalidationOutboxOptions = {},
     private readonly ownsClient = false,
   ) {
-    this.key = options.key ?? 'strata:invalidation-outbox'
-    this.leaseKey = `${this.key}:relay`
+    this.key = options.key ?? '{strata:invalidation-outbox}'
+    // Same hash tag as the list when the key has one: both are touched by one script.
+    this.leaseKey = /\{[^}]+\}/.test(this.key) ? `${this.key}:relay` : `{${this.key}}:relay`
     this.leaseMs = options.relayLeaseMs ?? 10_000
   }
 
@@ -69,7 +73,7 @@ export class RedisInvalidationOutbox implements InvalidationOutbox {
 }
 
 /** `createCache({ outbox: redisInvalidationOutbox({ url }) })`: a client of its own, fail-fast like the store's. */
-export function redisInvalidationOutbox(config: ({ url: string; redis?: RedisOptions } | { client: Redis }) & RedisInvalidationOutboxOptions): RedisInvalidationOutbox {
+export function redisInvalidationOutbox(config: ({ url: string; redis?: RedisOptions } | { client: Redis | Cluster }) & RedisInvalidationOutboxOptions): RedisInvalidationOutbox {
   if ('client' in config) return new RedisInvalidationOutbox(config.client, config)
   // Commands wait for the first connection (and one reconnect) rather than fail at once: an append is rare (the bus
   // failed) and must rather take a moment than turn into a 503. An append still resolves only once Redis has it.
