@@ -142,7 +142,6 @@ const gateway = await buildGateway({
     ...(queueClient === undefined ? {} : { queue: async () => (await queueClient.ping()) === 'PONG' }),
     ...(kafka === undefined ? {} : { bus: () => kafka.ping() }),
   },
-  ...(telemetry === undefined ? {} : { extraMetrics: () => telemetry.prometheusText() }),
   ...(accessEvents === undefined ? {} : { accessEvents }),
   console: {
     ...(config.consoleDistDir === '' ? {} : { distDir: config.consoleDistDir }),
