@@ -1,6 +1,6 @@
 import type { ServerOptions as HttpsServerOptions } from 'node:https'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import { createServiceShell, type CheckResult, type HealthCheck } from '@strata/service'
+import { createServiceShell, type CheckResult, type HealthCheck, type ServiceLimits } from '@strata/service'
 import type { AuditTrail, Authenticator, AuthRequirement, RateLimiter, RateLimitSpec } from '@strata/security'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { CacheHook, StrataCache } from '@strata/core'
@@ -31,14 +31,8 @@ import { GatewayStats } from './stats/gateway-stats.js'
 import { ProxyService, type UpstreamConfig } from './proxy/proxy-service.js'
 import { NamespaceSpecSchema } from './namespaces/namespace-spec.js'
 
-export interface GatewayLimits {
-  /** Largest request body, bytes (Fastify bodyLimit). Default 2 MiB. */
-  bodyLimit?: number
-  /** Largest request header block, bytes (Node's maxHeaderSize). Default 16 KiB. */
-  maxHeaderSize?: number
-  /** Longest URL path parameter (a key), characters; namespaces' maxKeyLength applies within it. Default 8192. */
-  maxParamLength?: number
-}
+/** Body, header, path and JSON-depth limits and request timeouts (the service shell's; defaults there). */
+export type GatewayLimits = ServiceLimits
 
 /** Authentication, authorisation, rate limits and audit (packages/security). */
 export interface GatewayAuth {
