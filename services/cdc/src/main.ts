@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { createLogger } from '@strata/telemetry'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { buildCdc } from './app.js'
@@ -17,8 +18,9 @@ const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
 const host = env('STRATA_CDC_HOST', '127.0.0.1')
 const port = Number(env('STRATA_CDC_PORT', '8096'))
 
-const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
-  process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service: 'cdc', msg: message, ...fields })}\n`)
+// pino with trace ids (@strata/telemetry); the HTTP server logs through the same logger.
+const logger = createLogger('strata-cdc', { level: env('STRATA_LOG_LEVEL', 'info') })
+const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message)
 
 const transport = new KafkaTransport({ brokers, clientId: `strata-cdc-${instanceId}`, log: () => undefined })
 const capture = buildCdc({ transport, postgresUrl, slot, publication, tables, ...(topic === undefined ? {} : { topic }), instanceId, log })
@@ -28,7 +30,7 @@ const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 })
 pool.on('error', () => undefined)
 const keysPool = process.env.STRATA_KEYS_POSTGRES_URL?.trim() ? new pg.Pool({ connectionString: process.env.STRATA_KEYS_POSTGRES_URL.trim(), max: 2 }) : pool
 const auth = env('STRATA_CDC_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/cdc/${instanceId}` })
-const server = buildCdcServer({ capture, slot, pool, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
+const server = buildCdcServer({ capture, slot, pool, busReady: () => transport.ping(), logger, ...(auth === undefined ? {} : { auth }) })
 
 let stopping = false
 async function shutdown(signal: string): Promise<void> {

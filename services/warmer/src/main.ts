@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import { ErrorEventPublisher } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { createLogger } from '@strata/telemetry'
 import { createCache, isStrataError } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
 import { createDbCache } from '@strata/db-cache'
@@ -23,8 +24,9 @@ const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
 const host = env('STRATA_WARMER_HOST', '127.0.0.1')
 const port = Number(env('STRATA_WARMER_PORT', '8097'))
 const keysUrl = process.env.STRATA_KEYS_POSTGRES_URL?.trim() || postgresUrl || 'postgres://postgres@127.0.0.1:5433/strata'
-const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
-  process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service: 'warmer', msg: message, ...fields })}\n`)
+// pino with trace ids (@strata/telemetry); the HTTP server logs through the same logger.
+const logger = createLogger('strata-warmer', { level: env('STRATA_LOG_LEVEL', 'info') })
+const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message)
 
 const cache = createCache({ prefix, l2: redisStore({ url: redisUrl }) })
 const db = postgresUrl === undefined ? undefined : createDbCache({ pool: new pg.Pool({ connectionString: postgresUrl, max: 4 }), cache })
@@ -70,7 +72,7 @@ const running = service
 const keysPool = new pg.Pool({ connectionString: keysUrl, max: 2 })
 keysPool.on('error', () => undefined)
 const auth = env('STRATA_WARMER_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/warmer/${instanceId}` })
-const server = buildWarmerServer({ service: running, progress, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
+const server = buildWarmerServer({ service: running, progress, busReady: () => transport.ping(), logger, ...(auth === undefined ? {} : { auth }) })
 let stopping = false
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return
