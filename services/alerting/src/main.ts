@@ -3,6 +3,7 @@ import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { hostname } from 'node:os'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { onShutdownSignals } from '@strata/service'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
 import { PrometheusScrapeSource, RedisAlertStore, buildAlerting, loadAlertingFile, type Alerting, type DeliveryJob } from './app.js'
 
@@ -60,20 +61,13 @@ const alerting: Alerting = buildAlerting({
   logger: true,
 })
 
-let stopping = false
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return
-  stopping = true
-  alerting.http.log.info({ signal }, 'stopping')
+onShutdownSignals(async () => {
   await alerting.stop()
   await deliveries.close()
   await transport.close()
   await store.close()
   await pool?.end()
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
-process.on('SIGINT', () => void shutdown('SIGINT'))
+}, (message, error) => (error === undefined ? alerting.http.log.info(message) : alerting.http.log.error({ err: error }, message)))
 
 await alerting.start()
 const address = await alerting.http.listen({ port, host })

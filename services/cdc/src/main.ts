@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { createLogger } from '@strata/telemetry'
+import { onShutdownSignals } from '@strata/service'
+import { createLogger, currentTelemetry } from '@strata/telemetry'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { buildCdc } from './app.js'
@@ -32,20 +33,14 @@ const keysPool = process.env.STRATA_KEYS_POSTGRES_URL?.trim() ? new pg.Pool({ co
 const auth = env('STRATA_CDC_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/cdc/${instanceId}` })
 const server = buildCdcServer({ capture, slot, pool, busReady: () => transport.ping(), logger, ...(auth === undefined ? {} : { auth }) })
 
-let stopping = false
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return
-  stopping = true
-  log('info', 'stopping: publishing and confirming what was received', { signal })
+onShutdownSignals(async () => {
   await server.close()
   await capture.stop()
   await transport.close()
   await pool.end()
   if (keysPool !== pool) await keysPool.end()
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
-process.on('SIGINT', () => void shutdown('SIGINT'))
+  await currentTelemetry()?.shutdown()
+}, (message, error) => log(error === undefined ? 'info' : 'error', message, error === undefined ? {} : { err: String(error) }))
 
 try {
   await capture.start()

@@ -18,7 +18,7 @@ import { AccessSampling } from './access/access-sampling.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { LOG_REDACT_PATHS, loggableUrl } from './security/log-redaction.js'
 import { telemetryKey } from './namespaces/namespace-security.js'
-import { onShutdownSignals } from './shutdown.js'
+import { onShutdownSignals } from '@strata/service'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
 /**

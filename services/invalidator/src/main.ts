@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { onShutdownSignals } from '@strata/service'
 import { redisStore } from '@strata/core/redis'
 import { loggerOptions, currentTelemetry } from '@strata/telemetry'
 import { Redis } from 'ioredis'
@@ -57,20 +58,13 @@ const invalidator = buildInvalidator({
   ...(auth === undefined ? {} : { auth }),
 })
 
-let stopping = false
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return
-  stopping = true
-  invalidator.http.log.info({ signal }, 'stopping: letting in-flight events finish')
+onShutdownSignals(async () => {
   await invalidator.stop()
   await transport.close()
   redis.disconnect()
   await pool?.end()
   await currentTelemetry()?.shutdown()
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
-process.on('SIGINT', () => void shutdown('SIGINT'))
+}, (message, error) => (error === undefined ? invalidator.http.log.info(message) : invalidator.http.log.error({ err: error }, message)))
 
 await invalidator.start()
 await invalidator.http.listen({ port, host })

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os'
 import { ErrorEventPublisher } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { createLogger } from '@strata/telemetry'
+import { onShutdownSignals } from '@strata/service'
+import { createLogger, currentTelemetry } from '@strata/telemetry'
 import { createCache, isStrataError } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
 import { createDbCache } from '@strata/db-cache'
@@ -73,11 +74,7 @@ const keysPool = new pg.Pool({ connectionString: keysUrl, max: 2 })
 keysPool.on('error', () => undefined)
 const auth = env('STRATA_WARMER_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/warmer/${instanceId}` })
 const server = buildWarmerServer({ service: running, progress, busReady: () => transport.ping(), logger, ...(auth === undefined ? {} : { auth }) })
-let stopping = false
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return
-  stopping = true
-  log('info', 'stopping', { signal })
+onShutdownSignals(async () => {
   await server.close()
   await running.stop()
   await errors.close()
@@ -85,10 +82,8 @@ async function shutdown(signal: string): Promise<void> {
   await db?.end()
   await cache.close()
   await keysPool.end()
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
-process.on('SIGINT', () => void shutdown('SIGINT'))
+  await currentTelemetry()?.shutdown()
+}, (message, error) => log(error === undefined ? 'info' : 'error', message, error === undefined ? {} : { err: String(error) }))
 
 await running.start()
 const address = await server.listen({ host, port })
