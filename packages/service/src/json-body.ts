@@ -35,6 +35,6 @@ export function parseJsonBodies(app: FastifyInstance, maxDepth: number): void {
       done(new StrataError('E_JSON_TOO_DEEP', `The JSON body nests arrays and objects more than ${maxDepth} levels deep`, { context: { maxDepth } }), undefined)
       return
     }
-    parse(request, body as string, done)
+    void parse(request, body as string, done)
   })
 }

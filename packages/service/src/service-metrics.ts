@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Histogram, collectDefaultMetrics, type Registry } from 'prom-client'
 import { problems } from './problem-schema.js'
 
 /** More Prometheus text for /metrics: a registry of the service's own, or a function rendering some. */
@@ -10,7 +10,7 @@ export type MetricsSource = Registry | (() => Promise<string> | string)
  * every Strata process, so one alert or dashboard fits all — and HTTP request durations by route), then every
  * extra source the service adds (its own counters, the OpenTelemetry meter's text).
  */
-export function serviceMetrics(app: FastifyInstance, options: { registry: Registry; processMetrics: boolean; sources: MetricsSource[] }): void {
+export function serviceMetrics(app: FastifyInstance, options: { registry: Registry; processMetrics: boolean }): void {
   const { registry } = options
   if (options.processMetrics) collectDefaultMetrics({ register: registry })
   const duration = new Histogram({
@@ -34,6 +34,11 @@ export function serviceMetrics(app: FastifyInstance, options: { registry: Regist
     child.observe(reply.elapsedTime / 1000)
     next()
   })
+}
+
+/** GET /metrics: the registry, then every extra source (`read` on `*`, not audited: scrapers call it all the time). */
+export function metricsRoute(app: FastifyInstance, options: { registry: Registry; sources: readonly MetricsSource[] }): void {
+  const { registry } = options
 
   const schema = {
     tags: ['operations'],

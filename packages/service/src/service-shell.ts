@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { ServerOptions as HttpsServerOptions } from 'node:https'
 import cors from '@fastify/cors'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import type { LoggerOptions } from 'pino'
 import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
 import { authPlugin, consoleCors, type AuthPluginOptions } from '@strata/security'
@@ -14,7 +14,7 @@ import { ProblemSchema } from './problem-schema.js'
 import { MethodIndex } from './method-index.js'
 import { answerClientError, answerError, answerFrameworkError, answerNotFound, instanceOf } from './problem-answers.js'
 import { API_SECURITY_HEADERS } from './security-headers.js'
-import { serviceMetrics, type MetricsSource } from './service-metrics.js'
+import { metricsRoute, serviceMetrics, type MetricsSource } from './service-metrics.js'
 import { describeSchemaIssues, type SchemaIssue } from './validation-message.js'
 
 export interface ServiceLimits {
@@ -66,6 +66,11 @@ export interface ServiceShellOptions {
   metrics?: readonly MetricsSource[]
   /** Serve HTTPS with these options. */
   https?: HttpsServerOptions | undefined
+  /**
+   * A plugin that must see every route as it is declared (the gateway's OpenAPI document): registered before the
+   * shell's own routes (health, /metrics).
+   */
+  documentation?: FastifyPluginAsync
   /** Ajv: coerce query strings to numbers (`'array'`), or not (the default: JSON bodies are typed already). */
   coerceTypes?: boolean | 'array'
 }
@@ -114,7 +119,7 @@ export function createServiceShell(options: ServiceShellOptions): ServiceShell {
     logController: new LogController({ disableRequestLogging: options.requestLogging !== true, requestIdLogLabel: 'request_id' }),
     bodyLimit: limits.bodyLimit ?? 2 * 1024 * 1024,
     // One app type for both: Fastify picks https.createServer when `https` is set.
-    ...(options.https === undefined ? { http: server } : ({ https: { ...server, ...options.https } } as unknown as { http: typeof server })),
+    ...(options.https === undefined ? { http: server } : { https: { ...server, ...options.https } }),
     requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 72_000,
     routerOptions: { maxParamLength },
@@ -166,13 +171,18 @@ export function createServiceShell(options: ServiceShellOptions): ServiceShell {
   }
 
   const checks = new Map(Object.entries(options.checks ?? {}))
-  healthRoutes(app, { checks, draining: () => draining, service: options.name, timeoutMs: options.checkTimeoutMs ?? 2_000 })
   const registry = new Registry()
   const telemetry = currentTelemetry()
-  serviceMetrics(app, {
-    registry,
-    processMetrics: options.processMetrics !== false,
-    sources: [...(options.metrics ?? []), ...(telemetry === undefined ? [] : [() => telemetry.prometheusText()])],
+  serviceMetrics(app, { registry, processMetrics: options.processMetrics !== false })
+  if (options.documentation !== undefined) void app.register(options.documentation)
+  // Declared when the app loads (after the documentation plugin), in a child context that inherits every hook above.
+  void app.register((child, _options, done) => {
+    healthRoutes(child, { checks, draining: () => draining, service: options.name, timeoutMs: options.checkTimeoutMs ?? 2_000 })
+    metricsRoute(child, {
+      registry,
+      sources: [...(options.metrics ?? []), ...(telemetry === undefined ? [] : [() => telemetry.prometheusText()])],
+    })
+    done()
   })
 
   return {
@@ -208,5 +218,5 @@ function loggerOption(options: ServiceShellOptions): { loggerInstance: FastifyBa
   const logger = options.logger
   if (logger === undefined || logger === false) return { logger: false }
   if (typeof logger === 'object' && typeof (logger as FastifyBaseLogger).child === 'function') return { loggerInstance: logger as FastifyBaseLogger }
-  return { loggerInstance: createLogger(`strata-${options.name}`, logger === true ? {} : (logger as LoggerOptions)) }
+  return { loggerInstance: createLogger(`strata-${options.name}`, logger === true ? {} : logger) }
 }

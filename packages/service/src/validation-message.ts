@@ -82,8 +82,11 @@ function show(value: unknown): string {
 
 function got(data: unknown): string {
   if (data === undefined) return ''
-  const kind = data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data === 'object' ? 'an object' : typeof data === 'string' ? `'${data.length > 40 ? `${data.slice(0, 40)}…` : data}'` : String(data)
-  return ` (got ${kind})`
+  if (data === null) return ' (got null)'
+  if (Array.isArray(data)) return ' (got an array)'
+  if (typeof data === 'string') return ` (got '${data.length > 40 ? `${data.slice(0, 40)}…` : data}')`
+  if (typeof data === 'number' || typeof data === 'boolean') return ` (got ${data})`
+  return ' (got an object)'
 }
 
 function article(type: string): string {

@@ -40,7 +40,7 @@ onShutdownSignals(async () => {
   await pool.end()
   if (keysPool !== pool) await keysPool.end()
   await currentTelemetry()?.shutdown()
-}, (message, error) => log(error === undefined ? 'info' : 'error', message, error === undefined ? {} : { err: String(error) }))
+}, (message, error) => log(error === undefined ? 'info' : 'error', message, error === undefined ? {} : { err: error }))
 
 try {
   await capture.start()

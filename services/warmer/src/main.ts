@@ -83,7 +83,7 @@ onShutdownSignals(async () => {
   await cache.close()
   await keysPool.end()
   await currentTelemetry()?.shutdown()
-}, (message, error) => log(error === undefined ? 'info' : 'error', message, error === undefined ? {} : { err: String(error) }))
+}, (message, error) => log(error === undefined ? 'info' : 'error', message, error === undefined ? {} : { err: error }))
 
 await running.start()
 const address = await server.listen({ host, port })
