@@ -200,14 +200,17 @@ describe('graceful close', () => {
   it('lets the request in flight finish, answers 503 E_SHUTTING_DOWN meanwhile, and fails readiness first', async () => {
     const shell = createServiceShell({ name: 'closing' })
     let release!: () => void
+    let entered!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
+    const inHandler = new Promise<void>((resolve) => (entered = resolve))
     shell.app.get('/slow', { config: { auth: 'public' } }, async () => {
+      entered()
       await held
       return { done: true }
     })
     const address = await shell.listen({ host: '127.0.0.1', port: 0 })
     const inFlight = fetch(`${address}/slow`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await inHandler
     shell.drain()
     expect((await shell.app.inject('/health/ready')).json()).toEqual({ status: 'unready', checks: { closing: { status: 'down', detail: 'draining for shutdown' } } })
     const closed = shell.close()
