@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { AuthPluginOptions } from '@strata/security'
 import { createServiceShell, type ServiceShellOptions } from '@strata/service'
+import { withSpan } from '@strata/telemetry'
 import { TOPICS, createEvent, publishEvents, type AlertEvent, type ErrorEvent, type Transport } from '@strata/bus'
 import type { DeadLetter, JobQueue, JobWorker } from '@strata/queue'
 import type { FastifyInstance } from 'fastify'
@@ -170,7 +171,8 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
   let inFlight: Promise<void> = Promise.resolve()
   const evaluate = async (): Promise<void> => {
     try {
-      await engine.tick()
+      // A root span per evaluation: its scrapes, store reads and deliveries queued join one trace.
+      await withSpan('alerting.evaluate', {}, () => engine.tick())
       lastTick = { at: clock(), ok: true }
       metrics.evaluations.inc({ outcome: 'ok' })
     } catch (error) {
