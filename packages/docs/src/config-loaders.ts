@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { parseAlertingConfig } from '@strata/alerting'
-import { readGatewayConfig } from '@strata/gateway'
+import { loadConfig } from '@strata/config'
+import { namespaceIssues } from '@strata/gateway'
 import { parseRules } from '@strata/invalidator'
 import { parsePlan } from '@strata/warmer'
 import type { LoaderKind } from './sample-plan.js'
@@ -28,11 +29,11 @@ export const CONFIG_LOADERS: Record<LoaderKind, (text: string, context: LoaderCo
   'invalidator-rules': (text, { label }) => Promise.resolve(void parseRules(text, label)),
   'alerting-rules': (text, { label, env }) => Promise.resolve(void parseAlertingConfig(text, label, env)),
   'warmer-plan': (text, { label }) => Promise.resolve(void parsePlan(text, label)),
-  // What `strata config validate --no-env <file>` runs.
-  'gateway-config': (text, { directory, format }) => {
-    const file = join(directory, `gateway-config.${format}`)
+  // What `strata config validate --no-env <file>` runs (and every service at start, with the environment over it).
+  'strata-config': (text, { directory, format }) => {
+    const file = join(directory, `strata-config.${format}`)
     writeFileSync(file, text)
-    readGatewayConfig({ file, env: {} })
+    loadConfig({ file, env: {}, refine: namespaceIssues })
     return Promise.resolve()
   },
   'namespace-spec': async (text, { gatewayUrl, adminKey }) => {

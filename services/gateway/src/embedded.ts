@@ -134,11 +134,19 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
 }
 
 async function main(): Promise<void> {
-  const embedded = await startEmbedded({
+  const ports = {
     port: Number(process.env.PORT ?? 8080),
     originPort: Number(process.env.STRATA_DEMO_ORIGIN_PORT ?? 4001),
     alertingPort: Number(process.env.STRATA_ALERTING_PORT ?? 8095),
     analyticsPort: Number(process.env.STRATA_ANALYTICS_PORT ?? 8094),
+  }
+  const embedded = await startEmbedded(ports).catch((error: unknown) => {
+    // A taken port is an everyday mistake: one line naming the variable, not a stack trace (issue 24).
+    const { code, port } = error as { code?: string; port?: number }
+    if (code !== 'EADDRINUSE') throw error
+    const variable = { [ports.port]: 'PORT', [ports.originPort]: 'STRATA_DEMO_ORIGIN_PORT', [ports.alertingPort]: 'STRATA_ALERTING_PORT', [ports.analyticsPort]: 'STRATA_ANALYTICS_PORT' }[port ?? -1]
+    console.error(`strata: cannot start: port ${port} is in use (another Strata or program holds it). Set ${variable ?? 'PORT'} to another port (0 picks a free one).`)
+    process.exit(1)
   })
   const { urls } = embedded
   console.log(`Strata is running (embedded: in-process store, bus and queue; nothing else needed)

@@ -1,14 +1,16 @@
 import { Value } from '@sinclair/typebox/value'
-import { describeSource, loadConfig, type ConfigIssue, type ConfigSource, type GatewayConfig, type LoadedConfig } from '@strata/config'
+import { describeSource, loadConfig, loadServiceConfig, type ConfigIssue, type ConfigSource, type LoadedConfig, type StrataConfig } from '@strata/config'
 import { NamespaceSpecSchema, type NamespaceSpec } from '../namespaces/namespace-spec.js'
 
-export interface GatewaySettings extends Omit<GatewayConfig, 'namespaces'> {
-  namespaces: Record<string, NamespaceSpec>
+export type GatewaySection = StrataConfig['gateway']
+
+/** The whole configuration, with the gateway's namespace policies typed as the admin API checked them. */
+export interface GatewaySettings extends Omit<StrataConfig, 'gateway'> {
+  gateway: Omit<GatewaySection, 'namespaces'> & { namespaces: Record<string, NamespaceSpec> }
 }
 
 /** The settings main.ts uses in structured form (parsed from the flat, one-variable-per-field configuration). */
 export interface SecuritySettings {
-  kafkaSsl: { ca?: string[] } | true | undefined
   rateLimit: { perSecond: number; burst: number }
   encryptionKeys: { current: string; keys: Record<string, string> } | undefined
   jwt: { jwksUrl: string; issuer: string; audience: string } | undefined
@@ -16,48 +18,38 @@ export interface SecuritySettings {
   bootstrapAdminKey: string | undefined
 }
 
-export function securitySettings(config: GatewaySettings, readFile: (path: string) => string): SecuritySettings {
-  const [perSecond, burst] = config.rateLimit.split('/').map(Number) as [number, number]
-  const pairs = config.encryptionKeys === '' ? [] : config.encryptionKeys.split(',').map((pair) => [pair.slice(0, pair.indexOf(':')).trim(), pair.slice(pair.indexOf(':') + 1).trim()] as const)
+export function securitySettings(gateway: GatewaySettings['gateway']): SecuritySettings {
+  const [perSecond, burst] = gateway.rateLimit.split('/').map(Number) as [number, number]
+  const pairs = gateway.encryptionKeys === '' ? [] : gateway.encryptionKeys.split(',').map((pair) => [pair.slice(0, pair.indexOf(':')).trim(), pair.slice(pair.indexOf(':') + 1).trim()] as const)
   return {
-    kafkaSsl: config.kafkaTls === 'off' ? undefined : config.kafkaCaFile === '' ? true : { ca: [readFile(config.kafkaCaFile)] },
     rateLimit: { perSecond, burst },
     encryptionKeys: pairs.length === 0 ? undefined : { current: pairs[0]![0], keys: Object.fromEntries(pairs) },
-    jwt: config.jwtJwksUrl === '' ? undefined : { jwksUrl: config.jwtJwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience },
-    tls: config.tlsCertFile === '' ? undefined : { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile },
-    bootstrapAdminKey: config.bootstrapAdminKey === '' ? undefined : config.bootstrapAdminKey,
+    jwt: gateway.jwtJwksUrl === '' ? undefined : { jwksUrl: gateway.jwtJwksUrl, issuer: gateway.jwtIssuer, audience: gateway.jwtAudience },
+    tls: gateway.tlsCertFile === '' ? undefined : { certFile: gateway.tlsCertFile, keyFile: gateway.tlsKeyFile },
+    bootstrapAdminKey: gateway.bootstrapAdminKey === '' ? undefined : gateway.bootstrapAdminKey,
   }
 }
 
 /**
- * The gateway's configuration from @strata/config (defaults, then the file named by STRATA_CONFIG_FILE, then the
- * environment), with each namespace policy checked against the admin API's own schema, so a bad policy is refused at
- * start with the same rules as over HTTP.
+ * The configuration from @strata/config (defaults, then the file named by STRATA_CONFIG_FILE, then the environment),
+ * with each namespace policy checked against the admin API's own schema, so a bad policy is refused at start with the
+ * same rules as over HTTP.
  */
 export function readGatewayConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): LoadedConfig & { config: GatewaySettings } {
-  const env = options.env ?? process.env
-  const file = options.file ?? (env.STRATA_CONFIG_FILE || undefined)
-  return loadConfig({ env, ...(file === undefined ? {} : { file }), refine: namespaceIssues })
+  return loadConfig({ ...options, refine: namespaceIssues })
+}
+
+/** main.ts: the same, or exit 1 listing every problem (no stack trace). */
+export function gatewayConfigOrExit(): LoadedConfig & { config: GatewaySettings } {
+  return loadServiceConfig('gateway', { refine: namespaceIssues })
 }
 
 /** Each namespace policy against the admin API's schema (the shared schema only knows they are objects). */
-function namespaceIssues(merged: Readonly<Record<string, unknown>>, sources: Readonly<Record<string, ConfigSource>>): ConfigIssue[] {
-  const issues: ConfigIssue[] = []
-  // Settings that only make sense together.
-  if (merged.jwtJwksUrl !== '' && (merged.jwtIssuer === '' || merged.jwtAudience === '')) {
-    issues.push({ path: '/jwtJwksUrl', message: 'needs jwtIssuer and jwtAudience too', source: describeSource(sources.jwtJwksUrl) })
-  }
-  if ((merged.tlsCertFile === '') !== (merged.tlsKeyFile === '')) {
-    issues.push({ path: '/tlsCertFile', message: 'tlsCertFile and tlsKeyFile go together', source: describeSource(sources.tlsCertFile ?? sources.tlsKeyFile) })
-  }
-  return [...issues, ...policyIssues(merged, sources)]
-}
-
-function policyIssues(merged: Readonly<Record<string, unknown>>, sources: Readonly<Record<string, ConfigSource>>): ConfigIssue[] {
-  const namespaces = merged.namespaces
+export function namespaceIssues(merged: Readonly<Record<string, unknown>>, sources: Readonly<Record<string, ConfigSource>>): ConfigIssue[] {
+  const namespaces = (merged.gateway as { namespaces?: unknown } | undefined)?.namespaces
   if (typeof namespaces !== 'object' || namespaces === null) return []
-  const source = describeSource(sources.namespaces)
+  const source = describeSource(sources['gateway.namespaces'])
   return Object.entries(namespaces).flatMap(([name, spec]) =>
-    [...Value.Errors(NamespaceSpecSchema, spec)].map((error) => ({ path: `/namespaces/${name}${error.path}`, message: error.message, source })),
+    [...Value.Errors(NamespaceSpecSchema, spec)].map((error) => ({ path: `/gateway/namespaces/${name}${error.path}`, message: error.message, source })),
   )
 }
