@@ -20,6 +20,9 @@ export function instanceOf(url: string): string {
  */
 function closeIfBodyUnread(request: FastifyRequest, reply: FastifyReply): void {
   if (!request.raw.complete) reply.header('connection', 'close')
+  // Error answers name their request, so a caller can quote it and an operator find its log lines. Only errors: a
+  // header on every answer showed in the L1-hit benchmark.
+  reply.header('x-request-id', request.id)
 }
 
 /**
@@ -84,7 +87,7 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
         ? problem('E_INVALID_REQUEST', 'The URL is not valid: a percent-encoding (%xx) does not decode', instance)
         : toProblem(error, instance)
   request.log.info({ code: answer.code }, 'request refused by the router')
-  void reply.code(answer.status).headers(API_SECURITY_HEADERS).header('connection', 'close').type(PROBLEM_CONTENT_TYPE).send(answer)
+  void reply.code(answer.status).headers(API_SECURITY_HEADERS).header('connection', 'close').header('x-request-id', request.id).type(PROBLEM_CONTENT_TYPE).send(answer)
 }
 
 const CLIENT_ERRORS: Record<string, { status: string; code: ErrorCode; detail: (maxHeaderSize: number) => string }> = {
