@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto'
-import { authPlugin, type AuthPluginOptions, consoleCors } from '@strata/security'
+import type { AuthPluginOptions } from '@strata/security'
+import { createServiceShell, type ServiceShellOptions } from '@strata/service'
+import { withSpan } from '@strata/telemetry'
 import { TOPICS, createEvent, publishEvents, type AlertEvent, type ErrorEvent, type Transport } from '@strata/bus'
 import type { DeadLetter, JobQueue, JobWorker } from '@strata/queue'
-import cors from '@fastify/cors'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { AlertingMetrics } from './alerting-metrics.js'
 import type { DeliveryJob } from './delivery/webhook-payload.js'
 import { webhookSender } from './delivery/webhook-sender.js'
 import { AlertEngine, type AlertTransition } from './engine/alert-engine.js'
-import { READ_ALL, alertingRoutes } from './http/alerting-routes.js'
-import { sendProblem } from './http/problem.js'
+import { alertingRoutes } from './http/alerting-routes.js'
 import type { MetricSource } from './metrics/metric-source.js'
 import type { AlertRule } from './rules/alert-rule.js'
 import { compileRule, expandRule, type Receiver } from './rules/compile-rule.js'
@@ -58,7 +58,8 @@ export interface AlertingDependencies {
   deliveryConcurrency?: number
   instanceId?: string
   clock?: () => number
-  logger?: boolean
+  /** pino: a logger, options for one, or true (with trace ids, from the service shell). Default off. */
+  logger?: ServiceShellOptions['logger']
 }
 
 export interface Alerting {
@@ -78,7 +79,25 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
   const clock = deps.clock ?? Date.now
   const instanceId = deps.instanceId ?? `alerting-${randomUUID()}`
   const source = `strata/alerting/${instanceId}`
-  const http = Fastify({ logger: deps.logger ?? false, ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } } })
+  let running = false
+  let lastTick: { at: number; ok: boolean } | undefined
+  const shell = createServiceShell({
+    name: 'alerting',
+    logger: deps.logger,
+    auth: deps.auth,
+    corsOrigins: deps.corsOrigins,
+    // Query strings carry numbers (`?limit=50`).
+    coerceTypes: 'array',
+    checks: {
+      evaluation: () => ({
+        up: running,
+        detail: lastTick === undefined ? (running ? 'no evaluation yet' : 'not started') : `last evaluation ${lastTick.ok ? 'succeeded' : 'failed'} at ${new Date(lastTick.at).toISOString()}`,
+      }),
+      store: () => deps.store.outbox().then(() => true),
+    },
+    metrics: [() => metrics.registry.metrics()],
+  })
+  const http = shell.app
   const receivers = new Map(deps.receivers.map((receiver) => [receiver.name, receiver]))
   const fileRules = [...deps.rules]
   const apiRules = new Map<string, AlertRule>()
@@ -130,21 +149,6 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
     clock,
   })
 
-  http.setErrorHandler((error, request, reply) => sendProblem(error instanceof Error ? error : new Error(String(error)), request, reply))
-  http.setNotFoundHandler((request, reply) => sendProblem(Object.assign(new Error(`no route ${request.method} ${request.url}`), { statusCode: 404 }), request, reply))
-  if (deps.corsOrigins !== undefined) {
-    // The console calls this service from the gateway's origin. Registered before auth: a preflight carries no
-    // credentials and is answered here, before the auth hook would refuse it.
-    void cors(http, consoleCors(deps.corsOrigins), (error) => {
-      if (error) throw error
-    })
-  }
-  if (deps.auth !== undefined) {
-    // Called directly (not through register) so its hooks exist before the routes below are declared.
-    void authPlugin(http, deps.auth, (error) => {
-      if (error) throw error
-    })
-  }
   alertingRoutes(http, {
     store: deps.store,
     rules: allRules,
@@ -162,25 +166,13 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
     },
     clock,
   })
-  let running = false
-  let lastTick: { at: number; ok: boolean } | undefined
-  http.get('/health/live', { config: { auth: 'public' } }, () => ({ status: 'ok' }))
-  http.get('/metrics', { config: { auth: READ_ALL } }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()))
-  http.get('/health/ready', { config: { auth: 'public' } }, async (_request, reply) => {
-    const store = await deps.store.outbox().then(
-      () => ({ reachable: true }),
-      (error: unknown) => ({ reachable: false, error: error instanceof Error ? error.message : String(error) }),
-    )
-    const ok = running && store.reachable
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', evaluating: running, lastEvaluation: lastTick ?? null, store })
-  })
-
   let timer: NodeJS.Timeout | undefined
   let worker: JobWorker | undefined
   let inFlight: Promise<void> = Promise.resolve()
   const evaluate = async (): Promise<void> => {
     try {
-      await engine.tick()
+      // A root span per evaluation: its scrapes, store reads and deliveries queued join one trace.
+      await withSpan('alerting.evaluate', {}, () => engine.tick())
       lastTick = { at: clock(), ok: true }
       metrics.evaluations.inc({ outcome: 'ok' })
     } catch (error) {
@@ -239,7 +231,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
       clearTimeout(timer)
       await inFlight
       await worker?.close()
-      await http.close()
+      await shell.close()
     },
   }
 }

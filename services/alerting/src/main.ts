@@ -2,6 +2,7 @@ import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig }
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { onShutdownSignals } from '@strata/service'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
 import { PrometheusScrapeSource, RedisAlertStore, buildAlerting, loadAlertingFile, type Alerting, type DeliveryJob } from './app.js'
 
@@ -49,20 +50,13 @@ const alerting: Alerting = buildAlerting({
 })
 for (const warning of warnings) alerting.http.log.warn(warning)
 
-let stopping = false
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return
-  stopping = true
-  alerting.http.log.info({ signal }, 'stopping')
+onShutdownSignals(async () => {
   await alerting.stop()
   await deliveries.close()
   await transport.close()
   await store.close()
   await pool?.end()
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
-process.on('SIGINT', () => void shutdown('SIGINT'))
+}, (message, error) => (error === undefined ? alerting.http.log.info(message) : alerting.http.log.error({ err: error }, message)))
 
 await alerting.start()
 const address = await listenOrExplain('alerting', settings, () => alerting.http.listen({ port: settings.port, host: settings.host }))

@@ -1,8 +1,8 @@
 import type { Transport } from '@strata/bus'
-import { answerWithProblems, consoleCors, requireCredentials, type AuthPluginOptions } from '@strata/security'
-import cors from '@fastify/cors'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { AuthPluginOptions } from '@strata/security'
+import { createServiceShell, type ServiceShellOptions } from '@strata/service'
+import type { FastifyInstance } from 'fastify'
+import { Gauge } from 'prom-client'
 import { AnalyticsState, type AnalyticsStateOptions } from './aggregation/analytics-state.js'
 import { reportRoutes } from './http/report-routes.js'
 import { ResourceMonitor } from './resources/resource-monitor.js'
@@ -49,7 +49,8 @@ export interface AnalyticsDependencies {
   retention?: RetentionPolicy
   state?: AnalyticsStateOptions
   clock?: () => number
-  logger?: FastifyServerOptions['logger']
+  /** pino: a logger, or options for one (with trace ids, from the service shell). Default off. */
+  logger?: ServiceShellOptions['logger']
   /** Resource probes (Redis INFO, Memcached stats, Kafka lag, process, other services' /metrics), polled in the background. */
   resources?: { probes: readonly ResourceProbe[]; intervalMs?: number }
 }
@@ -71,7 +72,15 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
   const clock = deps.clock ?? Date.now
   const state = new AnalyticsState({ ...deps.state, clock })
   const consumer = deps.consumer ?? deps.kafka?.group ?? deps.transport?.group ?? 'strata.analytics'
-  const http = Fastify({ logger: deps.logger ?? false })
+  let ready = false
+  const shell = createServiceShell({
+    name: 'analytics',
+    logger: deps.logger,
+    auth: deps.auth,
+    corsOrigins: deps.corsOrigins,
+    checks: { consumer: () => ({ up: ready, detail: ready ? 'consuming' : 'starting' }) },
+  })
+  const http = shell.app
   let source: KafkaEventSource | undefined
   let transportSource: TransportEventSource | undefined
   const flusher = new RollupFlusher(state, deps.store, {
@@ -82,14 +91,12 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
   })
   const resources = new ResourceMonitor(deps.resources?.probes ?? [], { intervalMs: deps.resources?.intervalMs ?? 15_000, clock })
   let retention: NodeJS.Timeout | undefined
-  let ready = false
   const hotKeys =
     deps.hotKeys === undefined
       ? undefined
       : new HotKeysPublisher(state, deps.hotKeys.transport, { clock, onError: (error) => http.log.warn({ err: error }, 'hot keys not published; retrying with the next ones'), ...deps.hotKeys })
 
-  const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'strata_analytics_' })
+  const registry = shell.registry
   new Gauge({
     name: 'strata_analytics_ingested_total',
     help: 'Events folded into the analytics state, by kind',
@@ -121,21 +128,8 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
     },
   })
 
-  answerWithProblems(http)
-
-  if (deps.corsOrigins !== undefined) {
-    // The console calls this service from the gateway's origin. Registered before auth: a preflight carries no
-    // credentials and is answered here, before the auth hook would refuse it.
-    void cors(http, consoleCors(deps.corsOrigins), (error) => {
-      if (error) throw error
-    })
-  }
-  if (deps.auth !== undefined) requireCredentials(http, deps.auth)
   // Reports span every namespace: reading them needs `read` on `*` (a route that declares nothing would need admin).
   const readAll = { auth: { scope: 'read' as const, namespace: '*', audit: false } }
-  http.get('/health/live', { config: { auth: 'public' } }, () => ({ status: 'ok' }))
-  http.get('/health/ready', { config: { auth: 'public' } }, async (_request, reply) => reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'starting' }))
-  http.get('/metrics', { config: readAll }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
   reportRoutes(http, { store: deps.store, state, clock, resources, routeConfig: readAll })
   http.get('/v1/resources', { config: readAll }, () => ({ resources: resources.latest() }))
 
@@ -176,7 +170,7 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
       await transportSource?.stop()
       await flusher.stop()
       await resources.stop()
-      await http.close()
+      await shell.close()
     },
   }
 }

@@ -102,6 +102,12 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
       page.on('request', (request) => requests.push(request.url()))
       const response = await page.goto(`http://127.0.0.1:${PORT}/v1/report.html?window=1h`)
       expect(response?.status()).toBe(200)
+      // Rendered under a CSP that lets nothing load or frame it but its own inline stylesheet.
+      expect(response?.headers()).toMatchObject({
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+      })
       // Self-contained: the page itself is the only request.
       expect(requests).toHaveLength(1)
       const catalog = page.locator('section[data-namespace="catalog"]')

@@ -1,5 +1,7 @@
 import { KafkaTransport } from '@strata/bus/kafka'
 import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
+import { onShutdownSignals } from '@strata/service'
+import { createLogger, currentTelemetry } from '@strata/telemetry'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { buildCdc } from './app.js'
@@ -11,8 +13,9 @@ const settings = config.cdc
 const instanceId = instanceIdOf(config)
 const { slot, publication, tables, topic } = settings
 
-const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
-  process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service: 'cdc', msg: message, ...fields })}\n`)
+// pino with trace ids (@strata/telemetry); the HTTP server logs through the same logger.
+const logger = createLogger('strata-cdc', { level: config.logLevel })
+const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message)
 
 for (const warning of warnings) log('warn', warning)
 const transport = new KafkaTransport({ ...kafkaClientSettings(config.kafka, `cdc-${instanceId}`), log: () => undefined })
@@ -23,22 +26,16 @@ const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 2 })
 pool.on('error', () => undefined)
 const keysPool = config.keysPostgresUrl === '' ? pool : new pg.Pool({ connectionString: config.keysPostgresUrl, max: 2 })
 const auth = settings.auth === 'off' ? undefined : await postgresServiceAuth({ secret: config.serverSecret || undefined, pool: keysPool, source: `strata/cdc/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
-const server = buildCdcServer({ capture, slot, pool, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
+const server = buildCdcServer({ capture, slot, pool, busReady: () => transport.ping(), logger, ...(auth === undefined ? {} : { auth }) })
 
-let stopping = false
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return
-  stopping = true
-  log('info', 'stopping: publishing and confirming what was received', { signal })
+onShutdownSignals(async () => {
   await server.close()
   await capture.stop()
   await transport.close()
   await pool.end()
   if (keysPool !== pool) await keysPool.end()
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
-process.on('SIGINT', () => void shutdown('SIGINT'))
+  await currentTelemetry()?.shutdown()
+}, (message, error) => log(error === undefined ? 'info' : 'error', message, error === undefined ? {} : { err: error }))
 
 try {
   await capture.start()

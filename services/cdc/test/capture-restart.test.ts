@@ -100,7 +100,7 @@ describe('capture process killed and restarted mid-stream', () => {
 
     // The restarted capture reports itself ready and counts what it published since it started.
     const url = addresses.get(second)!
-    expect(await (await fetch(`${url}/health/ready`)).json()).toEqual({ status: 'ok', streaming: true, bus: true })
+    expect(await (await fetch(`${url}/health/ready`)).json()).toEqual({ status: 'ready', checks: { streaming: { status: 'up' }, bus: { status: 'up' } } })
     const metrics = await (await fetch(`${url}/metrics`)).text()
     expect(metrics).toContain('strata_cdc_streaming 1')
     expect(Number(/^strata_cdc_transactions_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(total - killAt)

@@ -33,16 +33,16 @@ describe('cdc health and metrics', () => {
   })
 
   it('is not ready before it streams, is ready while it does, counts what it published, and keeps /metrics behind a key', async () => {
-    expect((await server.inject({ url: '/health/ready' })).json()).toEqual({ status: 'unavailable', streaming: false, bus: true })
+    expect((await server.app.inject({ url: '/health/ready' })).json()).toEqual({ status: 'unready', checks: { streaming: { status: 'down', detail: 'not streaming from the replication slot' }, bus: { status: 'up' } } })
     await capture.start()
-    expect((await server.inject({ url: '/health/ready' })).statusCode).toBe(200)
+    expect((await server.app.inject({ url: '/health/ready' })).statusCode).toBe(200)
 
     const published = new Promise<void>((resolve) => capture.onPublished(() => resolve()))
     await fixture.pool.query(`UPDATE ${fixture.table} SET balance = balance + 1 WHERE id = 1`)
     await published
 
-    expect((await server.inject({ url: '/metrics' })).statusCode).toBe(401)
-    const metrics = await server.inject({ url: '/metrics', headers: { authorization: `Bearer ${reader}` } })
+    expect((await server.app.inject({ url: '/metrics' })).statusCode).toBe(401)
+    const metrics = await server.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${reader}` } })
     expect(metrics.statusCode).toBe(200)
     expect(metrics.body).toContain('strata_cdc_streaming 1')
     expect(metrics.body).toMatch(/^strata_cdc_transactions_total 1$/m)
@@ -50,6 +50,6 @@ describe('cdc health and metrics', () => {
     expect(metrics.body).toMatch(/^strata_cdc_slot_lag_bytes \d+$/m)
 
     await capture.stop()
-    expect((await server.inject({ url: '/health/ready' })).statusCode).toBe(503)
+    expect((await server.app.inject({ url: '/health/ready' })).statusCode).toBe(503)
   }, 60_000)
 })

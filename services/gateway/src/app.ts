@@ -1,12 +1,12 @@
 import type { ServerOptions as HttpsServerOptions } from 'node:https'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { authPlugin, type AuditTrail, type Authenticator, type AuthRequirement, type RateLimiter, type RateLimitSpec } from '@strata/security'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { createServiceShell, type CheckResult, type HealthCheck, type ServiceLimits } from '@strata/service'
+import type { AuditTrail, Authenticator, AuthRequirement, RateLimiter, RateLimitSpec } from '@strata/security'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { CacheHook, StrataCache } from '@strata/core'
 import type { RuleSet } from '@strata/invalidation'
-import { API_SECURITY_HEADERS, consoleSecurityHeaders, securityHeaders } from './http/security-headers.js'
+import { consoleSecurityHeaders, securityHeaders } from './http/security-headers.js'
 import { DEFAULT_CONSOLE_DIST, GATEWAY_VERSION, serviceOrigins, type ConsoleServices } from './console/console-config.js'
-import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
 import type { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import type { AccessPublisher } from './access/access-publisher.js'
 import type { AccessSampling } from './access/access-sampling.js'
@@ -14,9 +14,7 @@ import { accessEventsPlugin } from './plugins/access-events.js'
 import { adminRoutes } from './plugins/admin-routes.js'
 import { cacheHooksPlugin } from './plugins/cache-hooks.js'
 import { consoleRoutes } from './plugins/console-routes.js'
-import { errorHandlerPlugin } from './plugins/error-handler.js'
 import { eventRoutes } from './plugins/event-routes.js'
-import { healthRoutes } from './plugins/health-routes.js'
 import { invalidationRoutes } from './plugins/invalidation-routes.js'
 import { kvRoutes } from './plugins/kv-routes.js'
 import { metricsPlugin } from './plugins/metrics.js'
@@ -32,17 +30,12 @@ import { InvalidationHistory } from './history/invalidation-history.js'
 import { gatewayExecutor } from './invalidation/gateway-executor.js'
 import { GatewayStats } from './stats/gateway-stats.js'
 import { ProxyService, type UpstreamConfig } from './proxy/proxy-service.js'
+import { NamespaceSpecSchema } from './namespaces/namespace-spec.js'
 
 const NO_RULES: RuleSet = { file: '<none>', rules: [], schedules: [], namespaces: {}, topics: [] }
 
-export interface GatewayLimits {
-  /** Largest request body, bytes (Fastify bodyLimit). Default 2 MiB. */
-  bodyLimit?: number
-  /** Largest request header block, bytes (Node's maxHeaderSize). Default 16 KiB. */
-  maxHeaderSize?: number
-  /** Longest URL path parameter (a key), characters; namespaces' maxKeyLength applies within it. Default 8192. */
-  maxParamLength?: number
-}
+/** Body, header, path and JSON-depth limits and request timeouts (the service shell's; defaults there). */
+export type GatewayLimits = ServiceLimits
 
 /** Authentication, authorisation, rate limits and audit (packages/security). */
 export interface GatewayAuth {
@@ -65,8 +58,8 @@ export interface GatewayDeps {
   upstreams?: Record<string, UpstreamConfig>
   /** Domain event → invalidation rules for POST /v1/events (the embedded stand-in for the invalidator): `parseRules`. */
   eventRules?: RuleSet
-  /** Extra readiness checks (bus, queue). */
-  checks?: Record<string, () => Promise<boolean>>
+  /** Extra readiness checks (bus, queue), by name. */
+  checks?: Record<string, HealthCheck>
   clock?: () => number
   /** A pino-compatible logger; false (the default for tests) logs nothing. */
   logger?: FastifyBaseLogger | false
@@ -89,8 +82,6 @@ export interface GatewayDeps {
   https?: HttpsServerOptions
   /** Security headers (helmet) on API answers. Default true. */
   securityHeaders?: boolean
-  /** More Prometheus text appended to /metrics (the OpenTelemetry meter's, from @strata/telemetry). */
-  extraMetrics?: () => Promise<string>
   /**
    * The web console at /console/ (services/console/dist by default) and what /console/config.json tells it: the mode
    * and the URLs of the other services it may call (also allowed by the console's CSP connect-src).
@@ -134,46 +125,40 @@ export interface Gateway {
 }
 
 /**
- * Builds the gateway's Fastify app from its dependencies. Each concern is an encapsulated plugin that receives what
- * it needs as options; cross-cutting ones (errors, metrics, OpenAPI) are registered first and apply to all routes.
- * Authentication (packages/security) is one more of them when `auth` is given: every route declares what it needs
- * in `config.auth`, and the auth plugin's onRequest hook checks it before the route's own plugin sees the request.
+ * Builds the gateway's Fastify app from its dependencies, on the service shell (@strata/service: errors, 404/405,
+ * security headers, auth, health, /metrics, timeouts, shutdown). Each gateway concern is an encapsulated plugin that
+ * receives what it needs as options. With `auth`, every route declares what it needs in `config.auth`, and the auth
+ * plugin's onRequest hook checks it before the route's own plugin sees the request.
  */
 export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   const clock = deps.clock ?? Date.now
-  const limits = deps.limits ?? {}
-  let draining = false
-  let closing = false
-  const maxHeaderSize = limits.maxHeaderSize ?? 16 * 1024
   const proxy = new ProxyService(deps.cache, deps.upstreams ?? {}, clock)
-  const app = Fastify({
+  const routes: GatewayRoute[] = []
+  const shell = createServiceShell({
+    name: 'gateway',
+    logger: deps.logger,
+    ...(deps.limits === undefined ? {} : { limits: deps.limits }),
+    https: deps.https,
+    securityHeaders: deps.securityHeaders !== false,
+    // API answers get the shell's API set; Swagger UI's pages helmet's defaults (a same-origin CSP for its files); the console its own.
+    headerSets: { page: securityHeaders(), console: consoleSecurityHeaders(serviceOrigins(deps.console?.services ?? {})) },
+    auth:
+      deps.auth === undefined
+        ? undefined
+        : {
+            authenticator: deps.auth.authenticator,
+            rateLimiter: deps.auth.rateLimiter,
+            ...(deps.auth.defaultRateLimit === undefined ? {} : { defaultRateLimit: deps.auth.defaultRateLimit }),
+            audit: deps.auth.audit,
+          },
+    checks: { l2: () => l2Check(deps.cache), ...deps.checks },
+    processMetrics: deps.processMetrics ?? true,
+    ...(deps.docs === false ? {} : { documentation: openApiPlugin }),
+    coerceTypes: false,
     // An upstream fronted for a Host (upstreams.<name>.hosts) gets every path of it, before routing.
     rewriteUrl: (request) => proxy.rewriteForHost(request.headers.host, request.url ?? '/'),
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    // Two log lines per request would cost more than an L1 hit; traffic is seen through /metrics and the sampled
-    // access events, and errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: limits.bodyLimit ?? 2 * 1024 * 1024,
-    // One app type for both: Fastify picks https.createServer when `https` is set.
-    ...(deps.https === undefined ? { http: { maxHeaderSize } } : ({ https: { maxHeaderSize, ...deps.https } } as unknown as { http: { maxHeaderSize: number } })),
-    routerOptions: { maxParamLength: limits.maxParamLength ?? 8_192 },
-    // Our own onRequest hook answers requests that arrive while closing, as problem+json.
-    return503OnClosing: false,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
-      if (error.code === 'ECONNRESET' || socket.destroyed) return
-      const headerOverflow = error.code === 'HPE_HEADER_OVERFLOW'
-      const body = JSON.stringify(
-        headerOverflow
-          ? problem('E_HEADERS_TOO_LARGE', `Request headers exceed ${limits.maxHeaderSize ?? 16 * 1024} bytes`, '')
-          : problem('E_INVALID_REQUEST', 'The request could not be parsed as HTTP', ''),
-      )
-      const status = headerOverflow ? '431 Request Header Fields Too Large' : '400 Bad Request'
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
-    },
-  }).withTypeProvider<TypeBoxTypeProvider>()
-
-  const routes: GatewayRoute[] = []
+  })
+  const app = shell.app.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('onRoute', (route) => {
     // Swagger UI's own routes (static files, the JSON document) are public: the API description is not a secret.
     // Its HTML also gets helmet's page headers (a same-origin CSP for its scripts) instead of the API set.
@@ -181,44 +166,11 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     const hidden = route.schema?.hide === true
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden, auth: route.config?.auth })
   })
-  await app.register(errorHandlerPlugin)
-  if (deps.securityHeaders !== false) {
-    // API answers get the API set; Swagger UI's pages helmet's defaults (a same-origin CSP for its files); the console its own.
-    const pageHeaders = securityHeaders()
-    const consoleHeaders = consoleSecurityHeaders(serviceOrigins(deps.console?.services ?? {}))
-    app.addHook('onRequest', (request, reply, next) => {
-      // Proxied answers keep the origin's own headers (`config.securityHeaders: false` on the proxy routes).
-      const wanted = request.routeOptions.config.securityHeaders
-      if (wanted === undefined || wanted === true) reply.headers(API_SECURITY_HEADERS)
-      else if (wanted === 'console') reply.headers(consoleHeaders)
-      else if (wanted === 'page') reply.headers(pageHeaders)
-      next()
-    })
-  }
-  app.addHook('onRequest', (request, reply, next) => {
-    if (!closing) return next()
-    const path = request.url.split('?')[0] ?? request.url
-    reply.code(503).header('connection', 'close').type(PROBLEM_CONTENT_TYPE).send(problem('E_SHUTTING_DOWN', 'The gateway is shutting down; retry on another instance', path))
-  })
-  if (deps.auth !== undefined) {
-    await app.register(authPlugin, {
-      authenticator: deps.auth.authenticator,
-      rateLimiter: deps.auth.rateLimiter,
-      ...(deps.auth.defaultRateLimit === undefined ? {} : { defaultRateLimit: deps.auth.defaultRateLimit }),
-      audit: deps.auth.audit,
-    })
-  }
-  if (deps.docs !== false) await app.register(openApiPlugin)
-  else {
-    const { ProblemSchema } = await import('./http/schemas.js')
-    const { NamespaceSpecSchema } = await import('./namespaces/namespace-spec.js')
-    app.addSchema(ProblemSchema)
-    app.addSchema(NamespaceSpecSchema)
-  }
+  if (deps.docs === false) app.addSchema(NamespaceSpecSchema)
+
   if (deps.hooks !== undefined && deps.hooks.length > 0) await app.register(cacheHooksPlugin, { cache: deps.cache, hooks: deps.hooks })
-  await app.register(metricsPlugin, { cache: deps.cache, l1Bounds: deps.l1Bounds, processMetrics: deps.processMetrics ?? true, ...(deps.extraMetrics === undefined ? {} : { extra: deps.extraMetrics }) })
+  await app.register(metricsPlugin, { cache: deps.cache, registry: shell.registry, l1Bounds: deps.l1Bounds })
   if (deps.accessEvents !== undefined) await app.register(accessEventsPlugin, { cache: deps.cache, ...deps.accessEvents })
-  await app.register(healthRoutes, { cache: deps.cache, checks: deps.checks ?? {}, draining: () => draining })
   // Namespaces that do not exist are not tracked: a caller could otherwise grow the table with made-up names.
   const stats = new GatewayStats((name) => deps.registry.get(name) !== undefined)
   await app.register(kvRoutes, { registry: deps.registry, clock, stats })
@@ -240,24 +192,20 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   await app.register(proxyRoutes, { proxy })
 
   return {
-    app,
+    app: shell.app,
     proxy,
     routes,
-    drain: () => {
-      draining = true
-    },
+    drain: () => shell.drain(),
     close: async () => {
-      draining = true
-      closing = true
-      // Requests in flight when close() began finish; their keep-alive connections are closed as soon as they go
-      // idle, so close() completes without cutting anyone off (and no hook runs on every response for it).
-      const sweeper = setInterval(() => app.server.closeIdleConnections(), 25)
-      try {
-        await app.close()
-      } finally {
-        clearInterval(sweeper)
-      }
+      await shell.close()
       await proxy.close()
     },
   }
+}
+
+/** Readiness of L2, named after the store (`l2:redis`); no check at all for an L1-only cache. */
+async function l2Check(cache: StrataCache): Promise<CheckResult> {
+  const { l2 } = await cache.health()
+  if (l2 === undefined) return { up: true, name: 'l2:none' }
+  return { name: `l2:${l2.name}`, up: l2.reachable, detail: l2.reachable ? `circuit ${l2.circuit}` : `unreachable; circuit ${l2.circuit}` }
 }

@@ -10,7 +10,7 @@ import { startEmbeddedAlerting, type EmbeddedAlerting } from './embedded-alertin
 import { startEmbeddedAnalytics, type EmbeddedAnalytics } from './embedded-analytics.js'
 import { parseRules } from '@strata/invalidation'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
-import { onShutdownSignals } from './shutdown.js'
+import { onShutdownSignals } from '@strata/service'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
 export interface EmbeddedOptions {
@@ -111,7 +111,6 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     l1Bounds: { maxEntries: EMBEDDED_L1_ENTRIES, maxBytes: EMBEDDED_L1_BYTES },
     upstreams: { demo: { url: originAddress } },
     eventRules: DEMO_RULES,
-    processMetrics: false,
     accessEvents,
     auth: { authenticator, rateLimiter: new MemoryRateLimiter(), audit: new AuditTrail(audit, { source: 'strata/gateway/embedded' }) },
     console: { mode: 'embedded', services: { alerting: alerting.url, analytics: analytics.url }, ...(options.consoleDistDir === undefined ? {} : { distDir: options.consoleDistDir }) },

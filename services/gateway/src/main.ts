@@ -20,7 +20,7 @@ import { AccessSampling } from './access/access-sampling.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { LOG_REDACT_PATHS, loggableUrl } from './security/log-redaction.js'
 import { KeyHasher, telemetryKey } from './namespaces/namespace-security.js'
-import { onShutdownSignals } from './shutdown.js'
+import { onShutdownSignals } from '@strata/service'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
 /**
@@ -170,7 +170,6 @@ const gateway = await buildGateway({
     // Ready means subscribed: until then this instance would miss invalidations.
     invalidations: () => Promise.resolve(cache.listening),
   },
-  ...(telemetry === undefined ? {} : { extraMetrics: () => telemetry.prometheusText() }),
   ...(accessEvents === undefined ? {} : { accessEvents }),
   l1Bounds: { maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes },
   console: {

@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
+import { ApiKeys, Authenticator, MemoryApiKeyStore } from '@strata/security'
 import { requireRedis, servers } from '@strata/testkit'
 import { json, startGateway, type TestGateway } from './support/harness.js'
 
@@ -32,15 +34,19 @@ describe('bad requests are refused with problem+json and write nothing (real Red
     expect(gw.cache.namespace('small').stats().sets).toBe(0)
   }
 
-  function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json: () => unknown }, status: number, code: string): void {
+  function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json: () => unknown }, status: number, code: string): Record<string, unknown> {
     expect(res.statusCode).toBe(status)
     expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8')
+    // Every error answer carries the API security headers, router errors included.
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'")
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
     const body = res.json() as Record<string, unknown>
     expect(body).toMatchObject({ status, code, type: `urn:strata:error:${code}` })
     expect(typeof body.title).toBe('string')
     expect(typeof body.detail).toBe('string')
     expect(typeof body.instance).toBe('string')
     expect(JSON.stringify(body)).not.toMatch(/\n\s+at /)
+    return body
   }
 
   it('oversized key → 414 E_KEY_TOO_LONG', async () => {
@@ -118,5 +124,101 @@ describe('bad requests are refused with problem+json and write nothing (real Red
   it('a bad namespace name in the path → 400; an unknown route → 404 E_ROUTE_NOT_FOUND', async () => {
     expectProblem(await gw.app.inject({ method: 'GET', url: '/v1/namespaces/-bad/keys/k' }), 400, 'E_INVALID_REQUEST')
     expectProblem(await gw.app.inject({ method: 'GET', url: '/v2/whatever' }), 404, 'E_ROUTE_NOT_FOUND')
+  })
+
+  it('a key longer than maxParamLength (router 414) → problem+json E_URI_TOO_LONG with the security headers, the URL not echoed', async () => {
+    const key = 'q'.repeat(9_000)
+    const res = await gw.app.inject({ method: 'GET', url: `/v1/namespaces/small/keys/${key}` })
+    expectProblem(res, 414, 'E_URI_TOO_LONG')
+    expect(res.body).not.toContain('qqqqqqqq')
+  })
+
+  it('a URL that does not decode (router error) → problem+json with the security headers, the URL not echoed', async () => {
+    const res = await gw.app.inject({ method: 'GET', url: '/v1/namespaces/small/keys/%E0%A4%A-private' })
+    expectProblem(res, 400, 'E_INVALID_REQUEST')
+    expect(res.body).not.toContain('private')
+  })
+
+  it('a wrong method on a known path → 405 E_METHOD_NOT_ALLOWED with Allow, not 404', async () => {
+    const res = await gw.app.inject({ method: 'POST', url: '/v1/namespaces/small/keys/k', headers: JSON_HEADERS, payload: json({ value: 1 }) })
+    const body = expectProblem(res, 405, 'E_METHOD_NOT_ALLOWED')
+    expect(String(res.headers.allow).split(', ')).toEqual(expect.arrayContaining(['DELETE', 'GET', 'HEAD', 'PUT']))
+    expect(body.detail).toContain('not POST')
+  })
+
+  it('415 says which content type to send (curl -d without one gets a hint)', async () => {
+    const res = await gw.app.inject({ method: 'PUT', url: '/v1/namespaces/small/keys/ct', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'value=1' })
+    const body = expectProblem(res, 415, 'E_UNSUPPORTED_MEDIA_TYPE')
+    expect(body.detail).toContain('Content-Type: application/json')
+    expect(body.detail).toContain("-H 'content-type: application/json'")
+  })
+
+  it("a typo 'tll' names the unknown property, suggests 'ttl' and lists the allowed ones", async () => {
+    const res = await gw.app.inject({ method: 'PUT', url: '/v1/namespaces/small/keys/typo', headers: JSON_HEADERS, payload: json({ value: 1, tll: 5_000 }) })
+    const body = expectProblem(res, 400, 'E_INVALID_REQUEST')
+    expect(body.detail).toMatch(/^body has an unknown property 'tll' \(did you mean 'ttl'\?\); allowed: value, ttl,/)
+    expect(body.errors).toEqual([{ path: '', message: body.detail }])
+    await expectNothingWritten('typo')
+  })
+})
+
+describe('slow clients cannot hold the gateway (real Redis, real sockets)', () => {
+  let gw: TestGateway
+  let port: number
+  let token: string
+
+  beforeAll(async () => {
+    await requireRedis()
+    const apiKeys = new ApiKeys(new MemoryApiKeyStore())
+    token = (await apiKeys.create({ name: 'writer', grants: [{ namespace: 'slow', scopes: ['write'] }] })).token
+    gw = await startGateway({
+      namespaces: { slow: { ttl: 60_000 } },
+      auth: { authenticator: new Authenticator(apiKeys) },
+      limits: { requestTimeoutMs: 800 },
+    })
+    port = Number(new URL(await gw.app.listen({ port: 0, host: '127.0.0.1' })).port)
+  })
+  afterAll(async () => gw.stop())
+
+  it('JSON nested 10,000 levels deep → 400 E_JSON_TOO_DEEP, not a 500 RangeError', async () => {
+    const payload = `{"value":${'['.repeat(10_000)}${']'.repeat(10_000)}}`
+    const res = await gw.app.inject({ method: 'PUT', url: '/v1/namespaces/slow/keys/deep', headers: { ...JSON_HEADERS, authorization: `Bearer ${token}` }, payload })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ code: 'E_JSON_TOO_DEEP' })
+    expect(gw.cache.namespace('slow').stats().sets).toBe(0)
+  })
+
+  /** Sends the head of a PUT with a 1,000-byte body, then trickles the body a byte every 50 ms. */
+  function trickle(headers: string): Promise<{ response: string; closedAfterMs: number }> {
+    return new Promise((resolve) => {
+      const started = Date.now()
+      const socket = connect(port, '127.0.0.1')
+      let response = ''
+      const timer = setInterval(() => socket.destroyed || socket.write('1'), 50)
+      socket.on('data', (chunk: Buffer) => (response += chunk.toString()))
+      socket.on('error', () => undefined)
+      socket.on('close', () => {
+        clearInterval(timer)
+        resolve({ response, closedAfterMs: Date.now() - started })
+      })
+      setTimeout(() => socket.destroy(), 10_000).unref()
+      socket.write(`PUT /v1/namespaces/slow/keys/k HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n${headers}\r\n`)
+    })
+  }
+
+  it('an immediate 401 closes the connection instead of reading a trickled body', async () => {
+    const { response, closedAfterMs } = await trickle('')
+    expect(response).toMatch(/^HTTP\/1\.1 401 /)
+    expect(closedAfterMs).toBeLessThan(500)
+  })
+
+  it('a body that does not arrive within the request timeout → 408 problem+json, connection closed', async () => {
+    const { response, closedAfterMs } = await trickle(`Authorization: Bearer ${token}\r\n`)
+    expect(response).toMatch(/^HTTP\/1\.1 408 /)
+    expect(response).toContain('"code":"E_REQUEST_TIMEOUT"')
+    expect(response).toContain("content-security-policy: default-src 'none'")
+    expect(closedAfterMs).toBeGreaterThanOrEqual(700)
+    expect(closedAfterMs).toBeLessThan(3_000)
+    expect(gw.cache.namespace('slow').stats().sets).toBe(0)
   })
 })

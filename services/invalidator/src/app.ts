@@ -12,13 +12,12 @@ import {
   type Transport,
 } from '@strata/bus'
 import { createCache, isStrataError, type InvalidationBus, type L2Store, type StrataCache } from '@strata/core'
-import cors from '@fastify/cors'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import { authPlugin, type AuthPluginOptions, consoleCors } from '@strata/security'
+import type { FastifyInstance } from 'fastify'
+import type { AuthPluginOptions } from '@strata/security'
+import { createServiceShell, type ServiceShellOptions } from '@strata/service'
 import type { EventDedupe } from './event-dedupe.js'
 import { EventInvalidator } from './event-invalidator.js'
 import { invalidationRoutes } from './http/invalidation-routes.js'
-import { sendProblem } from './http/problem.js'
 import { InvalidationAnalytics } from './invalidation-analytics.js'
 import { InvalidationExecutor, type InvalidationRecord, type InvalidationRequest, type RuleSet } from '@strata/invalidation'
 import { BackgroundPublisher } from './background-publisher.js'
@@ -46,8 +45,8 @@ export interface InvalidatorDependencies {
   /** Where InvalidationRecords are published; `false` for none. Default `strata.invalidations.records.v1`. */
   recordsTopic?: string | false
   clock?: () => number
-  /** Fastify logger option (true, or pino options such as @strata/telemetry's loggerOptions). Default off. */
-  logger?: FastifyServerOptions['logger']
+  /** pino: a logger, or options for one (with trace ids, from the service shell). Default off. */
+  logger?: ServiceShellOptions['logger']
   /**
    * API keys / JWTs, scopes, rate limits and audit for the HTTP API (packages/security): POST /v1/invalidations needs
    * `invalidate` on the body's namespace, /metrics `read` on `*`; health stays open. Without it the API is open.
@@ -134,44 +133,35 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
     clock,
   )
 
-  const http = Fastify({ logger: deps.logger ?? false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } } })
-  http.setErrorHandler((error, request, reply) => sendProblem(error instanceof Error ? error : new Error(String(error)), request, reply))
-  http.setNotFoundHandler((request, reply) =>
-    reply.code(404).type('application/problem+json').send({ type: 'about:blank', title: 'Not Found', status: 404, instance: request.url }),
-  )
-  if (deps.corsOrigins !== undefined) {
-    // The console calls this service from the gateway's origin. Registered before auth: a preflight carries no
-    // credentials and is answered here, before the auth hook would refuse it.
-    void cors(http, consoleCors(deps.corsOrigins), (error) => {
-      if (error) throw error
-    })
-  }
-  if (deps.auth !== undefined) {
-    // Called directly (not through register) so its hooks exist before the routes below are declared. The
-    // namespace of an invalidation is in its body, so credentials are checked once the body is parsed.
-    void authPlugin(http, { ...deps.auth, stage: 'preValidation' }, (error) => {
-      if (error) throw error
-    })
-  }
-  invalidationRoutes(http, { cache, invalidate, clock })
-  http.get('/health/live', { config: { auth: 'public' } }, () => ({ status: 'ok' }))
-  http.get('/health/ready', { config: { auth: 'public' } }, async (_request, reply) => {
-    const health = await cache.health()
-    const ok = subscription !== undefined && health.l2?.reachable !== false
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', consuming: subscription !== undefined, l2: health.l2 })
-  })
-  http.get('/metrics', { config: { auth: { scope: 'read', namespace: '*', audit: false } } }, async (_request, reply) => reply.type(analytics.registry.contentType).send(await analytics.metrics()))
-
   let subscription: Subscription | undefined
   // Claims name this process (a restart is a new owner, even with the same instance id) and its subscription count.
   const owner = `${instanceId}/${randomUUID().slice(0, 8)}`
   let generation = 0
+  let started = false
+  // The namespace of an invalidation is in its body, so its grant is checked once the body is parsed.
+  const shell = createServiceShell({
+    name: 'invalidator',
+    logger: deps.logger,
+    auth: deps.auth === undefined ? undefined : { ...deps.auth, stage: 'preValidation' },
+    corsOrigins: deps.corsOrigins,
+    checks: {
+      consumer: () => ({ up: started, detail: subscription === undefined ? 'no rule topic subscribed' : `subscribed to ${deps.rules.topics.join(', ')}` }),
+      l2: async () => {
+        const { l2 } = await cache.health()
+        return { up: l2?.reachable !== false, ...(l2 === undefined ? {} : { name: `l2:${l2.name}`, detail: `circuit ${l2.circuit}` }) }
+      },
+    },
+    metrics: [analytics.registry],
+  })
+  const http = shell.app
+  invalidationRoutes(http, { cache, invalidate, clock })
+
   return {
     http,
     analytics,
     cache,
     get ready() {
-      return subscription !== undefined
+      return started
     },
     async start() {
       if (deps.rules.topics.length > 0) {
@@ -202,12 +192,14 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
         )
       }
       schedules.start()
+      started = true
     },
     async stop() {
       schedules.stop()
       await subscription?.close()
       subscription = undefined
-      await http.close()
+      started = false
+      await shell.close()
       await recordSink?.close()
       await errors.close()
       await cache.close()

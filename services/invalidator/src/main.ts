@@ -2,6 +2,7 @@ import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
 import { createL2RedisClient, createL2Store } from '@strata/config/l2'
+import { onShutdownSignals } from '@strata/service'
 import { loggerOptions, currentTelemetry } from '@strata/telemetry'
 import type { Redis } from 'ioredis'
 import pg from 'pg'
@@ -49,20 +50,13 @@ const invalidator = buildInvalidator({
 })
 for (const warning of warnings) invalidator.http.log.warn(warning)
 
-let stopping = false
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return
-  stopping = true
-  invalidator.http.log.info({ signal }, 'stopping: letting in-flight events finish')
+onShutdownSignals(async () => {
   await invalidator.stop()
   await transport.close()
   redis?.disconnect()
   await pool?.end()
   await currentTelemetry()?.shutdown()
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
-process.on('SIGINT', () => void shutdown('SIGINT'))
+}, (message, error) => (error === undefined ? invalidator.http.log.info(message) : invalidator.http.log.error({ err: error }, message)))
 
 await invalidator.start()
 const address = await listenOrExplain('invalidator', settings, () => invalidator.http.listen({ port: settings.port, host: settings.host }))

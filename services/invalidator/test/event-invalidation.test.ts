@@ -210,7 +210,7 @@ rules:
     expect(nothing.json()).toMatchObject({ status: 400, code: 'E_INVALID_OPTION' })
 
     expect((await invalidator.http.inject({ url: '/health/live' })).statusCode).toBe(200)
-    expect((await invalidator.http.inject({ url: '/health/ready' })).json()).toMatchObject({ status: 'ok', consuming: true })
+    expect((await invalidator.http.inject({ url: '/health/ready' })).json()).toMatchObject({ status: 'ready', checks: { consumer: { status: 'up' } } })
     const metrics = await invalidator.http.inject({ url: '/metrics' })
     expect(metrics.body).toMatch(/strata_invalidations_total\{trigger="manual",namespace="orders"\} 1/)
     expect(metrics.body).toMatch(/strata_invalidation_latency_seconds\{quantile="0\.99"\} /)

@@ -2,6 +2,7 @@ import { TOPICS, consumeEvents, createEvent, publishEvents, type HotKeysEvent, t
 import { StrataError, type StrataCache } from '@strata/core'
 import type { DbCache } from '@strata/db-cache'
 import { Cron } from 'croner'
+import { withSpan } from '@strata/telemetry'
 import { RateLimiter } from './rate-limiter.js'
 import type { WarmScheduler } from './schedule/warm-scheduler.js'
 import type { KeyLoader, WarmTarget } from './warm-target.js'
@@ -90,7 +91,8 @@ export function buildWarmer(deps: WarmerServiceDependencies): WarmerService {
   const run = (name: string, trigger: 'schedule' | 'start' | 'manual'): Promise<WarmResult> => {
     const target = targets.get(name)
     if (target === undefined) return Promise.reject(new StrataError('E_INVALID_OPTION', `No warm target named '${name}'`))
-    return warmer.run(target, trigger)
+    // A root span per run: its loads, queries and cache writes join one trace.
+    return withSpan('warmer.run', { 'strata.warm.target': name, 'strata.warm.trigger': trigger }, () => warmer.run(target, trigger))
   }
   return {
     warmer,

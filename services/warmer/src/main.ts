@@ -4,6 +4,8 @@ import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig }
 import { createL2Store } from '@strata/config/l2'
 import { createCache, isStrataError } from '@strata/core'
 import { createDbCache } from '@strata/db-cache'
+import { onShutdownSignals } from '@strata/service'
+import { createLogger, currentTelemetry } from '@strata/telemetry'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { BullmqWarmScheduler, buildWarmer } from './app.js'
@@ -16,8 +18,9 @@ import { httpLoader, loadPlanFile } from './plan-loader.js'
 const { config, warnings } = loadServiceConfig('warmer')
 const settings = config.warmer
 const instanceId = instanceIdOf(config)
-const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
-  process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service: 'warmer', msg: message, ...fields })}\n`)
+// pino with trace ids (@strata/telemetry); the HTTP server logs through the same logger.
+const logger = createLogger('strata-warmer', { level: config.logLevel })
+const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => logger[level](fields ?? {}, message)
 
 for (const warning of warnings) log('warn', warning)
 // The gateways' L2 (any topology) under this deployment's prefix, so what is warmed is what they read.
@@ -68,12 +71,8 @@ const running = service
 const keysPool = new pg.Pool({ connectionString: config.keysPostgresUrl === '' ? config.postgresUrl : config.keysPostgresUrl, max: 2 })
 keysPool.on('error', () => undefined)
 const auth = settings.auth === 'off' ? undefined : await postgresServiceAuth({ secret: config.serverSecret || undefined, pool: keysPool, source: `strata/warmer/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
-const server = buildWarmerServer({ service: running, progress, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
-let stopping = false
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return
-  stopping = true
-  log('info', 'stopping', { signal })
+const server = buildWarmerServer({ service: running, progress, busReady: () => transport.ping(), logger, ...(auth === undefined ? {} : { auth }) })
+onShutdownSignals(async () => {
   await server.close()
   await running.stop()
   await errors.close()
@@ -81,10 +80,8 @@ async function shutdown(signal: string): Promise<void> {
   await db?.end()
   await cache.close()
   await keysPool.end()
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'))
-process.on('SIGINT', () => void shutdown('SIGINT'))
+  await currentTelemetry()?.shutdown()
+}, (message, error) => log(error === undefined ? 'info' : 'error', message, error === undefined ? {} : { err: error }))
 
 await running.start()
 const address = await listenOrExplain('warmer', settings, () => server.listen({ host: settings.host, port: settings.port }))

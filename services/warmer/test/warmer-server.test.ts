@@ -27,7 +27,7 @@ describe('warmer HTTP API', () => {
     auth: { authenticator: new Authenticator(apiKeys), audit: new AuditTrail(audit, { source: 'strata/warmer/test' }) },
   })
   const tokens: Record<string, string> = {}
-  const call = (method: 'GET' | 'POST', url: string, token?: string) => server.inject({ method, url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
+  const call = (method: 'GET' | 'POST', url: string, token?: string) => server.app.inject({ method, url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
 
   beforeAll(async () => {
     await service.start()
@@ -45,7 +45,7 @@ describe('warmer HTTP API', () => {
       expect((await call(method, url)).statusCode, `${method} ${url}`).toBe(401)
     }
     expect((await call('POST', '/v1/targets/catalog/run', tokens.reader)).statusCode).toBe(403)
-    expect((await call('GET', '/health/ready')).json()).toEqual({ status: 'ok', bus: true })
+    expect((await call('GET', '/health/ready')).json()).toEqual({ status: 'ready', checks: {} })
   })
 
   it('runs a target on demand, then reports it in /v1/targets and /metrics; a second run finds everything cached', async () => {

@@ -1,12 +1,13 @@
-import { answerWithProblems, requireCredentials, type AuthPluginOptions } from '@strata/security'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { AuthPluginOptions } from '@strata/security'
+import { createServiceShell, type ServiceShellOptions } from '@strata/service'
+import type { FastifyInstance } from 'fastify'
 import { replayDeadWrites } from './dead-writes/replay-dead-writes.js'
 import { renderPrometheus } from './flush-metrics.js'
 import { WriteBehindFlusher, type WriteBehindFlusherOptions } from './write-behind-flusher.js'
 
 export type WriteBehindAppOptions = WriteBehindFlusherOptions & {
-  /** Fastify's logger option (pino); off by default. */
-  logger?: FastifyServerOptions['logger']
+  /** pino: a logger, or options for one (with trace ids, from the service shell). Default off. */
+  logger?: ServiceShellOptions['logger']
   /**
    * API keys / JWTs and audit for the HTTP API (packages/security): /metrics and the dead-write count need `read` on
    * `*`, a replay needs `admin` on `*`; health stays open. Without it the API is open (tests of other concerns).
@@ -26,21 +27,16 @@ export interface WriteBehindApp {
 /** Builds the write-behind service from its dependencies (main.ts wires the real ones; tests their own). */
 export function buildWriteBehind(options: WriteBehindAppOptions): WriteBehindApp {
   const flusher = new WriteBehindFlusher(options)
-  const server = Fastify({ logger: options.logger ?? false })
-  answerWithProblems(server)
-  if (options.auth !== undefined) requireCredentials(server, options.auth)
+  const shell = createServiceShell({
+    name: 'write-behind',
+    logger: options.logger,
+    auth: options.auth,
+    checks: { flusher: () => flusher.isRunning, origin: () => options.origin.ping() },
+    metrics: [async () => renderPrometheus(await flusher.getMetrics(), options.name)],
+  })
+  const server = shell.app
   const readAll = { auth: { scope: 'read' as const, namespace: '*', audit: false } }
 
-  server.get('/health/live', { config: { auth: 'public' } }, () => ({ status: 'ok' }))
-  server.get('/health/ready', { config: { auth: 'public' } }, async (_request, reply) => {
-    const origin = await options.origin.ping()
-    const ready = flusher.isRunning && origin
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', flusher: flusher.isRunning, origin })
-  })
-  server.get('/metrics', { config: readAll }, async (_request, reply) => {
-    const metrics = await flusher.getMetrics()
-    return reply.type('text/plain; version=0.0.4').send(renderPrometheus(metrics, options.name))
-  })
   server.get('/v1/dead-writes', { config: readAll }, async () => ({ queue: options.name, waiting: (await options.deadLetters.counts()).waiting }))
   // Puts every dead write back into the buffer; run it once the cause (a constraint, a bad row) is fixed at the origin.
   server.post('/v1/dead-writes/replay', { config: { auth: { scope: 'admin', namespace: '*', action: 'write-behind.replay' } } }, async () => ({
@@ -54,7 +50,7 @@ export function buildWriteBehind(options: WriteBehindAppOptions): WriteBehindApp
     start: () => flusher.start(),
     async stop() {
       await flusher.stop()
-      await server.close()
+      await shell.close()
       await options.jobs.close()
       await options.deadLetters.close()
       await options.origin.close()

@@ -40,11 +40,21 @@ export function toProblem(error: unknown, instance: string): Problem {
       return problem('E_MALFORMED_JSON', message, instance)
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem('E_INVALID_REQUEST', message, instance)
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return problem('E_URI_TOO_LONG', '', instance)
   }
   if (error instanceof SyntaxError && e.statusCode === 400) return problem('E_MALFORMED_JSON', message, instance)
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500
   if (status >= 400 && status < 500) {
-    const byStatus: Partial<Record<number, ErrorCode>> = { 404: 'E_ROUTE_NOT_FOUND', 413: 'E_BODY_TOO_LARGE', 415: 'E_UNSUPPORTED_MEDIA_TYPE', 431: 'E_HEADERS_TOO_LARGE' }
+    const byStatus: Partial<Record<number, ErrorCode>> = {
+      404: 'E_ROUTE_NOT_FOUND',
+      405: 'E_METHOD_NOT_ALLOWED',
+      408: 'E_REQUEST_TIMEOUT',
+      413: 'E_BODY_TOO_LARGE',
+      414: 'E_URI_TOO_LONG',
+      415: 'E_UNSUPPORTED_MEDIA_TYPE',
+      431: 'E_HEADERS_TOO_LARGE',
+    }
     const code = byStatus[status] ?? 'E_INVALID_REQUEST'
     return { ...problem(code, message, instance), status }
   }

@@ -1,4 +1,4 @@
-import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
+import { StrataError } from '@strata/core'
 import type { FastifyInstance } from 'fastify'
 import type { AnalyticsState } from '../aggregation/analytics-state.js'
 import { GRANULARITIES, type Granularity } from '../aggregation/rollup-rows.js'
@@ -28,8 +28,11 @@ export function reportRoutes(
   deps: { store: RollupStore; state: AnalyticsState; clock: () => number; resources?: ResourceMonitor; routeConfig?: Record<string, unknown> },
 ): void {
   const config = deps.routeConfig ?? {}
-  const parse = (query: ReportQuery, path: string): { from: number; to: number; granularity: Granularity; namespace?: string } | { problem: ReturnType<typeof problem> } => {
-    const refuse = (detail: string) => ({ problem: problem('E_INVALID_REQUEST', detail, path) })
+  // Bad parameters are thrown: the service shell's error handler answers them as 400 problem+json.
+  const parse = (query: ReportQuery): { from: number; to: number; granularity: Granularity; namespace?: string } => {
+    const refuse = (detail: string): never => {
+      throw new StrataError('E_INVALID_REQUEST', detail)
+    }
     const granularity = (query.granularity ?? 'minute') as Granularity
     if (!GRANULARITIES.includes(granularity)) return refuse(`granularity must be one of ${GRANULARITIES.join(', ')}`)
     let to = deps.clock()
@@ -49,20 +52,17 @@ export function reportRoutes(
     return { from, to, granularity, ...(query.namespace === undefined ? {} : { namespace: query.namespace }) }
   }
 
-  app.get<{ Querystring: ReportQuery }>('/v1/report', { config }, async (request, reply) => {
-    const window = parse(request.query, '/v1/report')
-    if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
+  app.get<{ Querystring: ReportQuery }>('/v1/report', { config }, async (request) => {
+    const window = parse(request.query)
     return buildReport(deps.store, deps.state, { ...window, ...(deps.resources === undefined ? {} : { resources: deps.resources.latest() }) })
   })
   app.get<{ Querystring: ReportQuery }>('/v1/report.csv', { config }, async (request, reply) => {
-    const window = parse(request.query, '/v1/report.csv')
-    if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
+    const window = parse(request.query)
     const rows = await deps.store.accessRows(window)
     return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="strata-rollups.csv"').send(rollupsCsv(rows))
   })
   app.get<{ Querystring: ReportQuery }>('/v1/report.html', { config }, async (request, reply) => {
-    const window = parse(request.query, '/v1/report.html')
-    if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
+    const window = parse(request.query)
     // The report is a page of data, not an app: inline styles only, no scripts, never framed, never sniffed.
     reply.headers(REPORT_PAGE_HEADERS)
     return reply.type('text/html; charset=utf-8').send(htmlReport(await buildReport(deps.store, deps.state, { ...window, ...(deps.resources === undefined ? {} : { resources: deps.resources.latest() }) })))

@@ -1,8 +1,8 @@
 import type { ChangeCapture } from '@strata/db-cache/capture'
-import { answerWithProblems, requireCredentials, type AuthPluginOptions } from '@strata/security'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { AuthPluginOptions } from '@strata/security'
+import { createServiceShell, type ServiceShell, type ServiceShellOptions } from '@strata/service'
 import type pg from 'pg'
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { Gauge } from 'prom-client'
 
 export interface CdcServerOptions {
   capture: ChangeCapture
@@ -16,6 +16,8 @@ export interface CdcServerOptions {
   auth?: Omit<AuthPluginOptions, 'stage'>
   /** Node process metrics in /metrics. Default true. */
   processMetrics?: boolean
+  /** pino: a logger, or options for one (with trace ids, from the service shell). Default off. */
+  logger?: ServiceShellOptions['logger']
 }
 
 /**
@@ -23,14 +25,16 @@ export interface CdcServerOptions {
  * /metrics. The slot lag is the number to alert on: WAL PostgreSQL must keep until the capture confirms it, which
  * grows without bound while the capture is down or Kafka refuses its events.
  */
-export function buildCdcServer(options: CdcServerOptions): FastifyInstance {
-  const server = Fastify({ logger: false })
-  answerWithProblems(server)
-  if (options.auth !== undefined) requireCredentials(server, options.auth)
-
-  const registry = new Registry()
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry })
+export function buildCdcServer(options: CdcServerOptions): ServiceShell {
   const { capture } = options
+  const shell = createServiceShell({
+    name: 'cdc',
+    logger: options.logger,
+    auth: options.auth,
+    processMetrics: options.processMetrics !== false,
+    checks: { streaming: () => ({ up: capture.isStreaming, ...(capture.isStreaming ? {} : { detail: 'not streaming from the replication slot' }) }), bus: options.busReady },
+  })
+  const registry = shell.registry
   const progress = capture.progress
   new Gauge({ name: 'strata_cdc_transactions_total', help: 'Committed transactions captured and published', registers: [registry], collect() { this.set(progress.transactions) } })
   new Gauge({ name: 'strata_cdc_events_total', help: 'strata.table-change.v1 events published (one per table per transaction)', registers: [registry], collect() { this.set(progress.events) } })
@@ -44,17 +48,7 @@ export function buildCdcServer(options: CdcServerOptions): FastifyInstance {
     },
   })
 
-  server.get('/health/live', { config: { auth: 'public' } }, () => ({ status: 'ok' }))
-  server.get('/health/ready', { config: { auth: 'public' } }, async (_request, reply) => {
-    const streaming = capture.isStreaming
-    const bus = await options.busReady().catch(() => false)
-    const ready = streaming && bus
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', streaming, bus })
-  })
-  server.get('/metrics', { config: { auth: { scope: 'read', namespace: '*', audit: false } } }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  )
-  return server
+  return shell
 }
 
 async function slotLag(pool: pg.Pool, slot: string): Promise<number> {

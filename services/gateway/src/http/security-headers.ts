@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import helmet, { type HelmetOptions } from 'helmet'
 
 /**
- * helmet's default security headers (CSP, HSTS, nosniff, frame-ancestors, referrer policy, ...), computed once. They
- * do not depend on the request, and running helmet's middleware on every answer cost 40 % of the L1-hit throughput
- * (`pnpm bench gateway`): the gateway sets this precomputed set instead.
+ * helmet's default security headers (CSP, HSTS, nosniff, frame-ancestors, referrer policy, ...), computed once, for
+ * the gateway's HTML pages (Swagger UI: `config.securityHeaders: 'page'`). They do not depend on the request, and
+ * running helmet's middleware on every answer cost 40 % of the L1-hit throughput (`pnpm bench gateway`). API answers
+ * get the service shell's API set (@strata/service).
  */
 export function securityHeaders(options?: HelmetOptions): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {}
@@ -21,19 +22,6 @@ export function securityHeaders(options?: HelmetOptions): Readonly<Record<string
   if (failure !== undefined) throw failure instanceof Error ? failure : new Error('helmet could not compute the security headers')
   return Object.freeze(headers)
 }
-
-/**
- * The set for API answers (JSON, problem+json, metrics text): what the OWASP REST Security Cheat Sheet asks of an API —
- * no content may be framed or load anything (`default-src 'none'; frame-ancestors 'none'`), no sniffing, HSTS — and
- * nothing meant for HTML pages. A quarter of helmet's bytes: headers are written and parsed on every L1 hit.
- */
-export const API_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-})
 
 /**
  * The console's set: helmet's defaults with a CSP a Vite-built SPA runs under (its scripts and styles are external
@@ -54,15 +42,4 @@ export function consoleSecurityHeaders(serviceOrigins: readonly string[]): Reado
       },
     },
   })
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /**
-     * false: this route's answers go without the gateway's security headers (proxied origin responses). 'console':
-     * the console's set (a CSP for the SPA, see consoleSecurityHeaders). 'page': helmet's defaults, for the HTML
-     * of Swagger UI at /docs. Default: the API set (API_SECURITY_HEADERS).
-     */
-    securityHeaders?: boolean | 'console' | 'page'
-  }
 }

@@ -1,28 +1,23 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, type Registry } from 'prom-client'
 import type { StrataCache } from '@strata/core'
-import { problems } from '../http/schemas.js'
 
 export interface MetricsOptions {
   cache: StrataCache
+  /** The service shell's registry, which /metrics renders (with the process and HTTP metrics). */
+  registry: Registry
   /** The L1's configured capacity, exposed as strata_l1_max_entries / strata_l1_max_bytes. */
   l1Bounds?: { maxEntries: number; maxBytes?: number | undefined } | undefined
-  /** Default Node.js process metrics (event loop lag, heap, GC). */
-  processMetrics?: boolean
-  /** Appended to the exposition: metrics recorded through the OpenTelemetry meter, bridged rather than duplicated. */
-  extra?: () => Promise<string>
 }
 
 /**
- * Prometheus metrics at /metrics, in a registry of this app's own (no global state, so several gateways can live in
+ * The gateway's own metrics in the shell's registry (one per app: no global state, so several gateways can live in
  * one process). Cache counters are read from the engine's per-namespace stats at scrape time, costing the hit path
- * nothing; HTTP metrics come from one onResponse hook.
+ * nothing; proxy outcomes come from one onResponse hook.
  */
 export const metricsPlugin = fp(
-  (app: FastifyInstance, { cache, processMetrics = true, extra, l1Bounds }: MetricsOptions, done: (error?: Error) => void) => {
-    const registry = new Registry()
-    if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'strata_gateway_' })
+  (app: FastifyInstance, { cache, registry, l1Bounds }: MetricsOptions, done: (error?: Error) => void) => {
 
     new Counter({
       name: 'strata_cache_requests_total',
@@ -108,13 +103,6 @@ export const metricsPlugin = fp(
       next()
     })
 
-    const duration = new Histogram({
-      name: 'strata_http_request_duration_seconds',
-      help: 'Gateway HTTP request duration by route, method and status code',
-      labelNames: ['method', 'route', 'status_code'],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    })
     const proxyResults = new Counter({
       name: 'strata_proxy_responses_total',
       help: 'Proxy answers by X-Cache outcome',
@@ -122,33 +110,9 @@ export const metricsPlugin = fp(
       registers: [registry],
     })
 
-    // prom-client hashes the label object on every observe; the label sets are few (route × method × status), so
-    // each one's child is looked up once and kept.
-    const durationByLabels = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>()
     app.addHook('onResponse', (request, reply, next) => {
-      const route = request.routeOptions.url ?? 'unmatched'
-      const labels = `${request.method} ${reply.statusCode} ${route}`
-      let child = durationByLabels.get(labels)
-      if (child === undefined) {
-        child = duration.labels({ method: request.method, route, status_code: reply.statusCode })
-        durationByLabels.set(labels, child)
-      }
-      child.observe(reply.elapsedTime / 1000)
-      if (route === '/proxy/:upstream/*' || request.routeOptions.config.proxyMount !== undefined) proxyResults.inc({ outcome: String(reply.getHeader('x-cache') ?? 'ERROR') })
+      if (request.routeOptions.url === '/proxy/:upstream/*' || request.routeOptions.config.proxyMount !== undefined) proxyResults.inc({ outcome: String(reply.getHeader('x-cache') ?? 'ERROR') })
       next()
-    })
-
-    const metricsSchema = {
-      tags: ['operations'],
-      summary: 'Prometheus metrics (text exposition format)',
-      response: {
-        200: { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
-        ...problems(),
-      },
-    }
-    app.get('/metrics', { config: { auth: { scope: 'read', namespace: '*', audit: false } }, schema: metricsSchema }, async (_request, reply) => {
-      const own = await registry.metrics()
-      return reply.type(registry.contentType).send(extra === undefined ? own : own + (await extra()))
     })
     done()
   },

@@ -2,13 +2,11 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
-import { ProblemSchema } from '../http/schemas.js'
 import { NamespaceSpecSchema } from '../namespaces/namespace-spec.js'
 
 /** OpenAPI 3 generated from the route schemas, served as JSON at /docs/json and as Swagger UI at /docs. */
 export const openApiPlugin = fp(
   async (app: FastifyInstance) => {
-    app.addSchema(ProblemSchema)
     app.addSchema(NamespaceSpecSchema)
     await app.register(swagger, {
       openapi: {

@@ -1,7 +1,7 @@
 import { StrataError } from '@strata/core'
-import { answerWithProblems, requireCredentials, type AuthPluginOptions } from '@strata/security'
-import Fastify, { type FastifyInstance } from 'fastify'
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { AuthPluginOptions } from '@strata/security'
+import { createServiceShell, type ServiceShell, type ServiceShellOptions } from '@strata/service'
+import { Gauge } from 'prom-client'
 import type { WarmerService } from '../app.js'
 import type { WarmProgress } from './warm-progress.js'
 
@@ -13,17 +13,22 @@ export interface WarmerServerOptions {
   /** API keys: reading needs `read` on `*`, running a target `admin` on `*`; health stays open. */
   auth?: Omit<AuthPluginOptions, 'stage'>
   processMetrics?: boolean
+  /** pino: a logger, or options for one (with trace ids, from the service shell). Default off. */
+  logger?: ServiceShellOptions['logger']
 }
 
-/** The warmer's HTTP surface: health, /metrics, the plan's targets with their last run, and a manual run. */
-export function buildWarmerServer(options: WarmerServerOptions): FastifyInstance {
+/** The warmer's HTTP surface on the service shell: health, /metrics, the plan's targets with their last run, and a manual run. */
+export function buildWarmerServer(options: WarmerServerOptions): ServiceShell {
   const { service, progress } = options
-  const server = Fastify({ logger: false })
-  answerWithProblems(server)
-  if (options.auth !== undefined) requireCredentials(server, options.auth)
-
-  const registry = new Registry()
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry })
+  const shell = createServiceShell({
+    name: 'warmer',
+    logger: options.logger,
+    auth: options.auth,
+    processMetrics: options.processMetrics !== false,
+    checks: options.busReady === undefined ? {} : { bus: options.busReady },
+  })
+  const server = shell.app
+  const registry = shell.registry
   new Gauge({
     name: 'strata_warmer_runs_total',
     help: 'Finished warm runs, by target and trigger (schedule, start, manual, hot-keys)',
@@ -56,12 +61,6 @@ export function buildWarmerServer(options: WarmerServerOptions): FastifyInstance
   new Gauge({ name: 'strata_warmer_runs_in_progress', help: 'Warm runs started and not finished', registers: [registry], collect() { this.set(progress.inProgress) } })
 
   const readAll = { auth: { scope: 'read' as const, namespace: '*', audit: false } }
-  server.get('/health/live', { config: { auth: 'public' } }, () => ({ status: 'ok' }))
-  server.get('/health/ready', { config: { auth: 'public' } }, async (_request, reply) => {
-    const bus = options.busReady === undefined ? true : await options.busReady().catch(() => false)
-    return reply.code(bus ? 200 : 503).send({ status: bus ? 'ok' : 'unavailable', bus })
-  })
-  server.get('/metrics', { config: readAll }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
   server.get('/v1/targets', { config: readAll }, () => ({
     targets: [...service.targets.values()].map((target) => {
       const last = progress.lastRun(target.name)
@@ -80,5 +79,5 @@ export function buildWarmerServer(options: WarmerServerOptions): FastifyInstance
     if (!service.targets.has(name)) throw new StrataError('E_WARM_TARGET_NOT_FOUND', `No warm target named '${name}' in the plan`, { context: { target: name } })
     return service.run(name)
   })
-  return server
+  return shell
 }

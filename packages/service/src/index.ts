@@ -1,0 +1,10 @@
+// @strata/service — the one service shell: every Strata service's app.ts builds its Fastify app with createServiceShell.
+export { createServiceShell, type ServiceShell, type ServiceShellOptions, type ServiceLimits } from './service-shell.js'
+export type { HealthCheck, CheckResult } from './health-routes.js'
+export type { MetricsSource } from './service-metrics.js'
+export { ProblemSchema, problemRef, problems, type ProblemResponse } from './problem-schema.js'
+export { API_SECURITY_HEADERS } from './security-headers.js'
+export { answerError, instanceOf } from './problem-answers.js'
+export { jsonNestsDeeperThan } from './json-body.js'
+export { describeSchemaIssues, SchemaValidationError, type NamedIssue } from './validation-message.js'
+export { onShutdownSignals } from './shutdown-signals.js'
