@@ -1,10 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { parseAlertingConfig } from '@strata/alerting'
-import { readGatewayConfig } from '@strata/gateway'
+import { parseAlertingConfig, parsePlan, readGatewayConfig } from '@strata/config'
 import { parseRules } from '@strata/invalidator'
-import { parsePlan } from '@strata/warmer'
 import type { LoaderKind } from './sample-plan.js'
 
 export interface LoaderContext {

@@ -20,3 +20,4 @@ export { RedisClusterProcess, type RedisClusterProcessOptions, type ClusterNodeI
 export { SentinelGroupProcess, type SentinelGroupOptions } from './sentinel-group-process.js'
 export { MemcachedProcess, type MemcachedProcessOptions } from './memcached-process.js'
 export { PROCESS_ADMIN_KEY, startGatewayProcess, type GatewayProcess } from './gateway-process.js'
+export { startPlatformProcess, type PlatformProcess, type PlatformUrls } from './platform-process.js'

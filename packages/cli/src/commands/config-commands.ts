@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
-import { ENV_OF, describeSource, type ConfigIssue, type GatewayConfigField } from '@strata/config'
+import { ENV_OF, describeSource, readGatewayConfig, type ConfigIssue, type GatewayConfigField } from '@strata/config'
 import { isStrataError } from '@strata/core'
-import { readGatewayConfig } from '@strata/gateway'
 import { CliFailure, EXIT, type CliIo } from '../cli-io.js'
 
 /** `strata config validate <file>` and `strata config explain`. */

@@ -2,7 +2,7 @@ import { MemoryJobQueue, type Job } from '@strata/queue'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DeliveryJob, WebhookPayload } from '../delivery/webhook-payload.js'
 import type { MetricSample, MetricSource } from '../metrics/metric-source.js'
-import { compileRule, expandRule, type Receiver } from '../rules/compile-rule.js'
+import { compileRule, expandRule, type Receiver } from '@strata/config'
 import { MemoryAlertStore } from '../store/memory-alert-store.js'
 import { AlertEngine, type AlertTransition } from './alert-engine.js'
 

@@ -1,4 +1,4 @@
-import type { Expr, LabelMatcher, Selector } from '../rules/alert-rule.js'
+import type { Expr, LabelMatcher, Selector } from '@strata/config'
 import type { MetricSample } from './metric-source.js'
 
 interface Snapshot {

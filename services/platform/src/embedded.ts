@@ -1,17 +1,10 @@
-import { pathToFileURL } from 'node:url'
 import { MemoryTransport, TransportInvalidationBus } from '@strata/bus'
 import { createCache, memoryStore, type StrataCache } from '@strata/core'
 import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter } from '@strata/security'
-import { AccessPublisher } from './access/access-publisher.js'
-import { AccessSampling } from './access/access-sampling.js'
-import { buildGateway, type Gateway } from './app.js'
-import { buildDemoOrigin } from './demo/demo-origin.js'
+import { AccessPublisher, AccessSampling, InProcessWriteBehindQueue, NamespaceRegistry, buildGateway, type EventRule, type Gateway } from '@strata/gateway'
+import { buildDemoOrigin } from './demo-origin.js'
 import { startEmbeddedAlerting, type EmbeddedAlerting } from './embedded-alerting.js'
 import { startEmbeddedAnalytics, type EmbeddedAnalytics } from './embedded-analytics.js'
-import type { EventRule } from './events/event-rules.js'
-import { NamespaceRegistry } from './namespaces/namespace-registry.js'
-import { onShutdownSignals } from './shutdown.js'
-import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
 export interface EmbeddedOptions {
   /** Gateway port; 0 for an ephemeral one. Default 8080 (PORT). */
@@ -133,38 +126,3 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     },
   }
 }
-
-async function main(): Promise<void> {
-  const embedded = await startEmbedded({
-    port: Number(process.env.PORT ?? 8080),
-    originPort: Number(process.env.STRATA_DEMO_ORIGIN_PORT ?? 4001),
-    alertingPort: Number(process.env.STRATA_ALERTING_PORT ?? 8095),
-    analyticsPort: Number(process.env.STRATA_ANALYTICS_PORT ?? 8094),
-  })
-  const { urls } = embedded
-  console.log(`Strata is running (embedded: in-process store, bus and queue; nothing else needed)
-
-  gateway      ${urls.gateway}
-  console      ${urls.console}
-  alerting     ${urls.alerting}
-  analytics    ${urls.analytics}/v1/report.html
-  API docs     ${urls.docs}
-  metrics      ${urls.metrics}
-  demo origin  ${urls.origin}/products/42
-  admin key    ${embedded.adminKey}
-               (made at start, shown only now; every API call needs it)
-
-Try it:
-  export STRATA_KEY=${embedded.adminKey}
-  curl -i ${urls.proxyExample} -H "x-api-key: $STRATA_KEY"      # X-Cache: MISS, then HIT
-  curl -i -X POST ${urls.gateway}/v1/events -H "x-api-key: $STRATA_KEY" -H 'content-type: application/json' \\
-       -d '{"type":"product.updated","data":{"id":"42"}}'
-  curl -i ${urls.proxyExample} -H "x-api-key: $STRATA_KEY"      # X-Cache: MISS again
-  curl -i ${urls.kvExample} -H "authorization: Bearer $STRATA_KEY"   # the KV API, read-through from the origin
-  curl -i ${urls.kvExample}   # 401: no key
-
-Ctrl-C stops it.`)
-  onShutdownSignals(() => embedded.close(), (message) => console.log(message))
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main()
