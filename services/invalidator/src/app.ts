@@ -49,6 +49,8 @@ export interface InvalidatorDependencies {
   retry?: Partial<RetryPolicy>
   /** Where InvalidationRecords are published; `false` for none. Default `strata.invalidations.records.v1`. */
   recordsTopic?: string | false
+  /** Where failures nobody called about are reported (`strata.error.v1`). Default `strata.errors.v1`. */
+  errorsTopic?: string
   clock?: () => number
   /** Fastify logger option (true, or pino options such as @strata/telemetry's loggerOptions). Default off. */
   logger?: FastifyServerOptions['logger']
@@ -121,6 +123,7 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
   const errors = new ErrorEventPublisher(deps.transport, {
     service: 'invalidator',
     source: `strata/invalidator/${instanceId}`,
+    ...(deps.errorsTopic === undefined ? {} : { topic: deps.errorsTopic }),
     onPublishError: (error, dropped) => http.log.warn({ err: error, dropped }, 'error events not published (they are in this log)'),
   })
   const schedules = new ScheduledPurges(
@@ -190,6 +193,7 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
                 message: `event at ${letter.topic}[${letter.partition}]@${letter.offset} went to the dead-letter topic: ${letter.reason}`,
                 operation: 'invalidate',
                 subject: `${letter.topic}[${letter.partition}]@${letter.offset}`,
+                deadLetter: true,
               })
             },
           },

@@ -75,7 +75,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const audit = new MemoryAuditLog()
   const authenticator = new Authenticator(apiKeys)
   // Alerting listens first: the gateway's /console/config.json and CSP name its URL.
-  const alerting = await startEmbeddedAlerting({ authenticator, audit, port: options.alertingPort ?? 8095, host, intervalMs: options.alertingIntervalMs ?? 5_000 })
+  const alerting = await startEmbeddedAlerting({ transport, authenticator, audit, port: options.alertingPort ?? 8095, host, intervalMs: options.alertingIntervalMs ?? 5_000 })
   const analytics = await startEmbeddedAnalytics({ transport, authenticator, audit, port: options.analyticsPort ?? 8094, host, ...(options.analyticsFlushMs === undefined ? {} : { flushIntervalMs: options.analyticsFlushMs }) })
   const accessEvents = {
     sampling: new AccessSampling({ defaultSampleRate: 1 }),
