@@ -18,12 +18,12 @@ interface Violation {
 }
 
 /**
- * The boundary and cycle rules `pnpm lint` runs (.dependency-cruiser.cjs at the root), run by the same command over a
+ * The boundary and cycle rules `pnpm lint` runs (.dependency-cruiser.mjs at the root), run by the same command over a
  * fixture tree laid out like Strata's (packages/, services/, workspace links in node_modules), so that each wrong
  * import is proven to fail without touching the real tree.
  */
 async function cruise(tree: string): Promise<Violation[]> {
-  const args = [depcruise, 'packages', 'services', '--config', join(root, '.dependency-cruiser.cjs'), '--output-type', 'json']
+  const args = [depcruise, 'packages', 'services', '--config', join(root, '.dependency-cruiser.mjs'), '--output-type', 'json']
   // depcruise exits non-zero when it finds violations; its JSON report is on stdout either way.
   const { stdout } = await run(process.execPath, args, { cwd: tree, maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }))
   return (JSON.parse(stdout) as { summary: { violations: Violation[] } }).summary.violations

@@ -6,7 +6,7 @@
  * A package's integration tests may run a real service as a fixture (a dev dependency); its shipped code may not.
  * packages/docs/test/boundaries.test.ts runs these rules over a fixture tree to prove they fail on a wrong import.
  */
-module.exports = {
+export default {
   forbidden: [
     {
       name: 'package-imports-service',
