@@ -25,7 +25,8 @@ describe('onboarding snippets', () => {
     expect((await admin('/v1/admin/namespaces/my-app', { ttl: 60_000 })).status).toBe(201)
     const created = (await (await admin('/v1/admin/keys', { name: 'app', grants: [{ namespace: 'my-app', scopes: ['read', 'write', 'invalidate'] }] }, 'POST')).json()) as { token: string }
     token = created.token
-  })
+    // The platform starts as its own process: on a loaded machine that alone can take most of a minute.
+  }, 150_000)
   afterAll(async () => {
     await embedded?.stop()
   })
