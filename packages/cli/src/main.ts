@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { StrataError } from '@strata/core'
 import { CliFailure, EXIT, type CliIo } from './cli-io.js'
 import { configCommands } from './commands/config-commands.js'
+import { credentialHint } from './credentials.js'
 import { gatewayCommands } from './commands/gateway-commands.js'
 import { localCommands } from './commands/local-commands.js'
 
@@ -11,7 +12,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const program = new Command('strata')
     .description('Strata: the event-driven multi-tier cache — platform, keys, invalidation, stats, benchmarks, configuration')
     .option('--url <url>', 'gateway base URL (default $STRATA_URL or http://127.0.0.1:8080)')
-    .option('--api-key <key>', 'API key, sent as a bearer token (default $STRATA_API_KEY)')
+    .option('--api-key <key>', 'API key, sent as a bearer token (default $STRATA_KEY, or $STRATA_API_KEY)')
     .option('--timeout <ms>', 'per-request timeout')
     .exitOverride()
     .showHelpAfterError()
@@ -36,7 +37,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return error.exitCode
     }
     if (error instanceof StrataError) {
-      io.err(`strata: ${error.message}\n`)
+      io.err(`strata: ${error.message}\n${credentialHint(error, program.opts<{ apiKey?: string }>(), io.env)}`)
       return EXIT.failed
     }
     io.err(`strata: ${error instanceof Error ? error.message : String(error)}\n`)

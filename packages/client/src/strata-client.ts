@@ -26,7 +26,7 @@ export type StrataClientOptions = TransportOptions
  * metrics. GET, PUT and DELETE are retried on timeouts, connection failures and 429/502/503/504 (POSTs never are);
  * error answers become `StrataApiError`s carrying the gateway's code.
  *
- *   const strata = new StrataClient({ baseUrl: 'http://127.0.0.1:8080', apiKey: process.env.STRATA_API_KEY })
+ *   const strata = new StrataClient({ baseUrl: 'http://127.0.0.1:8080', apiKey: process.env.STRATA_KEY })
  *   await strata.set('users', '42', { name: 'Ada' }, { ttl: 60_000, tags: ['org:7'] })
  *   const user = await strata.get<User>('users', '42')
  */

@@ -44,7 +44,9 @@ export class ShellSession {
     this.envFile = join(workDir, 'session.env')
     writeFileSync(this.pidFile, '')
     // detached: bash leads its own process group, so a timeout can stop it and whatever it started in the foreground.
-    this.bash = spawn('bash', ['--noprofile', '--norc'], { cwd: root, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
+    // TMPDIR is the run's own folder: what a doc keeps in a temporary file (`tee "${TMPDIR:-/tmp}/strata.log"`) is
+    // neither the reader's file of that name nor another run's.
+    this.bash = spawn('bash', ['--noprofile', '--norc'], { cwd: root, env: { ...env, TMPDIR: workDir }, detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
     const append = (chunk: Buffer) => {
       this.transcript += chunk.toString('utf8')
       this.wake()

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -52,6 +53,14 @@ describe('the doc-sample harness', { timeout: 120_000 }, () => {
     expect(message).toContain('before-the-failure')
     expect(message).not.toContain('never')
     expect(result.counts.shell).toBe(1)
+  })
+
+  it("gives the session a temporary folder of its own: a doc's temporary files are neither the reader's nor another run's", async () => {
+    const probe = `strata-doc-probe-${process.pid}-${Date.now()}.log`
+    const result = await run('tmp.md', [`${fence}sh`, `echo kept > "\${TMPDIR:-/tmp}/${probe}"`, `grep -q kept "\${TMPDIR:-/tmp}/${probe}"`, fence])
+    expect(result.failures.map(formatFailure)).toEqual([])
+    expect(existsSync(join(tmpdir(), probe))).toBe(false)
+    expect(existsSync(join('/tmp', probe))).toBe(false)
   })
 
   it('fails on an unset variable and on a failing command inside a pipeline (set -euo pipefail)', async () => {

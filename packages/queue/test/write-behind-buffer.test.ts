@@ -28,6 +28,29 @@ const adapters: Array<[string, () => PendingWrites]> = [
 const none = { maxDepth: 0, maxLagMs: 0 }
 const write = (key: string, version: number, value: unknown, at = 1000) => ({ namespace: 'ns', key, version, value, at })
 
+describe('write-behind buffer on Redis: group commit', () => {
+  it('sends a burst of writes made in one turn as one script call', async () => {
+    const counting = new Redis(url)
+    const buffer = new RedisPendingWrites({ client: counting, name: uniqueName('wb') })
+    try {
+      const commands = counting as unknown as { strataWbPut: (...args: unknown[]) => Promise<unknown> }
+      const original = commands.strataWbPut.bind(counting)
+      let calls = 0
+      commands.strataWbPut = (...args) => {
+        calls++
+        return original(...args)
+      }
+      const burst = Array.from({ length: 100 }, (_, i) => buffer.put(write(`k${i}`, 1, i), none, 1000))
+      expect(await Promise.all(burst)).toEqual(Array.from({ length: 100 }, () => ({ accepted: true })))
+      expect(calls).toBe(1)
+      expect((await buffer.stats(1000)).depth).toBe(100)
+    } finally {
+      await buffer.destroy()
+      counting.disconnect()
+    }
+  })
+})
+
 describe.each(adapters)('write-behind buffer: %s', (_name, make) => {
   it('keeps only the latest version of a key, and acknowledges an older write without applying it', async () => {
     const buffer = make()
@@ -73,6 +96,29 @@ describe.each(adapters)('write-behind buffer: %s', (_name, make) => {
     expect(await buffer.put(write('b', 1, 1), limits, 1000)).toEqual({ accepted: true })
     expect(await buffer.put(write('c', 1, 1), limits, 1000)).toMatchObject({ accepted: false, reason: 'depth', depth: 2 })
     expect(await buffer.put(write('a', 2, 2), limits, 1000)).toEqual({ accepted: true })
+  })
+
+  it('applies writes made in one turn in order, exactly as one at a time (coalescing, depth refusals, superseded versions)', async () => {
+    const buffer = make()
+    const limits = { maxDepth: 2, maxLagMs: 0 }
+    const outcomes = await Promise.all([
+      buffer.put(write('a', 2, 'a2'), limits, 1000),
+      buffer.put(write('a', 1, 'a1'), limits, 1000),
+      buffer.put(write('b', 1, 'b1'), limits, 1000),
+      buffer.put(write('c', 1, 'c1'), limits, 1000),
+      buffer.put(write('b', 3, 'b3'), limits, 1000),
+      buffer.put(write('d', 1, 'd1'), { maxDepth: 0, maxLagMs: 0 }, 1000),
+    ])
+    expect(outcomes).toEqual([
+      { accepted: true },
+      { accepted: true },
+      { accepted: true },
+      { accepted: false, reason: 'depth', depth: 2, lagMs: expect.any(Number) },
+      { accepted: true },
+      { accepted: true },
+    ])
+    const refs = ['a', 'b', 'c', 'd'].map((key) => ({ namespace: 'ns', key }))
+    expect((await buffer.read(refs)).map((pending) => pending?.value)).toEqual(['a2', 'b3', undefined, 'd1'])
   })
 
   it('refuses every write while the oldest pending write is older than maxLagMs', async () => {

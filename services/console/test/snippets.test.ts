@@ -36,7 +36,7 @@ describe('onboarding snippets', () => {
     const dir = mkdtempSync(join(consoleDir, 'test/.snippet-'))
     try {
       writeFileSync(join(dir, 'sdk.ts'), sdkSnippet(input))
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', join(dir, 'sdk.ts')], { cwd: consoleDir, env: { ...process.env, STRATA_API_KEY: token } })
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', join(dir, 'sdk.ts')], { cwd: consoleDir, env: { ...process.env, STRATA_KEY: token } })
       expect(stdout.trim()).toBe("{ name: 'Ada' }")
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -46,10 +46,10 @@ describe('onboarding snippets', () => {
     expect(read.status).toBe(404)
   })
 
-  it('the curl snippet runs in bash with the key in STRATA_API_KEY', async () => {
+  it('the curl snippet runs in bash with the key in STRATA_KEY', async () => {
     // The first line tells the user to export the key; here it is exported already.
     const script = curlSnippet(input).split('\n').slice(1).join('\n')
-    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { env: { ...process.env, STRATA_API_KEY: token } })
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { env: { ...process.env, STRATA_KEY: token } })
     expect(stdout).toContain('"name":"Ada"')
     expect(stdout).toContain('"tags":1')
     expect(curlSnippet(input)).not.toContain(token)

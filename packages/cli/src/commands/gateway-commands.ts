@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { StrataClient } from '@strata/client'
 import { CliFailure, EXIT, type CliIo } from '../cli-io.js'
+import { apiKeyOf } from '../credentials.js'
 import { table } from './config-commands.js'
 
 interface ConnectionOptions {
@@ -15,7 +16,7 @@ export function gatewayCommands(program: Command, io: CliIo): void {
     const options = program.opts<ConnectionOptions>()
     const timeoutMs = options.timeout === undefined ? undefined : Number(options.timeout)
     if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new CliFailure(`--timeout must be a positive integer (ms)`, EXIT.usage)
-    const apiKey = options.apiKey ?? io.env.STRATA_API_KEY
+    const apiKey = apiKeyOf(options, io.env)
     return new StrataClient({
       baseUrl: options.url ?? io.env.STRATA_URL ?? 'http://127.0.0.1:8080',
       ...(apiKey === undefined || apiKey === '' ? {} : { apiKey }),
@@ -38,14 +39,15 @@ export function gatewayCommands(program: Command, io: CliIo): void {
     .command('set')
     .argument('<namespace>')
     .argument('<key>')
-    .argument('<value>', 'JSON (a bare word is taken as a string)')
+    .argument('<value>', 'JSON (a bare word is taken as a string; anything else that is not JSON is refused unless --raw)')
     .option('--ttl <ms>', 'time to live, milliseconds')
     .option('--tag <tag...>', 'tags to invalidate the entry by')
+    .option('--raw', 'store the value as a string, as written')
     .description('write a key')
-    .action(async (namespace: string, key: string, raw: string, options: { ttl?: string; tag?: string[] }) => {
+    .action(async (namespace: string, key: string, raw: string, options: { ttl?: string; tag?: string[]; raw?: boolean }) => {
       const ttl = options.ttl === undefined ? undefined : Number(options.ttl)
       if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new CliFailure(`--ttl must be a positive integer (ms), got '${options.ttl}'`, EXIT.usage)
-      const written = await client().set(namespace, key, parseValue(raw), { ...(ttl === undefined ? {} : { ttl }), ...(options.tag === undefined ? {} : { tags: options.tag }) })
+      const written = await client().set(namespace, key, options.raw === true ? raw : parseValue(raw), { ...(ttl === undefined ? {} : { ttl }), ...(options.tag === undefined ? {} : { tags: options.tag }) })
       io.out(`${namespace}/${key} written (etag ${written.etag}, expires ${new Date(written.expiresAt).toISOString()})\n`)
     })
   keys
@@ -143,11 +145,20 @@ export function gatewayCommands(program: Command, io: CliIo): void {
     })
 }
 
-function parseValue(raw: string): unknown {
+/** A bare word: what a shell user types for a string without quoting it twice (`ready`, `user-42`, `v1.2`). */
+const BARE_WORD = /^[\p{L}\p{N}_.:@/+-]+$/u
+
+/**
+ * The value as JSON; a bare word is its string. Anything else that does not parse (`{"name": "Ada"` with its brace
+ * missing) is refused, not stored as a string nobody meant: --raw stores text as it is.
+ */
+export function parseValue(raw: string): unknown {
   try {
     return JSON.parse(raw) as unknown
-  } catch {
-    return raw
+  } catch (error) {
+    if (BARE_WORD.test(raw)) return raw
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new CliFailure(`the value is not valid JSON (${reason}); quote it as JSON, or pass --raw to store the text as a string`, EXIT.usage)
   }
 }
 

@@ -76,6 +76,14 @@ describe('AlertEngine', () => {
     expect(engine.listAlerts()).toEqual([])
   })
 
+  it('renders the summary template with the value of the last evaluation (never a literal {{value}})', async () => {
+    const { step, payloads, engine } = await setup([{ ...threshold, for: '0s', summary: '{{namespace}} queue is {{value}} deep (> {{threshold}})' }])
+    await step(100, gauge(50))
+    expect(payloads()[0]!.alerts[0]!.summary).toBe('a queue is 50 deep (> 10)')
+    await step(200, gauge(64))
+    expect(engine.listAlerts()[0]!.summary).toBe('a queue is 64 deep (> 10)')
+  })
+
   it('drops a pending alert whose condition ends before `for` without any notification', async () => {
     const { step, transitions, payloads } = await setup([threshold])
     await step(100, gauge(50))

@@ -4,6 +4,7 @@ import { renderBody, type DeliveryJob } from '../delivery/webhook-payload.js'
 import { MetricHistory, keyOf } from '../metrics/metric-history.js'
 import type { MetricSource } from '../metrics/metric-source.js'
 import type { AlertRule, Receiver } from '@strata/config'
+import { renderSummary } from '../rules/summary-template.js'
 import type { AlertRecord, AlertStore, Notification } from '../store/alert-store.js'
 import { RuleEvaluator } from './rule-evaluator.js'
 import { groupOf, isSilenced, routeAlert } from './routing.js'
@@ -100,17 +101,18 @@ export class AlertEngine {
         if (result.active) {
           if (current === undefined || current.state === 'resolved') {
             // A resolved alert that fires again before its resolved delivery went out keeps its notified marker.
-            const alert: AlertRecord = { fingerprint, rule: rule.name, labels, severity: rule.severity, summary: rule.summary, state: 'pending', activeSince: now, ...value, notified: current?.notified ?? 'none' }
+            const summary = renderSummary(rule, labels, result.value)
+            const alert: AlertRecord = { fingerprint, rule: rule.name, labels, severity: rule.severity, summary, state: 'pending', activeSince: now, ...value, notified: current?.notified ?? 'none' }
             this.alerts.set(fingerprint, alert)
             change(alert, true)
             if (rule.forMs === 0) this.fire(alert, now, change)
           } else {
-            Object.assign(current, value)
+            Object.assign(current, value, { summary: renderSummary(rule, labels, result.value ?? current.value) })
             if (current.state === 'pending' && now - current.activeSince >= rule.forMs) this.fire(current, now, change)
             else changed.set(fingerprint, current)
           }
         } else if (current !== undefined && !warmingUp) {
-          Object.assign(current, value)
+          Object.assign(current, value, { summary: renderSummary(rule, labels, result.value ?? current.value) })
           this.deactivate(current, now, change, removed)
         }
       }

@@ -6,6 +6,7 @@ import { useAsync } from '../app/use-async.js'
 import { NotConnected } from '../components/NotConnected.js'
 import { TimeChart } from '../components/TimeChart.js'
 import { ErrorNote, Field, formatBytes, percent } from '../components/ui.js'
+import { formatHotKeyCount } from '../state/entry-list.js'
 
 /** The analytics service's report: hot keys, trends, miss-ratio curve and the optimisation report. */
 export function AnalyticsPage() {
@@ -104,7 +105,7 @@ function NamespaceSection({ ns }: { ns: NamespaceReport }) {
                 <tr key={hot.key}>
                   <th scope="row">{hot.key}</th>
                   <td>
-                    {hot.count - hot.error}–{hot.count}
+                    {formatHotKeyCount(hot.count, hot.error)}
                   </td>
                 </tr>
               ))}

@@ -4,6 +4,7 @@ import type { EntryInfo } from '../api/types.js'
 import { useConsole } from '../app/console-context.js'
 import { NamespacePicker } from '../components/NamespacePicker.js'
 import { ErrorNote, Field, Status, formatBytes, formatDuration } from '../components/ui.js'
+import { freshnessLabel, sortEntries } from '../state/entry-list.js'
 
 /** Browse a namespace's keys by prefix or tag, inspect one entry's metadata, delete it. */
 export function KeyBrowserPage() {
@@ -69,12 +70,13 @@ export function KeyBrowserPage() {
                 <th scope="col">Key</th>
                 <th scope="col">Tier</th>
                 <th scope="col">TTL left</th>
+                <th scope="col">Freshness</th>
                 <th scope="col">Size</th>
                 <th scope="col">Tags</th>
               </tr>
             </thead>
             <tbody>
-              {(entries ?? []).map((entry) => (
+              {sortEntries(entries ?? []).map((entry) => (
                 <tr key={entry.key} aria-selected={selected?.key === entry.key}>
                   <th scope="row">
                     <button type="button" className="link" onClick={() => inspect(entry.key)}>
@@ -83,6 +85,7 @@ export function KeyBrowserPage() {
                   </th>
                   <td>{entry.tier.toUpperCase()}</td>
                   <td>{formatDuration(entry.ttlLeftMs)}</td>
+                  <td>{freshnessLabel(entry)}</td>
                   <td>{formatBytes(entry.size)}</td>
                   <td>{entry.tags.join(', ')}</td>
                 </tr>

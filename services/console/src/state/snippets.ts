@@ -1,7 +1,7 @@
 /**
  * The onboarding's copy-paste snippets for a new namespace and key: the SDK (@strata/client), curl, and an
  * invalidator event rule (docs/guides/invalidation.md). The token itself is never put in a snippet: it is read from
- * STRATA_API_KEY, so a pasted snippet does not leak it into shell history or source control.
+ * STRATA_KEY, so a pasted snippet does not leak it into shell history or source control.
  */
 export interface SnippetInput {
   gatewayUrl: string
@@ -11,7 +11,7 @@ export interface SnippetInput {
 export function sdkSnippet({ gatewayUrl, namespace }: SnippetInput): string {
   return `import { StrataClient } from '@strata/client'
 
-const strata = new StrataClient({ baseUrl: '${gatewayUrl}', apiKey: process.env.STRATA_API_KEY })
+const strata = new StrataClient({ baseUrl: '${gatewayUrl}', apiKey: process.env.STRATA_KEY })
 await strata.set('${namespace}', 'user:42', { name: 'Ada' }, { ttl: 60_000, tags: ['org:7'] })
 const user = await strata.get<{ name: string }>('${namespace}', 'user:42')
 console.log(user)
@@ -21,13 +21,13 @@ await strata.invalidate('${namespace}', { tags: ['org:7'] })
 
 export function curlSnippet({ gatewayUrl, namespace }: SnippetInput): string {
   const base = `${gatewayUrl}/v1/namespaces/${encodeURIComponent(namespace)}`
-  return `export STRATA_API_KEY=sk_...   # the key shown above
+  return `export STRATA_KEY=sk_...   # the key shown above
 curl -fsS -X PUT ${base}/keys/user:42 \\
-  -H "authorization: Bearer $STRATA_API_KEY" -H 'content-type: application/json' \\
+  -H "authorization: Bearer $STRATA_KEY" -H 'content-type: application/json' \\
   -d '{"value":{"name":"Ada"},"ttl":60000,"tags":["org:7"]}'
-curl -fsS ${base}/keys/user:42 -H "authorization: Bearer $STRATA_API_KEY"
+curl -fsS ${base}/keys/user:42 -H "authorization: Bearer $STRATA_KEY"
 curl -fsS -X POST ${base}/invalidations \\
-  -H "authorization: Bearer $STRATA_API_KEY" -H 'content-type: application/json' \\
+  -H "authorization: Bearer $STRATA_KEY" -H 'content-type: application/json' \\
   -d '{"tags":["org:7"]}'
 `
 }

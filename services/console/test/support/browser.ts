@@ -1,23 +1,39 @@
-import { mkdirSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import axe from 'axe-core'
 import { chromium, type Browser, type Page } from 'playwright-core'
 
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium'
-/** The user guide's screenshots (docs/guides/console.md shows them). */
-export const SCREENSHOT_DIR = fileURLToPath(new URL('../../../../docs/console/', import.meta.url))
+/**
+ * Where screenshots go. A test run never writes into the checkout: they land in a temporary folder unless
+ * STRATA_SCREENSHOT_DIR names one — `pnpm docs:screenshots` sets it to docs/console/ to regenerate the user guide's
+ * pictures (docs/guides/console.md shows them) on purpose.
+ */
+let screenshotDir: string | undefined
+function screenshotFolder(): string {
+  screenshotDir ??= process.env.STRATA_SCREENSHOT_DIR
+    ? resolve(process.env.STRATA_SCREENSHOT_DIR)
+    : mkdtempSync(join(tmpdir(), 'strata-console-shots-'))
+  return screenshotDir
+}
 
-export async function launchBrowser(): Promise<{ browser: Browser; page: Page; pageErrors: string[]; cspViolations: string[] }> {
+export async function launchBrowser(): Promise<{ browser: Browser; page: Page; pageErrors: string[]; cspViolations: string[]; iconRequests: string[] }> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' })
   const page = await context.newPage()
   const pageErrors: string[] = []
   const cspViolations: string[] = []
+  // Requests for /favicon.ico: the gateway answers them 401 (and audits a failed sign-in), so the console must not make them.
+  const iconRequests: string[] = []
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname === '/favicon.ico') iconRequests.push(request.url())
+  })
   page.on('pageerror', (error) => pageErrors.push(error.message))
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
   })
-  return { browser, page, pageErrors, cspViolations }
+  return { browser, page, pageErrors, cspViolations, iconRequests }
 }
 
 export interface AxeFinding {
@@ -43,8 +59,9 @@ export async function seriousViolations(page: Page): Promise<AxeFinding[]> {
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true })
-  const path = `${SCREENSHOT_DIR}${name}.png`
+  const folder = screenshotFolder()
+  mkdirSync(folder, { recursive: true })
+  const path = join(folder, `${name}.png`)
   await page.screenshot({ path, fullPage: true })
   return path
 }

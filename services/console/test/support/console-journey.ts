@@ -32,6 +32,7 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
     let page: Page
     let pageErrors: string[]
     let cspViolations: string[]
+    let iconRequests: string[]
     const suffix = Date.now().toString(36)
     const firstNs = `shop-${suffix}`
     const ns = `orders-${suffix}`
@@ -55,7 +56,7 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
 
     beforeAll(async () => {
       target = await start()
-      ;({ browser, page, pageErrors, cspViolations } = await launchBrowser())
+      ;({ browser, page, pageErrors, cspViolations, iconRequests } = await launchBrowser())
     }, 120_000)
     afterAll(async () => {
       await browser?.close()
@@ -305,6 +306,7 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
       expect(found).toEqual({})
       expect(pageErrors).toEqual([])
       expect(cspViolations).toEqual([])
+      expect(iconRequests).toEqual([])
     }, 120_000)
   })
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Redis } from 'ioredis'
+import { Batcher } from '../../batcher.js'
 import {
   fieldOf,
   refOf,
@@ -16,13 +17,26 @@ const script = (name: string): string => readFileSync(new URL(`./lua/${name}.lua
 
 /** The commands this buffer uses: its Lua scripts (each state change is one script) and HMGET. */
 interface PendingCommands {
-  strataWbPut(k1: string, k2: string, k3: string, k4: string, ...args: Array<string | number>): Promise<[number, string?, number?, number?]>
+  strataWbPut(k1: string, k2: string, k3: string, k4: string, ...args: Array<string | number>): Promise<PutReply[]>
   strataWbClaim(k1: string, now: number, max: number, leaseUntil: number): Promise<string[]>
   strataWbRenew(k1: string, leaseUntil: number, ...fields: string[]): Promise<number>
   strataWbSettle(k1: string, k2: string, k3: string, k4: string, ...args: Array<string | number>): Promise<number>
   strataWbStats(k1: string, k2: string, now: number): Promise<[number, string, number]>
   hmget(key: string, ...fields: string[]): Promise<Array<string | null>>
 }
+
+type PutReply = [number, string?, number?, number?]
+
+interface QueuedPut {
+  field: string
+  write: PendingWrite
+  payload: string
+  limits: BackpressureLimits
+  now: number
+}
+
+/** Writes coalesced into one put.lua call at most; bounds how long one call holds the queue Redis. */
+const PUT_BATCH = 256
 
 /** The payload stored per key; `at` is read by settle.lua. */
 interface Payload {
@@ -53,6 +67,7 @@ export interface RedisPendingWritesOptions {
 export class RedisPendingWrites implements PendingWrites {
   private readonly redis: PendingCommands
   private readonly keys: [versions: string, values: string, since: string, ready: string]
+  private readonly puts = new Batcher<QueuedPut, PutReply>((batch) => this.putBatch(batch), PUT_BATCH, 0)
 
   constructor(options: RedisPendingWritesOptions) {
     const client = options.client
@@ -65,20 +80,30 @@ export class RedisPendingWrites implements PendingWrites {
     this.keys = [`${base}:versions`, `${base}:values`, `${base}:since`, `${base}:ready`]
   }
 
+  /**
+   * Writes that arrive in the same event-loop turn go to Redis as one put.lua call (group commit): each is still
+   * acknowledged only once the script that applied it has returned, and the script applies them in arrival order
+   * exactly as one call each would.
+   */
   async put(write: PendingWrite, limits: BackpressureLimits, now: number): Promise<PutOutcome> {
     const payload: Payload = write.traceparent === undefined ? { v: write.version, at: write.at, x: write.value } : { v: write.version, at: write.at, x: write.value, tp: write.traceparent }
-    const [ok, reason, depth, lagMs] = await this.redis.strataWbPut(
-      ...this.keys,
-      fieldOf(write),
-      write.version,
-      write.at,
-      JSON.stringify(payload),
-      now,
-      limits.maxDepth,
-      limits.maxLagMs,
-    )
+    const [ok, reason, depth, lagMs] = await this.puts.run({ field: fieldOf(write), write, payload: JSON.stringify(payload), limits, now })
     if (ok === 1) return { accepted: true }
     return { accepted: false, reason: reason === 'lag' ? 'lag' : 'depth', depth: depth ?? 0, lagMs: lagMs ?? 0 }
+  }
+
+  private async putBatch(batch: QueuedPut[]): Promise<PutReply[]> {
+    // One script call checks against one set of limits; a batch mixing limits (two queues on one buffer) is split.
+    const replies: PutReply[] = []
+    for (let start = 0; start < batch.length; ) {
+      const { maxDepth, maxLagMs } = batch[start]!.limits
+      let end = start + 1
+      while (end < batch.length && batch[end]!.limits.maxDepth === maxDepth && batch[end]!.limits.maxLagMs === maxLagMs) end++
+      const args = batch.slice(start, end).flatMap((put) => [put.field, put.write.version, put.write.at, put.payload, put.now])
+      replies.push(...(await this.redis.strataWbPut(...this.keys, maxDepth, maxLagMs, ...args)))
+      start = end
+    }
+    return replies
   }
 
   async claim(max: number, leaseMs: number, now: number): Promise<WriteRef[]> {
