@@ -30,32 +30,33 @@ const PORT_BASE = 19_450 + (process.pid % 20) * 2
 
 describe('strata config', () => {
   it('validate: a good file → exit 0', async () => {
-    const path = file('good.yaml', 'port: 9000\nl2: memory\nnamespaces:\n  users: { ttl: 60000, grace: 1000 }\n')
+    const path = file('good.yaml', 'l2: { kind: memory }\ngateway:\n  port: 9000\n  namespaces:\n    users: { ttl: 60000, grace: 1000 }\n')
     expect(await strata(['config', 'validate', path])).toEqual({ code: 0, out: `${path}: valid\n`, err: '' })
   })
 
-  it('validate: schema errors → exit 2, every problem with its field and source', async () => {
-    const path = file('bad.yaml', 'port: 70000\nbus: pigeon\nnamespaces:\n  users: { ttl: -1, refreshAhead: 3 }\ncolour: blue\n')
+  it('validate: schema errors → exit 2, every problem with its field, the allowed values and its source', async () => {
+    const path = file('bad.yaml', 'gateway:\n  port: 70000\n  bus: pigeon\n  namespaces:\n    users: { ttl: -1, refreshAhead: 3 }\ncolour: blue\ninvalidator: { port: many }\n')
     const { code, err, out } = await strata(['config', 'validate', path])
     expect(code).toBe(2)
     expect(out).toBe('')
     expect(err).toContain(`invalid configuration in ${path}`)
     // Schema problems and namespace-policy problems come together, in one run.
-    for (const field of ['/port', '/bus', '/colour', '/namespaces/users/ttl', '/namespaces/users/refreshAhead']) expect(err).toContain(field)
+    for (const field of ['/gateway/port', '/gateway/bus', '/colour', '/gateway/namespaces/users/ttl', '/gateway/namespaces/users/refreshAhead', '/invalidator/port']) expect(err).toContain(field)
     expect(err).toContain("unknown setting 'colour'")
+    expect(err).toContain("must be one of 'kafka', 'local', 'none'")
     expect(err).toContain(`[file ${path}]`)
   })
 
   it('validate: a bad namespace policy is refused with the admin API rules → exit 2', async () => {
-    const path = file('policy.yaml', 'namespaces:\n  users: { ttl: 1000, refreshAhead: 3, writeMode: sometimes }\n')
+    const path = file('policy.yaml', 'gateway:\n  namespaces:\n    users: { ttl: 1000, refreshAhead: 3, writeMode: sometimes }\n')
     const { code, err } = await strata(['config', 'validate', path])
     expect(code).toBe(2)
-    expect(err).toContain('/namespaces/users/refreshAhead')
-    expect(err).toContain('/namespaces/users/writeMode')
+    expect(err).toContain('/gateway/namespaces/users/refreshAhead')
+    expect(err).toContain('/gateway/namespaces/users/writeMode')
   })
 
   it('validate: YAML syntax errors name the line; a missing file is clear → exit 2', async () => {
-    const broken = file('broken.yaml', 'port: 1\n  bus: [unclosed\n')
+    const broken = file('broken.yaml', 'prefix: a\n  gateway: [unclosed\n')
     const syntax = await strata(['config', 'validate', broken])
     expect(syntax.code).toBe(2)
     expect(syntax.err).toMatch(/YAML syntax.*\[.*broken\.yaml:\d+:\d+\]/)
@@ -64,25 +65,47 @@ describe('strata config', () => {
     expect(missing.err).toContain('cannot read the file')
   })
 
-  it('validate: the environment is checked over the file unless --no-env', async () => {
-    const path = file('env.yaml', 'port: 9000\n')
-    const withEnv = await strata(['config', 'validate', path], { PORT: 'eighty' })
+  it('validate: the environment is checked over the file unless --no-env; a deprecated name warns', async () => {
+    const path = file('env.yaml', 'gateway: { port: 9000 }\n')
+    const withEnv = await strata(['config', 'validate', path], { STRATA_WB_LEASE_MS: 'a while' })
     expect(withEnv.code).toBe(2)
-    expect(withEnv.err).toContain('[env PORT]')
-    expect((await strata(['config', 'validate', '--no-env', path], { PORT: 'eighty' })).code).toBe(0)
+    expect(withEnv.err).toContain("/writeBehind/lease: must be milliseconds, or a duration such as '500ms', '10s'")
+    expect(withEnv.err).toContain('[env STRATA_WB_LEASE_MS]')
+    expect((await strata(['config', 'validate', '--no-env', path], { STRATA_WB_LEASE_MS: 'a while' })).code).toBe(0)
+    const deprecated = await strata(['config', 'validate', '--service', 'analytics', path], { LOG_LEVEL: 'debug' })
+    expect(deprecated).toEqual({ code: 0, out: `${path}: valid for analytics\n`, err: 'warning: LOG_LEVEL is deprecated: set STRATA_LOG_LEVEL instead\n' })
   })
 
-  it('explain: every setting with its effective value and source (default, file, env)', async () => {
-    const path = file('explain.yaml', 'port: 9000\nbus: local\n')
-    const { code, out } = await strata(['config', 'explain', '--config', path], { PORT: '9100', STRATA_REDIS_URL: 'redis://10.0.0.1:6379' })
+  it('explain: every setting with its effective value and source (default, file, env); secrets masked', async () => {
+    const path = file('explain.yaml', 'gateway: { port: 9000, bus: local }\nkafka: { saslMechanism: plain, saslUsername: app }\n')
+    const { code, out } = await strata(['config', 'explain', '--config', path], { STRATA_GATEWAY_PORT: '9100', STRATA_REDIS_URL: 'redis://:r-secret@10.0.0.1:6379', STRATA_KAFKA_SASL_PASSWORD: 'k-secret' })
     expect(code).toBe(0)
     const rows = Object.fromEntries(out.trim().split('\n').slice(1).map((line) => [line.split(/\s+/)[0], line]))
-    expect(rows.port).toMatch(/^port\s+9100\s+env PORT/)
-    expect(rows.bus).toMatch(new RegExp(`^bus\\s+"local"\\s+file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
-    expect(rows.redisUrl).toContain('env STRATA_REDIS_URL')
-    expect(rows.host).toMatch(/^host\s+"0\.0\.0\.0"\s+default\s+HOST$/)
-    const json = JSON.parse((await strata(['config', 'explain', '--json'], { STRATA_CONFIG_FILE: path })).out) as { setting: string; source: string }[]
-    expect(json.find((row) => row.setting === 'bus')!.source).toBe(`file ${path}`)
+    expect(rows['gateway.port']).toMatch(/^gateway\.port\s+9100\s+env STRATA_GATEWAY_PORT/)
+    expect(rows['gateway.bus']).toMatch(new RegExp(`^gateway\\.bus\\s+"local"\\s+file ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
+    expect(rows['l2.redisUrl']).toMatch(/"redis:\/\/:\*\*\*@10\.0\.0\.1:6379"\s+env STRATA_REDIS_URL/)
+    expect(rows['kafka.saslPassword']).toContain('"[secret]"')
+    expect(out).not.toContain('secret@')
+    expect(out).not.toContain('k-secret')
+    expect(rows['gateway.host']).toMatch(/^gateway\.host\s+"127\.0\.0\.1"\s+default\s+STRATA_GATEWAY_HOST$/)
+    const json = JSON.parse((await strata(['config', 'explain', '--json'], { STRATA_CONFIG_FILE: path, STRATA_KAFKA_SASL_PASSWORD: 'k-secret' })).out) as { setting: string; source: string }[]
+    expect(json.find((row) => row.setting === 'gateway.bus')!.source).toBe(`file ${path}`)
+  })
+
+  it('explain --service: the settings one service reads, for any service', async () => {
+    for (const service of ['gateway', 'invalidator', 'write-behind', 'warmer', 'analytics', 'alerting', 'cdc']) {
+      const { code, out } = await strata(['config', 'explain', '--json', '--service', service])
+      expect(code).toBe(0)
+      const settings = (JSON.parse(out) as { setting: string }[]).map((row) => row.setting)
+      expect(settings).toContain('prefix')
+      expect(settings.some((setting) => setting.startsWith(`${service === 'write-behind' ? 'writeBehind' : service}.`))).toBe(true)
+    }
+    const invalidator = (JSON.parse((await strata(['config', 'explain', '--json', '-s', 'invalidator'])).out) as { setting: string }[]).map((row) => row.setting)
+    expect(invalidator).toContain('l2.kind')
+    expect(invalidator.filter((setting) => setting.startsWith('gateway.'))).toEqual([])
+    const unknown = await strata(['config', 'explain', '--service', 'gatewy'])
+    expect(unknown.code).not.toBe(0)
+    expect(unknown.err).toContain('gateway, invalidator, write-behind')
   })
 })
 

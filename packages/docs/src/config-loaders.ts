@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { parseAlertingConfig, parsePlan, readGatewayConfig } from '@strata/config'
+import { loadConfig, namespaceIssues, parseAlertingConfig, parsePlan } from '@strata/config'
 import { parseRules } from '@strata/invalidator'
 import type { LoaderKind } from './sample-plan.js'
 
@@ -26,11 +26,11 @@ export const CONFIG_LOADERS: Record<LoaderKind, (text: string, context: LoaderCo
   'invalidator-rules': (text, { label }) => Promise.resolve(void parseRules(text, label)),
   'alerting-rules': (text, { label, env }) => Promise.resolve(void parseAlertingConfig(text, label, env)),
   'warmer-plan': (text, { label }) => Promise.resolve(void parsePlan(text, label)),
-  // What `strata config validate --no-env <file>` runs.
-  'gateway-config': (text, { directory, format }) => {
-    const file = join(directory, `gateway-config.${format}`)
+  // What `strata config validate --no-env <file>` runs (and every service at start, with the environment over it).
+  'strata-config': (text, { directory, format }) => {
+    const file = join(directory, `strata-config.${format}`)
     writeFileSync(file, text)
-    readGatewayConfig({ file, env: {} })
+    loadConfig({ file, env: {}, refine: namespaceIssues })
     return Promise.resolve()
   },
   'namespace-spec': async (text, { gatewayUrl, adminKey }) => {

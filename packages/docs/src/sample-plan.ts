@@ -1,7 +1,7 @@
 import type { CodeBlock } from './code-blocks.js'
 
 /** The loaders a `yaml`/`json` block may name with `kind=`; each is the real one the service uses (see loaders.ts). */
-export const LOADER_KINDS = ['invalidator-rules', 'alerting-rules', 'warmer-plan', 'gateway-config', 'namespace-spec'] as const
+export const LOADER_KINDS = ['invalidator-rules', 'alerting-rules', 'warmer-plan', 'strata-config', 'namespace-spec'] as const
 export type LoaderKind = (typeof LOADER_KINDS)[number]
 
 /** What the harness does with one block (doc-samples-convention.md). */

@@ -27,9 +27,9 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: {
       ...process.env,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
+      STRATA_GATEWAY_HOST: '127.0.0.1',
+      STRATA_GATEWAY_PORT: '0',
+      STRATA_LOG_LEVEL: 'info',
       STRATA_GATEWAY_DRAIN_DELAY_MS: '0',
       STRATA_GATEWAY_KEY_STORE: 'memory',
       STRATA_BOOTSTRAP_ADMIN_KEY: PROCESS_ADMIN_KEY,

@@ -24,6 +24,11 @@ export class NginxProcess {
     return `http://127.0.0.1:${this.port}`
   }
 
+  /** The nginx master's PID while it runs (its worker is its child): for benchmarks that read CPU time from /proc. */
+  get pid(): number | undefined {
+    return this.child?.pid
+  }
+
   async start(): Promise<void> {
     const shipped = readFileSync(this.configFile, 'utf8')
     const servers = this.upstreamPorts.map((port) => `    server 127.0.0.1:${port} max_fails=2 fail_timeout=5s;`).join('\n')

@@ -10,7 +10,7 @@ import type { ResourceProbe } from './resources/resource-probe.js'
 import { HotKeysPublisher, type HotKeysPublisherOptions } from './hot-keys-publisher.js'
 import { RollupFlusher } from './rollup-flusher.js'
 import type { AnalyticsTopics } from './source/event-dispatch.js'
-import { KafkaEventSource } from './source/kafka-event-source.js'
+import { KafkaEventSource, type KafkaEventSourceOptions } from './source/kafka-event-source.js'
 import { TransportEventSource } from './source/transport-event-source.js'
 import { DEFAULT_RETENTION, type RetentionPolicy, type RollupStore } from './store/rollup-store.js'
 
@@ -35,7 +35,7 @@ export interface AnalyticsDependencies {
    * gateway listens). None: no cross-origin access.
    */
   corsOrigins?: readonly string[] | (() => readonly string[])
-  kafka?: { brokers: readonly string[]; group: string; topics?: AnalyticsTopics }
+  kafka?: { brokers: readonly string[]; group: string; topics?: AnalyticsTopics; client?: KafkaEventSourceOptions['client'] }
   /**
    * Events from a bus Transport instead of Kafka: the embedded platform's in-process one, with the memory store
    * (positions stay with the transport; see TransportEventSource).

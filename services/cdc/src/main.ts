@@ -1,33 +1,28 @@
-import { hostname } from 'node:os'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
 import { buildCdc } from './app.js'
 import { buildCdcServer } from './http/cdc-server.js'
 
-// The only place that reads the environment.
-const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback
-const brokers = env('STRATA_KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((broker) => broker.trim())
-const postgresUrl = env('STRATA_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5433/strata')
-const slot = env('STRATA_CDC_SLOT', 'strata_cdc')
-const publication = env('STRATA_CDC_PUBLICATION', 'strata_cdc')
-const tables = env('STRATA_CDC_TABLES', '').split(',').map((table) => table.trim()).filter((table) => table !== '')
-const topic = process.env.STRATA_CDC_TOPIC?.trim() || undefined
-const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
-const host = env('STRATA_CDC_HOST', '127.0.0.1')
-const port = Number(env('STRATA_CDC_PORT', '8096'))
+// Configuration (@strata/config: shared settings, kafka, `cdc`) and wiring.
+const { config, warnings } = loadServiceConfig('cdc')
+const settings = config.cdc
+const instanceId = instanceIdOf(config)
+const { slot, publication, tables, topic } = settings
 
 const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service: 'cdc', msg: message, ...fields })}\n`)
 
-const transport = new KafkaTransport({ brokers, clientId: `strata-cdc-${instanceId}`, log: () => undefined })
-const capture = buildCdc({ transport, postgresUrl, slot, publication, tables, ...(topic === undefined ? {} : { topic }), instanceId, log })
+for (const warning of warnings) log('warn', warning)
+const transport = new KafkaTransport({ ...kafkaClientSettings(config.kafka, `cdc-${instanceId}`), log: () => undefined })
+const capture = buildCdc({ transport, postgresUrl: config.postgresUrl, slot, publication, tables, topic, instanceId, log })
 // One small pool for the slot's lag and, unless STRATA_CDC_AUTH=off, the API keys (STRATA_KEYS_POSTGRES_URL when the
 // keys live in another database than the captured one).
-const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 })
+const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 2 })
 pool.on('error', () => undefined)
-const keysPool = process.env.STRATA_KEYS_POSTGRES_URL?.trim() ? new pg.Pool({ connectionString: process.env.STRATA_KEYS_POSTGRES_URL.trim(), max: 2 }) : pool
-const auth = env('STRATA_CDC_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/cdc/${instanceId}` })
+const keysPool = config.keysPostgresUrl === '' ? pool : new pg.Pool({ connectionString: config.keysPostgresUrl, max: 2 })
+const auth = settings.auth === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/cdc/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
 const server = buildCdcServer({ capture, slot, pool, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
 
 let stopping = false
@@ -51,6 +46,6 @@ try {
   log('error', 'not starting', { err: error instanceof Error ? error.message : String(error) })
   process.exit(1)
 }
-const address = await server.listen({ host, port })
+const address = await listenOrExplain('cdc', settings, () => server.listen({ host: settings.host, port: settings.port }))
 process.send?.({ ready: true, address })
-log('info', 'cdc started', { slot, publication, tables, topic: topic ?? 'strata.table-changes.v1', address })
+log('info', 'cdc started', { slot, publication, tables, topic, address })

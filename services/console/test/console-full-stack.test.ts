@@ -18,7 +18,7 @@ consoleJourney('console against the full stack (gateway and alerting main.ts on 
   const analyticsUrl = `http://127.0.0.1:${analyticsPort}`
   const topic = uniqueName('strata.console-test')
   const gateway = await startGatewayProcess({
-    PORT: String(gatewayPort),
+    STRATA_GATEWAY_PORT: String(gatewayPort),
     STRATA_GATEWAY_L2: 'redis',
     STRATA_GATEWAY_BUS: 'kafka',
     STRATA_GATEWAY_KEY_STORE: 'postgres',

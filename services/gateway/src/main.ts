@@ -4,14 +4,15 @@ import { Redis } from 'ioredis'
 import pg from 'pg'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { LocalInvalidationBus, createCache, createKeyring, memoryStore, type InvalidationBus, type L2Store, type WriteBehindQueue } from '@strata/core'
-import { redisStore } from '@strata/core/redis'
+import { kafkaClientSettings, listenOrExplain } from '@strata/config'
+import { createL2RedisClient, createL2Store } from '@strata/config/l2'
+import { LocalInvalidationBus, createCache, createKeyring, type InvalidationBus, type WriteBehindQueue } from '@strata/core'
 import { writeBehindQueue } from '@strata/queue'
 import { RedisPendingWrites } from '@strata/queue/redis'
 import { ApiKeys, AuditTrail, Authenticator, JwtVerifier, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter, RedisRateLimiter, type ApiKeyStore, type AuditLog } from '@strata/security'
 import { PostgresApiKeyStore, PostgresAuditLog } from '@strata/security/postgres'
 import { buildGateway, type GatewayAuth } from './app.js'
-import { readGatewayConfig, securitySettings } from './config/gateway-config.js'
+import { gatewayConfigOrExit, securitySettings } from './config/gateway-config.js'
 import { createLogger, currentTelemetry } from '@strata/telemetry'
 import { AccessPublisher } from './access/access-publisher.js'
 import { AccessSampling } from './access/access-sampling.js'
@@ -22,8 +23,11 @@ import { onShutdownSignals } from './shutdown.js'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
 /**
- * The production entry point: configuration from the environment, real adapters, graceful shutdown.
+ * The production entry point: configuration (@strata/config: STRATA_CONFIG_FILE, then STRATA_* variables), real
+ * adapters, graceful shutdown.
  *
+ * - l2: the `l2` section (STRATA_L2: memory, redis, redis-cluster, redis-sentinel, memcached), shared with the
+ *   invalidator and the warmer; every key under STRATA_PREFIX, so deployments sharing a Redis stay apart.
  * - bus: STRATA_GATEWAY_BUS=kafka follows and publishes invalidations on Kafka (one broadcast group per instance on
  *   `strata.invalidations.v1`), so every gateway's L1 drops what any instance or the invalidator invalidated.
  * - queue: STRATA_GATEWAY_QUEUE=redis (the default) puts write-behind writes in the durable Redis buffer
@@ -32,8 +36,9 @@ import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
  * - auth (on unless STRATA_GATEWAY_AUTH=off): API keys and the audit log in PostgreSQL, rate limits in Redis,
  *   STRATA_BOOTSTRAP_ADMIN_KEY stored as the first admin key (docs/guides/security.md).
  */
-const { config } = readGatewayConfig()
-const security = securitySettings(config, (path) => readFileSync(path, 'utf8'))
+const { config, warnings } = gatewayConfigOrExit()
+const settings = config.gateway
+const security = securitySettings(settings)
 const late: { registry?: NamespaceRegistry } = {}
 const hashKeysOf = (namespace: string) => late.registry?.get(namespace)?.spec.security?.hashKeys === true
 // Traces: started by `--import @strata/telemetry/register` (package.json start script); absent, the API is a no-op.
@@ -52,18 +57,19 @@ const logger = createLogger('strata-gateway', {
   },
 })
 
-const l2: L2Store = config.l2 === 'redis' ? redisStore({ url: config.redisUrl }) : memoryStore()
-const kafkaSsl = security.kafkaSsl
-const kafka =
-  config.bus === 'kafka' ? new KafkaTransport({ brokers: config.kafkaBrokers, clientId: 'strata-gateway', ...(kafkaSsl === undefined ? {} : { ssl: kafkaSsl }) }) : undefined
-const instanceId = randomUUID()
+for (const warning of warnings) logger.warn(warning)
+
+const l2 = await createL2Store(config.l2)
+// Each gateway follows invalidations in a broadcast group of its own: a fresh id unless STRATA_INSTANCE_ID names one.
+const instanceId = config.instanceId === '' ? randomUUID() : config.instanceId
+const kafka = settings.bus === 'kafka' ? new KafkaTransport(kafkaClientSettings(config.kafka, `gateway-${instanceId}`)) : undefined
 const bus: InvalidationBus | undefined =
   kafka !== undefined
     ? transportInvalidationBus(kafka, { instanceId, source: 'strata/gateway' })
-    : config.bus === 'local'
+    : settings.bus === 'local'
       ? new LocalInvalidationBus()
       : undefined
-const queueClient = config.queue === 'redis' ? new Redis(config.queueRedisUrl, { maxRetriesPerRequest: 1 }) : undefined
+const queueClient = settings.queue === 'redis' ? new Redis(config.queueRedisUrl, { maxRetriesPerRequest: 1 }) : undefined
 queueClient?.on('error', (error) => logger.warn({ err: error }, 'queue Redis unavailable'))
 const inProcessQueue =
   queueClient === undefined
@@ -75,23 +81,24 @@ const queue: WriteBehindQueue =
   queueClient === undefined
     ? inProcessQueue!
     : writeBehindQueue({
-        pending: new RedisPendingWrites({ client: queueClient, name: config.writeBehindBuffer }),
-        maxDepth: config.writeBehindMaxDepth,
-        maxLagMs: config.writeBehindMaxLagMs,
-        policy: config.writeBehindPolicy,
-        blockTimeoutMs: config.writeBehindBlockTimeoutMs,
-        retryAfterMs: config.writeBehindRetryAfterMs,
+        pending: new RedisPendingWrites({ client: queueClient, name: config.writeBehind.queue }),
+        maxDepth: settings.writeBehindMaxDepth,
+        maxLagMs: settings.writeBehindMaxLag,
+        policy: settings.writeBehindPolicy,
+        blockTimeoutMs: settings.writeBehindBlockTimeout,
+        retryAfterMs: settings.writeBehindRetryAfter,
       })
-const cache = createCache({ l1: { maxEntries: config.l1MaxEntries }, l2, ...(bus === undefined ? {} : { bus }), queue })
+const cache = createCache({ prefix: config.prefix, l1: { maxEntries: settings.l1MaxEntries }, l2, ...(bus === undefined ? {} : { bus }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
 const keyring = security.encryptionKeys === undefined ? undefined : createKeyring(security.encryptionKeys.current, security.encryptionKeys.keys)
 const registry = (late.registry = new NamespaceRegistry(cache, { keyring }))
-await registry.start(config.namespaces)
+await registry.start(settings.namespaces)
 
-const pool = config.auth === 'on' && config.keyStore === 'postgres' ? new pg.Pool({ connectionString: config.postgresUrl, max: 8 }) : undefined
-const rateRedis = config.auth === 'on' && config.l2 === 'redis' ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined
+const pool = settings.auth === 'on' && settings.keyStore === 'postgres' ? new pg.Pool({ connectionString: config.postgresUrl, max: 8 }) : undefined
+// Rate-limit buckets live beside the L2 when it is Redis (any topology), under this deployment's prefix.
+const rateRedis = settings.auth === 'on' ? await createL2RedisClient(config.l2) : undefined
 let auth: GatewayAuth | undefined
-if (config.auth === 'on') {
+if (settings.auth === 'on') {
   let store: ApiKeyStore = new MemoryApiKeyStore()
   let log: AuditLog = new MemoryAuditLog()
   if (pool !== undefined) {
@@ -102,7 +109,7 @@ if (config.auth === 'on') {
     store = keys
     log = audit
   }
-  const apiKeys = new ApiKeys(store, { cacheTtlMs: config.keyCacheMs })
+  const apiKeys = new ApiKeys(store, { cacheTtlMs: config.keyCacheTtl })
   if (security.bootstrapAdminKey !== undefined) {
     const admin = await apiKeys.ensure(security.bootstrapAdminKey, { name: 'bootstrap admin', grants: [{ namespace: '*', scopes: ['admin'] }] })
     logger.info({ keyId: admin.id }, 'bootstrap admin key is present')
@@ -111,7 +118,8 @@ if (config.auth === 'on') {
   }
   auth = {
     authenticator: new Authenticator(apiKeys, security.jwt === undefined ? undefined : new JwtVerifier(security.jwt)),
-    rateLimiter: rateRedis === undefined ? new MemoryRateLimiter() : new RedisRateLimiter(rateRedis),
+    // A Cluster client serves the one-key token-bucket script like a standalone one (the key carries a hash tag).
+    rateLimiter: rateRedis === undefined ? new MemoryRateLimiter() : new RedisRateLimiter(rateRedis as Redis, `${config.prefix}:ratelimit`),
     defaultRateLimit: security.rateLimit,
     audit: new AuditTrail(log, {
       transport: kafka,
@@ -121,21 +129,22 @@ if (config.auth === 'on') {
   }
 }
 
-if (config.accessEvents !== undefined && kafka === undefined) throw new Error('STRATA_GATEWAY_ACCESS_EVENTS needs STRATA_GATEWAY_BUS=kafka')
+// (accessEvents without bus kafka is refused by @strata/config.)
+const accessConfig = settings.accessEvents
 const accessEvents =
-  config.accessEvents === undefined || kafka === undefined
+  accessConfig === undefined || kafka === undefined
     ? undefined
     : {
-        sampling: new AccessSampling(config.accessEvents),
-        publisher: new AccessPublisher(kafka, { instance: instanceId, l1MaxEntries: config.l1MaxEntries, ...(config.accessEvents.topic === undefined ? {} : { topic: config.accessEvents.topic }), onError: (error) => logger.warn({ err: error }, 'access events batch dropped') }),
+        sampling: new AccessSampling(accessConfig),
+        publisher: new AccessPublisher(kafka, { instance: instanceId, l1MaxEntries: settings.l1MaxEntries, ...(accessConfig.topic === undefined ? {} : { topic: accessConfig.topic }), onError: (error) => logger.warn({ err: error }, 'access events batch dropped') }),
       }
 
 const gateway = await buildGateway({
   cache,
   registry,
-  upstreams: config.upstreams,
+  upstreams: settings.upstreams,
   logger,
-  limits: { bodyLimit: config.bodyLimit, maxHeaderSize: config.maxHeaderSize },
+  limits: { bodyLimit: settings.bodyLimit, maxHeaderSize: settings.maxHeaderSize },
   ...(auth === undefined ? {} : { auth }),
   ...(security.tls === undefined ? {} : { https: { cert: readFileSync(security.tls.certFile), key: readFileSync(security.tls.keyFile), minVersion: 'TLSv1.2' as const } }),
   checks: {
@@ -145,21 +154,22 @@ const gateway = await buildGateway({
   ...(telemetry === undefined ? {} : { extraMetrics: () => telemetry.prometheusText() }),
   ...(accessEvents === undefined ? {} : { accessEvents }),
   console: {
-    ...(config.consoleDistDir === '' ? {} : { distDir: config.consoleDistDir }),
+    ...(settings.consoleDistDir === '' ? {} : { distDir: settings.consoleDistDir }),
     services: {
-      ...(config.consoleAlertingUrl === '' ? {} : { alerting: config.consoleAlertingUrl }),
-      ...(config.consoleAnalyticsUrl === '' ? {} : { analytics: config.consoleAnalyticsUrl }),
-      ...(config.consoleInvalidatorUrl === '' ? {} : { invalidator: config.consoleInvalidatorUrl }),
+      ...(settings.consoleAlertingUrl === '' ? {} : { alerting: settings.consoleAlertingUrl }),
+      ...(settings.consoleAnalyticsUrl === '' ? {} : { analytics: settings.consoleAnalyticsUrl }),
+      ...(settings.consoleInvalidatorUrl === '' ? {} : { invalidator: settings.consoleInvalidatorUrl }),
     },
   },
 })
-await gateway.app.listen({ host: config.host, port: config.port })
+// Loopback unless STRATA_GATEWAY_HOST says otherwise; a taken port exits with one line naming STRATA_GATEWAY_PORT.
+await listenOrExplain('gateway', settings, () => gateway.app.listen({ host: settings.host, port: settings.port }))
 
 onShutdownSignals(
   async () => {
     // Readiness fails first so the load balancer stops routing here; then in-flight requests finish and we close.
     gateway.drain()
-    await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs))
+    await new Promise((resolve) => setTimeout(resolve, settings.drainDelay))
     await gateway.close()
     await inProcessQueue?.close()
     queueClient?.disconnect()

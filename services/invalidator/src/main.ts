@@ -1,61 +1,53 @@
-import { readFileSync } from 'node:fs'
-import { hostname } from 'node:os'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { redisStore } from '@strata/core/redis'
+import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
+import { createL2RedisClient, createL2Store } from '@strata/config/l2'
 import { loggerOptions, currentTelemetry } from '@strata/telemetry'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import pg from 'pg'
-import { parseCorsOrigins } from '@strata/security'
 import { postgresServiceAuth } from '@strata/security/postgres'
-import { RedisEventDedupe, buildInvalidator, loadRulesFile } from './app.js'
+import { MemoryEventDedupe, RedisEventDedupe, buildInvalidator, loadRulesFile, type EventDedupe } from './app.js'
 
-// The only place that reads the environment. Exits non-zero, with the file, line and rule, when the rules are bad.
-const env = (name: string, fallback: string) => (process.env[name]?.trim() || fallback)
-const brokers = env('STRATA_KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((broker) => broker.trim())
-const redisUrl = env('STRATA_REDIS_URL', 'redis://127.0.0.1:6379')
-const rulesFile = env('STRATA_INVALIDATOR_RULES', 'invalidation-rules.yaml')
-const prefix = env('STRATA_PREFIX', 'strata')
-const port = Number(env('STRATA_INVALIDATOR_PORT', '8091'))
-const host = env('STRATA_INVALIDATOR_HOST', '127.0.0.1')
-const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
-// Auth is on unless STRATA_INVALIDATOR_AUTH=off: the same API keys (and audit chain) as the gateways, in PostgreSQL.
-const authOn = env('STRATA_INVALIDATOR_AUTH', 'on') !== 'off'
-const postgresUrl = env('STRATA_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5433/strata')
-const group = env('STRATA_INVALIDATOR_GROUP', 'strata.invalidator')
+// Configuration (@strata/config: the shared l2 and kafka sections, `invalidator`) and wiring. Exits non-zero, with
+// the file, line and rule, when the rules are bad.
+const { config, warnings } = loadServiceConfig('invalidator')
+const settings = config.invalidator
+const instanceId = instanceIdOf(config)
 
 let rules
 try {
-  rules = loadRulesFile(rulesFile)
+  rules = loadRulesFile(settings.rules)
 } catch (error) {
   process.stderr.write(`invalidator: not starting: ${error instanceof Error ? error.message : String(error)}\n`)
   process.exit(1)
 }
 
-// STRATA_KAFKA_TLS=on: TLS to the brokers, with the system CAs or STRATA_KAFKA_CA_FILE.
-const kafkaCa = env('STRATA_KAFKA_CA_FILE', '')
-const ssl = env('STRATA_KAFKA_TLS', 'off') === 'on' ? (kafkaCa === '' ? true : { ca: [readFileSync(kafkaCa, 'utf8')] }) : undefined
-const transport = new KafkaTransport({ brokers, clientId: `strata-invalidator-${instanceId}`, ...(ssl === undefined ? {} : { ssl }) })
-const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 })
-const pool = authOn ? new pg.Pool({ connectionString: postgresUrl, max: 4 }) : undefined
+const transport = new KafkaTransport(kafkaClientSettings(config.kafka, `invalidator-${instanceId}`))
+// The same L2 the gateways use (any topology), and a plain client beside it for event dedupe when it is Redis. On
+// Memcached or memory, dedupe is per process (a redelivered event is then applied again: harmless, idempotent).
+const l2 = await createL2Store(config.l2)
+const redis = (await createL2RedisClient(config.l2, { maxRetriesPerRequest: 3 })) as Redis | undefined
+const dedupe: EventDedupe = redis === undefined ? new MemoryEventDedupe() : new RedisEventDedupe(redis, config.prefix)
+const pool = settings.auth === 'on' ? new pg.Pool({ connectionString: config.postgresUrl, max: 4 }) : undefined
 const auth =
   pool === undefined
     ? undefined
-    : await postgresServiceAuth({ pool, redis, transport, source: `strata/invalidator/${instanceId}`, cacheTtlMs: Number(env('STRATA_KEY_CACHE_MS', '5000')) })
+    : await postgresServiceAuth({ pool, ...(redis === undefined ? {} : { redis, rateLimitPrefix: `${config.prefix}:ratelimit` }), transport, source: `strata/invalidator/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
 const invalidator = buildInvalidator({
   // The web console's origin (the gateway's), e.g. http://127.0.0.1:8080; none by default.
-  corsOrigins: parseCorsOrigins(process.env.STRATA_CORS_ORIGINS),
+  corsOrigins: config.corsOrigins,
   transport,
-  l2: redisStore({ url: redisUrl }),
+  l2,
   publisher: transportInvalidationBus(transport, { instanceId, source: `strata/invalidator/${instanceId}` }),
   rules,
-  dedupe: new RedisEventDedupe(redis, prefix),
-  prefix,
-  group,
+  dedupe,
+  prefix: config.prefix,
+  group: settings.group,
   instanceId,
-  logger: loggerOptions('strata-invalidator', { level: env('LOG_LEVEL', 'info') }),
+  logger: loggerOptions('strata-invalidator', { level: config.logLevel }),
   ...(auth === undefined ? {} : { auth }),
 })
+for (const warning of warnings) invalidator.http.log.warn(warning)
 
 let stopping = false
 async function shutdown(signal: string): Promise<void> {
@@ -64,7 +56,7 @@ async function shutdown(signal: string): Promise<void> {
   invalidator.http.log.info({ signal }, 'stopping: letting in-flight events finish')
   await invalidator.stop()
   await transport.close()
-  redis.disconnect()
+  redis?.disconnect()
   await pool?.end()
   await currentTelemetry()?.shutdown()
   process.exit(0)
@@ -73,5 +65,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 
 await invalidator.start()
-await invalidator.http.listen({ port, host })
-invalidator.http.log.info({ rules: rulesFile, topics: rules.topics, schedules: rules.schedules.length }, 'invalidator started')
+const address = await listenOrExplain('invalidator', settings, () => invalidator.http.listen({ port: settings.port, host: settings.host }))
+invalidator.http.log.info({ rules: settings.rules, topics: rules.topics, schedules: rules.schedules.length, l2: l2.name, address }, 'invalidator started')
+// A parent process (tests, a supervisor) learns when the service is ready.
+process.send?.({ ready: true, address })

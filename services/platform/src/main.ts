@@ -30,14 +30,24 @@ function numberOf(raw: string | undefined, fallback: number, name: string, max =
   return value
 }
 
-const embedded = await startEmbedded({
+const ports = {
   port: numberOf(values.port ?? process.env.PORT, 8080, '--port (PORT)'),
   originPort: numberOf(values['origin-port'] ?? process.env.STRATA_DEMO_ORIGIN_PORT, 4001, '--origin-port (STRATA_DEMO_ORIGIN_PORT)'),
   alertingPort: numberOf(values['alerting-port'] ?? process.env.STRATA_ALERTING_PORT, 8095, '--alerting-port (STRATA_ALERTING_PORT)'),
   analyticsPort: numberOf(values['analytics-port'] ?? process.env.STRATA_ANALYTICS_PORT, 8094, '--analytics-port (STRATA_ANALYTICS_PORT)'),
+}
+const embedded = await startEmbedded({
+  ...ports,
   host: values.host,
   alertingIntervalMs: numberOf(values['alerting-interval-ms'], 5_000, '--alerting-interval-ms', 3_600_000),
   analyticsFlushMs: numberOf(values['analytics-flush-ms'], 1_000, '--analytics-flush-ms', 3_600_000),
+}).catch((error: unknown) => {
+  // A taken port is an everyday mistake: one line naming the variable, not a stack trace (issue 24).
+  const { code, port } = error as { code?: string; port?: number }
+  if (code !== 'EADDRINUSE') throw error
+  const variable = { [ports.port]: 'PORT', [ports.originPort]: 'STRATA_DEMO_ORIGIN_PORT', [ports.alertingPort]: 'STRATA_ALERTING_PORT', [ports.analyticsPort]: 'STRATA_ANALYTICS_PORT' }[port ?? -1]
+  console.error(`strata: cannot start: port ${port} is in use (another Strata or program holds it). Set ${variable ?? 'PORT'} to another port (0 picks a free one).`)
+  process.exit(1)
 })
 console.log(values.json ? JSON.stringify({ ...embedded.urls, adminKey: embedded.adminKey }) : banner(embedded))
 onShutdownSignals(() => embedded.close(), (message) => console.log(message))

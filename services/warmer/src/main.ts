@@ -1,8 +1,8 @@
-import { hostname } from 'node:os'
 import { ErrorEventPublisher } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
+import { createL2Store } from '@strata/config/l2'
 import { createCache, isStrataError } from '@strata/core'
-import { redisStore } from '@strata/core/redis'
 import { createDbCache } from '@strata/db-cache'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import pg from 'pg'
@@ -11,24 +11,18 @@ import { WarmProgress } from './http/warm-progress.js'
 import { buildWarmerServer } from './http/warmer-server.js'
 import { httpLoader, loadPlanFile } from './plan-loader.js'
 
-// The only place that reads the environment. Exits non-zero, naming the file and the problem, when the plan is bad.
-const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback
-const planFile = env('STRATA_WARMER_PLAN', 'warm-plan.yaml')
-const brokers = env('STRATA_KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((broker) => broker.trim())
-const redisUrl = env('STRATA_REDIS_URL', 'redis://127.0.0.1:6379')
-const queueRedisUrl = env('STRATA_QUEUE_REDIS_URL', 'redis://127.0.0.1:6380')
-const postgresUrl = process.env.STRATA_POSTGRES_URL?.trim()
-const prefix = env('STRATA_PREFIX', 'strata')
-const instanceId = env('STRATA_INSTANCE_ID', `${hostname()}-${process.pid}`)
-const host = env('STRATA_WARMER_HOST', '127.0.0.1')
-const port = Number(env('STRATA_WARMER_PORT', '8097'))
-const keysUrl = process.env.STRATA_KEYS_POSTGRES_URL?.trim() || postgresUrl || 'postgres://postgres@127.0.0.1:5433/strata'
+// Configuration (@strata/config: the shared l2 and kafka sections, `warmer`) and wiring. Exits non-zero, naming the
+// file and the problem, when the plan is bad.
+const { config, warnings } = loadServiceConfig('warmer')
+const settings = config.warmer
+const instanceId = instanceIdOf(config)
 const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ level, time: new Date().toISOString(), service: 'warmer', msg: message, ...fields })}\n`)
 
-const cache = createCache({ prefix, l2: redisStore({ url: redisUrl }) })
-const db = postgresUrl === undefined ? undefined : createDbCache({ pool: new pg.Pool({ connectionString: postgresUrl, max: 4 }), cache })
-const transport = new KafkaTransport({ brokers, clientId: `strata-warmer-${instanceId}`, log: () => undefined })
+for (const warning of warnings) log('warn', warning)
+// The gateways' L2 (any topology) under this deployment's prefix, so what is warmed is what they read.
+const cache = createCache({ prefix: config.prefix, l2: await createL2Store(config.l2) })
+const transport = new KafkaTransport({ ...kafkaClientSettings(config.kafka, `warmer-${instanceId}`), log: () => undefined })
 // Failed warms go to strata.errors.v1 too (analytics counts them, alerting's error rules see them).
 const errors = new ErrorEventPublisher(transport, {
   service: 'warmer',
@@ -37,14 +31,17 @@ const errors = new ErrorEventPublisher(transport, {
 })
 const progress = new WarmProgress()
 let service
+let db: ReturnType<typeof createDbCache> | undefined
 try {
-  const plan = loadPlanFile(planFile)
+  const plan = loadPlanFile(settings.plan)
+  // Query targets run through @strata/db-cache on postgresUrl; a plan without them opens no database pool.
+  db = plan.targets.some((target) => target.kind === 'queries') ? createDbCache({ pool: new pg.Pool({ connectionString: config.postgresUrl, max: 4 }), cache }) : undefined
   service = buildWarmer({
     cache,
     ...(db === undefined ? {} : { db }),
     loaders: Object.fromEntries(Object.entries(plan.origins).map(([namespace, template]) => [namespace, httpLoader(template)])),
     targets: plan.targets,
-    scheduler: new BullmqWarmScheduler({ url: queueRedisUrl }),
+    scheduler: new BullmqWarmScheduler({ url: config.queueRedisUrl, prefix: config.prefix }),
     rate: plan.rate,
     transport,
     instanceId,
@@ -66,10 +63,10 @@ try {
 }
 
 const running = service
-// Unless STRATA_WARMER_AUTH=off, the HTTP API takes the gateways' API keys (STRATA_KEYS_POSTGRES_URL).
-const keysPool = new pg.Pool({ connectionString: keysUrl, max: 2 })
+// Unless STRATA_WARMER_AUTH=off, the HTTP API takes the gateways' API keys (STRATA_KEYS_POSTGRES_URL, else postgresUrl).
+const keysPool = new pg.Pool({ connectionString: config.keysPostgresUrl === '' ? config.postgresUrl : config.keysPostgresUrl, max: 2 })
 keysPool.on('error', () => undefined)
-const auth = env('STRATA_WARMER_AUTH', 'on') === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/warmer/${instanceId}` })
+const auth = settings.auth === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/warmer/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
 const server = buildWarmerServer({ service: running, progress, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
 let stopping = false
 async function shutdown(signal: string): Promise<void> {
@@ -89,6 +86,6 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'))
 process.on('SIGINT', () => void shutdown('SIGINT'))
 
 await running.start()
-const address = await server.listen({ host, port })
+const address = await listenOrExplain('warmer', settings, () => server.listen({ host: settings.host, port: settings.port }))
 process.send?.({ ready: true, address })
-log('info', 'warmer started', { plan: planFile, address })
+log('info', 'warmer started', { plan: settings.plan, address })

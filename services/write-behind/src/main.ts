@@ -1,6 +1,6 @@
-import { hostname } from 'node:os'
 import { ErrorEventPublisher } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
 import { RedisPendingWrites } from '@strata/queue/redis'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
@@ -12,59 +12,44 @@ import { HttpOrigin } from './origins/http-origin.js'
 import { PostgresOrigin } from './origins/postgres-origin.js'
 import type { FlushOrigin } from './origins/flush-origin.js'
 
-// The only place the write-behind service reads the environment.
-const env = (name: string, fallback: string): string => {
-  const value = process.env[name]?.trim()
-  return value === undefined || value === '' ? fallback : value
-}
-const num = (name: string, fallback: number): number => {
-  const value = Number(env(name, String(fallback)))
-  if (!Number.isFinite(value)) throw new Error(`${name} must be a number`)
-  return value
-}
-
-const redisUrl = env('STRATA_QUEUE_REDIS_URL', 'redis://127.0.0.1:6380')
-const name = env('STRATA_WB_QUEUE', 'write-behind')
-const retry = { attempts: num('STRATA_WB_ATTEMPTS', 20), baseMs: num('STRATA_WB_BACKOFF_MS', 250), maxMs: num('STRATA_WB_BACKOFF_MAX_MS', 10_000) }
-const bullmq = {
-  url: redisUrl,
-  lockDurationMs: num('STRATA_WB_LOCK_MS', 30_000),
-  stalledIntervalMs: num('STRATA_WB_STALLED_INTERVAL_MS', 15_000),
-}
+// Configuration (@strata/config: shared settings, kafka, `writeBehind`) and wiring.
+const { config, warnings } = loadServiceConfig('write-behind')
+const settings = config.writeBehind
+const redisUrl = config.queueRedisUrl
+const name = settings.queue
+const retry = { attempts: settings.attempts, baseMs: settings.backoff, maxMs: settings.backoffMax }
+const bullmq = { url: redisUrl, lockDurationMs: settings.lock, stalledIntervalMs: settings.stalledInterval }
 
 const pool = new pg.Pool({
-  connectionString: env('STRATA_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5433/strata'),
-  max: num('STRATA_WB_PG_POOL', 4),
-  statement_timeout: num('STRATA_WB_STATEMENT_TIMEOUT_MS', 10_000),
+  connectionString: config.postgresUrl,
+  max: settings.pgPool,
+  statement_timeout: settings.statementTimeout,
   connectionTimeoutMillis: 5_000,
 })
 pool.on('error', () => undefined)
 
 let origin: FlushOrigin
-if (env('STRATA_WB_ORIGIN', 'postgres') === 'http') {
-  origin = new HttpOrigin({ baseUrl: env('STRATA_WB_HTTP_ORIGIN_URL', 'http://127.0.0.1:8080/writes') })
+if (settings.origin === 'http') {
+  origin = new HttpOrigin({ baseUrl: settings.httpOriginUrl })
 } else {
-  const postgres = new PostgresOrigin({ pool, table: env('STRATA_WB_TABLE', 'strata_write_behind') })
+  const postgres = new PostgresOrigin({ pool, table: settings.table })
   await postgres.ensureSchema()
   origin = postgres
 }
 
-const instance = `${hostname()}-${process.pid}`
+const instance = instanceIdOf(config)
 
 // Auth is on unless STRATA_WB_AUTH=off: the gateways' API keys and audit chain, in the same PostgreSQL.
 const auth =
-  env('STRATA_WB_AUTH', 'on') === 'off'
-    ? undefined
-    : await postgresServiceAuth({ pool, source: `strata/write-behind/${instance}`, cacheTtlMs: num('STRATA_KEY_CACHE_MS', 5000) })
+  settings.auth === 'off' ? undefined : await postgresServiceAuth({ pool, source: `strata/write-behind/${instance}`, cacheTtlMs: config.keyCacheTtl })
 
-// Dead writes go to strata.errors.v1 (analytics counts them, alerting's error rules see them) when Kafka is set.
-const brokers = env('STRATA_KAFKA_BROKERS', '')
-const errorBus = brokers === '' ? undefined : new KafkaTransport({ brokers: brokers.split(','), clientId: `strata-write-behind-${instance}`, log: () => undefined })
-const errors = errorBus === undefined ? undefined : new ErrorEventPublisher(errorBus, {
-        service: 'write-behind',
-        source: `strata/write-behind/${instance}`,
-        onPublishError: (error, dropped) => app.server.log.warn({ err: error, dropped }, 'error events not published (they are in this log)'),
-      })
+// Dead writes go to strata.errors.v1 (analytics counts them, alerting's error rules see them).
+const errorBus = new KafkaTransport({ ...kafkaClientSettings(config.kafka, `write-behind-${instance}`), log: () => undefined })
+const errors = new ErrorEventPublisher(errorBus, {
+  service: 'write-behind',
+  source: `strata/write-behind/${instance}`,
+  onPublishError: (error, dropped) => app.server.log.warn({ err: error, dropped }, 'error events not published (they are in this log)'),
+})
 
 const client = new Redis(redisUrl, { maxRetriesPerRequest: null })
 client.on('error', () => undefined)
@@ -75,20 +60,21 @@ const app = buildWriteBehind({
   jobs: new BullmqJobQueue<FlushJob>(`${name}-flush`, { ...bullmq, retry }),
   deadLetters: new BullmqJobQueue<DeadWrite>(`${name}-dead-writes`, { url: redisUrl, retry: { attempts: 1 }, removeOnComplete: false }),
   origin,
-  batchSize: num('STRATA_WB_BATCH_SIZE', 500),
-  intervalMs: num('STRATA_WB_INTERVAL_MS', 100),
-  concurrency: num('STRATA_WB_CONCURRENCY', 2),
-  leaseMs: num('STRATA_WB_LEASE_MS', 60_000),
-  logger: loggerOptions('strata-write-behind', { level: env('STRATA_LOG_LEVEL', 'info') }),
+  batchSize: settings.batchSize,
+  intervalMs: settings.interval,
+  concurrency: settings.concurrency,
+  leaseMs: settings.lease,
+  logger: loggerOptions('strata-write-behind', { level: config.logLevel }),
   onError: (event) => {
     app.server.log.error({ event }, event.message)
-    errors?.report(deadWriteReport(event))
+    errors.report(deadWriteReport(event))
   },
 })
+for (const warning of warnings) app.server.log.warn(warning)
 
 app.flusher.on('dispatch-error', (error) => app.server.log.warn({ err: error }, 'write-behind dispatch failed; retrying'))
 app.start()
-const address = await app.server.listen({ host: env('STRATA_WB_HOST', '127.0.0.1'), port: num('STRATA_WB_PORT', 8093) })
+const address = await listenOrExplain('write-behind', settings, () => app.server.listen({ host: settings.host, port: settings.port }))
 process.send?.({ ready: true, address })
 
 let stopping = false
@@ -99,8 +85,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     app.server.log.info(`${signal}: finishing the current batches`)
     app
       .stop()
-      .then(() => errors?.close())
-      .then(() => errorBus?.close())
+      .then(() => errors.close())
+      .then(() => errorBus.close())
       .then(() => client.quit())
       // The PostgreSQL origin ends the pool it shares with auth; the HTTP origin leaves it to us.
       .then(() => (pool.ended ? undefined : pool.end()))

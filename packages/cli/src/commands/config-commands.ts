@@ -1,36 +1,38 @@
-import type { Command } from 'commander'
-import { ENV_OF, describeSource, readGatewayConfig, type ConfigIssue, type GatewayConfigField } from '@strata/config'
+import { Option, type Command } from 'commander'
+import { CONFIG_FILE_VARIABLE, SERVICES, explainConfig, loadConfig, namespaceIssues, type ConfigIssue, type StrataService } from '@strata/config'
 import { isStrataError } from '@strata/core'
 import { CliFailure, EXIT, type CliIo } from '../cli-io.js'
 
-/** `strata config validate <file>` and `strata config explain`. */
+const serviceOption = () => new Option('-s, --service <name>', 'only the settings this service reads (default: every setting)').choices(SERVICES)
+
+/** `strata config validate [file]` and `strata config explain`, for the whole configuration or one service. */
 export function configCommands(program: Command, io: CliIo): void {
-  const config = program.command('config').description('validate a configuration file, or show the effective configuration')
+  const config = program.command('config').description('validate a configuration file, or show the effective configuration of any service')
 
   config
     .command('validate')
-    .argument('<file>', 'YAML or JSON configuration file')
-    .option('--no-env', 'ignore STRATA_* / HOST / PORT variables (check the file alone)')
-    .description('check a file (and the environment over it) against the gateway schema; exit 2 with every problem listed')
-    .action((file: string, options: { env: boolean }) => {
-      load(file, options.env ? io.env : {})
-      io.out(`${file}: valid\n`)
+    .argument('[file]', `YAML or JSON configuration file (default: $${CONFIG_FILE_VARIABLE})`)
+    .option('--no-env', 'ignore STRATA_* variables (check the file alone)')
+    .addOption(serviceOption())
+    .description('check a file (and the environment over it) against the schema of every service; exit 2 with every problem listed')
+    .action((file: string | undefined, options: { env: boolean; service?: StrataService }) => {
+      const env = options.env ? io.env : {}
+      const chosen = file ?? (env[CONFIG_FILE_VARIABLE] || undefined)
+      const loaded = load(chosen, env)
+      for (const warning of loaded.warnings) io.err(`warning: ${warning}\n`)
+      io.out(`${chosen ?? 'the environment'}: valid${options.service === undefined ? '' : ` for ${options.service}`}\n`)
     })
 
   config
     .command('explain')
-    .option('-c, --config <file>', 'YAML or JSON configuration file (default: $STRATA_CONFIG_FILE)')
+    .option('-c, --config <file>', `YAML or JSON configuration file (default: $${CONFIG_FILE_VARIABLE})`)
+    .addOption(serviceOption())
     .option('--json', 'print JSON instead of a table')
-    .description('the effective configuration and where each value came from (default, file or environment)')
-    .action((options: { config?: string; json?: boolean }) => {
-      const loaded = load(options.config ?? (io.env.STRATA_CONFIG_FILE || undefined), io.env)
-      const rows = (Object.keys(ENV_OF) as GatewayConfigField[]).map((field) => ({
-        setting: field,
-        // Secrets (the bootstrap key, encryption keys, the database URL with its password) are never printed.
-        value: ENV_OF[field].secret === true && loaded.config[field] !== '' ? '[secret]' : loaded.config[field],
-        source: describeSource(loaded.sources[field]),
-        variable: ENV_OF[field].name,
-      }))
+    .description('the effective configuration and where each value came from (default, file or environment); secrets are never printed')
+    .action((options: { config?: string; service?: StrataService; json?: boolean }) => {
+      const loaded = load(options.config ?? (io.env[CONFIG_FILE_VARIABLE] || undefined), io.env)
+      for (const warning of loaded.warnings) io.err(`warning: ${warning}\n`)
+      const rows = explainConfig(loaded, options.service)
       if (options.json === true) {
         io.out(`${JSON.stringify(rows, null, 2)}\n`)
         return
@@ -42,7 +44,8 @@ export function configCommands(program: Command, io: CliIo): void {
 
 function load(file: string | undefined, env: NodeJS.ProcessEnv) {
   try {
-    return readGatewayConfig({ env, ...(file === undefined ? {} : { file }) })
+    // The gateway's namespace policies are checked with the admin API's own schema, as the gateway does at start.
+    return loadConfig({ env, ...(file === undefined ? {} : { file }), refine: namespaceIssues })
   } catch (error) {
     if (!isStrataError(error, 'E_CONFIG_INVALID')) throw error
     const issues = error.context.issues as ConfigIssue[]

@@ -14,6 +14,8 @@ export interface ServiceAuthOptions {
   pool: pg.Pool
   /** Rate limits shared with every instance; none: no per-key limit. */
   redis?: Redis
+  /** Key prefix of the rate-limit buckets (this deployment's, e.g. `<STRATA_PREFIX>:ratelimit`). Default `strata:ratelimit`. */
+  rateLimitPrefix?: string
   /** Publishes audit events on strata.audit.v1. */
   transport?: Transport
   /** `strata/<service>/<instance>`: who wrote the audit rows. */
@@ -33,7 +35,7 @@ export async function postgresServiceAuth(options: ServiceAuthOptions): Promise<
   await log.migrate()
   return {
     authenticator: new Authenticator(new ApiKeys(keys, { cacheTtlMs: options.cacheTtlMs ?? 5_000 })),
-    ...(options.redis === undefined ? {} : { rateLimiter: new RedisRateLimiter(options.redis) }),
+    ...(options.redis === undefined ? {} : { rateLimiter: new RedisRateLimiter(options.redis, options.rateLimitPrefix) }),
     audit: new AuditTrail(log, { ...(options.transport === undefined ? {} : { transport: options.transport }), source: options.source }),
   }
 }

@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs'
+import { clientOptions, type KafkaEventSourceOptions } from '../source/kafka-event-source.js'
 import type { ResourceProbe } from './resource-probe.js'
 
 /** Consumer lag of Kafka consumer groups: per group, the sum over its partitions of end offset − committed offset. */
@@ -10,11 +11,13 @@ export class KafkaLagProbe implements ResourceProbe {
   constructor(
     private readonly brokers: readonly string[],
     private readonly groups: readonly string[],
+    /** TLS, SASL and timeouts (@strata/config's kafkaClientSettings). */
+    private readonly client?: KafkaEventSourceOptions['client'],
   ) {}
 
   async sample(): Promise<Record<string, number>> {
     if (this.admin === undefined) {
-      const admin = new Kafka({ clientId: 'strata-analytics-lag', brokers: [...this.brokers], logLevel: logLevel.NOTHING }).admin()
+      const admin = new Kafka({ ...clientOptions(this.client), clientId: 'strata-analytics-lag', brokers: [...this.brokers], logLevel: logLevel.NOTHING }).admin()
       await admin.connect()
       this.admin = admin
     }

@@ -1,6 +1,6 @@
 import { decodeEvent } from '@strata/bus'
 import { ensureTopics } from '@strata/bus/kafka'
-import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs'
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaConfig } from 'kafkajs'
 import type { AnalyticsState } from '../aggregation/analytics-state.js'
 import { DEFAULT_TOPICS, dispatchEvent, topicList, type AnalyticsTopics } from './event-dispatch.js'
 
@@ -10,6 +10,8 @@ export interface KafkaEventSourceOptions {
   group: string
   topics?: AnalyticsTopics
   clientId?: string
+  /** TLS, SASL and timeouts for the kafkajs client (@strata/config's kafkaClientSettings). */
+  client?: Pick<KafkaConfig, 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'>
   /** The stored positions (from the rollup store) per "topic\0partition": anything before them is already counted. */
   positions: Map<string, bigint>
 }
@@ -28,7 +30,7 @@ export class KafkaEventSource {
 
   constructor(private readonly state: AnalyticsState, private readonly options: KafkaEventSourceOptions) {
     this.topics = options.topics ?? DEFAULT_TOPICS
-    const kafka = (this.kafka = new Kafka({ clientId: options.clientId ?? 'strata-analytics', brokers: [...options.brokers], logLevel: logLevel.NOTHING }))
+    const kafka = (this.kafka = new Kafka({ ...clientOptions(options.client), clientId: options.clientId ?? 'strata-analytics', brokers: [...options.brokers], logLevel: logLevel.NOTHING }))
     this.consumer = kafka.consumer({ groupId: options.group, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 250, allowAutoTopicCreation: true })
   }
 
@@ -85,4 +87,11 @@ export class KafkaEventSource {
     this.lag.set(id, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1))
     await payload.heartbeat()
   }
+}
+
+/** Only the connection settings (a caller may pass a larger object, e.g. with its own client id and brokers). */
+export function clientOptions(client: KafkaEventSourceOptions['client']): Pick<KafkaConfig, 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'> {
+  if (client === undefined) return {}
+  const { ssl, sasl, connectionTimeout, requestTimeout } = client
+  return { ...(ssl === undefined ? {} : { ssl }), ...(sasl === undefined ? {} : { sasl }), ...(connectionTimeout === undefined ? {} : { connectionTimeout }), ...(requestTimeout === undefined ? {} : { requestTimeout }) }
 }

@@ -34,6 +34,10 @@ export interface KafkaTransportOptions {
   ssl?: KafkaConfig['ssl']
   /** SASL authentication (plain, scram-sha-256/512, ...). Passed to kafkajs as is. */
   sasl?: KafkaConfig['sasl']
+  /** Connecting to a broker, ms (kafkajs `connectionTimeout`). Default 3 s. */
+  connectionTimeout?: number
+  /** One request to a broker, ms (kafkajs `requestTimeout`). Default 30 s. */
+  requestTimeout?: number
   /** Where kafkajs logs go; default: errors to stderr as JSON lines. */
   log?: (entry: { level: 'error' | 'warn' | 'info' | 'debug'; message: string; [field: string]: unknown }) => void
 }
@@ -61,7 +65,7 @@ interface PendingSend {
 export class KafkaTransport implements Transport {
   readonly name = 'kafka'
   private readonly kafka: Kafka
-  private readonly options: Required<Omit<KafkaTransportOptions, 'log' | 'clientId' | 'ssl' | 'sasl'>>
+  private readonly options: Required<Omit<KafkaTransportOptions, 'log' | 'clientId' | 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'>>
   private producer: Producer | undefined
   private producerReady: Promise<Producer> | undefined
   private adminReady: Promise<Admin> | undefined
@@ -85,8 +89,8 @@ export class KafkaTransport implements Transport {
       brokers: [...options.brokers],
       ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
       ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
-      connectionTimeout: 3_000,
-      requestTimeout: 30_000,
+      connectionTimeout: options.connectionTimeout ?? 3_000,
+      requestTimeout: options.requestTimeout ?? 30_000,
       retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 10 },
       logLevel: KafkaLogLevel.WARN,
       logCreator:
@@ -188,7 +192,7 @@ export class KafkaTransport implements Transport {
   }
 
   /** @internal */
-  get settings(): Readonly<Required<Omit<KafkaTransportOptions, 'log' | 'clientId' | 'ssl' | 'sasl'>>> {
+  get settings(): Readonly<Required<Omit<KafkaTransportOptions, 'log' | 'clientId' | 'ssl' | 'sasl' | 'connectionTimeout' | 'requestTimeout'>>> {
     return this.options
   }
 
