@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value'
 import { NamespaceSpecSchema } from '@strata/api'
-import { describeSource, type ConfigIssue, type ConfigSource } from './load-config.js'
+import { describeSource, type ConfigIssue, type ConfigSource } from './config-source.js'
 
 /**
  * Each gateway namespace policy against the admin API's own schema (@strata/api; the configuration schema only knows
