@@ -5,6 +5,7 @@ import { configCommands } from './commands/config-commands.js'
 import { credentialHint } from './credentials.js'
 import { gatewayCommands } from './commands/gateway-commands.js'
 import { localCommands } from './commands/local-commands.js'
+import { rulesCommands } from './commands/rules-commands.js'
 
 /** Runs `strata <argv>` against `io`; resolves with the exit code (0 done, 1 failed, 2 bad usage or input). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -19,6 +20,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
   configCommands(program, io)
   gatewayCommands(program, io)
+  rulesCommands(program, io)
   localCommands(program, io, (code) => {
     exitCode = code
   })

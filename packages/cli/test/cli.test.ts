@@ -109,6 +109,16 @@ describe('strata config', () => {
   })
 })
 
+describe('strata rules check (the invalidator\'s start-up check, from @strata/invalidation)', () => {
+  it('accepts a rules file in the one dialect, and names the file, line and rule of a wrong one → exit 2', async () => {
+    const good = file('rules.yaml', "version: 1\nrules:\n  - name: p\n    topic: shop.v1\n    namespace: products\n    keys: ['{data.id}']\n")
+    expect(await strata(['rules', 'check', good])).toEqual({ code: 0, out: `${good}: valid (1 rules on 1 topics, 0 schedules)\n`, err: '' })
+    const bad = file('bad-rules.yaml', "version: 1\nrules:\n  - name: p\n    topic: shop.v1\n    namespace: products\n    keys: ['{data.id']\n")
+    const refused = await strata(['rules', 'check', bad])
+    expect([refused.code, refused.err]).toEqual([2, `strata: ${bad}:6: rule 'p' (#1): template '{data.id' has a '{' without its '}'\n`])
+  })
+})
+
 describe('strata keys, invalidate and stats against a real gateway (real Redis)', () => {
   let cache: StrataCache
   let registry: NamespaceRegistry
@@ -181,6 +191,18 @@ describe('strata keys, invalidate and stats against a real gateway (real Redis)'
     const empty = await strata(['invalidate', 'users'], env)
     expect(empty.code).toBe(2)
     expect(empty.err).toContain('say what to invalidate')
+  })
+
+  it('invalidate --dry-run: counts per target, as the invalidator counts them, and changes nothing', async () => {
+    for (const key of ['d:1', 'd:2', 'd:3']) await cache.namespace('users').set(key, 1, { tags: key === 'd:3' ? ['dry'] : [] })
+    const result = await strata(['invalidate', 'users', '--key', 'd:1', 'nope', '--prefix', 'd:', '--tag', 'dry', '--dry-run'], env)
+    expect(result.code, result.err).toBe(0)
+    expect(result.out).toMatch(/^keys \(present\)\s+1$/m)
+    expect(result.out).toMatch(/^keys under the prefixes\s+3$/m)
+    expect(result.out).toMatch(/^entries with the tags\s+1$/m)
+    expect(result.out).not.toMatch(/whole namespace/)
+    expect(result.out).toContain('users: dry run, nothing was invalidated')
+    expect(await cache.namespace('users').getMany(['d:1', 'd:2', 'd:3'])).toEqual([1, 1, 1])
   })
 
   it('stats: counters per namespace, as a table or JSON', async () => {

@@ -6,6 +6,7 @@ import type {
   EntryMetadata,
   EntryPage,
   EntryView,
+  DryRunResult,
   EventResult,
   InvalidationRequest,
   InvalidationResult,
@@ -130,6 +131,12 @@ export class StrataClient {
   async invalidate(namespace: string, request: InvalidationRequest): Promise<InvalidationResult> {
     const response = await this.http.request({ method: 'POST', path: pathOf('invalidate', { ns: namespace }), body: request })
     return response.body as InvalidationResult
+  }
+
+  /** What `invalidate` would remove, counted the way the invalidator counts it; nothing changes. */
+  async dryRunInvalidation(namespace: string, request: InvalidationRequest): Promise<DryRunResult> {
+    const response = await this.http.request({ method: 'POST', path: pathOf('invalidate', { ns: namespace }), body: { ...request, dryRun: true } })
+    return response.body as DryRunResult
   }
 
   /** Purges stored proxy responses by URL (every Vary variant) or by surrogate key. */

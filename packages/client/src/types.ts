@@ -58,6 +58,15 @@ export interface InvalidationResult {
   expireTags: number
   prefixes: number
   all: boolean
+  /** The invalidation record (@strata/invalidation's InvalidationRecord), as GET /v1/invalidations lists it. */
+  record?: unknown
+}
+
+/** What `dryRun: true` answers: per target, what would be invalidated; null where the store cannot count it. */
+export interface DryRunResult {
+  dryRun: true
+  namespace: string
+  counts: { keys: number | null; prefixes: number | null; tags: number | null; expireTags: number | null; all: number | null }
 }
 
 export interface PurgeRequest {
@@ -72,6 +81,10 @@ export interface PurgeResult {
 
 export interface EventResult {
   type: string
+  /** Rules the event matched; 0 comes with a `warning` (e.g. a misspelled type). */
+  matched: number
   applied: number
+  /** One invalidation record per rule applied (@strata/invalidation's InvalidationRecord). */
   invalidations: unknown[]
+  warning?: string
 }

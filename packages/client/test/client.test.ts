@@ -44,7 +44,7 @@ describe('StrataClient against a real gateway (real Redis)', () => {
   it('invalidates by key and tag; the cache on the gateway really lost the entries', async () => {
     await client.set('users', 'k1', 1, { tags: ['team:x'] })
     await client.set('users', 'k2', 2)
-    expect(await client.invalidate('users', { tags: ['team:x'], keys: ['k2'] })).toEqual({ namespace: 'users', keys: 1, tags: 1, expireTags: 0, prefixes: 0, all: false })
+    expect(await client.invalidate('users', { tags: ['team:x'], keys: ['k2'] })).toMatchObject({ namespace: 'users', keys: 1, tags: 1, expireTags: 0, prefixes: 0, all: false, record: { trigger: 'manual', targets: { keys: ['k2'], tags: ['team:x'] } } })
     expect(await gw.cache.namespace('users').get('k1')).toBeUndefined()
     expect(await client.getMany('users', ['k1', 'k2'])).toEqual([undefined, undefined])
   })
@@ -69,7 +69,7 @@ describe('StrataClient against a real gateway (real Redis)', () => {
   })
 
   it('publishes events and purges proxy responses', async () => {
-    expect(await client.publishEvent({ type: 'nothing.matches', data: { id: 1 } })).toEqual({ type: 'nothing.matches', applied: 0, invalidations: [] })
+    expect(await client.publishEvent({ type: 'nothing.matches', data: { id: 1 } })).toMatchObject({ type: 'nothing.matches', matched: 0, applied: 0, invalidations: [], warning: expect.stringMatching(/^no rule matches event type 'nothing\.matches'/) })
     await expect(client.purge({ url: '/proxy/unknown/x' })).rejects.toMatchObject({ code: 'E_UPSTREAM_NOT_FOUND', status: 404 })
     await expect(client.purge({ surrogateKeys: ['k'] })).rejects.toMatchObject({ code: 'E_INVALID_OPTION', status: 400 })
   })

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { loadConfig, namespaceIssues, parseAlertingConfig, parsePlan } from '@strata/config'
-import { parseRules } from '@strata/invalidator'
+import { parseRules } from '@strata/invalidation'
 import type { LoaderKind } from './sample-plan.js'
 
 export interface LoaderContext {

@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { authPlugin, type AuditTrail, type Authenticator, type AuthRequirement, type RateLimiter, type RateLimitSpec } from '@strata/security'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { CacheHook, StrataCache } from '@strata/core'
-import type { EventRule } from './events/event-rules.js'
+import type { RuleSet } from '@strata/invalidation'
 import { API_SECURITY_HEADERS, consoleSecurityHeaders, securityHeaders } from './http/security-headers.js'
 import { DEFAULT_CONSOLE_DIST, GATEWAY_VERSION, serviceOrigins, type ConsoleServices } from './console/console-config.js'
 import { PROBLEM_CONTENT_TYPE, problem } from '@strata/core'
@@ -29,8 +29,11 @@ import { statsRoutes } from './plugins/stats-routes.js'
 import { entryRoutes } from './plugins/entry-routes.js'
 import { historyRoutes } from './plugins/history-routes.js'
 import { InvalidationHistory } from './history/invalidation-history.js'
+import { gatewayExecutor } from './invalidation/gateway-executor.js'
 import { GatewayStats } from './stats/gateway-stats.js'
 import { ProxyService, type UpstreamConfig } from './proxy/proxy-service.js'
+
+const NO_RULES: RuleSet = { file: '<none>', rules: [], schedules: [], namespaces: {}, topics: [] }
 
 export interface GatewayLimits {
   /** Largest request body, bytes (Fastify bodyLimit). Default 2 MiB. */
@@ -58,8 +61,8 @@ export interface GatewayDeps {
   registry: NamespaceRegistry
   /** Proxy upstreams by name, served under /proxy/{name}/... */
   upstreams?: Record<string, UpstreamConfig>
-  /** Domain event → invalidation rules for POST /v1/events (the embedded stand-in for the invalidator). */
-  eventRules?: readonly EventRule[]
+  /** Domain event → invalidation rules for POST /v1/events (the embedded stand-in for the invalidator): `parseRules`. */
+  eventRules?: RuleSet
   /** Extra readiness checks (bus, queue). */
   checks?: Record<string, () => Promise<boolean>>
   clock?: () => number
@@ -140,7 +143,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   let draining = false
   let closing = false
   const maxHeaderSize = limits.maxHeaderSize ?? 16 * 1024
+  const proxy = new ProxyService(deps.cache, deps.upstreams ?? {}, clock)
   const app = Fastify({
+    // An upstream fronted for a Host (upstreams.<name>.hosts) gets every path of it, before routing.
+    rewriteUrl: (request) => proxy.rewriteForHost(request.headers.host, request.url ?? '/'),
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Two log lines per request would cost more than an L1 hit; traffic is seen through /metrics and the sampled
     // access events, and errors are still logged.
@@ -165,7 +171,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const proxy = new ProxyService(deps.cache, deps.upstreams ?? {}, clock)
   const routes: GatewayRoute[] = []
   app.addHook('onRoute', (route) => {
     // Swagger UI's own routes (static files, the JSON document) are public: the API description is not a secret.
@@ -218,19 +223,19 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   await app.register(statsRoutes, { cache: deps.cache, registry: deps.registry, stats })
   await app.register(entryRoutes, { registry: deps.registry, clock })
   const history = new InvalidationHistory(deps.historySize ?? 1_000)
-  await app.register(invalidationRoutes, { registry: deps.registry, history })
+  const executor = gatewayExecutor(deps.cache, deps.registry, proxy, clock)
+  await app.register(invalidationRoutes, { registry: deps.registry, history, executor, clock })
   await app.register(historyRoutes, { history })
   await app.register(adminRoutes, { registry: deps.registry })
-  await app.register(purgeRoutes, { proxy, history })
-  await app.register(eventRoutes, { registry: deps.registry, proxy, rules: deps.eventRules ?? [], history })
+  await app.register(purgeRoutes, { proxy, history, executor })
+  await app.register(eventRoutes, { rules: deps.eventRules ?? NO_RULES, history, executor })
   await app.register(subjectRoutes, { registry: deps.registry, proxy, audit: deps.auth?.audit, history })
   if (deps.auth !== undefined) await app.register(keyRoutes, { apiKeys: deps.auth.authenticator.apiKeys, audit: deps.auth.audit?.log })
   await app.register(consoleRoutes, {
     distDir: deps.console?.distDir ?? DEFAULT_CONSOLE_DIST,
     config: { mode: deps.console?.mode ?? 'gateway', version: GATEWAY_VERSION, services: deps.console?.services ?? {} },
   })
-  const publicUpstreams = new Set(Object.entries(deps.upstreams ?? {}).filter(([, upstream]) => upstream.public === true).map(([name]) => name))
-  await app.register(proxyRoutes, { proxy, publicUpstreams })
+  await app.register(proxyRoutes, { proxy })
 
   return {
     app,

@@ -2,7 +2,6 @@ export { buildGateway, type Gateway, type GatewayDeps, type GatewayLimits } from
 export { NamespaceRegistry, type NamespaceHandle } from './namespaces/namespace-registry.js'
 export { NamespaceSpecSchema, type NamespaceSpec, type OriginSpec } from './namespaces/namespace-spec.js'
 export type { UpstreamConfig } from './proxy/proxy-service.js'
-export type { EventRule } from './events/event-rules.js'
 export { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 export { AccessPublisher } from './access/access-publisher.js'
 export { AccessSampling } from './access/access-sampling.js'

@@ -1,21 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ScriptedOrigin, startGateway, type TestGateway } from './support/harness.js'
 import { TestAuth } from './support/auth.js'
+import { parseRules, type InvalidationRecord } from '@strata/invalidation'
 
-interface HistoryRecord {
-  id: string
-  at: number
-  namespace: string | null
-  source: string
-  actor: string
-  keys: string[]
-  tags: string[]
-  prefixes: string[]
-  expireTags: string[]
-  all: boolean
-  upstream?: string
-  event?: string
-}
+type HistoryRecord = InvalidationRecord
 
 /** GET /v1/invalidations: what this instance invalidated, from each source, newest first, with who did it. */
 describe('invalidation history (auth on, memory L2)', () => {
@@ -33,10 +21,11 @@ describe('invalidation history (auth on, memory L2)', () => {
       auth: auth.auth,
       upstreams: { up: { url: origin.url } },
       namespaces: { shop: { ttl: 60_000 }, blog: { ttl: 60_000 } },
-      eventRules: [
-        { type: 'product.updated', namespace: 'shop', keys: ['product:{id}'], tags: ['product-{id}'] },
-        { type: 'product.updated', upstream: 'up', surrogateKeys: ['product-{id}'] },
-      ],
+      eventRules: parseRules(`version: 1
+rules:
+  - { name: product, topic: shop.v1, type: product.updated, namespace: shop, keys: ['product:{data.id}'], tags: ['product-{data.id}'] }
+  - { name: product-page, topic: shop.v1, type: product.updated, upstream: up, surrogateKeys: ['product-{data.id}'] }
+`),
     })
     admin = await auth.admin()
     adminActor = `key:${admin.slice(3, 15)}`
@@ -68,33 +57,30 @@ describe('invalidation history (auth on, memory L2)', () => {
     expect((await send('POST', '/v1/namespaces/blog/invalidations', { all: true })).statusCode).toBe(200)
 
     const records = await history()
-    const shape = records.map(({ namespace, source, keys, tags, prefixes, expireTags, all, upstream, event }) => ({
+    // One record shape, @strata/invalidation's: the same the invalidator publishes.
+    const shape = records.map(({ namespace, trigger, targets, upstream, sourceEventType, rule }) => ({
       namespace,
-      source,
-      keys,
-      tags,
-      prefixes,
-      expireTags,
-      all,
+      trigger,
+      targets,
       ...(upstream === undefined ? {} : { upstream }),
-      ...(event === undefined ? {} : { event }),
+      ...(sourceEventType === undefined ? {} : { sourceEventType }),
+      ...(rule === undefined ? {} : { rule }),
     }))
-    const none = { keys: [], tags: [], prefixes: [], expireTags: [], all: false }
     expect(shape).toEqual([
-      { ...none, namespace: 'blog', source: 'api', all: true },
-      { ...none, namespace: null, source: 'subject', tags: ['subject:user-1'] },
-      { ...none, namespace: null, source: 'purge', upstream: 'up', tags: ['thing'] },
-      { ...none, namespace: null, source: 'purge', upstream: 'up', keys: ['/proxy/up/thing'] },
-      { ...none, namespace: null, source: 'event', event: 'product.updated', upstream: 'up', tags: ['product-7'] },
-      { ...none, namespace: 'shop', source: 'event', event: 'product.updated', keys: ['product:7'], tags: ['product-7'] },
-      { ...none, namespace: 'shop', source: 'api', keys: ['a'], prefixes: ['cart:'], expireTags: ['t'] },
+      { namespace: 'blog', trigger: 'manual', targets: { all: true } },
+      { namespace: null, trigger: 'subject', targets: { tags: ['subject:user-1'] } },
+      { namespace: null, trigger: 'purge', upstream: 'up', targets: { surrogateKeys: ['thing'] } },
+      { namespace: null, trigger: 'purge', upstream: 'up', targets: { urls: ['/proxy/up/thing'] } },
+      { namespace: null, trigger: 'event', sourceEventType: 'product.updated', rule: 'product-page', upstream: 'up', targets: { surrogateKeys: ['product-7'] } },
+      { namespace: 'shop', trigger: 'event', sourceEventType: 'product.updated', rule: 'product', targets: { keys: ['product:7'], tags: ['product-7'] } },
+      { namespace: 'shop', trigger: 'manual', targets: { keys: ['a'], prefixes: ['cart:'], expireTags: ['t'] } },
     ])
     expect(records.every((r) => r.actor === adminActor)).toBe(true)
     expect(records.map((r) => r.at)).toEqual([...records.map((r) => r.at)].sort((a, b) => b - a))
   })
 
   it('filters by namespace and limits', async () => {
-    expect((await history('?namespace=shop')).map((r) => r.source)).toEqual(['event', 'api'])
+    expect((await history('?namespace=shop')).map((r) => r.trigger)).toEqual(['event', 'manual'])
     expect(await history('?limit=1')).toHaveLength(1)
     const bad = await send('GET', '/v1/invalidations?limit=0')
     expect(bad.statusCode).toBe(400)

@@ -20,16 +20,12 @@ import { EventInvalidator } from './event-invalidator.js'
 import { invalidationRoutes } from './http/invalidation-routes.js'
 import { sendProblem } from './http/problem.js'
 import { InvalidationAnalytics } from './invalidation-analytics.js'
-import { InvalidationExecutor } from './invalidation-executor.js'
-import type { InvalidationRecord, InvalidationRequest } from './invalidation-model.js'
-import type { RuleSet } from './rules/invalidation-rule.js'
+import { InvalidationExecutor, type InvalidationRecord, type InvalidationRequest, type RuleSet } from '@strata/invalidation'
 import { BackgroundPublisher } from './background-publisher.js'
 import { ScheduledPurges } from './scheduled-purges.js'
 
-export { loadRulesFile, parseRules } from './rules/rules-loader.js'
+export { loadRulesFile, parseRules, type InvalidationRecord, type InvalidationRequest, type InvalidationRule, type RuleSet, type ScheduledPurge } from '@strata/invalidation'
 export { RedisEventDedupe, MemoryEventDedupe, type EventDedupe } from './event-dedupe.js'
-export type { InvalidationRecord, InvalidationRequest } from './invalidation-model.js'
-export type { InvalidationRule, RuleSet, ScheduledPurge } from './rules/invalidation-rule.js'
 
 export interface InvalidatorDependencies {
   /** Domain topics are consumed from it, records published to it. */
@@ -88,7 +84,7 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
   // No L1 (nothing to serve) and no bus (the executor publishes itself, and must see failures).
   const cache = createCache({ l1: false, l2: deps.l2, prefix: deps.prefix ?? 'strata', namespaces })
   const analytics = new InvalidationAnalytics()
-  const executor = new InvalidationExecutor(cache, deps.publisher, instanceId, clock)
+  const executor = new InvalidationExecutor({ cache, announce: { bus: deps.publisher, origin: instanceId }, requireL2: true, clock })
   const listeners = new Set<(record: InvalidationRecord) => void>()
 
   // Records are analytics: published in the background (batched, retried) so that they do not add a Kafka round trip
@@ -101,7 +97,7 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
             deps.transport,
             recordsTopic,
             records.map((record) =>
-              createEvent<InvalidationRecordEvent>({ type: 'strata.invalidation.record.v1', source: `strata/invalidator/${instanceId}`, subject: record.namespace, data: record }),
+              createEvent<InvalidationRecordEvent>({ type: 'strata.invalidation.record.v1', source: `strata/invalidator/${instanceId}`, subject: record.namespace ?? record.upstream, data: record }),
             ),
           ),
         )

@@ -2,9 +2,7 @@ import { StrataError } from '@strata/core'
 import type { EventEnvelope } from '@strata/bus'
 import type { EventDedupe } from './event-dedupe.js'
 import type { InvalidationAnalytics } from './invalidation-analytics.js'
-import type { InvalidationExecutor } from './invalidation-executor.js'
-import type { InvalidationRecord, InvalidationRequest } from './invalidation-model.js'
-import { ruleMatches, type RuleSet } from './rules/invalidation-rule.js'
+import { planInvalidations, type InvalidationExecutor, type InvalidationRecord, type InvalidationRequest, type RuleSet } from '@strata/invalidation'
 
 /** Thrown while another invalidator holds the claim on an event: retried, never dead-lettered. */
 class EventBusyError extends Error {
@@ -25,24 +23,7 @@ export class EventInvalidator {
   ) {}
 
   requestsFor(topic: string, event: EventEnvelope): InvalidationRequest[] {
-    const occurredAt = Date.parse(event.time)
-    return this.rules.rules
-      .filter((rule) => ruleMatches(rule, topic, event))
-      .map((rule) => {
-        const render = (templates: typeof rule.keys) => templates.map((template) => template.render(event))
-        return {
-          namespace: rule.namespace,
-          ...(rule.keys.length > 0 ? { keys: render(rule.keys) } : {}),
-          ...(rule.tags.length > 0 ? { tags: render(rule.tags) } : {}),
-          ...(rule.prefixes.length > 0 ? { prefixes: render(rule.prefixes) } : {}),
-          ...(rule.all ? { all: true } : {}),
-          trigger: 'event' as const,
-          rule: rule.name,
-          sourceEventId: event.id,
-          sourceEventType: event.type,
-          occurredAt,
-        }
-      })
+    return planInvalidations(this.rules, topic, event)
   }
 
   async handle(topic: string, event: EventEnvelope): Promise<InvalidationRecord[]> {

@@ -1,6 +1,6 @@
 import * as hdr from 'hdr-histogram-js'
 import { Counter, Gauge, Registry } from 'prom-client'
-import type { InvalidationRecord } from './invalidation-model.js'
+import { proxyNamespace, type InvalidationRecord } from '@strata/invalidation'
 
 export type EventOutcome = 'applied' | 'duplicate' | 'ignored'
 
@@ -20,7 +20,7 @@ export class InvalidationAnalytics {
   })
   private readonly removed = new Counter({
     name: 'strata_invalidation_entries_removed_total',
-    help: 'L2 entries removed by key invalidations (tags and prefixes are not counted)',
+    help: 'L2 entries removed by key and prefix invalidations, counted as the dry run counts them (tags and whole namespaces are not counted)',
     labelNames: ['namespace'] as const,
     registers: [this.registry],
   })
@@ -55,8 +55,10 @@ export class InvalidationAnalytics {
   }
 
   record(record: InvalidationRecord): void {
-    this.invalidations.inc({ trigger: record.trigger, namespace: record.namespace })
-    if (record.entriesRemoved !== null) this.removed.inc({ namespace: record.namespace }, record.entriesRemoved)
+    // An upstream's surrogate-key purge is counted under the proxy namespace its responses live in.
+    const namespace = record.namespace ?? (record.upstream === undefined ? '*' : proxyNamespace(record.upstream))
+    this.invalidations.inc({ trigger: record.trigger, namespace })
+    if (record.entriesRemoved !== null) this.removed.inc({ namespace }, record.entriesRemoved)
     this.histogram.recordValue(Math.max(1, Math.round(record.latencyMs * 1000)))
   }
 

@@ -1,6 +1,5 @@
 import { Cron } from 'croner'
-import type { InvalidationRequest } from './invalidation-model.js'
-import type { ScheduledPurge } from './rules/invalidation-rule.js'
+import type { InvalidationRequest, ScheduledPurge } from '@strata/invalidation'
 
 /** Runs each scheduled purge on its interval or cron expression; a run that fails is reported and tried next time. */
 export class ScheduledPurges {

@@ -1,10 +1,11 @@
 import { MemoryTransport, TransportInvalidationBus } from '@strata/bus'
 import { createCache, memoryStore, type StrataCache } from '@strata/core'
 import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter } from '@strata/security'
-import { AccessPublisher, AccessSampling, InProcessWriteBehindQueue, NamespaceRegistry, buildGateway, type EventRule, type Gateway } from '@strata/gateway'
+import { AccessPublisher, AccessSampling, InProcessWriteBehindQueue, NamespaceRegistry, buildGateway, type Gateway } from '@strata/gateway'
 import { buildDemoOrigin } from './demo-origin.js'
 import { startEmbeddedAlerting, type EmbeddedAlerting } from './embedded-alerting.js'
 import { startEmbeddedAnalytics, type EmbeddedAnalytics } from './embedded-analytics.js'
+import { parseRules } from '@strata/invalidation'
 
 export interface EmbeddedOptions {
   /** Gateway port; 0 for an ephemeral one. Default 8080 (PORT). */
@@ -39,11 +40,26 @@ export interface Embedded {
   close(): Promise<void>
 }
 
-/** The demo's invalidation rules: a `product.updated` event drops the product from the proxy and from the KV namespace. */
-export const DEMO_RULES: EventRule[] = [
-  { type: 'product.updated', upstream: 'demo', surrogateKeys: ['product-{id}'] },
-  { type: 'product.updated', namespace: 'products', keys: ['{id}'] },
-]
+/**
+ * The demo's invalidation rules, in the invalidator's dialect: a `product.updated` event drops the product from the
+ * KV namespace and, by surrogate key, from the proxy.
+ */
+export const DEMO_RULES = parseRules(
+  `version: 1
+rules:
+  - name: product-changed
+    topic: shop.catalog.v1
+    type: product.updated
+    namespace: products
+    keys: ['{data.id}']
+  - name: product-page-changed
+    topic: shop.catalog.v1
+    type: product.updated
+    upstream: demo
+    surrogateKeys: ['product-{data.id}']
+`,
+  'embedded demo rules',
+)
 
 /** The L1 capacity of the embedded gateway (the analytics service sizes its miss-ratio curves against it). */
 const EMBEDDED_L1_ENTRIES = 10_000

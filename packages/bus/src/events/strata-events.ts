@@ -18,21 +18,35 @@ export const InvalidationEventData = Type.Object({
 export const InvalidationTargetsSchema = Type.Object({
   keys: Type.Optional(Type.Array(Type.String())),
   tags: Type.Optional(Type.Array(Type.String())),
+  /** Tags whose entries were made stale (served within grace while they refresh). */
+  expireTags: Type.Optional(Type.Array(Type.String())),
   prefixes: Type.Optional(Type.Array(Type.String())),
   all: Type.Optional(Type.Boolean()),
+  /** Proxy surrogate keys (with `upstream`). */
+  surrogateKeys: Type.Optional(Type.Array(Type.String())),
+  /** Proxy URL paths purged (with `upstream`). */
+  urls: Type.Optional(Type.Array(Type.String())),
 })
 
-/** `strata.invalidation.record.v1`: what one invalidation did (the invalidator's InvalidationRecord). */
+/**
+ * `strata.invalidation.record.v1`: what one invalidation did — the one InvalidationRecord of @strata/invalidation,
+ * the same whether the invalidator or a gateway carried it out.
+ */
 export const InvalidationRecordEventData = Type.Object({
   id: Name,
   /** The domain event that caused it, or undefined for manual and scheduled ones. */
   sourceEventId: Type.Optional(Type.String()),
   sourceEventType: Type.Optional(Type.String()),
-  trigger: Type.Union([Type.Literal('event'), Type.Literal('manual'), Type.Literal('schedule')]),
+  trigger: Type.Union([Type.Literal('event'), Type.Literal('manual'), Type.Literal('schedule'), Type.Literal('purge'), Type.Literal('subject')]),
   rule: Type.Optional(Type.String()),
-  namespace: Type.String(),
+  /** Who asked (`key:<id>`, `jwt:<sub>`, `anonymous`); absent for domain events from a topic and schedules. */
+  actor: Type.Optional(Type.String()),
+  /** null for proxy purges and subject purges (they span upstreams or every namespace). */
+  namespace: Type.Union([Type.String(), Type.Null()]),
+  /** The proxy upstream, for surrogate-key and URL purges. */
+  upstream: Type.Optional(Type.String()),
   targets: InvalidationTargetsSchema,
-  /** Entries removed from L2, where it is known (keys: counted before the delete; tags and prefixes: null). */
+  /** Entries removed from L2, counted as the dry run counts keys and prefixes just before the delete; null otherwise. */
   entriesRemoved: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
   /** From the domain event's `time` (or the request) to the end of the L2 delete and the bus publish. */
   latencyMs: Type.Number(),

@@ -112,18 +112,28 @@ export function gatewayCommands(program: Command, io: CliIo): void {
     .option('--expire-tag <tag...>', 'tags whose entries turn stale (served within grace while refreshed)')
     .option('--prefix <prefix...>', 'key prefixes whose entries are deleted (the gateway scans L2)')
     .option('--all', 'empty the namespace')
+    .option('--dry-run', 'count what would be invalidated (as the invalidator counts it) and change nothing')
     .description('invalidate keys, tags, prefixes or a whole namespace in every tier and every gateway instance')
-    .action(async (namespace: string, options: { key?: string[]; tag?: string[]; expireTag?: string[]; prefix?: string[]; all?: boolean }) => {
+    .action(async (namespace: string, options: { key?: string[]; tag?: string[]; expireTag?: string[]; prefix?: string[]; all?: boolean; dryRun?: boolean }) => {
       if (options.key === undefined && options.tag === undefined && options.expireTag === undefined && options.prefix === undefined && options.all !== true) {
         throw new CliFailure('say what to invalidate: --key, --tag, --expire-tag, --prefix or --all', EXIT.usage)
       }
-      const result = await client().invalidate(namespace, {
+      const request = {
         ...(options.key === undefined ? {} : { keys: options.key }),
         ...(options.prefix === undefined ? {} : { prefixes: options.prefix }),
         ...(options.tag === undefined ? {} : { tags: options.tag }),
         ...(options.expireTag === undefined ? {} : { expireTags: options.expireTag }),
         ...(options.all === true ? { all: true } : {}),
-      })
+      }
+      if (options.dryRun === true) {
+        const { counts } = await client().dryRunInvalidation(namespace, request)
+        const asked = (['keys', 'prefixes', 'tags', 'expireTags', 'all'] as const).filter((target) => target === 'all' ? request.all === true : request[target] !== undefined)
+        const count = (value: number | null) => (value === null ? 'not countable on this store' : String(value))
+        io.out(table(['target', 'would invalidate'], asked.map((target) => [DRY_RUN_LABELS[target], count(counts[target])])))
+        io.out(`${namespace}: dry run, nothing was invalidated\n`)
+        return
+      }
+      const result = await client().invalidate(namespace, request)
       const prefixes = result.prefixes > 0 ? `, ${result.prefixes} prefixes` : ''
       io.out(`${namespace}: ${result.keys} keys, ${result.tags} tags, ${result.expireTags} expired tags${prefixes}${result.all ? ', everything' : ''} invalidated\n`)
     })
@@ -144,6 +154,8 @@ export function gatewayCommands(program: Command, io: CliIo): void {
       io.out(table(['namespace', 'hits', 'misses', 'hit ratio', 'stale', 'sets', 'loads', 'load errors'], rows))
     })
 }
+
+const DRY_RUN_LABELS = { keys: 'keys (present)', prefixes: 'keys under the prefixes', tags: 'entries with the tags', expireTags: 'entries with the expire-tags', all: 'the whole namespace' } as const
 
 /** A bare word: what a shell user types for a string without quoting it twice (`ready`, `user-42`, `v1.2`). */
 const BARE_WORD = /^[\p{L}\p{N}_.:@/+-]+$/u

@@ -12,6 +12,22 @@ export const UpstreamSchema = Type.Object(
     heuristicFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     maxBodyBytes: Type.Optional(Bytes),
     connections: Type.Optional(Type.Integer({ minimum: 1 })),
+    public: Type.Optional(Type.Boolean({ description: "Anyone may use this upstream without a gateway credential (same as auth: 'public')" })),
+    auth: Type.Optional(
+      Type.Union([Type.Literal('public'), Type.Literal('api-key'), Type.Literal('jwt'), Type.Literal('any')], {
+        description: "Which credentials this upstream takes when auth is on (default 'any': an API key or a JWT)",
+      }),
+    ),
+    mount: Type.Optional(Type.String({ pattern: '^/([A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)?$', description: "Also serve the upstream at this path prefix ('/' fronts a whole site)" })),
+    hosts: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9.-]{1,253}$' }), { maxItems: 64, description: 'Also serve the upstream, whole, for these Host names' })),
+    connectionsPerClient: Type.Optional(Type.Integer({ minimum: 1, description: 'Origin connections one client (key, JWT subject or address) may hold' })),
+    queueLimit: Type.Optional(Type.Integer({ minimum: 0, description: 'Requests waiting for an origin connection before 503 + Retry-After' })),
+    staleIfErrorMs: Type.Optional(Duration({ description: 'Serve stale this long when the origin fails (RFC 5861 stale-if-error for every response)' })),
+    targetedCacheControl: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$', description: 'A Cache-Control field for this cache only (RFC 9213), e.g. Strata-Cache-Control' })),
+    cdnCacheControl: Type.Optional(Type.Boolean({ description: 'Honour CDN-Cache-Control (RFC 9213); default true' })),
+    forwardHeaders: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }), { maxItems: 64, description: 'Request headers forwarded on cacheable requests besides the built-in allowlist' })),
+    cacheStatusKey: Type.Optional(Type.Boolean({ description: 'Name the cache key in Cache-Status' })),
+    negativeTtlMs: Type.Optional(Duration({ description: 'How long a 404/410 without explicit freshness or Last-Modified is fresh (negative caching)' })),
   },
   { additionalProperties: false },
 )

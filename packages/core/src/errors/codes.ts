@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   E_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body has a content type this route does not accept' },
   E_HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are larger than the gateway accepts' },
   E_ORIGIN_FAILED: { status: 502, title: 'The origin could not be reached or answered with an error' },
+  E_INVALID_TARGET: { status: 400, title: 'The proxied request target is malformed or leaves the upstream (dot segments, bad percent-encoding, absolute-form)' },
+  E_UPSTREAM_BUSY: { status: 503, title: "The upstream's connections and fair queue are full; retry after retryAfterMs" },
   E_NOT_CACHED: { status: 504, title: 'only-if-cached was asked and no stored response can be served' },
   E_SHUTTING_DOWN: { status: 503, title: 'The gateway is shutting down' },
   // The console's endpoints (issue 11).

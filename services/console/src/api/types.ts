@@ -41,10 +41,12 @@ export interface StatsSnapshot {
   namespaces: NamespaceStats[]
 }
 
+/** @strata/invalidation's one dry run: null where the store cannot count (no L2 for keys; Memcached for the rest). */
 export interface DryRunCounts {
-  keys: number
+  keys: number | null
   prefixes: number | null
   tags: number | null
+  expireTags: number | null
   all: number | null
 }
 
@@ -55,17 +57,18 @@ export interface InvalidationRequest {
   all?: boolean
 }
 
+/** @strata/invalidation's one invalidation record, as GET /v1/invalidations lists it. */
 export interface InvalidationRecord {
   id: string
   at: number
   namespace: string | null
-  source: 'api' | 'event' | 'purge' | 'subject'
-  actor: string
-  keys: string[]
-  tags: string[]
-  prefixes: string[]
-  expireTags: string[]
-  all: boolean
+  trigger: 'event' | 'manual' | 'schedule' | 'purge' | 'subject'
+  actor?: string
+  rule?: string
+  sourceEventType?: string
+  upstream?: string
+  targets: { keys?: string[]; tags?: string[]; expireTags?: string[]; prefixes?: string[]; all?: boolean; surrogateKeys?: string[]; urls?: string[] }
+  entriesRemoved: number | null
 }
 
 export interface Grant {

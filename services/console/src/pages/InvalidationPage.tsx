@@ -139,15 +139,17 @@ export function InvalidationPage() {
                 <tr key={record.id}>
                   <td>{formatTime(record.at)}</td>
                   <td>{record.namespace ?? 'every namespace'}</td>
-                  <td>{record.source}</td>
-                  <td>{record.actor}</td>
+                  <td>{record.trigger}</td>
+                  <td>{record.actor ?? '-'}</td>
                   <td className="wrap">
                     {[
-                      record.all ? 'all' : '',
-                      record.keys.length > 0 ? `keys: ${record.keys.join(', ')}` : '',
-                      record.tags.length > 0 ? `tags: ${record.tags.join(', ')}` : '',
-                      record.prefixes.length > 0 ? `prefixes: ${record.prefixes.join(', ')}` : '',
-                      record.expireTags.length > 0 ? `expire tags: ${record.expireTags.join(', ')}` : '',
+                      record.targets.all === true ? 'all' : '',
+                      list('keys', record.targets.keys),
+                      list('tags', record.targets.tags),
+                      list('prefixes', record.targets.prefixes),
+                      list('expire tags', record.targets.expireTags),
+                      list(`surrogate keys of ${record.upstream ?? ''}`, record.targets.surrogateKeys),
+                      list(`URLs of ${record.upstream ?? ''}`, record.targets.urls),
                     ]
                       .filter((part) => part !== '')
                       .join('; ')}
@@ -160,4 +162,8 @@ export function InvalidationPage() {
       </section>
     </>
   )
+}
+
+function list(label: string, values: readonly string[] | undefined): string {
+  return values === undefined || values.length === 0 ? '' : `${label}: ${values.join(', ')}`
 }

@@ -59,21 +59,3 @@ export async function browseEntries(cache: NamespaceCache<unknown>, options: Bro
   } while (cursor !== undefined && entries.length < options.limit && scanned < options.maxScanned)
   return { entries, cursor: cursor ?? null }
 }
-
-/**
- * How many live entries carry one of `tags`, by scanning the whole namespace (dry runs); null when the store cannot
- * list keys or the namespace holds more than `maxScanned` keys (the count would be partial).
- */
-export async function countTagged(cache: NamespaceCache<unknown>, tags: readonly string[], maxScanned: number): Promise<number | null> {
-  let cursor: string | undefined
-  let scanned = 0
-  let count = 0
-  do {
-    const page = await cache.scanKeys('', { cursor, limit: 500 })
-    cursor = page.cursor
-    scanned += page.keys.length
-    if (scanned > maxScanned) return null
-    for (const info of await cache.inspectMany(page.keys)) if (info !== undefined && info.tags.some((tag) => tags.includes(tag))) count++
-  } while (cursor !== undefined)
-  return count
-}

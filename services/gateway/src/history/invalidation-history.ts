@@ -1,34 +1,12 @@
-import { randomUUID } from 'node:crypto'
+import { recordOf, type InvalidationRecord, type InvalidationRequest } from '@strata/invalidation'
 
-export type InvalidationSource = 'api' | 'event' | 'purge' | 'subject'
-
-/** One invalidation as the console's history shows it. */
-export interface InvalidationRecord {
-  id: string
-  at: number
-  /** null for proxy purges and subject purges (they span upstreams / every namespace). */
-  namespace: string | null
-  source: InvalidationSource
-  /** `key:<id>`, `jwt:<sub>`, or `anonymous` on a gateway without auth. */
-  actor: string
-  keys: string[]
-  tags: string[]
-  prefixes: string[]
-  expireTags: string[]
-  all: boolean
-  /** The proxy upstream, for purges and event rules on an upstream (keys are then URLs, tags surrogate keys). */
-  upstream?: string
-  /** The domain event type, for source `event`. */
-  event?: string
-}
-
-export type NewInvalidation = Omit<InvalidationRecord, 'id' | 'at' | 'keys' | 'tags' | 'prefixes' | 'expireTags' | 'all'> &
-  Partial<Pick<InvalidationRecord, 'keys' | 'tags' | 'prefixes' | 'expireTags' | 'all'>>
+export type { InvalidationRecord } from '@strata/invalidation'
 
 /**
  * The last invalidations this gateway instance applied (manual, events, purges, subject deletes), newest first, in a
  * bounded ring: memory stays fixed and the oldest go first. Per instance — not shared, not durable; the audit log
- * (PostgreSQL) is the lasting record.
+ * (PostgreSQL) is the lasting record. Entries are @strata/invalidation's one InvalidationRecord, as the invalidator
+ * publishes them.
  */
 export class InvalidationHistory {
   private readonly ring: (InvalidationRecord | undefined)[]
@@ -41,11 +19,17 @@ export class InvalidationHistory {
     this.ring = new Array<InvalidationRecord | undefined>(capacity)
   }
 
-  record(entry: NewInvalidation): InvalidationRecord {
-    const record: InvalidationRecord = { keys: [], tags: [], prefixes: [], expireTags: [], all: false, ...entry, id: randomUUID(), at: this.clock() }
+  /** Keeps a record the executor made. */
+  add(record: InvalidationRecord): InvalidationRecord {
     this.ring[this.next] = record
     this.next = (this.next + 1) % this.capacity
     return record
+  }
+
+  /** Records an invalidation carried out outside the executor (a proxy URL purge, a subject purge): nothing counted. */
+  note(request: Omit<InvalidationRequest, 'occurredAt'>): InvalidationRecord {
+    const at = this.clock()
+    return this.add(recordOf({ ...request, occurredAt: at }, { entriesRemoved: null, at }))
   }
 
   /** Newest first; only `namespace`'s when given. */

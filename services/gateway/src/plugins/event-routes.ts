@@ -1,30 +1,44 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
+import { InvalidationRecordEventData, createEvent } from '@strata/bus'
+import { StrataError, isStrataError } from '@strata/core'
+import { planInvalidations, type InvalidationExecutor, type InvalidationRequest, type RuleSet } from '@strata/invalidation'
 import { problems } from '../http/schemas.js'
-import { planInvalidations, type EventRule } from '../events/event-rules.js'
 import type { InvalidationHistory } from '../history/invalidation-history.js'
-import type { NamespaceRegistry } from '../namespaces/namespace-registry.js'
-import type { ProxyService } from '../proxy/proxy-service.js'
 
 export interface EventRoutesOptions {
-  registry: NamespaceRegistry
-  proxy: ProxyService
-  rules: readonly EventRule[]
+  rules: RuleSet
   history: InvalidationHistory
+  executor: InvalidationExecutor
 }
 
 const EventBody = Type.Object({
   type: Type.String({ minLength: 1, maxLength: 200, description: 'Domain event type, e.g. product.updated' }),
-  id: Type.Optional(Type.String()),
+  id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  topic: Type.Optional(Type.String({ minLength: 1, maxLength: 249, description: "The domain topic it belongs to; without it every rule's topic matches" })),
+  subject: Type.Optional(Type.String({ maxLength: 1024 })),
+  source: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   data: Type.Record(Type.String(), Type.Unknown()),
 })
 
+const EventResult = Type.Object({
+  type: Type.String(),
+  /** Rules that matched the event. */
+  matched: Type.Integer({ minimum: 0 }),
+  /** Invalidations carried out (one per matching rule). */
+  applied: Type.Integer({ minimum: 0 }),
+  invalidations: Type.Array(InvalidationRecordEventData),
+  warning: Type.Optional(Type.String({ description: 'Set when no rule matched: the event changed nothing' })),
+})
+
 /**
- * The embedded default's stand-in for the Kafka invalidator: a domain event posted here is mapped by rules to
- * invalidations and applied at once (in every instance, through the bus).
+ * `POST /v1/events`: the embedded default's stand-in for the Kafka invalidator. The event is matched against the same
+ * rules, in the same dialect (`{data.id}`), with the same strictness: an event lacking a field a matching rule needs
+ * is refused whole (400 E_EVENT_INVALID), and one no rule matches answers `matched: 0` with a warning.
  */
-export const eventRoutes: FastifyPluginCallbackTypebox<EventRoutesOptions> = (app, { registry, proxy, rules, history }, done) => {
+export const eventRoutes: FastifyPluginCallbackTypebox<EventRoutesOptions> = (app, { rules, history, executor }, done) => {
   // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
+  const knownTypes = [...new Set(rules.rules.flatMap((rule) => rule.types))]
   app.post(
     '/v1/events',
     {
@@ -32,31 +46,30 @@ export const eventRoutes: FastifyPluginCallbackTypebox<EventRoutesOptions> = (ap
       config: { auth: { scope: 'invalidate', namespace: '*', action: 'event.publish' } },
       schema: {
         tags: ['invalidation'],
-        summary: 'Publish a domain event; matching rules invalidate keys, tags and surrogate keys',
+        summary: 'Publish a domain event; matching rules invalidate keys, tags, prefixes and surrogate keys',
         body: EventBody,
-        response: {
-          202: Type.Object({ type: Type.String(), applied: Type.Integer(), invalidations: Type.Array(Type.Unknown()) }),
-          ...problems(400, 404, 415),
-        },
+        response: { 202: EventResult, ...problems(400, 404, 415) },
       },
     },
     async (request, reply) => {
-      const planned = planInvalidations(rules, request.body.type, request.body.data)
-      const actor = request.principal?.id ?? 'anonymous'
-      const event = request.body.type
-      for (const step of planned) {
-        if (step.namespace !== undefined) {
-          const handle = await registry.resolve(step.namespace)
-          if (step.keys.length > 0) await handle.cache.deleteMany(step.keys)
-          if (step.tags.length > 0) await handle.cache.deleteByTag(step.tags)
-          history.record({ namespace: step.namespace, source: 'event', actor, event, keys: step.keys, tags: step.tags })
-        }
-        if (step.upstream !== undefined && step.surrogateKeys.length > 0) {
-          await proxy.cacheFor(step.upstream).purgeSurrogateKeys(step.surrogateKeys)
-          history.record({ namespace: null, source: 'event', actor, event, upstream: step.upstream, tags: step.surrogateKeys })
-        }
+      const { topic, ...fields } = request.body
+      const event = createEvent({ ...fields, source: fields.source ?? 'strata/gateway/events' })
+      let planned: InvalidationRequest[]
+      try {
+        planned = planInvalidations(rules, topic, event)
+      } catch (error) {
+        if (isStrataError(error)) throw new StrataError(error.code, `Event ${event.id} (${event.type}): ${error.message}`, { cause: error, context: error.context })
+        throw error
       }
-      return reply.code(202).send({ type: request.body.type, applied: planned.length, invalidations: planned })
+      if (planned.length === 0) {
+        const warning = `no rule matches event type '${event.type}'${topic === undefined ? '' : ` on topic '${topic}'`} (rules know: ${knownTypes.join(', ') || 'no types'}); nothing was invalidated`
+        request.log.warn({ eventType: event.type, topic }, 'event matched no rule')
+        return reply.code(202).send({ type: event.type, matched: 0, applied: 0, invalidations: [], warning })
+      }
+      const actor = request.principal?.id ?? 'anonymous'
+      const records = []
+      for (const step of planned) records.push(history.add(await executor.apply({ ...step, actor })))
+      return reply.code(202).send({ type: event.type, matched: planned.length, applied: records.length, invalidations: records })
     },
   )
   done()

@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
+import { InvalidationRecordEventData } from '@strata/bus'
 import type { InvalidationHistory } from '../history/invalidation-history.js'
 import { NamespaceParam, problems } from '../http/schemas.js'
 
@@ -6,20 +7,8 @@ export interface HistoryRoutesOptions {
   history: InvalidationHistory
 }
 
-const RecordSchema = Type.Object({
-  id: Type.String(),
-  at: Type.Number({ description: 'epoch ms' }),
-  namespace: Type.Union([Type.String(), Type.Null()], { description: 'null for proxy purges and subject purges' }),
-  source: Type.Union([Type.Literal('api'), Type.Literal('event'), Type.Literal('purge'), Type.Literal('subject')]),
-  actor: Type.String({ description: 'key:<id>, jwt:<sub>, or anonymous' }),
-  keys: Type.Array(Type.String(), { description: 'Keys, or URLs for a proxy purge' }),
-  tags: Type.Array(Type.String(), { description: 'Tags, or surrogate keys for a proxy purge' }),
-  prefixes: Type.Array(Type.String()),
-  expireTags: Type.Array(Type.String()),
-  all: Type.Boolean(),
-  upstream: Type.Optional(Type.String()),
-  event: Type.Optional(Type.String({ description: 'The domain event type (source event)' })),
-})
+// @strata/invalidation's one record: the same the invalidator publishes on strata.invalidations.records.v1.
+const RecordSchema = InvalidationRecordEventData
 const Query = Type.Object(
   {
     namespace: Type.Optional(NamespaceParam),

@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
 import { StrataError, type EntryInfo, type WriteCondition } from '@strata/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { cacheStatus } from '../http/cache-status.js'
 import { NamespaceParam, TagList, problems } from '../http/schemas.js'
 import { ORIGIN_MISS } from '../namespaces/http-origin.js'
 import type { NamespaceHandle, NamespaceRegistry } from '../namespaces/namespace-registry.js'
@@ -80,7 +81,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
         params: KeyParams,
         // No header schema on the hot read path: validating every request header costs more than the lookup.
         response: {
-          200: Type.Unknown({ description: 'The value. Headers: ETag, X-Cache (HIT|MISS), Age (s), X-Cache-TTL (s of freshness left)' }),
+          200: Type.Unknown({ description: 'The value. Headers: ETag, Cache-Status (RFC 9211), X-Cache (HIT|MISS), Age (s), X-Cache-TTL (s of freshness left)' }),
           304: Type.Null({ description: 'If-None-Match matched the ETag' }),
           ...problems(400, 404, 414, 502, 503, 504),
         },
@@ -96,7 +97,10 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
       if (handle.origin === undefined) {
         // One lookup answers the value and its metadata: this is the gateway's hot path.
         const hit = await handle.cache.getEntry(key)
-        if (hit === undefined) throw notFound(ns, key)
+        if (hit === undefined) {
+          reply.header('cache-status', cacheStatus({ fwd: 'uri-miss', detail: 'no origin' }))
+          throw notFound(ns, key)
+        }
         value = hit.value
         entry = hit
       } else {
@@ -105,10 +109,15 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
           loaded = true
           return load(context)
         })
-        if (value === ORIGIN_MISS) throw notFound(ns, key)
+        if (value === ORIGIN_MISS) {
+          reply.header('cache-status', cacheStatus({ fwd: 'uri-miss', fwdStatus: 404 }))
+          throw notFound(ns, key)
+        }
         entry = await handle.cache.inspect(key)
       }
       reply.header('x-cache', loaded ? 'MISS' : 'HIT')
+      const ttl = entry === undefined ? undefined : (entry.expiresAt - clock()) / 1000
+      reply.header('cache-status', cacheStatus(loaded ? { fwd: 'uri-miss', stored: entry !== undefined, ...(ttl === undefined ? {} : { ttl }) } : { hit: true, ...(ttl === undefined ? {} : { ttl }) }))
       if (entry === undefined) return reply.type(JSON_TYPE).send(serialize(value))
       const etag = etagOf(entry.version)
       setEntryHeaders(reply, entry, clock())

@@ -128,7 +128,7 @@ export const metricsPlugin = fp(
         durationByLabels.set(labels, child)
       }
       child.observe(reply.elapsedTime / 1000)
-      if (route === '/proxy/:upstream/*') proxyResults.inc({ outcome: String(reply.getHeader('x-cache') ?? 'ERROR') })
+      if (route === '/proxy/:upstream/*' || request.routeOptions.config.proxyMount !== undefined) proxyResults.inc({ outcome: String(reply.getHeader('x-cache') ?? 'ERROR') })
       next()
     })
 

@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
 import { StrataError } from '@strata/core'
+import type { InvalidationExecutor } from '@strata/invalidation'
 import { problems } from '../http/schemas.js'
 import type { InvalidationHistory } from '../history/invalidation-history.js'
 import type { ProxyService } from '../proxy/proxy-service.js'
@@ -7,6 +8,7 @@ import type { ProxyService } from '../proxy/proxy-service.js'
 export interface PurgeRoutesOptions {
   proxy: ProxyService
   history: InvalidationHistory
+  executor: InvalidationExecutor
 }
 
 const PurgeBody = Type.Object(
@@ -19,7 +21,7 @@ const PurgeBody = Type.Object(
 )
 
 /** Purge for the proxy: by URL (every Vary variant) or by surrogate key, across every gateway instance. */
-export const purgeRoutes: FastifyPluginCallbackTypebox<PurgeRoutesOptions> = (app, { proxy, history }, done) => {
+export const purgeRoutes: FastifyPluginCallbackTypebox<PurgeRoutesOptions> = (app, { proxy, history, executor }, done) => {
   // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
   app.post(
@@ -42,12 +44,11 @@ export const purgeRoutes: FastifyPluginCallbackTypebox<PurgeRoutesOptions> = (ap
         const [, , name = '', ...rest] = url.split('/')
         await proxy.cacheFor(name).purgeUrl(`/${rest.join('/')}`)
         urls = 1
-        history.record({ namespace: null, source: 'purge', actor, upstream: name, keys: [url] })
+        history.note({ trigger: 'purge', actor, upstream: name, urls: [url] })
       }
       if (surrogateKeys !== undefined) {
         if (upstream === undefined) throw new StrataError('E_INVALID_OPTION', 'surrogateKeys need the upstream they belong to')
-        await proxy.cacheFor(upstream).purgeSurrogateKeys(surrogateKeys)
-        history.record({ namespace: null, source: 'purge', actor, upstream, tags: surrogateKeys })
+        history.add(await executor.apply({ trigger: 'purge', actor, upstream, surrogateKeys, occurredAt: Date.now() }))
       }
       return { purged: { urls, surrogateKeys: surrogateKeys?.length ?? 0 } }
     },

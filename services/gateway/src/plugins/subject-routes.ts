@@ -42,7 +42,7 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<SubjectRoutesOptions> =
         await audit?.record({ actor: request.principal?.id ?? 'anonymous', action: 'subject.purge', resource: tag, outcome: 'failed', ip: request.ip, at: Date.now() })
         throw error
       }
-      history.record({ namespace: null, source: 'subject', actor: request.principal?.id ?? 'anonymous', tags: [tag] })
+      history.note({ trigger: 'subject', actor: request.principal?.id ?? 'anonymous', tags: [tag] })
       await audit?.record({
         actor: request.principal?.id ?? 'anonymous',
         action: 'subject.purge',

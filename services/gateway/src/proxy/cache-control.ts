@@ -1,3 +1,5 @@
+import { parseDeltaSeconds } from './http-date.js'
+
 /**
  * A parsed Cache-Control field (RFC 9111 §5.2). Directive names are case-insensitive; a repeated directive keeps its
  * first value; an invalid delta-seconds makes the directive absent (and for max-age, §4.2.1 then says stale, which the
@@ -13,9 +15,11 @@ export interface CacheControl {
   readonly invalid: ReadonlySet<string>
 }
 
-const DELTA_SECONDS = /^\d+$/
-// Values beyond 2^31 are treated as 2^31 (RFC 9111 §1.2.2).
-const MAX_DELTA = 2_147_483_648
+/** Directives whose argument is delta-seconds (RFC 9111 §5.2, RFC 5861); max-stale's is optional, so not listed. */
+const DELTA_DIRECTIVES = ['max-age', 's-maxage', 'min-fresh', 'stale-while-revalidate', 'stale-if-error']
+
+/** tchar (RFC 9110 §5.6.2). */
+const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]$/
 
 const EMPTY = parseUncached(undefined)
 const MEMO_LIMIT = 512
@@ -35,27 +39,23 @@ export function parseCacheControl(header: string | string[] | undefined): CacheC
 }
 
 function parseUncached(header: string | string[] | undefined): CacheControl {
-  const directives = new Map<string, string | undefined>()
-  const invalid = new Set<string>()
   const text = Array.isArray(header) ? header.join(',') : (header ?? '')
-  for (const part of splitDirectives(text)) {
-    const eq = part.indexOf('=')
-    const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase()
-    if (name === '' || directives.has(name)) continue
-    let value = eq === -1 ? undefined : part.slice(eq + 1).trim()
-    if (value !== undefined && value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1)
-    directives.set(name, value)
-  }
+  const directives = parseDirectives(text)
+  return fromDirectives(directives, directives.malformed)
+}
+
+/** Builds the CacheControl view over parsed directives (also used for RFC 9213 targeted fields). */
+export function fromDirectives(directives: ReadonlyMap<string, string | undefined>, malformed: ReadonlySet<string> = new Set()): CacheControl {
+  const invalid = new Set<string>(malformed)
+  for (const name of DELTA_DIRECTIVES) if (directives.has(name) && parseDeltaSeconds(directives.get(name)) === undefined) invalid.add(name)
   return {
     invalid,
     has: (name) => directives.has(name),
     seconds(name) {
       const value = directives.get(name)
-      if (value === undefined || !DELTA_SECONDS.test(value)) {
-        if (directives.has(name)) invalid.add(name)
-        return undefined
-      }
-      return Math.min(Number(value), MAX_DELTA)
+      const seconds = invalid.has(name) ? undefined : parseDeltaSeconds(value)
+      if (seconds === undefined && directives.has(name)) invalid.add(name)
+      return seconds
     },
     fields(name) {
       const value = directives.get(name)
@@ -64,20 +64,81 @@ function parseUncached(header: string | string[] | undefined): CacheControl {
   }
 }
 
-/** Splits on commas outside quoted strings (`no-cache="a, b", max-age=5`). */
-function splitDirectives(text: string): string[] {
-  const parts: string[] = []
-  let current = ''
-  let quoted = false
-  for (const char of text) {
-    if (char === '"') quoted = !quoted
-    if (char === ',' && !quoted) {
-      parts.push(current)
-      current = ''
-    } else {
-      current += char
-    }
+interface ParsedDirectives extends Map<string, string | undefined> {
+  /** Directives whose argument was not a well-formed token or quoted-string. */
+  malformed?: Set<string>
+}
+
+/**
+ * RFC 9110 §5.6 list of `token [ "=" ( token / quoted-string ) ]` (RFC 9111 §5.2). A quoted-string keeps its commas
+ * and backslash escapes; an unterminated one is a malformed argument that ends at the next comma, so it cannot hide
+ * the directives after it (`no-cache="x, private` still says private). A directive whose name is not a token is
+ * skipped; one whose argument is malformed is kept as present (private and no-store must not fail open) with no
+ * usable argument.
+ */
+function parseDirectives(text: string): ParsedDirectives {
+  const directives: ParsedDirectives = new Map()
+  const malformed = new Set<string>()
+  const length = text.length
+  let i = 0
+  const skipSpace = () => {
+    while (i < length && (text[i] === ' ' || text[i] === '\t')) i++
   }
-  parts.push(current)
-  return parts.map((p) => p.trim()).filter((p) => p !== '')
+  const skipToComma = () => {
+    while (i < length && text[i] !== ',') i++
+  }
+  while (i < length) {
+    skipSpace()
+    if (text[i] === ',') {
+      i++
+      continue
+    }
+    const nameStart = i
+    while (i < length && TCHAR.test(text[i]!)) i++
+    const name = text.slice(nameStart, i).toLowerCase()
+    skipSpace()
+    if (name === '' || (i < length && text[i] !== ',' && text[i] !== '=')) {
+      skipToComma()
+      continue
+    }
+    let value: string | undefined
+    let bad = false
+    if (text[i] === '=') {
+      i++
+      skipSpace()
+      if (text[i] === '"') {
+        const open = i
+        let unescaped = ''
+        let closed = false
+        for (i = open + 1; i < length; i++) {
+          const char = text[i]!
+          if (char === '\\' && i + 1 < length) unescaped += text[++i]!
+          else if (char === '"') {
+            closed = true
+            i++
+            break
+          } else unescaped += char
+        }
+        if (closed) value = unescaped
+        else {
+          i = open + 1
+          bad = true
+        }
+      } else {
+        const valueStart = i
+        while (i < length && TCHAR.test(text[i]!)) i++
+        value = text.slice(valueStart, i)
+        if (value === '') bad = true
+      }
+      skipSpace()
+      if (i < length && text[i] !== ',') bad = true
+      skipToComma()
+    }
+    // RFC 9111 §4.2.1: a repeated directive keeps its first occurrence.
+    if (directives.has(name)) continue
+    directives.set(name, bad ? undefined : value)
+    if (bad) malformed.add(name)
+  }
+  directives.malformed = malformed
+  return directives
 }

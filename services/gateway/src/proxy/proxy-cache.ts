@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto'
 import { StrataError, type NamespaceCache } from '@strata/core'
+import type { CacheStatusEntry, ForwardReason } from '../http/cache-status.js'
 import { parseCacheControl, type CacheControl } from './cache-control.js'
 import { correctedInitialAge, currentAge, freshnessLifetime, httpDate, mustRevalidate, notStorableReason, sharedWithAuthorization } from './freshness.js'
 import { endToEndHeaders, type OriginClient, type OriginResponse } from './origin-client.js'
 import { header, type StoredResponse, type StoredValue, type VaryRecord } from './stored-response.js'
-import { withoutUnkeyedOverrides } from './unkeyed-headers.js'
+import { answerRange } from './byte-ranges.js'
+import { responsePolicy } from './targeted-cache-control.js'
+import { allowedOnSharedRequest, withoutUnkeyedOverrides } from './unkeyed-headers.js'
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED' | 'BYPASS'
 
@@ -14,6 +17,8 @@ export interface ProxyRequest {
   path: string
   headers: Record<string, string | string[] | undefined>
   body?: Buffer | undefined
+  /** Who asks (principal id or address): origin connections are shared fairly between clients. */
+  client?: string
 }
 
 export interface ProxyResponse {
@@ -21,6 +26,8 @@ export interface ProxyResponse {
   headers: Record<string, string | string[]>
   body: Uint8Array | undefined
   outcome: CacheOutcome
+  /** What the Cache-Status field (RFC 9211) says about this answer. */
+  cacheStatus: CacheStatusEntry
 }
 
 export interface UpstreamOptions {
@@ -30,6 +37,18 @@ export interface UpstreamOptions {
   keepForRevalidationMs: number
   /** Fraction of (Date − Last-Modified) used as heuristic freshness (RFC 9111 §4.2.2). */
   heuristicFraction: number
+  /** RFC 9213 target list, lowercased, most specific first (e.g. strata-cache-control, cdn-cache-control). */
+  targets: readonly string[]
+  /** Targeted fields meant for this cache alone: removed from what clients get. */
+  privateTargets: readonly string[]
+  /** stale-if-error (RFC 5861) granted to every response of this upstream, seconds, when it says less. */
+  staleIfErrorSeconds: number
+  /** Request headers forwarded on shareable requests besides the built-in allowlist (lowercased). */
+  forwardHeaders: ReadonlySet<string>
+  /** Name the cache key in Cache-Status. */
+  exposeKey: boolean
+  /** Heuristic lifetime of a 404/410 that has no explicit freshness and no Last-Modified, seconds (0: none). */
+  negativeSeconds: number
 }
 
 interface Found {
@@ -44,11 +63,17 @@ interface Fetched {
   /** The request header values a Vary on this response refers to, as the leader sent them. */
   varyValues: Record<string, string> | undefined
   shareable: boolean
+  /** The request carried the stored response's validators. */
+  conditional?: boolean
+  /** This caller was given another caller's response (request collapsing). */
+  collapsed?: boolean
 }
 
 /** Response fields a client must not see from a shared cache's store. */
 const INTERNAL_RESPONSE_FIELDS = ['surrogate-key', 'surrogate-control']
 const CACHEABLE_METHODS = new Set(['GET', 'HEAD'])
+/** Methods whose definition says they are safe (RFC 9110 §9.2.1, WebDAV, QUERY); any other one invalidates (§4.4). */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'REPORT', 'QUERY'])
 const MAX_STORE_MS = 30 * 24 * 3_600_000
 
 /**
@@ -74,13 +99,18 @@ export class ProxyCache {
 
   async handle(request: ProxyRequest): Promise<ProxyResponse> {
     const method = request.method.toUpperCase()
-    if (!CACHEABLE_METHODS.has(method)) return this.passUnsafe(method, request)
-    if (request.headers.range !== undefined) return this.pass(method, request)
+    if (!CACHEABLE_METHODS.has(method)) return SAFE_METHODS.has(method) ? this.pass(method, request, 'method') : this.passUnsafe(method, request)
     const requestCc = parseCacheControl(request.headers['cache-control'])
-    const found = await this.lookup(request)
+    const { found, reason } = await this.lookup(request)
+    // A Range is answered from a stored complete response once it is known to be usable; otherwise it goes through.
+    if (request.headers.range !== undefined) {
+      if (method !== 'GET' || found === undefined || found.stored.status !== 200) return this.pass(method, request, 'bypass', 'range')
+      const answer = await this.fromStore(method, { ...request, headers: { ...request.headers, range: undefined } }, requestCc, found)
+      return answer.status === 200 && answer.body !== undefined ? withRange(answer, request.headers) : answer
+    }
     if (found !== undefined) return this.fromStore(method, request, requestCc, found)
     if (requestCc.has('only-if-cached')) throw notCached(request.path)
-    return this.fetchAndStore(method, request, 'MISS')
+    return this.fetchAndStore(method, request, reason)
   }
 
   /** Purge by URL: every variant of the request target, in every tier and instance. */
@@ -104,16 +134,16 @@ export class ProxyCache {
   private async fromStore(method: string, request: ProxyRequest, requestCc: CacheControl, found: Found): Promise<ProxyResponse> {
     const { stored } = found
     const now = this.clock()
-    const cc = parseCacheControl(stored.headers['cache-control'])
+    const { cc } = this.policy(stored.headers)
     const age = currentAge(stored, now)
-    const lifetime = freshnessLifetime(stored, this.options.heuristicFraction)
+    const lifetime = this.lifetime(stored)
     const fresh = lifetime > age
     const requestMaxAge = requestCc.seconds('max-age')
     const minFresh = requestCc.seconds('min-fresh')
     const clientWantsValidation = requestCc.has('no-cache') || (requestMaxAge !== undefined && age > requestMaxAge)
     const servableFresh =
       fresh && !cc.has('no-cache') && !clientWantsValidation && (minFresh === undefined || lifetime - age >= minFresh)
-    if (servableFresh) return this.answer(method, request, stored, 'HIT', now)
+    if (servableFresh) return this.answer(method, request, found, 'HIT', now, { hit: true })
 
     const staleness = age - lifetime
     // Serving stale is never allowed when the response or the client forbids it (§4.2.4, §5.2.2.2, RFC 5861 §4).
@@ -122,62 +152,87 @@ export class ProxyCache {
     if (staleAllowed && requestCc.has('max-stale')) {
       const anyStaleness = requestCc.fields('max-stale').length === 0
       const maxStale = requestCc.seconds('max-stale')
-      if (anyStaleness || (maxStale !== undefined && staleness <= maxStale)) return this.answer(method, request, stored, 'STALE', now)
+      if (anyStaleness || (maxStale !== undefined && staleness <= maxStale)) return this.answer(method, request, found, 'STALE', now, { hit: true, detail: 'max-stale' })
     }
     const swr = cc.seconds('stale-while-revalidate')
     if (staleAllowed && swr !== undefined && staleness < swr) {
       this.revalidateInBackground(found, request)
-      return this.answer(method, request, stored, 'STALE', now)
+      return this.answer(method, request, found, 'STALE', now, { hit: true, detail: 'stale-while-revalidate' })
     }
     if (requestCc.has('only-if-cached')) throw notCached(request.path)
 
-    const staleIfError = Math.max(cc.seconds('stale-if-error') ?? -1, requestCc.seconds('stale-if-error') ?? -1)
+    // Why the request went forward: the stored response was stale, or fresh but the client or response said no.
+    const fwd: ForwardReason = fresh ? 'request' : 'stale'
+    const staleIfError = Math.max(cc.seconds('stale-if-error') ?? -1, requestCc.seconds('stale-if-error') ?? -1, this.options.staleIfErrorSeconds > 0 ? this.options.staleIfErrorSeconds : -1)
+    const failSafe = (fwdStatus?: number): ProxyResponse =>
+      this.answer(method, request, found, 'STALE', this.clock(), { fwd, ...(fwdStatus === undefined ? {} : { fwdStatus }), detail: 'stale-if-error' })
     let fetched: Fetched
     try {
       fetched = await this.revalidate(found, request)
+      // A 304 is only an answer about the stored response if the request was conditional and its validators are
+      // the stored ones (§4.3.4); anything else is an origin error, and the stored entry is left as it was.
+      if (fetched.response.status === 304) this.checkNotModified(found.stored, fetched)
     } catch (error) {
-      if (staleAllowed && staleness < staleIfError) return this.answer(method, request, stored, 'STALE', this.clock())
+      if (staleAllowed && staleness < staleIfError) return failSafe()
       throw error
     }
     const status = fetched.response.status
-    if (status >= 500 && staleAllowed && staleness < staleIfError) return this.answer(method, request, stored, 'STALE', this.clock())
+    if (status >= 500 && staleAllowed && staleness < staleIfError) return failSafe(status)
     if (status === 304) {
       const refreshed = this.freshen(stored, fetched)
       await this.put(found.key, request.path, refreshed)
-      return this.answer(method, request, refreshed, 'REVALIDATED', this.clock())
+      return this.answer(method, request, { key: found.key, stored: refreshed }, 'REVALIDATED', this.clock(), { fwd, fwdStatus: 304, stored: true })
     }
-    return this.storeAndAnswer(method, request, fetched, 'MISS')
+    return this.storeAndAnswer(method, request, fetched, 'MISS', fwd)
   }
 
   /** The stored response as the client gets it: Age added, internal fields removed, 304 for a matching validator. */
-  private answer(method: string, request: ProxyRequest, stored: StoredResponse, outcome: CacheOutcome, now: number): ProxyResponse {
-    const headers = clientHeaders(stored.headers)
-    headers.age = String(Math.floor(currentAge(stored, now)))
-    if (clientValidatorMatches(request.headers, stored.headers)) {
-      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome }
+  private answer(method: string, request: ProxyRequest, found: Found, outcome: CacheOutcome, now: number, status: CacheStatusEntry): ProxyResponse {
+    const { stored } = found
+    const headers = this.clientHeaders(stored.headers)
+    const age = currentAge(stored, now)
+    headers.age = String(Math.floor(age))
+    const cacheStatus: CacheStatusEntry = {
+      ...status,
+      ttl: this.lifetime(stored) - age,
+      ...(this.options.exposeKey ? { key: found.key } : {}),
     }
-    return { status: stored.status, headers, body: method === 'HEAD' ? undefined : stored.body, outcome }
+    if (clientValidatorMatches(request.headers, stored.headers)) {
+      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome, cacheStatus }
+    }
+    return { status: stored.status, headers, body: method === 'HEAD' ? undefined : stored.body, outcome, cacheStatus }
   }
 
   // ------------------------------------------------------------------ origin traffic
 
-  private async fetchAndStore(method: string, request: ProxyRequest, outcome: CacheOutcome): Promise<ProxyResponse> {
+  private async fetchAndStore(method: string, request: ProxyRequest, fwd: ForwardReason): Promise<ProxyResponse> {
     const fetched = await this.fetchCoalesced(request)
-    return this.storeAndAnswer(method, request, fetched, outcome)
+    return this.storeAndAnswer(method, request, fetched, 'MISS', fwd)
   }
 
-  private async storeAndAnswer(method: string, request: ProxyRequest, fetched: Fetched, outcome: CacheOutcome): Promise<ProxyResponse> {
+  private async storeAndAnswer(method: string, request: ProxyRequest, fetched: Fetched, outcome: CacheOutcome, fwd: ForwardReason): Promise<ProxyResponse> {
     const { response } = fetched
-    const reason = notStorableReason('GET', response.status, request.headers, response.headers)
+    // Client validators are never forwarded on a miss: a 304 here answers a question nobody asked.
+    if (response.status === 304) this.checkNotModified(undefined, fetched)
+    const reason = notStorableReason('GET', response.status, request.headers, response.headers, this.options.targets)
     const stored = toStored(fetched, request)
     if (reason === undefined) await this.save(request, stored)
-    const headers = clientHeaders(response.headers)
+    const headers = this.clientHeaders(response.headers)
     const age = Math.floor(stored.correctedInitialAge)
     if (age > 0) headers.age = String(age)
-    if (reason === undefined && clientValidatorMatches(request.headers, response.headers)) {
-      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome }
+    const cacheStatus: CacheStatusEntry = {
+      fwd,
+      fwdStatus: response.status,
+      ...(reason === undefined
+        ? { stored: true, ttl: this.lifetime(stored) - stored.correctedInitialAge }
+        : { detail: `not stored: ${reason}` }),
+      ...(fetched.collapsed === true ? { collapsed: true } : {}),
+      ...(this.options.exposeKey ? { key: primaryKey(request.path) } : {}),
     }
-    return { status: response.status, headers, body: method === 'HEAD' ? undefined : response.body, outcome }
+    if (reason === undefined && clientValidatorMatches(request.headers, response.headers)) {
+      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome, cacheStatus }
+    }
+    return { status: response.status, headers, body: method === 'HEAD' ? undefined : response.body, outcome, cacheStatus }
   }
 
   /**
@@ -190,7 +245,7 @@ export class ProxyCache {
     const running = this.inflight.get(key)
     if (running !== undefined) {
       const shared = await running.catch(() => undefined)
-      if (shared !== undefined && shared.shareable && sameVariant(shared, request)) return shared
+      if (shared !== undefined && shared.shareable && sameVariant(shared, request)) return { ...shared, collapsed: true }
       return this.fetchOrigin(request)
     }
     const leader = this.fetchOrigin(request).finally(() => this.inflight.delete(key))
@@ -199,25 +254,28 @@ export class ProxyCache {
   }
 
   private async fetchOrigin(request: ProxyRequest, validators?: StoredResponse): Promise<Fetched> {
-    const headers = forwardHeaders(request.headers)
+    const headers = this.forwardHeaders(request.headers, true)
     delete headers['if-none-match']
     delete headers['if-modified-since']
+    let conditional = false
     if (validators !== undefined) {
       const etag = header(validators.headers, 'etag')
       const lastModified = header(validators.headers, 'last-modified')
       if (etag !== undefined) headers['if-none-match'] = etag
       else if (lastModified !== undefined) headers['if-modified-since'] = lastModified
+      conditional = etag !== undefined || lastModified !== undefined
     }
     const requestTime = this.clock()
-    const response = await this.origin.request('GET', request.path, headers)
+    const response = await this.origin.request('GET', request.path, headers, undefined, request.client)
     const responseTime = this.clock()
     const varyNames = varyHeaders(response.headers)
     return {
       response,
       requestTime,
       responseTime,
+      conditional,
       varyValues: varyNames.length === 0 ? undefined : selectValues(varyNames, request.headers),
-      shareable: notStorableReason('GET', response.status, {}, response.headers) === undefined || response.status === 304,
+      shareable: notStorableReason('GET', response.status, {}, response.headers, this.options.targets) === undefined || response.status === 304,
     }
   }
 
@@ -235,16 +293,37 @@ export class ProxyCache {
   /** stale-while-revalidate: at most one background revalidation per stored response at a time. */
   private revalidateInBackground(found: Found, request: ProxyRequest): void {
     if (this.revalidations.has(found.key)) return
-    const background: ProxyRequest = { method: 'GET', path: request.path, headers: { ...request.headers } }
+    const background: ProxyRequest = { method: 'GET', path: request.path, headers: { ...request.headers }, ...(request.client === undefined ? {} : { client: request.client }) }
     delete background.headers['cache-control']
     const task = this.revalidate(found, background)
       .then(async (fetched) => {
-        if (fetched.response.status === 304) await this.put(found.key, request.path, this.freshen(found.stored, fetched))
-        else if (fetched.response.status < 500) await this.storeAndAnswer('GET', background, fetched, 'MISS')
+        if (fetched.response.status === 304) {
+          this.checkNotModified(found.stored, fetched)
+          await this.put(found.key, request.path, this.freshen(found.stored, fetched))
+        } else if (fetched.response.status < 500) await this.storeAndAnswer('GET', background, fetched, 'MISS', 'stale')
       })
       .catch(() => undefined)
       .finally(() => this.revalidations.delete(found.key))
     this.revalidations.set(found.key, task)
+  }
+
+  /**
+   * §4.3.4: a 304 updates a stored response only if we asked conditionally with its validators and the 304 does not
+   * name another representation (a different strong ETag or Last-Modified). Otherwise it is an origin error.
+   */
+  private checkNotModified(stored: StoredResponse | undefined, fetched: Fetched): void {
+    const fail = (why: string): never => {
+      throw new StrataError('E_ORIGIN_FAILED', `Upstream '${this.upstream}' answered 304 Not Modified ${why}`, { context: { upstream: this.upstream } })
+    }
+    if (stored === undefined || !fetched.conditional) return fail('to a request that was not conditional')
+    const etag = header(fetched.response.headers, 'etag')
+    const storedEtag = header(stored.headers, 'etag')
+    if (etag !== undefined && storedEtag !== undefined && !weakEqual(etag, storedEtag)) fail('with an ETag that is not the stored one')
+    const lastModified = header(fetched.response.headers, 'last-modified')
+    const storedLastModified = header(stored.headers, 'last-modified')
+    if (etag === undefined && lastModified !== undefined && storedLastModified !== undefined && httpDate(lastModified) !== httpDate(storedLastModified)) {
+      fail('with a Last-Modified that is not the stored one')
+    }
   }
 
   /** §4.3.4: a 304 updates the stored header fields and restarts the age computation. */
@@ -265,24 +344,24 @@ export class ProxyCache {
 
   // ------------------------------------------------------------------ the store
 
-  private async lookup(request: ProxyRequest): Promise<Found | undefined> {
+  private async lookup(request: ProxyRequest): Promise<{ found?: Found; reason: ForwardReason }> {
     const key = primaryKey(request.path)
     const primary = await this.store.get(key)
-    if (primary === undefined) return undefined
+    if (primary === undefined) return { reason: 'uri-miss' }
     let found: Found | undefined
     if (primary.kind === 'vary') {
       const secondary = secondaryKey(request.path, selectValues(primary.headers, request.headers))
       const variant = await this.store.get(secondary)
       found = variant?.kind === 'response' ? { key: secondary, stored: variant } : undefined
+      if (found === undefined) return { reason: 'vary-miss' }
     } else {
       found = { key, stored: primary }
     }
-    if (found === undefined) return undefined
     // §3.5: a stored response is reused for a request with Authorization only if the response allows sharing.
-    if (request.headers.authorization !== undefined && !sharedWithAuthorization(parseCacheControl(found.stored.headers['cache-control']))) {
-      return undefined
+    if (request.headers.authorization !== undefined && !sharedWithAuthorization(this.policy(found.stored.headers).cc)) {
+      return { reason: 'miss' }
     }
-    return found
+    return { found, reason: 'miss' }
   }
 
   private async save(request: ProxyRequest, stored: StoredResponse): Promise<void> {
@@ -304,29 +383,106 @@ export class ProxyCache {
 
   /**
    * How long the engine keeps a response: its remaining freshness plus the longest stale window it may still be
-   * served in (RFC 5861), plus time to revalidate it conditionally if it has a validator.
+   * served in (RFC 5861, or the upstream's own stale-if-error), plus time to revalidate it conditionally if it has
+   * a validator.
    */
   private storageMs(stored: StoredResponse): number {
-    const cc = parseCacheControl(stored.headers['cache-control'])
-    const remaining = Math.max(0, freshnessLifetime(stored, this.options.heuristicFraction) - currentAge(stored, this.clock()))
-    const staleWindow = Math.max(cc.seconds('stale-while-revalidate') ?? 0, cc.seconds('stale-if-error') ?? 0)
+    const { cc } = this.policy(stored.headers)
+    const remaining = Math.max(0, this.lifetime(stored) - currentAge(stored, this.clock()))
+    const staleWindow = Math.max(cc.seconds('stale-while-revalidate') ?? 0, cc.seconds('stale-if-error') ?? 0, this.options.staleIfErrorSeconds)
     const hasValidator = stored.headers.etag !== undefined || stored.headers['last-modified'] !== undefined
     const keep = (remaining + staleWindow) * 1000 + (hasValidator ? this.options.keepForRevalidationMs : 0)
     return Math.min(MAX_STORE_MS, Math.max(1_000, Math.ceil(keep)))
   }
 
-  // ------------------------------------------------------------------ pass-through
-
-  private async pass(method: string, request: ProxyRequest): Promise<ProxyResponse> {
-    const response = await this.origin.request(method, request.path, forwardHeaders(request.headers), request.body)
-    return { status: response.status, headers: clientHeaders(response.headers), body: method === 'HEAD' ? undefined : response.body, outcome: 'BYPASS' }
+  private lifetime(stored: Pick<StoredResponse, 'status' | 'headers' | 'responseTime'>): number {
+    return freshnessLifetime(stored, this.options.heuristicFraction, this.options.targets, this.options.negativeSeconds)
   }
 
-  /** §4.4: a non-error answer to an unsafe method invalidates the stored responses for its target. */
+  private policy(headers: Record<string, string | string[]>) {
+    return responsePolicy(headers, this.options.targets)
+  }
+
+  // ------------------------------------------------------------------ pass-through
+
+  private async pass(method: string, request: ProxyRequest, fwd: ForwardReason, detail?: string): Promise<ProxyResponse> {
+    const response = await this.origin.request(method, request.path, this.forwardHeaders(request.headers, fwd !== 'method'), request.body, request.client)
+    return {
+      status: response.status,
+      headers: this.clientHeaders(response.headers),
+      body: method === 'HEAD' ? undefined : response.body,
+      outcome: 'BYPASS',
+      cacheStatus: { fwd, fwdStatus: response.status, ...(detail === undefined ? {} : { detail }) },
+    }
+  }
+
+  /**
+   * §4.4: a non-error answer to an unsafe method (or one whose safety we do not know) invalidates the stored responses
+   * for its target, and for the Location and Content-Location it names when they are on this upstream.
+   */
   private async passUnsafe(method: string, request: ProxyRequest): Promise<ProxyResponse> {
-    const answer = await this.pass(method, request)
-    if (answer.status >= 200 && answer.status < 400) await this.purgeUrl(request.path)
+    const answer = await this.pass(method, request, 'method')
+    if (answer.status >= 200 && answer.status < 400) {
+      const targets = new Set([request.path])
+      for (const name of ['location', 'content-location']) {
+        const related = sameOriginTarget(header(answer.headers, name), request.path)
+        if (related !== undefined) targets.add(related)
+      }
+      await Promise.all([...targets].map((target) => this.purgeUrl(target)))
+    }
     return answer
+  }
+
+  /** Shareable requests get only allowlisted fields; every request loses the URL/host/method overrides. */
+  private forwardHeaders(headers: Record<string, string | string[] | undefined>, shared: boolean): Record<string, string | string[]> {
+    const forwarded = withoutUnkeyedOverrides(endToEndHeaders(headers))
+    if (shared) for (const name of Object.keys(forwarded)) if (!allowedOnSharedRequest(name, this.options.forwardHeaders)) delete forwarded[name]
+    forwarded.via = '1.1 strata'
+    return forwarded
+  }
+
+  private clientHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+    const result = { ...headers }
+    for (const name of INTERNAL_RESPONSE_FIELDS) delete result[name]
+    for (const name of this.options.privateTargets) delete result[name]
+    return result
+  }
+}
+
+/**
+ * RFC 9110 §14: a 206 (or 416) cut from a complete 200 the cache is about to serve, with its stored header fields
+ * (§15.3.7.1: the fields a 200 would have, Content-Range instead of the full length).
+ */
+function withRange(answer: ProxyResponse, requestHeaders: Record<string, string | string[] | undefined>): ProxyResponse {
+  const range = answerRange(
+    header(requestHeaders, 'range') ?? '',
+    header(requestHeaders, 'if-range'),
+    answer.body!,
+    { etag: header(answer.headers, 'etag'), lastModified: header(answer.headers, 'last-modified'), date: header(answer.headers, 'date') },
+    header(answer.headers, 'content-type'),
+  )
+  if (range.kind === 'full') return answer
+  const headers: Record<string, string | string[]> = { ...answer.headers, 'accept-ranges': 'bytes' }
+  if (range.kind === 'unsatisfiable') return { ...answer, status: 416, headers: { ...headers, 'content-range': range.contentRange }, body: Buffer.alloc(0) }
+  delete headers['content-type']
+  if (range.contentType !== undefined) headers['content-type'] = range.contentType
+  if (range.contentRange !== undefined) headers['content-range'] = range.contentRange
+  return { ...answer, status: 206, headers, body: range.body }
+}
+
+/**
+ * A Location or Content-Location as a target on this upstream (RFC 9111 §4.4: only same-origin ones may be
+ * invalidated): a relative reference resolved against the request, never one naming another host.
+ */
+function sameOriginTarget(value: string | undefined, requestPath: string): string | undefined {
+  if (value === undefined || value === '') return undefined
+  try {
+    const base = new URL(requestPath, 'http://upstream.invalid')
+    const resolved = new URL(value, base)
+    if (resolved.origin !== base.origin) return undefined
+    return resolved.pathname + resolved.search
+  } catch {
+    return undefined
   }
 }
 
@@ -383,18 +539,6 @@ function sameVariant(fetched: Fetched, request: ProxyRequest): boolean {
   if (fetched.varyValues === undefined) return true
   const mine = selectValues(Object.keys(fetched.varyValues), request.headers)
   return Object.entries(fetched.varyValues).every(([name, value]) => mine[name] === value)
-}
-
-function forwardHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
-  const forwarded = withoutUnkeyedOverrides(endToEndHeaders(headers))
-  forwarded.via = '1.1 strata'
-  return forwarded
-}
-
-function clientHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
-  const result = { ...headers }
-  for (const name of INTERNAL_RESPONSE_FIELDS) delete result[name]
-  return result
 }
 
 /** RFC 9110 §15.4.5: a 304 carries the fields a 200 would have, without content. */

@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { createCache, memoryStore, type BufferedWrite, type CreateCacheOptions, type InvalidationBus, type Keyring, type L2Store, type StrataCache, type WriteBehindQueue } from '@strata/core'
 import { memcachedStore } from '@strata/core/memcached'
@@ -110,6 +111,8 @@ export class ScriptedOrigin {
         done(error as Error)
       }
     })
+    // Every method Node parses (an origin may speak WebDAV, SSDP or anything else the proxy forwards).
+    for (const method of METHODS) if (method !== 'CONNECT' && !this.app.supportedMethods.includes(method)) this.app.addHttpMethod(method, { hasBody: true })
     this.app.all('/*', async (request, reply) => {
       const path = request.url
       this.hits.set(path, (this.hits.get(path) ?? 0) + 1)

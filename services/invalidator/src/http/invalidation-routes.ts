@@ -1,19 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox'
 import { StrataError, type StrataCache } from '@strata/core'
+import { NamespacedInvalidationBody, dryRun, targetsAreEmpty, type InvalidationRecord, type InvalidationRequest } from '@strata/invalidation'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { InvalidationRecord, InvalidationRequest } from '../invalidation-model.js'
-
-const Body = Type.Object(
-  {
-    namespace: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
-    keys: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { minItems: 1, maxItems: 10_000 })),
-    tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { minItems: 1, maxItems: 1_000 })),
-    prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-    all: Type.Optional(Type.Literal(true)),
-    dryRun: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-)
 
 export interface InvalidationRoutesOptions {
   cache: StrataCache
@@ -22,9 +9,9 @@ export interface InvalidationRoutesOptions {
 }
 
 /**
- * `POST /v1/invalidations`: by keys, tags, prefix or the whole namespace (exactly one). With `dryRun: true` nothing
- * is removed and the answer says how many L2 entries would go: keys are looked up (MGET), a prefix or a namespace is
- * counted by a SCAN; tags are not countable (tag invalidation works by tag versions, without an index of entries).
+ * `POST /v1/invalidations`: keys, tags, expireTags, prefixes and/or the whole namespace — the body of the gateway's
+ * `POST /v1/namespaces/{ns}/invalidations` plus `namespace`. With `dryRun: true` nothing is removed and the answer
+ * is @strata/invalidation's one dry run, the same counts the gateway answers for the same request.
  */
 export function invalidationRoutes(app: FastifyInstance, options: InvalidationRoutesOptions): void {
   const config = {
@@ -38,27 +25,14 @@ export function invalidationRoutes(app: FastifyInstance, options: InvalidationRo
       },
     },
   }
-  app.post<{ Body: Static<typeof Body> }>('/v1/invalidations', { config, schema: { body: Body } }, async (request, reply) => {
-    const body = request.body
-    const given = [body.keys, body.tags, body.prefix, body.all].filter((value) => value !== undefined).length
-    if (given !== 1) throw new StrataError('E_INVALID_REQUEST', 'Give exactly one of keys, tags, prefix or all: true')
-    if (body.dryRun === true) {
-      const namespace = options.cache.namespace(body.namespace)
-      if (body.tags !== undefined) {
-        return { dryRun: true, namespace: body.namespace, countable: false, count: null, note: 'tag invalidation is not countable without a scan: entries are not indexed by tag' }
-      }
-      const count = await namespace.countInL2(body.keys !== undefined ? { keys: body.keys } : { prefix: body.prefix ?? '' })
-      return { dryRun: true, namespace: body.namespace, countable: count !== undefined, count: count ?? null }
+  app.post<{ Body: NamespacedInvalidationBody }>('/v1/invalidations', { config, schema: { body: NamespacedInvalidationBody } }, async (request, reply) => {
+    const { namespace, dryRun: dry = false, ...targets } = request.body
+    if (targetsAreEmpty(targets)) {
+      throw new StrataError('E_INVALID_OPTION', 'Name something to invalidate: keys, tags, expireTags, prefixes or all', { context: { namespace } })
     }
-    const record = await options.invalidate({
-      namespace: body.namespace,
-      ...(body.keys === undefined ? {} : { keys: body.keys }),
-      ...(body.tags === undefined ? {} : { tags: body.tags }),
-      ...(body.prefix === undefined ? {} : { prefixes: [body.prefix] }),
-      ...(body.all === true ? { all: true } : {}),
-      trigger: 'manual',
-      occurredAt: options.clock(),
-    })
+    if (dry) return { dryRun: true, namespace, counts: await dryRun(options.cache.namespace(namespace), targets) }
+    const record = await options.invalidate({ namespace, ...targets, trigger: 'manual', ...(request.principal === undefined ? {} : { actor: request.principal.id }), occurredAt: options.clock() })
     return reply.code(200).send({ dryRun: false, record })
   })
 }
+

@@ -8,6 +8,7 @@ import type { InvalidationRule, NamespacePolicy, RuleSet, ScheduledPurge } from 
 import { compileTemplate, type Template } from './template.js'
 
 const NamespaceName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' })
+const UpstreamName = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })
 const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])
 const StringList = Type.Array(Type.String({ minLength: 1 }))
 
@@ -17,10 +18,13 @@ const RuleSchema = Type.Object(
     topic: Type.String({ minLength: 1 }),
     type: Type.Optional(Type.Union([Type.String({ minLength: 1 }), StringList])),
     match: Type.Optional(Type.Record(Type.String({ pattern: '^(data(\\.[A-Za-z0-9_-]+)+|subject|type|source)$' }), Type.Union([Scalar, Type.Array(Scalar)]))),
-    namespace: NamespaceName,
+    namespace: Type.Optional(NamespaceName),
+    upstream: Type.Optional(UpstreamName),
     keys: Type.Optional(StringList),
     tags: Type.Optional(StringList),
+    expireTags: Type.Optional(StringList),
     prefixes: Type.Optional(StringList),
+    surrogateKeys: Type.Optional(StringList),
     all: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -91,7 +95,12 @@ export function parseRules(text: string, file = '<rules>'): RuleSet {
       fail(doc.lineAt('rules', index, error.path), where, `${error.path || '/'}: ${error.message}`)
     }
     const rule = value as Static<typeof RuleSchema>
-    const compile = (field: 'keys' | 'tags' | 'prefixes'): Template[] =>
+    if ((rule.namespace === undefined) === (rule.upstream === undefined)) fail(line, where, 'give exactly one of namespace (keys, tags, expireTags, prefixes, all) or upstream (surrogateKeys)')
+    if (rule.upstream !== undefined && (rule.keys ?? rule.tags ?? rule.expireTags ?? rule.prefixes ?? rule.all) !== undefined) {
+      fail(line, where, `upstream '${rule.upstream}' takes surrogateKeys only; keys, tags, expireTags, prefixes and all need a namespace`)
+    }
+    if (rule.namespace !== undefined && rule.surrogateKeys !== undefined) fail(line, where, 'surrogateKeys need an upstream, not a namespace')
+    const compile = (field: 'keys' | 'tags' | 'expireTags' | 'prefixes' | 'surrogateKeys'): Template[] =>
       (rule[field] ?? []).map((source, i) => {
         try {
           return compileTemplate(source)
@@ -99,16 +108,17 @@ export function parseRules(text: string, file = '<rules>'): RuleSet {
           return fail(doc.lineAt('rules', index, field, i), where, (error as Error).message)
         }
       })
-    const compiled = { keys: compile('keys'), tags: compile('tags'), prefixes: compile('prefixes') }
-    if (compiled.keys.length + compiled.tags.length + compiled.prefixes.length === 0 && rule.all !== true) {
-      fail(line, where, 'invalidates nothing: give keys, tags, prefixes or all: true')
+    const compiled = { keys: compile('keys'), tags: compile('tags'), expireTags: compile('expireTags'), prefixes: compile('prefixes'), surrogateKeys: compile('surrogateKeys') }
+    if (Object.values(compiled).every((templates) => templates.length === 0) && rule.all !== true) {
+      fail(line, where, rule.upstream === undefined ? 'invalidates nothing: give keys, tags, expireTags, prefixes or all: true' : 'invalidates nothing: give surrogateKeys')
     }
     return {
       name: rule.name,
       topic: rule.topic,
       types: rule.type === undefined ? [] : typeof rule.type === 'string' ? [rule.type] : rule.type,
       match: Object.entries(rule.match ?? {}).map(([path, expected]) => ({ path: path.split('.'), anyOf: Array.isArray(expected) ? expected : [expected] })),
-      namespace: rule.namespace,
+      ...(rule.namespace === undefined ? {} : { namespace: rule.namespace }),
+      ...(rule.upstream === undefined ? {} : { upstream: rule.upstream }),
       ...compiled,
       all: rule.all === true,
       line,

@@ -1,7 +1,10 @@
 import type { EventEnvelope } from '@strata/bus'
 import { readPath, type Template } from './template.js'
 
-/** One rule: which domain events it takes, and what they invalidate. */
+/**
+ * One rule: which domain events it takes, and what they invalidate. A rule targets either a cache namespace (keys,
+ * tags, expireTags, prefixes, all) or a proxy upstream (surrogateKeys), never both.
+ */
 export interface InvalidationRule {
   name: string
   /** The domain topic the rule listens to. */
@@ -10,10 +13,17 @@ export interface InvalidationRule {
   types: readonly string[]
   /** Field equalities the event must satisfy: `data.status` → one of the listed values. */
   match: readonly { path: string[]; anyOf: readonly (string | number | boolean | null)[] }[]
-  namespace: string
+  /** The namespace it invalidates in; undefined for an upstream rule. */
+  namespace?: string
+  /** The proxy upstream whose stored responses it purges by surrogate key; undefined for a namespace rule. */
+  upstream?: string
   keys: readonly Template[]
+  /** Tags whose entries are gone. */
   tags: readonly Template[]
+  /** Tags whose entries turn stale (served within grace while they refresh). */
+  expireTags: readonly Template[]
   prefixes: readonly Template[]
+  surrogateKeys: readonly Template[]
   /** Clears the whole namespace. */
   all: boolean
   /** Where the rule is written, for messages. */
@@ -45,8 +55,12 @@ export interface RuleSet {
   topics: readonly string[]
 }
 
-export function ruleMatches(rule: InvalidationRule, topic: string, event: EventEnvelope): boolean {
-  if (rule.topic !== topic) return false
+/**
+ * Whether `rule` takes `event`. `topic` undefined (an event posted to the gateway's `POST /v1/events` without one)
+ * matches every rule's topic: the route stands in for every domain topic.
+ */
+export function ruleMatches(rule: InvalidationRule, topic: string | undefined, event: EventEnvelope): boolean {
+  if (topic !== undefined && rule.topic !== topic) return false
   if (rule.types.length > 0 && !rule.types.includes(event.type)) return false
   return rule.match.every(({ path, anyOf }) => {
     const value = readPath(event, path)
