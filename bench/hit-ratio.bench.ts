@@ -1,19 +1,30 @@
 import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { LRUCache } from 'lru-cache'
-import { beladyHitRatio } from './lib/belady.js'
+import { ADVERSARIAL_FAMILIES, ADVERSARIAL_LENGTHS, compact } from '@strata/testkit'
+import { MemoryTier } from '../packages/core/src/l1/index.js'
+import type { EvictionPolicyName } from '../packages/core/src/l1/index.js'
+import { beladyHitRatio, beladySizedHitRatio } from './lib/belady.js'
 import { round, printReport } from './lib/report.js'
 import { keyNames, replay, strataTier, type Access } from './lib/simulate.js'
 import { PUBLIC_TRACES, formatOf, locateTracesDir, readTrace, type Trace, type TraceFormat } from './lib/traces.js'
-import { loopKeys, zipfKeys, zipfWithScans } from './lib/zipf.js'
+import { loopKeys, seededRandom, zipfKeys, zipfWithScans } from './lib/zipf.js'
 
 /**
- * `pnpm bench hit-ratio [--all] [--trace FILE [--sizes 250,1000,2000] [--format lines|lis]]`
+ * `pnpm bench hit-ratio [--all] [--no-bytes] [--trace FILE [--sizes 250,1000,2000] [--format lines|lis]]`
  *
  * Hit ratio (%) of Strata's L1 policies (adaptive W-TinyLFU, LRU), as the shipped MemoryTier, against lru-cache and
- * Belády's optimum (a new key may bypass the cache), on generated workloads and on the public traces of
- * ../shared/traces. Every cache runs cache-aside: a miss inserts the key. The BENCH line's results are the means over
- * the public-trace cases: `strata` (W-TinyLFU), `strata-lru`, `lru-cache` and `opt`; per-case figures are in `env`.
+ * Belády's optimum (a new key may bypass the cache), on generated workloads (Zipf, and the adversarial families of
+ * @strata/testkit at several sizes, 5 and 20 × the cache long) and on the public traces of ../shared/traces. Every cache
+ * runs cache-aside: a miss inserts the key. Each policy's replay throughput (accesses/s through MemoryTier) is reported.
+ *
+ * Then the same workloads on a byte budget (unless --no-bytes): every key gets a size of 1–64 units (fixed per key,
+ * skewed small), the tiers are bounded by `maxBytes` = size × the mean key size, and the reference is Belády's rule on
+ * bytes (bench/lib/belady.ts: beladySizedHitRatio).
+ *
+ * The acceptance figures are summarised per mode: cells below LRU − 1 point, the worst cell against LRU, and the mean
+ * share of the LRU→OPT gap W-TinyLFU closes over cells where OPT − LRU ≥ 1 point. The BENCH line's results are the
+ * means over the public-trace cases (unit entries): `strata` (W-TinyLFU), `strata-lru`, `lru-cache` and `opt`.
  * Traces: LIRS (Jiang & Zhang, SIGMETRICS 2002) and ARC (Megiddo & Modha, FAST 2003).
  */
 const { values } = parseArgs({
@@ -22,6 +33,7 @@ const { values } = parseArgs({
     sizes: { type: 'string' },
     format: { type: 'string' },
     all: { type: 'boolean', default: false },
+    'no-bytes': { type: 'boolean', default: false },
     seed: { type: 'string', default: String(0x5eed) },
   },
 })
@@ -43,6 +55,11 @@ interface CaseResult {
   strataLru: number
   lruCache: number
   opt: number
+  /** Replay throughput through MemoryTier, accesses/s. */
+  strataSpeed: number
+  strataLruSpeed: number
+  /** The byte-budget run (undefined with --no-bytes or for a user trace). */
+  bytes?: { strata: number; strataLru: number; opt: number }
 }
 
 function lruCache(capacity: number, names: readonly string[]): Access {
@@ -73,7 +90,21 @@ function generatedWorkloads(): Workload[] {
       zipfWithScans({ items: 100_000, accesses: 1_000_000, exponent: 0.9, seed: 43 }, 50_000, 20_000),
       [1000, 10_000],
     ),
+    ...adversarialWorkloads(),
   ]
+}
+
+/** The adversarial families at three sizes, each 5 and 20 × the cache long (one trace per family, size and length). */
+function adversarialWorkloads(): Workload[] {
+  return ADVERSARIAL_FAMILIES.flatMap((family) =>
+    [256, 1000, 4000].flatMap((size) =>
+      ADVERSARIAL_LENGTHS.map((length) => {
+        const name = `${family.name} ${length}×`
+        const load = (): Trace => ({ name, ...compact(family.generate(size, length * size, 11)) })
+        return { name, group: 'generated' as const, load, sizes: [size] }
+      }),
+    ),
+  )
 }
 
 /** The README's sizes, Caffeine's chart sizes for gli and OLTP, and with --all a few more. */
@@ -89,32 +120,92 @@ function publicWorkloads(dir: string, all: boolean): Workload[] {
   }))
 }
 
-function run(workloads: Workload[]): CaseResult[] {
+/** Hit ratio (%) and accesses/s of one policy over a trace, through the shipped tier. */
+function timedReplay(keys: Int32Array, access: Access): { ratio: number; speed: number } {
+  const started = performance.now()
+  const ratio = replay(keys, access)
+  return { ratio, speed: keys.length / ((performance.now() - started) / 1000) }
+}
+
+/** Each key's size on a byte budget: 1–64 units, skewed small (a cubed uniform), fixed per key. */
+function keySizes(distinct: number): Int32Array {
+  const sizes = new Int32Array(distinct)
+  const random = seededRandom(0x517e)
+  for (let key = 0; key < distinct; key++) sizes[key] = 1 + Math.floor(63 * random() ** 3)
+  return sizes
+}
+
+/** A tier bounded by bytes (the entry bound never binds) as a cache-aside simulator. */
+function bytesTier(policy: EvictionPolicyName, budget: number, names: readonly string[], sizes: Int32Array): Access {
+  const tier = new MemoryTier<boolean>({ maxEntries: Math.max(1, budget), maxBytes: budget, policy, seed })
+  return (key) => {
+    const name = names[key]!
+    if (tier.get(name) !== undefined) return true
+    tier.set(name, true, Number.POSITIVE_INFINITY, sizes[key])
+    return false
+  }
+}
+
+function run(workloads: Workload[], bytes: boolean): CaseResult[] {
   const results: CaseResult[] = []
   for (const workload of workloads) {
     const started = performance.now()
     const trace = workload.load()
     const names = keyNames(trace.distinct)
+    const sizes = bytes ? keySizes(trace.distinct) : undefined
+    let meanSize = 0
+    if (sizes !== undefined) {
+      for (let i = 0; i < trace.keys.length; i++) meanSize += sizes[trace.keys[i]!]!
+      meanSize /= Math.max(1, trace.keys.length)
+    }
     for (const size of workload.sizes) {
+      const tinyLfu = timedReplay(trace.keys, strataTier('w-tinylfu', size, names, seed))
+      const lru = timedReplay(trace.keys, strataTier('lru', size, names, seed))
       const result: CaseResult = {
         workload: workload.name,
         group: workload.group,
         size,
         accesses: trace.keys.length,
-        strata: replay(trace.keys, strataTier('w-tinylfu', size, names, seed)),
-        strataLru: replay(trace.keys, strataTier('lru', size, names, seed)),
+        strata: tinyLfu.ratio,
+        strataLru: lru.ratio,
         lruCache: replay(trace.keys, lruCache(size, names)),
         opt: beladyHitRatio(trace.keys, trace.distinct, size),
+        strataSpeed: tinyLfu.speed,
+        strataLruSpeed: lru.speed,
+      }
+      if (sizes !== undefined) {
+        const budget = Math.round(size * meanSize)
+        result.bytes = {
+          strata: replay(trace.keys, bytesTier('w-tinylfu', budget, names, sizes)),
+          strataLru: replay(trace.keys, bytesTier('lru', budget, names, sizes)),
+          opt: beladySizedHitRatio(trace.keys, trace.distinct, sizes, budget),
+        }
       }
       results.push(result)
       process.stderr.write(
         `${workload.name} @${size}: w-tinylfu ${result.strata.toFixed(2)}  lru ${result.strataLru.toFixed(2)}  ` +
-          `lru-cache ${result.lruCache.toFixed(2)}  opt ${result.opt.toFixed(2)}\n`,
+          `lru-cache ${result.lruCache.toFixed(2)}  opt ${result.opt.toFixed(2)}` +
+          (result.bytes === undefined
+            ? ''
+            : `  | bytes: w-tinylfu ${result.bytes.strata.toFixed(2)}  lru ${result.bytes.strataLru.toFixed(2)}  opt ${result.bytes.opt.toFixed(2)}`) +
+          '\n',
       )
     }
     process.stderr.write(`  (${workload.name}: ${((performance.now() - started) / 1000).toFixed(1)} s)\n`)
   }
   return results
+}
+
+/** The acceptance figures over some cells: how many fall below LRU − 1, the worst, and the mean LRU→OPT gap closed. */
+function acceptance(cells: { policy: number; lru: number; opt: number }[]): { cells: number; belowLruMinus1: number; worstVsLru: number; gapCells: number; meanGapClosed: number } {
+  const gaps = cells.filter((c) => c.opt - c.lru >= 1).map((c) => (c.policy - c.lru) / (c.opt - c.lru))
+  return {
+    cells: cells.length,
+    belowLruMinus1: cells.filter((c) => c.policy < c.lru - 1).length,
+    worstVsLru: round(Math.min(...cells.map((c) => c.policy - c.lru)), 2),
+    gapCells: gaps.length,
+    meanGapClosed: round(100 * mean(gaps), 1),
+  }
 }
 
 function mean(values: number[]): number {
@@ -145,13 +236,19 @@ if (userTrace !== undefined) {
   workloads = [...generatedWorkloads(), ...(dir === undefined ? [] : publicWorkloads(dir, values.all))]
 }
 
-const results = run(workloads)
+const results = run(workloads, userTrace === undefined && !values['no-bytes'])
 const scored = results.filter((r) => r.group !== 'generated')
 const summary = scored.length > 0 ? scored : results
 const perCase = Object.fromEntries(
   results.map((r) => [
     `${r.workload}@${r.size}`,
-    { 'w-tinylfu': round(r.strata, 2), lru: round(r.strataLru, 2), 'lru-cache': round(r.lruCache, 2), opt: round(r.opt, 2) },
+    {
+      'w-tinylfu': round(r.strata, 2),
+      lru: round(r.strataLru, 2),
+      'lru-cache': round(r.lruCache, 2),
+      opt: round(r.opt, 2),
+      ...(r.bytes === undefined ? {} : { bytes: { 'w-tinylfu': round(r.bytes.strata, 2), lru: round(r.bytes.strataLru, 2), opt: round(r.bytes.opt, 2) } }),
+    },
   ]),
 )
 const summaryOf = (pick: (r: CaseResult) => number): number => round(mean(summary.map(pick)), 2)
@@ -172,7 +269,10 @@ printReport({
     'lru-cache': summaryOf((r) => r.lruCache),
     opt: summaryOf((r) => r.opt),
   },
-  ratios: { 'strata/opt': round(mean(summary.map((r) => r.strata)) / mean(summary.map((r) => r.opt))) },
+  ratios: {
+    'strata/opt': round(mean(summary.map((r) => r.strata)) / mean(summary.map((r) => r.opt))),
+    'replay strata/strata-lru': round(mean(results.map((r) => r.strataSpeed / r.strataLruSpeed))),
+  },
   table: results.map((r) => ({
     workload: r.workload,
     size: r.size,
@@ -182,12 +282,39 @@ printReport({
     'lru-cache': r.lruCache.toFixed(2),
     OPT: r.opt.toFixed(2),
     'gap to OPT': (r.opt - r.strata).toFixed(2),
-    'vs LRU': (r.strata - r.strataLru >= 0 ? '+' : '') + (r.strata - r.strataLru).toFixed(2),
+    'vs LRU': signed(r.strata - r.strataLru),
+    'gap closed': r.opt - r.strataLru >= 1 ? `${((100 * (r.strata - r.strataLru)) / (r.opt - r.strataLru)).toFixed(0)}%` : '',
+    'Macc/s tlfu': round(r.strataSpeed / 1e6, 2),
+    'Macc/s lru': round(r.strataLruSpeed / 1e6, 2),
+    ...(r.bytes === undefined
+      ? {}
+      : {
+          'bytes tlfu': r.bytes.strata.toFixed(2),
+          'bytes lru': r.bytes.strataLru.toFixed(2),
+          'bytes OPT': r.bytes.opt.toFixed(2),
+          'bytes vs LRU': signed(r.bytes.strata - r.bytes.strataLru),
+        }),
   })),
   env: {
+    acceptance: {
+      units: acceptance(results.map((r) => ({ policy: r.strata, lru: r.strataLru, opt: r.opt }))),
+      unitsPublic: acceptance(results.filter((r) => r.group === 'public').map((r) => ({ policy: r.strata, lru: r.strataLru, opt: r.opt }))),
+      unitsGenerated: acceptance(results.filter((r) => r.group === 'generated').map((r) => ({ policy: r.strata, lru: r.strataLru, opt: r.opt }))),
+      ...(results.some((r) => r.bytes !== undefined)
+        ? { bytes: acceptance(results.filter((r) => r.bytes !== undefined).map((r) => ({ policy: r.bytes!.strata, lru: r.bytes!.strataLru, opt: r.bytes!.opt }))) }
+        : {}),
+    },
+    replayAccessesPerSecond: {
+      'w-tinylfu': Math.round(mean(results.map((r) => r.strataSpeed))),
+      lru: Math.round(mean(results.map((r) => r.strataLruSpeed))),
+    },
     cases: perCase,
     summaryCases: summary.length,
     seed,
     ...(userTrace === undefined ? {} : { trace: basename(userTrace) }),
   },
 })
+
+function signed(value: number): string {
+  return (value >= 0 ? '+' : '') + value.toFixed(2)
+}

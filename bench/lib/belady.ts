@@ -110,3 +110,52 @@ class MaxHeap {
     this.keys = keys
   }
 }
+
+/**
+ * Belády's rule on a byte budget, as the offline reference for caches bounded by bytes: on a miss the resident keys
+ * used farthest in the future leave until the new one fits, unless the new key's next use is farther than theirs
+ * (then it bypasses the cache). With variable sizes this is not the exact optimum (which is NP-hard; Berger et al.'s
+ * FOO bounds it by a flow relaxation), but it is the customary offline reference and stands well above online policies.
+ * `sizes[key]` is each key's size; keys heavier than the budget always miss. Returns the hit ratio in %.
+ */
+export function beladySizedHitRatio(keys: Int32Array, distinct: number, sizes: Int32Array, budget: number): number {
+  const n = keys.length
+  if (n === 0) return 0
+  const nextUse = new Int32Array(n)
+  const seen = new Int32Array(distinct).fill(n)
+  for (let i = n - 1; i >= 0; i--) {
+    const key = keys[i]!
+    nextUse[i] = seen[key]!
+    seen[key] = i
+  }
+  const resident = new Int32Array(distinct).fill(-1)
+  const heap = new MaxHeap(Math.min(n, 1 << 20))
+  let used = 0
+  let hits = 0
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!
+    const next = nextUse[i]!
+    if (resident[key]! >= 0) {
+      hits++
+      resident[key] = next
+      heap.push(next, key)
+      continue
+    }
+    const size = sizes[key]!
+    if (size > budget || next === n) continue
+    // Evict farthest-first while the newcomer does not fit and is needed sooner than the farthest resident.
+    while (used + size > budget) {
+      while (resident[heap.topKey()] !== heap.topPriority()) heap.pop()
+      if (heap.topPriority() <= next) break
+      const victim = heap.topKey()
+      resident[victim] = -1
+      used -= sizes[victim]!
+      heap.pop()
+    }
+    if (used + size > budget) continue
+    used += size
+    resident[key] = next
+    heap.push(next, key)
+  }
+  return (100 * hits) / n
+}

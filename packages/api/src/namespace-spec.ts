@@ -28,9 +28,11 @@ export const NamespaceSecuritySchema = Type.Object(
     maxTtl: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 * 365 * 24 * 3_600_000, description: 'Largest ttl a write may ask for, ms' })),
     maxValueBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024, description: 'Largest value, as JSON text in UTF-8 bytes' })),
     encryption: Type.Optional(Type.Union([Type.Literal('required'), Type.Literal('off')], { default: 'off' })),
-    keyPattern: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Regular expression every key must match in full' })),
+    keyPattern: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: 'RE2 regular expression every key must match in full (linear time: no backreferences or lookaround)' }),
+    ),
     logValues: Type.Optional(Type.Boolean({ default: false, description: 'Whether values may appear in logs or sampled telemetry' })),
-    hashKeys: Type.Optional(Type.Boolean({ default: false, description: 'Keys appear only as sha256 hashes in logs, telemetry and audit' })),
+    hashKeys: Type.Optional(Type.Boolean({ default: false, description: 'Keys appear only as keyed (HMAC-SHA-256) hashes in logs, telemetry and audit' })),
   },
   { additionalProperties: false },
 )

@@ -15,6 +15,19 @@ export { TcpProxy } from './tcp-proxy.js'
 export { KafkaProcess } from './kafka-process.js'
 export { NginxProcess } from './nginx-process.js'
 export { seededRandom, zipfKeys, loopKeys, zipfWithScans, type ZipfOptions } from './workloads/zipf.js'
+export {
+  ADVERSARIAL_FAMILIES,
+  ADVERSARIAL_LENGTHS,
+  backwardLoop,
+  compact,
+  mixture,
+  phases,
+  scanIntoZipf,
+  shortZipf,
+  slidingWindow,
+  zigzag,
+  type AdversarialFamily,
+} from './workloads/adversarial.js'
 export { ServiceProcess } from './service-process.js'
 export { RedisClusterProcess, type RedisClusterProcessOptions, type ClusterNodeInfo } from './redis-cluster-process.js'
 export { SentinelGroupProcess, type SentinelGroupOptions } from './sentinel-group-process.js'

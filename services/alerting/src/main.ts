@@ -32,7 +32,7 @@ const deliveries = new BullmqJobQueue<DeliveryJob>(settings.queue, {
 const transport = new KafkaTransport(kafkaClientSettings(settingsOf.kafka, `alerting-${instanceId}`))
 const store = new RedisAlertStore(settingsOf.queueRedisUrl, prefix)
 const pool = settings.auth === 'on' ? new pg.Pool({ connectionString: settingsOf.postgresUrl, max: 2 }) : undefined
-const auth = pool === undefined ? undefined : await postgresServiceAuth({ pool, transport, source: `strata/alerting/${instanceId}`, cacheTtlMs: settingsOf.keyCacheTtl })
+const auth = pool === undefined ? undefined : await postgresServiceAuth({ secret: settingsOf.serverSecret || undefined, pool, transport, source: `strata/alerting/${instanceId}`, cacheTtlMs: settingsOf.keyCacheTtl })
 const alerting: Alerting = buildAlerting({
   // The web console's origin (the gateway's), e.g. http://127.0.0.1:8080; none by default.
   corsOrigins: settingsOf.corsOrigins,

@@ -41,7 +41,7 @@ const probes: ResourceProbe[] = [
 
 // Auth is on unless STRATA_ANALYTICS_AUTH=off: the gateways' API keys and audit chain, in the same PostgreSQL.
 const auth =
-  settings.auth === 'off' ? undefined : await postgresServiceAuth({ pool, source: `strata/analytics/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
+  settings.auth === 'off' ? undefined : await postgresServiceAuth({ secret: config.serverSecret || undefined, pool, source: `strata/analytics/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
 
 // Hot keys go to strata.hot-keys.v1 every hotKeysInterval (0: not published), for the warmer.
 const hotKeysBus = settings.hotKeysInterval > 0 ? new KafkaTransport({ ...kafka, log: () => undefined }) : undefined

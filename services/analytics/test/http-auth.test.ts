@@ -51,4 +51,13 @@ describe('analytics HTTP API with auth (real PostgreSQL)', () => {
       else expect(answer.statusCode, `${method} ${url}`).toBe(401)
     }
   })
+  it('serves the HTML report with a CSP that allows no script, nosniff and no framing (issue 22)', async () => {
+    const page = await analytics.http.inject({ url: '/v1/report.html', headers: { authorization: `Bearer ${tokens.all}` } })
+    expect(page.statusCode).toBe(200)
+    expect(page.headers['content-security-policy']).toContain("default-src 'none'")
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'")
+    expect(page.headers['content-security-policy']).not.toContain('script-src')
+    expect(page.headers['x-content-type-options']).toBe('nosniff')
+    expect(page.headers['x-frame-options']).toBe('DENY')
+  })
 })

@@ -22,7 +22,7 @@ const capture = buildCdc({ transport, postgresUrl: config.postgresUrl, slot, pub
 const pool = new pg.Pool({ connectionString: config.postgresUrl, max: 2 })
 pool.on('error', () => undefined)
 const keysPool = config.keysPostgresUrl === '' ? pool : new pg.Pool({ connectionString: config.keysPostgresUrl, max: 2 })
-const auth = settings.auth === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/cdc/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
+const auth = settings.auth === 'off' ? undefined : await postgresServiceAuth({ secret: config.serverSecret || undefined, pool: keysPool, source: `strata/cdc/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
 const server = buildCdcServer({ capture, slot, pool, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
 
 let stopping = false

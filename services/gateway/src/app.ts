@@ -59,6 +59,8 @@ export interface GatewayAuth {
 export interface GatewayDeps {
   cache: StrataCache
   registry: NamespaceRegistry
+  /** The L1 capacity the cache was built with, shown on /metrics. */
+  l1Bounds?: { maxEntries: number; maxBytes?: number | undefined } | undefined
   /** Proxy upstreams by name, served under /proxy/{name}/... */
   upstreams?: Record<string, UpstreamConfig>
   /** Domain event → invalidation rules for POST /v1/events (the embedded stand-in for the invalidator): `parseRules`. */
@@ -214,7 +216,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     app.addSchema(NamespaceSpecSchema)
   }
   if (deps.hooks !== undefined && deps.hooks.length > 0) await app.register(cacheHooksPlugin, { cache: deps.cache, hooks: deps.hooks })
-  await app.register(metricsPlugin, { cache: deps.cache, processMetrics: deps.processMetrics ?? true, ...(deps.extraMetrics === undefined ? {} : { extra: deps.extraMetrics }) })
+  await app.register(metricsPlugin, { cache: deps.cache, l1Bounds: deps.l1Bounds, processMetrics: deps.processMetrics ?? true, ...(deps.extraMetrics === undefined ? {} : { extra: deps.extraMetrics }) })
   if (deps.accessEvents !== undefined) await app.register(accessEventsPlugin, { cache: deps.cache, ...deps.accessEvents })
   await app.register(healthRoutes, { cache: deps.cache, checks: deps.checks ?? {}, draining: () => draining })
   // Namespaces that do not exist are not tracked: a caller could otherwise grow the table with made-up names.

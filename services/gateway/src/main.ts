@@ -18,7 +18,7 @@ import { AccessPublisher } from './access/access-publisher.js'
 import { AccessSampling } from './access/access-sampling.js'
 import { NamespaceRegistry } from './namespaces/namespace-registry.js'
 import { LOG_REDACT_PATHS, loggableUrl } from './security/log-redaction.js'
-import { telemetryKey } from './namespaces/namespace-security.js'
+import { KeyHasher, telemetryKey } from './namespaces/namespace-security.js'
 import { onShutdownSignals } from './shutdown.js'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
@@ -51,7 +51,7 @@ const logger = createLogger('strata-gateway', {
     // Keys of hashKeys namespaces appear hashed in request logs; headers are not logged at all.
     req: (req: { method?: string; url?: string; ip?: string }) => ({
       method: req.method,
-      url: loggableUrl(req.url ?? '', hashKeysOf, (key) => telemetryKey({ hashKeys: true }, key)),
+      url: loggableUrl(req.url ?? '', hashKeysOf, (key) => late.registry?.keyHasher.hash(key) ?? telemetryKey({ hashKeys: true }, key)),
       remoteAddress: req.ip,
     }),
   },
@@ -88,10 +88,10 @@ const queue: WriteBehindQueue =
         blockTimeoutMs: settings.writeBehindBlockTimeout,
         retryAfterMs: settings.writeBehindRetryAfter,
       })
-const cache = createCache({ prefix: config.prefix, l1: { maxEntries: settings.l1MaxEntries }, l2, ...(bus === undefined ? {} : { bus }), queue })
+const cache = createCache({ prefix: config.prefix, l1: { maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes }, l2, ...(bus === undefined ? {} : { bus }), queue })
 cache.on('error', (event) => logger.warn({ namespace: event.namespace, operation: event.operation, code: event.error.code }, event.error.message))
 const keyring = security.encryptionKeys === undefined ? undefined : createKeyring(security.encryptionKeys.current, security.encryptionKeys.keys)
-const registry = (late.registry = new NamespaceRegistry(cache, { keyring }))
+const registry = (late.registry = new NamespaceRegistry(cache, { keyring, allowedOrigins: security.allowedOrigins, keyHasher: new KeyHasher(config.serverSecret || undefined) }))
 await registry.start(settings.namespaces)
 
 const pool = settings.auth === 'on' && settings.keyStore === 'postgres' ? new pg.Pool({ connectionString: config.postgresUrl, max: 8 }) : undefined
@@ -109,7 +109,8 @@ if (settings.auth === 'on') {
     store = keys
     log = audit
   }
-  const apiKeys = new ApiKeys(store, { cacheTtlMs: config.keyCacheTtl })
+  const apiKeys = new ApiKeys(store, { cacheTtlMs: config.keyCacheTtl, secret: config.serverSecret || undefined })
+  if (config.serverSecret === '' && pool !== undefined) logger.warn('STRATA_SERVER_SECRET is not set: API key hashes are not keyed with a server secret (docs/guides/security.md)')
   if (security.bootstrapAdminKey !== undefined) {
     const admin = await apiKeys.ensure(security.bootstrapAdminKey, { name: 'bootstrap admin', grants: [{ namespace: '*', scopes: ['admin'] }] })
     logger.info({ keyId: admin.id }, 'bootstrap admin key is present')
@@ -125,6 +126,8 @@ if (settings.auth === 'on') {
       transport: kafka,
       source: `strata/gateway/${instanceId}`,
       onPublishError: (error) => logger.warn({ err: error }, 'audit event not published (the row is in the audit log)'),
+      onAppendError: (error, outcome, entry) =>
+        logger.error({ err: error, outcome, action: entry.action }, outcome === 'queued' ? 'audit append failed; the entry waits in the retry buffer' : 'audit retry buffer full: an entry was given up'),
     }),
   }
 }
@@ -153,6 +156,7 @@ const gateway = await buildGateway({
   },
   ...(telemetry === undefined ? {} : { extraMetrics: () => telemetry.prometheusText() }),
   ...(accessEvents === undefined ? {} : { accessEvents }),
+  l1Bounds: { maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes },
   console: {
     ...(settings.consoleDistDir === '' ? {} : { distDir: settings.consoleDistDir }),
     services: {

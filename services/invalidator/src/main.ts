@@ -32,7 +32,7 @@ const pool = settings.auth === 'on' ? new pg.Pool({ connectionString: config.pos
 const auth =
   pool === undefined
     ? undefined
-    : await postgresServiceAuth({ pool, ...(redis === undefined ? {} : { redis, rateLimitPrefix: `${config.prefix}:ratelimit` }), transport, source: `strata/invalidator/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
+    : await postgresServiceAuth({ secret: config.serverSecret || undefined, pool, ...(redis === undefined ? {} : { redis, rateLimitPrefix: `${config.prefix}:ratelimit` }), transport, source: `strata/invalidator/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
 const invalidator = buildInvalidator({
   // The web console's origin (the gateway's), e.g. http://127.0.0.1:8080; none by default.
   corsOrigins: config.corsOrigins,

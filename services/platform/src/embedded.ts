@@ -63,6 +63,8 @@ rules:
 
 /** The L1 capacity of the embedded gateway (the analytics service sizes its miss-ratio curves against it). */
 const EMBEDDED_L1_ENTRIES = 10_000
+/** Memory the embedded L1 may hold whatever the value sizes (issue 22: entry counts alone let one writer fill the heap). */
+const EMBEDDED_L1_BYTES = 128 * 1024 * 1024
 
 /**
  * The whole platform in one process on the embedded default: in-process L2 (memoryStore), in-process bus and
@@ -79,7 +81,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const late: { registry?: NamespaceRegistry } = {}
   const queue = new InProcessWriteBehindQueue((writes) => late.registry!.flush(writes))
   const transport = new MemoryTransport()
-  const cache = createCache({ l1: { maxEntries: EMBEDDED_L1_ENTRIES }, l2: memoryStore(), bus: new TransportInvalidationBus(transport, { instanceId: 'embedded' }), queue })
+  const cache = createCache({ l1: { maxEntries: EMBEDDED_L1_ENTRIES, maxBytes: EMBEDDED_L1_BYTES }, l2: memoryStore(), bus: new TransportInvalidationBus(transport, { instanceId: 'embedded' }), queue })
   const registry = (late.registry = new NamespaceRegistry(cache))
   await registry.start({
     products: { ttl: 60_000, grace: 300_000, origin: { url: `${originAddress}/products/{key}` } },
@@ -100,6 +102,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const gateway = await buildGateway({
     cache,
     registry,
+    l1Bounds: { maxEntries: EMBEDDED_L1_ENTRIES, maxBytes: EMBEDDED_L1_BYTES },
     upstreams: { demo: { url: originAddress } },
     eventRules: DEMO_RULES,
     processMetrics: false,

@@ -21,7 +21,8 @@ const log = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<
 
 for (const warning of warnings) log('warn', warning)
 // The gateways' L2 (any topology) under this deployment's prefix, so what is warmed is what they read.
-const cache = createCache({ prefix: config.prefix, l2: await createL2Store(config.l2) })
+// L1 bounded by bytes as well as entries: warmed values can be large (issue 22).
+const cache = createCache({ prefix: config.prefix, l1: { maxEntries: 10_000, maxBytes: 128 * 1024 * 1024 }, l2: await createL2Store(config.l2) })
 const transport = new KafkaTransport({ ...kafkaClientSettings(config.kafka, `warmer-${instanceId}`), log: () => undefined })
 // Failed warms go to strata.errors.v1 too (analytics counts them, alerting's error rules see them).
 const errors = new ErrorEventPublisher(transport, {
@@ -66,7 +67,7 @@ const running = service
 // Unless STRATA_WARMER_AUTH=off, the HTTP API takes the gateways' API keys (STRATA_KEYS_POSTGRES_URL, else postgresUrl).
 const keysPool = new pg.Pool({ connectionString: config.keysPostgresUrl === '' ? config.postgresUrl : config.keysPostgresUrl, max: 2 })
 keysPool.on('error', () => undefined)
-const auth = settings.auth === 'off' ? undefined : await postgresServiceAuth({ pool: keysPool, source: `strata/warmer/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
+const auth = settings.auth === 'off' ? undefined : await postgresServiceAuth({ secret: config.serverSecret || undefined, pool: keysPool, source: `strata/warmer/${instanceId}`, cacheTtlMs: config.keyCacheTtl })
 const server = buildWarmerServer({ service: running, progress, busReady: () => transport.ping(), ...(auth === undefined ? {} : { auth }) })
 let stopping = false
 async function shutdown(signal: string): Promise<void> {

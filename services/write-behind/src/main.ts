@@ -41,7 +41,7 @@ const instance = instanceIdOf(config)
 
 // Auth is on unless STRATA_WB_AUTH=off: the gateways' API keys and audit chain, in the same PostgreSQL.
 const auth =
-  settings.auth === 'off' ? undefined : await postgresServiceAuth({ pool, source: `strata/write-behind/${instance}`, cacheTtlMs: config.keyCacheTtl })
+  settings.auth === 'off' ? undefined : await postgresServiceAuth({ secret: config.serverSecret || undefined, pool, source: `strata/write-behind/${instance}`, cacheTtlMs: config.keyCacheTtl })
 
 // Dead writes go to strata.errors.v1 (analytics counts them, alerting's error rules see them).
 const errorBus = new KafkaTransport({ ...kafkaClientSettings(config.kafka, `write-behind-${instance}`), log: () => undefined })

@@ -98,6 +98,15 @@ export const GatewaySettingsSchema = Type.Object(
     consoleAnalyticsUrl: setting(Type.String({ default: '', pattern: '^$|^https?://', description: 'Analytics service URL the console calls' }), { env: 'STRATA_CONSOLE_ANALYTICS_URL' }),
     consoleInvalidatorUrl: setting(Type.String({ default: '', pattern: '^$|^https?://', description: 'Invalidator service URL the console calls' }), { env: 'STRATA_CONSOLE_INVALIDATOR_URL' }),
     l1MaxEntries: setting(Type.Integer({ minimum: 0, default: 10_000, description: "The in-process L1's capacity in entries (all namespaces together)" }), { env: 'STRATA_GATEWAY_L1_ENTRIES' }),
+    l1MaxBytes: setting(
+      Type.Integer({ minimum: 1, default: 256 * 1024 * 1024, description: "The in-process L1's capacity in encoded bytes (all namespaces together); bounds memory whatever the value sizes" }),
+      { env: 'STRATA_GATEWAY_L1_BYTES' },
+    ),
+    allowedOrigins: setting(
+      Type.String({ default: '', pattern: '^$|^https?://[^,]+(,https?://[^,]+)*$', description: 'Comma-separated origins (scheme://host:port) namespace admins may point a namespace at' }),
+      { env: 'STRATA_GATEWAY_ALLOWED_ORIGINS' },
+    ),
+    jwtRequireExp: setting(OnOff('on', "'off' accepts JWTs without an exp claim (they never expire)"), { env: 'STRATA_JWT_REQUIRE_EXP' }),
     accessEvents: setting(Type.Optional(AccessEventsSchema), { env: 'STRATA_GATEWAY_ACCESS_EVENTS' }),
   },
   { additionalProperties: false },

@@ -29,6 +29,10 @@ export const sharedSettings = {
     env: 'STRATA_QUEUE_REDIS_URL',
   }),
   keyCacheTtl: setting(Duration({ default: 5_000, description: 'How long a verified API key is trusted from memory (bound on revocation delay)' }), { env: 'STRATA_KEY_CACHE_MS' }),
+  serverSecret: setting(Type.String({ default: '', description: 'Keys API key hashes (HMAC-SHA-256) and hashKeys key hashes; the same on every service sharing the key store' }), {
+    env: 'STRATA_SERVER_SECRET',
+    secret: true,
+  }),
   // Decoded to origins (`http://host:port`, no path or trailing slash), the form CORS compares.
   corsOrigins: setting(
     Type.Transform(Type.Array(Type.String({ pattern: '^https?://[^\\s/]+(/\\S*)?$' }), { default: [], description: "Origins the web console calls the services' APIs from (the gateway's)" }))

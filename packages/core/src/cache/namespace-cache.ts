@@ -451,7 +451,35 @@ export class NamespaceCache<T = unknown> {
   // ---------------------------------------------------------------- writes
 
   /** Sets a value, honouring the namespace's write mode (write-through runs the writer first). */
-  async set(key: string, value: T, options?: SetOptions): Promise<void> {
+  set(key: string, value: T, options?: SetOptions): Promise<void> {
+    // An L1-only cache-aside write with nobody to tell (no L2, no bus, no hooks or listeners on writes) has nothing to
+    // wait for: it is done synchronously and answers a settled promise, sparing the three awaits of the full path.
+    const core = this.core
+    if (
+      core.l2 !== undefined ||
+      core.bus !== undefined ||
+      !core.fastReads ||
+      (options?.writeMode ?? this.policy.writeMode) !== 'cache-aside' ||
+      core.hooks.active.beforeSet ||
+      core.hooks.active.invalidate ||
+      core.events.has('set') ||
+      core.events.has('invalidate')
+    ) {
+      return this.setSlow(key, value, options)
+    }
+    try {
+      const write = this.prepareWrite(key, value, options)
+      core.flights.invalidate(this.keys.l1Key(key))
+      const entry = write.entry
+      if (this.tags.verdict(entry.tags, entry.createdAt) !== 'gone') this.writeL1(key, entry, write.resolved.l1Ttl)
+      this.counters.sets++
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : toStrataError(error))
+    }
+    return SETTLED
+  }
+
+  private async setSlow(key: string, value: T, options?: SetOptions): Promise<void> {
     this.assertOpen()
     const write = this.prepareWrite(key, value, options)
     if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
@@ -1039,7 +1067,7 @@ export class NamespaceCache<T = unknown> {
 
   private decode(key: string, bytes: Uint8Array): StoredEntry | undefined {
     try {
-      return decodeEntry(bytes, this.core.codecs, this.policy.encryption).entry
+      return decodeEntry(bytes, this.core.codecs, this.policy.encryption, { namespace: this.name, key }).entry
     } catch (error) {
       // Corrupt, foreign or undecryptable bytes are a miss, never a wrong value.
       this.core.reportError(this.name, 'decode', toStrataError(error), key)
@@ -1051,7 +1079,7 @@ export class NamespaceCache<T = unknown> {
   /** Encodes for L2 (or a byte-bounded L1) and enforces the value size limit; undefined when nothing needs bytes. */
   private encodeChecked(key: string, entry: StoredEntry): Uint8Array | undefined {
     if (this.core.l2 === undefined && !this.encodeForL1) return undefined
-    const encoded = encodeEntry(entry, this.codecOptions)
+    const encoded = encodeEntry(entry, this.codecOptions, { namespace: this.name, key })
     if (encoded.length > this.policy.maxValueBytes) {
       throw new StrataError(
         'E_VALUE_TOO_LARGE',
@@ -1122,6 +1150,8 @@ export class NamespaceCache<T = unknown> {
     if (this.core.closed) throw new StrataError('E_CACHE_CLOSED', 'The cache was closed')
   }
 }
+
+const SETTLED: Promise<void> = Promise.resolve()
 
 function newest(a: Candidate, b: Candidate): Candidate {
   if (a === undefined) return b

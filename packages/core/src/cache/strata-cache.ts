@@ -227,6 +227,8 @@ export function createCache<T = unknown>(options: CreateCacheOptions = {}): Stra
           clock: coarseClock,
           // Runs only after `cache` below exists: removals happen on writes, which need the cache.
           onRemoval: (key, _value, cause) => cache.onL1Removal(key, cause),
+          // onL1Removal ignores overwrites: every set of a resident key would queue one for nothing.
+          notifyReplaced: false,
         })
   const core = new CacheCore({
     l1,

@@ -79,6 +79,16 @@ describe('entry codec', () => {
     }
   })
 
+  it('binds an encrypted entry to its namespace and key: the same bytes under another key or namespace do not open', () => {
+    const keyring = createKeyring('k', { k: randomBytes(32) })
+    const options = { codec: jsonCodec, compressAbove: Infinity, encryption: keyring }
+    const bytes = encodeEntry(entry, options, { namespace: 'users', key: '42' })
+    expect(decodeEntry(bytes, codecs, keyring, { namespace: 'users', key: '42' }).entry.value).toEqual(entry.value)
+    for (const place of [{ namespace: 'users', key: '43' }, { namespace: 'admins', key: '42' }, { namespace: 'users4', key: '2' }, undefined]) {
+      expect(() => decodeEntry(bytes, codecs, keyring, place), JSON.stringify(place)).toThrow(expect.objectContaining({ code: 'E_DECRYPT_FAILED' }))
+    }
+  })
+
   it('refuses keyrings with bad keys', () => {
     expect(() => createKeyring('a', { a: randomBytes(16) })).toThrow(/32 bytes/)
     expect(() => createKeyring('missing', { a: randomBytes(32) })).toThrow(/not in the keyring/)

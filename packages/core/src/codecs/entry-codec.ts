@@ -8,10 +8,13 @@ import { decrypt, encrypt, type Keyring } from './encryption.js'
  * The bytes of an entry in L2:
  *
  *   'S' | version=1 | flags | codec id | [encrypted: keyId length | keyId] | body
- *   body (sealed with AES-256-GCM when encrypted, the header as AAD) =
+ *   body (sealed with AES-256-GCM when encrypted; AAD = the header, key id included, + namespace + key) =
  *     createdAt f64 | expiresAt f64 | staleUntil f64 | version f64 | tag count u16 | (u16 length, utf8)* | payload
  *
- * Tags and times sit inside the sealed body, so an encrypted entry leaks nothing but its size and key id.
+ * Tags and times sit inside the sealed body, so an encrypted entry leaks nothing but its size and key id. The AAD
+ * binds the ciphertext to its place: bytes copied onto another key (user 42's record onto user 43's key) fail
+ * authentication and read as a miss, never as the other key's value. Entries sealed before the binding (header-only
+ * AAD) fail the same way and are refilled from the origin.
  * Every read is bounds-checked: foreign or truncated bytes become E_CODEC_DECODE, never a wrong value.
  */
 const MAGIC = 0x53
@@ -29,10 +32,16 @@ export interface EntryCodecOptions {
   encryption: Keyring | undefined
 }
 
+/** Where an entry lives: authenticated with it when encrypted. */
+export interface EntryPlace {
+  namespace: string
+  key: string
+}
+
 /** Codecs a reader accepts, by id, so entries written with another namespace codec still decode. */
 export type CodecRegistry = ReadonlyMap<number, Codec>
 
-export function encodeEntry(entry: CacheEntry, options: EntryCodecOptions): Uint8Array {
+export function encodeEntry(entry: CacheEntry, options: EntryCodecOptions, place?: EntryPlace): Uint8Array {
   let payload: Uint8Array = options.codec.encode(entry.value)
   let flags = 0
   if (payload.length >= options.compressAbove) {
@@ -62,7 +71,7 @@ export function encodeEntry(entry: CacheEntry, options: EntryCodecOptions): Uint
 
   const keyId = utf8.encode(keyring.current)
   const head = Buffer.concat([header(flags | FLAG_ENCRYPTED, options.codec.id), Buffer.from([keyId.length]), keyId])
-  return Buffer.concat([head, encrypt(keyring.keys.get(keyring.current)!, body, head)])
+  return Buffer.concat([head, encrypt(keyring.keys.get(keyring.current)!, body, boundAad(head, place))])
 }
 
 export interface DecodedEntry {
@@ -74,16 +83,16 @@ export interface DecodedEntry {
  * Decodes bytes written by `encodeEntry`. Throws E_CODEC_DECODE (corrupt/foreign), E_UNKNOWN_KEY_ID or
  * E_DECRYPT_FAILED; the engine turns each into a miss plus an error event.
  */
-export function decodeEntry(bytes: Uint8Array, codecs: CodecRegistry, keyring: Keyring | undefined): DecodedEntry {
+export function decodeEntry(bytes: Uint8Array, codecs: CodecRegistry, keyring: Keyring | undefined, place?: EntryPlace): DecodedEntry {
   try {
-    return decodeUnchecked(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), codecs, keyring)
+    return decodeUnchecked(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), codecs, keyring, place)
   } catch (error) {
     if (isStrataError(error)) throw error
     throw new StrataError('E_CODEC_DECODE', 'Stored entry could not be decoded', { cause: error })
   }
 }
 
-function decodeUnchecked(bytes: Buffer, codecs: CodecRegistry, keyring: Keyring | undefined): DecodedEntry {
+function decodeUnchecked(bytes: Buffer, codecs: CodecRegistry, keyring: Keyring | undefined, place: EntryPlace | undefined): DecodedEntry {
   if (bytes.length < 4 || bytes[0] !== MAGIC || bytes[1] !== FORMAT_VERSION) throw corrupt('bad header')
   const flags = bytes[2]!
   const codec = codecs.get(bytes[3]!)
@@ -101,7 +110,7 @@ function decodeUnchecked(bytes: Buffer, codecs: CodecRegistry, keyring: Keyring 
         context: { keyId },
       })
     }
-    body = decrypt(key, bytes.subarray(5 + idLength), bytes.subarray(0, 5 + idLength))
+    body = decrypt(key, bytes.subarray(5 + idLength), boundAad(bytes.subarray(0, 5 + idLength), place))
   }
 
   if (body.length < FIXED_META_BYTES) throw corrupt('truncated metadata')
@@ -125,6 +134,20 @@ function decodeUnchecked(bytes: Buffer, codecs: CodecRegistry, keyring: Keyring 
   if ((flags & FLAG_COMPRESSED) !== 0) payload = inflateRawSync(payload)
   const value = codec.decode(payload)
   return { entry: { value, createdAt, expiresAt, staleUntil, version, tags, size: bytes.length }, keyId }
+}
+
+/** header | u32 namespace length | namespace | u32 key length | key (lengths keep `a`+`bc` apart from `ab`+`c`). */
+function boundAad(head: Uint8Array, place: EntryPlace | undefined): Uint8Array {
+  if (place === undefined) return head
+  const namespace = utf8.encode(place.namespace)
+  const key = utf8.encode(place.key)
+  const aad = Buffer.allocUnsafe(head.length + 8 + namespace.length + key.length)
+  aad.set(head, 0)
+  let offset = aad.writeUInt32LE(namespace.length, head.length)
+  aad.set(namespace, offset)
+  offset = aad.writeUInt32LE(key.length, offset + namespace.length)
+  aad.set(key, offset)
+  return aad
 }
 
 function header(flags: number, codecId: number): Buffer {

@@ -163,11 +163,18 @@ describe('MemoryTier', () => {
       const read = (key: string): void => {
         if (cache.get(key) === undefined) cache.set(key, 'v', FOREVER, 100)
       }
-      for (let round = 0; round < 5; round++) hot.forEach(read)
+      // A fresh W-TinyLFU runs as LRU until its miniature simulations have seen frequency win: a hot set read among
+      // one-off keys first, then the scan.
+      for (let round = 0; round < 20; round++) {
+        hot.forEach(read)
+        for (let i = 0; i < 60; i++) read(`once:${round}:${i}`)
+      }
       for (let i = 0; i < 200; i++) read(`scan:${i}`)
       return hot.filter((key) => cache.has(key)).length
     })
-    expect(hotKept).toEqual([50, 0])
+    // The window the miniatures chose (not always 1%) loses the hot keys that sat in it.
+    expect(hotKept[0]).toBeGreaterThanOrEqual(40)
+    expect(hotKept[1]).toBe(0)
   })
 
   it('lets onRemoval call back into the tier, and rethrows a listener error after every listener ran', () => {

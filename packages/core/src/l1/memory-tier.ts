@@ -25,8 +25,16 @@ export interface MemoryTierOptions {
    * the other notifications of that operation still run and the first error is rethrown to the operation's caller.
    */
   onRemoval?: (key: string, value: unknown, cause: RemovalCause) => void
-  /** Seeds the policy's hash and tie-break (random by default); for reproducible tests and simulations. */
+  /**
+   * Seeds the policy's hash and tie-break. By default the seed is derived from the budget, so a cache replays a trace
+   * the same way every run; pass a random one (e.g. from crypto) to make the sketch's counters unpredictable.
+   */
   seed?: number
+  /**
+   * Whether `onRemoval` hears of values replaced by `set` (true by default). An owner that ignores them (the engine
+   * counts only evictions and expiries) turns them off and spares every overwrite a notification.
+   */
+  notifyReplaced?: boolean
 }
 
 /** A resident entry: the policy's node, the timer wheel's node, and the value. */
@@ -77,12 +85,16 @@ export class MemoryTier<V> {
   private readonly customClock: (() => number) | undefined
   private readonly maxBytes: number | undefined
   private readonly onRemoval: ((key: string, value: unknown, cause: RemovalCause) => void) | undefined
+  private readonly notifyReplaced: boolean
   private nextTickAt: number
   private bytes = 0
 
+  // Queued notifications in parallel arrays reused across operations: `pending` counts the live slots (resetting a
+  // count is cheaper than truncating three arrays after every replaced value).
   private readonly pendingKeys: string[] = []
   private readonly pendingValues: unknown[] = []
   private readonly pendingCauses: RemovalCause[] = []
+  private pending = 0
   private notifying = false
   private readonly spare: Entry<V>[] = []
 
@@ -100,6 +112,7 @@ export class MemoryTier<V> {
     this.customClock = options.clock
     this.maxBytes = maxBytes
     this.onRemoval = options.onRemoval
+    this.notifyReplaced = options.notifyReplaced ?? true
     const onEvict = (entry: Entry<V>): void => {
       this.detach(entry)
       this.notify(entry.key, entry.value, 'evicted')
@@ -195,7 +208,7 @@ export class MemoryTier<V> {
     if (expired || (maxBytes !== undefined && weight > maxBytes)) {
       if (existing !== undefined) {
         this.remove(existing)
-        this.notify(key, existing.value, 'replaced')
+        if (this.notifyReplaced) this.notify(key, existing.value, 'replaced')
         this.recycle(existing)
       }
       this.flushNotifications()
@@ -213,7 +226,7 @@ export class MemoryTier<V> {
         existing.expiresAt = expiresAt
         this.wheel.reschedule(existing)
       }
-      if (previous !== value) this.notify(key, previous, 'replaced')
+      if (previous !== value && this.notifyReplaced) this.notify(key, previous, 'replaced')
       resident = this.policy.onUpdate(existing, cost)
     } else {
       const entry = this.createEntry(key, value, expiresAt, weight, cost)
@@ -356,20 +369,21 @@ export class MemoryTier<V> {
 
   private notify(key: string, value: unknown, cause: RemovalCause): void {
     if (this.onRemoval === undefined) return
-    this.pendingKeys.push(key)
-    this.pendingValues.push(value)
-    this.pendingCauses.push(cause)
+    const at = this.pending++
+    this.pendingKeys[at] = key
+    this.pendingValues[at] = value
+    this.pendingCauses[at] = cause
   }
 
   /** Runs queued `onRemoval` calls once the tier is consistent; a nested operation's calls join the running loop. */
   private flushNotifications(): void {
-    if (this.pendingKeys.length === 0 || this.notifying) return
+    if (this.pending === 0 || this.notifying) return
     const listener = this.onRemoval!
     this.notifying = true
     let failed = false
     let failure: unknown
     try {
-      for (let i = 0; i < this.pendingKeys.length; i++) {
+      for (let i = 0; i < this.pending; i++) {
         try {
           listener(this.pendingKeys[i]!, this.pendingValues[i], this.pendingCauses[i]!)
         } catch (error) {
@@ -380,9 +394,9 @@ export class MemoryTier<V> {
         }
       }
     } finally {
-      this.pendingKeys.length = 0
-      this.pendingValues.length = 0
-      this.pendingCauses.length = 0
+      // Drop the references to removed values; the slots stay for the next operation.
+      this.pendingValues.fill(undefined, 0, this.pending)
+      this.pending = 0
       this.notifying = false
     }
     if (failed) throw failure

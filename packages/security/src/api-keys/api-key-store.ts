@@ -1,7 +1,7 @@
 import type { Grant } from '../access/grants.js'
 import type { RateLimitSpec } from '../access/principal.js'
 
-/** An API key as stored: never the secret, only its hash. Times are epoch ms. */
+/** An API key as stored: never the secret, only its keyed hash (`hmac-sha256$...`, older rows `scrypt$...`). Times are epoch ms. */
 export interface ApiKeyRecord {
   id: string
   name: string
@@ -22,4 +22,9 @@ export interface ApiKeyStore {
   list(): Promise<ApiKeyRecord[]>
   /** Marks the key revoked at `at`; false when there is no such key (revoking twice keeps the first time). */
   revoke(id: string, at: number): Promise<boolean>
+  /**
+   * Replaces the stored hash of a key, only while it is still `previous` (a compare-and-set, so two instances
+   * migrating the same key do not race); false when the key is gone or its hash changed.
+   */
+  replaceHash(id: string, previous: string, next: string): Promise<boolean>
 }

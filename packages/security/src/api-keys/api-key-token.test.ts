@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { generateApiKeyToken, hashSecret, parseApiKeyToken, verifySecret } from './api-key-token.js'
+import { generateApiKeyToken, hashSecret, legacyScryptHash, parseApiKeyToken, verifyLegacySecret, verifySecret } from './api-key-token.js'
 
 describe('API key tokens', () => {
   it('are sk_<id>_<secret>, random, and parse back', () => {
@@ -13,14 +13,23 @@ describe('API key tokens', () => {
     }
   })
 
-  it('hash with scrypt and a salt; only the right secret verifies', async () => {
+  it('hash with HMAC-SHA-256 keyed by the server secret; only the right secret under the right server secret verifies', () => {
     const { secret } = generateApiKeyToken()
-    const hash = await hashSecret(secret)
-    expect(hash).toMatch(/^scrypt\$32768\$8\$1\$/)
+    const hash = hashSecret(secret, 'server-secret-1')
+    expect(hash).toMatch(/^hmac-sha256\$[A-Za-z0-9_-]{43}$/)
     expect(hash).not.toContain(secret)
-    expect(await hashSecret(secret)).not.toBe(hash)
-    expect(await verifySecret(secret, hash)).toBe(true)
-    expect(await verifySecret(generateApiKeyToken().secret, hash)).toBe(false)
-    expect(await verifySecret(secret, 'md5$abc')).toBe(false)
+    expect(hashSecret(secret, 'server-secret-2')).not.toBe(hash)
+    expect(verifySecret(secret, hash, 'server-secret-1')).toBe(true)
+    expect(verifySecret(secret, hash, 'server-secret-2')).toBe(false)
+    expect(verifySecret(generateApiKeyToken().secret, hash, 'server-secret-1')).toBe(false)
+    expect(verifySecret(secret, 'md5$abc', 'server-secret-1')).toBe(false)
+  })
+
+  it('still verifies an old scrypt hash, and refuses scrypt parameters it never wrote', async () => {
+    const { secret } = generateApiKeyToken()
+    const legacy = await legacyScryptHash(secret)
+    expect(await verifyLegacySecret(secret, legacy)).toBe(true)
+    expect(await verifyLegacySecret(generateApiKeyToken().secret, legacy)).toBe(false)
+    expect(await verifyLegacySecret(secret, legacy.replace('scrypt$32768$', 'scrypt$1048576$'))).toBe(false)
   })
 })

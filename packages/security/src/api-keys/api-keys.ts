@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto'
 import { StrataError } from '@strata/core'
 import type { Grant } from '../access/grants.js'
 import type { Principal, RateLimitSpec } from '../access/principal.js'
-import { generateApiKeyToken, hashSecret, parseApiKeyToken, verifySecret } from './api-key-token.js'
+import {
+  UNKNOWN_KEY_HASH,
+  generateApiKeyToken,
+  hashSecret,
+  isLegacyHash,
+  parseApiKeyToken,
+  verifyLegacySecret,
+  verifySecret,
+  type ApiKeySecret,
+} from './api-key-token.js'
 import type { ApiKeyRecord, ApiKeyStore } from './api-key-store.js'
 
 export interface ApiKeysOptions {
@@ -13,7 +22,15 @@ export interface ApiKeysOptions {
    */
   cacheTtlMs?: number
   clock?: () => number
+  /**
+   * The server secret key hashes are keyed with (HMAC-SHA-256). Every instance sharing a key store needs the same
+   * one (STRATA_API_KEY_SECRET). None: a fixed public key (see `hashSecret`).
+   */
+  secret?: ApiKeySecret | undefined
 }
+
+/** Keys with an old scrypt hash verify one at a time, at most this many waiting; beyond, the sign-in fails. */
+const LEGACY_QUEUE = 16
 
 export interface NewApiKey {
   name: string
@@ -31,15 +48,20 @@ interface Cached {
 }
 
 /**
- * API keys: create (the token is returned once and never stored), list, revoke, and verify. Verification costs one
- * scrypt (tens of ms; 143 ms measured on a busy 2-core machine) the first time a token is seen, then a hash-map lookup for `cacheTtlMs`; failures are cached too,
- * so a flood of one wrong token does not become a flood of scrypt work.
+ * API keys: create (the token is returned once and never stored), list, revoke, and verify. Verification is one
+ * store lookup and one HMAC-SHA-256 compared in constant time (microseconds), the same work whether the id exists or
+ * not, so neither a flood of wrong secrets for a known id nor timing tells an attacker anything or costs the
+ * gateway much. Results are then trusted from memory for `cacheTtlMs`. Keys stored with the old scrypt hash still
+ * verify (one scrypt at a time) and are re-hashed on their first successful use.
  */
 export class ApiKeys {
   private readonly cache = new Map<string, Cached>()
   private readonly pending = new Map<string, Promise<Principal | undefined>>()
   private readonly cacheTtlMs: number
   private readonly clock: () => number
+  private readonly secret: ApiKeySecret | undefined
+  private legacyTail: Promise<unknown> = Promise.resolve()
+  private legacyWaiting = 0
 
   constructor(
     private readonly store: ApiKeyStore,
@@ -47,6 +69,7 @@ export class ApiKeys {
   ) {
     this.cacheTtlMs = options.cacheTtlMs ?? 5_000
     this.clock = options.clock ?? Date.now
+    this.secret = options.secret
   }
 
   get revocationDelayMs(): number {
@@ -59,7 +82,7 @@ export class ApiKeys {
     const record: ApiKeyRecord = {
       id,
       name: key.name,
-      hash: await hashSecret(secret),
+      hash: hashSecret(secret, this.secret),
       grants: key.grants.map((g) => ({ namespace: g.namespace, scopes: [...g.scopes] })),
       createdAt: this.clock(),
       ...(key.expiresAt === undefined ? {} : { expiresAt: key.expiresAt }),
@@ -78,7 +101,7 @@ export class ApiKeys {
     if (parsed === undefined) throw new StrataError('E_INVALID_OPTION', 'A bootstrap API key must look like sk_<12 lowercase letters or digits>_<43 base64url characters>')
     const existing = await this.store.get(parsed.id)
     if (existing !== undefined) return view(existing)
-    const record: ApiKeyRecord = { id: parsed.id, name: key.name, hash: await hashSecret(parsed.secret), grants: key.grants, createdAt: this.clock() }
+    const record: ApiKeyRecord = { id: parsed.id, name: key.name, hash: hashSecret(parsed.secret, this.secret), grants: key.grants, createdAt: this.clock() }
     await this.store.insert(record)
     return view(record)
   }
@@ -123,10 +146,28 @@ export class ApiKeys {
     const parsed = parseApiKeyToken(token)
     if (parsed === undefined) return undefined
     const record = await this.store.get(parsed.id)
-    if (record === undefined || !(await verifySecret(parsed.secret, record.hash))) return undefined
+    // An unknown id is compared against a dummy hash: the same work, so timing does not say which ids exist.
+    const stored = record?.hash ?? UNKNOWN_KEY_HASH
+    const valid = isLegacyHash(stored) ? await this.verifyLegacy(parsed.id, parsed.secret, stored) : verifySecret(parsed.secret, stored, this.secret)
+    if (record === undefined || !valid) return undefined
     const now = this.clock()
     if (record.revokedAt !== undefined || (record.expiresAt !== undefined && record.expiresAt <= now)) return undefined
     return { kind: 'api-key', id: `key:${record.id}`, name: record.name, grants: record.grants, rateLimit: record.rateLimit }
+  }
+
+  /** A scrypt check, serialised (one libuv thread at most) and bounded; a success migrates the row to the keyed hash. */
+  private async verifyLegacy(id: string, secret: string, stored: string): Promise<boolean> {
+    if (this.legacyWaiting >= LEGACY_QUEUE) return false
+    this.legacyWaiting += 1
+    const run = this.legacyTail.then(() => verifyLegacySecret(secret, stored))
+    this.legacyTail = run.catch(() => undefined)
+    try {
+      const valid = await run
+      if (valid) await this.store.replaceHash(id, stored, hashSecret(secret, this.secret))
+      return valid
+    } finally {
+      this.legacyWaiting -= 1
+    }
   }
 }
 

@@ -26,4 +26,11 @@ export class MemoryApiKeyStore implements ApiKeyStore {
     record.revokedAt ??= at
     return Promise.resolve(true)
   }
+
+  replaceHash(id: string, previous: string, next: string): Promise<boolean> {
+    const record = this.records.get(id)
+    if (record?.hash !== previous) return Promise.resolve(false)
+    record.hash = next
+    return Promise.resolve(true)
+  }
 }

@@ -4,8 +4,10 @@ import { StrataError } from '@strata/core'
 import { ANY_NAMESPACE, allows, type Scope } from '../access/grants.js'
 import { credentialOf, type Authenticator } from '../access/authenticator.js'
 import type { Principal, RateLimitSpec } from '../access/principal.js'
+import { parseApiKeyToken } from '../api-keys/api-key-token.js'
 import type { AuditTrail } from '../audit/audit-trail.js'
 import type { AuditOutcome } from '../audit/audit-record.js'
+import { DenialAggregator } from '../audit/denial-aggregator.js'
 import type { RateLimiter } from '../rate-limit/rate-limiter.js'
 
 /**
@@ -44,10 +46,20 @@ export interface AuthPluginOptions {
   /** The limit for principals that carry none of their own. Default 50/s, burst 100. */
   defaultRateLimit?: RateLimitSpec
   /**
-   * Failed sign-ins per client address (needs `rateLimiter`). Past it the answer is 429 and the failure is not
-   * audited again, so a flood of bad credentials cannot flood the audit log. Default 5/s, burst 20.
+   * Failed sign-ins per client address, per presented key id and in total (each needs `rateLimiter`). Past any of
+   * them a failed sign-in answers 429 and is not audited again, so a flood of bad credentials floods neither the
+   * audit log nor (spread over many addresses) the store. A valid key is never refused by these: verification is
+   * cheap enough to always run, so knowing a key id does not let anyone lock its owner out.
+   * Defaults: 5/s burst 20 per address, 5/s burst 20 per key id, 100/s burst 500 in total.
    */
   failedSignInLimit?: RateLimitSpec
+  failedSignInPerKeyLimit?: RateLimitSpec
+  failedSignInGlobalLimit?: RateLimitSpec
+  /**
+   * Denials (403) are audited once per (principal, action, resource) and window, with the count of repeats; they
+   * also spend the principal's rate limit, so a key cannot hammer what it may not touch. Default 60 s.
+   */
+  denialWindowMs?: number
   /** Audits admin actions, writes, invalidations and sign-in failures. */
   audit?: AuditTrail | undefined
   /**
@@ -56,8 +68,6 @@ export interface AuthPluginOptions {
    * then read `request.body`, unvalidated).
    */
   stage?: 'onRequest' | 'preValidation'
-  /** A failed audit append (logged by default). */
-  onAuditError?: (error: unknown, request: FastifyRequest) => void
 }
 
 const AUDITED_BY_DEFAULT: ReadonlySet<Scope> = new Set(['write', 'invalidate', 'admin'])
@@ -85,31 +95,49 @@ export function requirementOf(
 
 /**
  * Authentication, authorisation and rate limiting for every route of the app it is registered on (fastify-plugin:
- * the hooks are not encapsulated). Order per request: credentials (401), scope on the namespace (403), rate (429).
+ * the hooks are not encapsulated). Order per request: path encoding (400), credentials (401), scope on the namespace (403), rate (429; denials
+ * spend the rate too).
  * Answers are thrown as StrataErrors, so the app's one error handler turns them into problem+json.
  */
 export const authPlugin = fp(
   (app: FastifyInstance, options: AuthPluginOptions, done: (error?: Error) => void) => {
     const defaultLimit = options.defaultRateLimit ?? { perSecond: 50, burst: 100 }
+    // Appends never hold a request: a failed one is buffered and retried by the trail, which reports it.
     const audit = (request: FastifyRequest, entry: { actor: string; action: string; resource: string; outcome: AuditOutcome; detail?: Record<string, unknown> }) => {
-      if (options.audit === undefined) return
-      options.audit
-        .record({ ...entry, ip: request.ip, at: Date.now() })
-        .catch((error: unknown) => (options.onAuditError ?? ((e, r) => r.log.error({ err: e }, 'audit append failed')))(error, request))
+      options.audit?.submit({ ...entry, ip: request.ip, at: Date.now() })
+    }
+    const trail = options.audit
+    const denials = trail === undefined ? undefined : new DenialAggregator((entry) => trail.submit(entry), { windowMs: options.denialWindowMs ?? 60_000 })
+    app.addHook('onClose', (_instance, next) => {
+      denials?.flush()
+      next()
+    })
+    const failureLimits = (request: FastifyRequest, token: string | undefined): Array<{ subject: string; limit: RateLimitSpec; scope: string }> => {
+      const keyId = token === undefined ? undefined : parseApiKeyToken(token)?.id
+      return [
+        { subject: `signin-failures:${request.ip}`, limit: options.failedSignInLimit ?? { perSecond: 5, burst: 20 }, scope: 'from this address' },
+        ...(keyId === undefined ? [] : [{ subject: `signin-failures:key:${keyId}`, limit: options.failedSignInPerKeyLimit ?? { perSecond: 5, burst: 20 }, scope: 'for this key id' }]),
+        { subject: 'signin-failures:*', limit: options.failedSignInGlobalLimit ?? { perSecond: 100, burst: 500 }, scope: 'in total' },
+      ]
     }
     app.decorateRequest('principal', undefined)
 
     app.addHook(options.stage ?? 'onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      // Before anything is looked up or recorded: a NUL or broken UTF-8 in the path would reach stores that refuse it.
+      checkPathEncoding(request.url)
       const requirement = requirementOf(request)
       if (requirement === 'public') return
       const resource = resourceOf(requirement, request)
       const credential = credentialOf(request.headers)
       const principal = credential.kind === 'none' ? undefined : await options.authenticator.authenticate(credential.token)
       if (principal === undefined) {
-        if (options.rateLimiter !== undefined) {
-          const decision = await options.rateLimiter.take(`signin-failures:${request.ip}`, options.failedSignInLimit ?? { perSecond: 5, burst: 20 })
-          if (!decision.allowed) {
-            throw new StrataError('E_RATE_LIMITED', 'Too many failed sign-ins from this address', { context: { retryAfterMs: decision.retryAfterMs } })
+        const limiter = options.rateLimiter
+        if (limiter !== undefined) {
+          const limits = failureLimits(request, credential.kind === 'token' ? credential.token : undefined)
+          const decisions = await Promise.all(limits.map(({ subject, limit }) => limiter.take(subject, limit)))
+          const refused = decisions.findIndex((d) => !d.allowed)
+          if (refused !== -1) {
+            throw new StrataError('E_RATE_LIMITED', `Too many failed sign-ins ${limits[refused]!.scope}`, { context: { retryAfterMs: decisions[refused]!.retryAfterMs } })
           }
         }
         audit(request, {
@@ -129,7 +157,15 @@ export const authPlugin = fp(
       }
       request.principal = principal
       if (!allows(principal.grants, requirement.scope, requirement.namespace)) {
-        audit(request, { actor: principal.id, action: requirement.action, resource, outcome: 'denied', detail: { needed: requirement.scope } })
+        if (options.rateLimiter !== undefined) {
+          const decision = await options.rateLimiter.take(principal.id, principal.rateLimit ?? defaultLimit)
+          if (!decision.allowed) {
+            throw new StrataError('E_RATE_LIMITED', `Rate limit of ${(principal.rateLimit ?? defaultLimit).perSecond}/s exceeded for ${principal.id}`, {
+              context: { retryAfterMs: decision.retryAfterMs, principal: principal.id },
+            })
+          }
+        }
+        denials?.deny({ actor: principal.id, action: requirement.action, resource, outcome: 'denied', ip: request.ip, at: Date.now(), detail: { needed: requirement.scope } })
         throw new StrataError(
           'E_FORBIDDEN',
           `'${principal.name}' has no '${requirement.scope}' grant on ${requirement.namespace === ANY_NAMESPACE ? 'every namespace (*)' : `namespace '${requirement.namespace}'`}`,
@@ -172,4 +208,18 @@ function resourceOf({ namespace, resource }: { namespace: string; resource?: ((r
   if (resource !== undefined) return resource(request)
   const route = request.routeOptions.url ?? request.url.split('?')[0] ?? ''
   return namespace === ANY_NAMESPACE ? `route:${route}` : `namespace:${namespace}`
+}
+
+/** E_INVALID_REQUEST for a path whose percent-encoding is not UTF-8 or that holds a NUL. */
+function checkPathEncoding(url: string): void {
+  const end = url.indexOf('?')
+  const path = end === -1 ? url : url.slice(0, end)
+  if (!path.includes('%') && !path.includes('\0')) return
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {
+    throw new StrataError('E_INVALID_REQUEST', 'The request path is not valid percent-encoded UTF-8', { context: { option: 'path' } })
+  }
+  if (decoded.includes('\0')) throw new StrataError('E_INVALID_REQUEST', 'The request path contains a NUL character (%00)', { context: { option: 'path' } })
 }

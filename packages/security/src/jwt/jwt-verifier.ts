@@ -13,11 +13,14 @@ export interface JwtVerifierOptions {
   clockToleranceSec?: number
   /** Claim holding `<scope>:<namespace>` items. Default `scope`. */
   scopeClaim?: string
+  /** Refuse tokens without an `exp` claim (they would be valid forever). Default true. */
+  requireExp?: boolean
 }
 
 /**
  * Bearer JWTs from an identity provider: signature against its JWKS, then issuer, audience, exp and nbf. Grants come
- * from the scope claim (`read:orders write:*`). A token that fails any check is simply not a principal.
+ * from the scope claim (`read:orders write:*`). A token without `exp` is refused unless `requireExp: false`. A token
+ * that fails any check is simply not a principal.
  */
 export class JwtVerifier {
   private readonly keys: JWTVerifyGetKey
@@ -35,6 +38,7 @@ export class JwtVerifier {
         audience: this.options.audience,
         algorithms: this.algorithms,
         clockTolerance: this.options.clockToleranceSec ?? 30,
+        requiredClaims: this.options.requireExp === false ? [] : ['exp'],
       })
       if (typeof payload.sub !== 'string' || payload.sub === '') return undefined
       const grants: Grant[] = grantsFromScopeClaim(payload[this.options.scopeClaim ?? 'scope'])

@@ -70,6 +70,11 @@ export class PostgresApiKeyStore implements ApiKeyStore {
     const { rowCount } = await this.pool.query(`UPDATE ${this.table} SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1`, [id, at])
     return (rowCount ?? 0) > 0
   }
+
+  async replaceHash(id: string, previous: string, next: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`UPDATE ${this.table} SET hash = $3 WHERE id = $1 AND hash = $2`, [id, previous, next])
+    return (rowCount ?? 0) > 0
+  }
 }
 
 function fromRow(row: Row): ApiKeyRecord {

@@ -22,6 +22,8 @@ export interface ServiceAuthOptions {
   source: string
   /** How long a verified key is trusted from memory (bounds the revocation delay). Default 5 s. */
   cacheTtlMs?: number
+  /** The server secret API key hashes are keyed with (STRATA_API_KEY_SECRET); the same on every service. */
+  secret?: string | undefined
 }
 
 /**
@@ -34,7 +36,7 @@ export async function postgresServiceAuth(options: ServiceAuthOptions): Promise<
   await keys.migrate()
   await log.migrate()
   return {
-    authenticator: new Authenticator(new ApiKeys(keys, { cacheTtlMs: options.cacheTtlMs ?? 5_000 })),
+    authenticator: new Authenticator(new ApiKeys(keys, { cacheTtlMs: options.cacheTtlMs ?? 5_000, secret: options.secret })),
     ...(options.redis === undefined ? {} : { rateLimiter: new RedisRateLimiter(options.redis, options.rateLimitPrefix) }),
     audit: new AuditTrail(log, { ...(options.transport === undefined ? {} : { transport: options.transport }), source: options.source }),
   }

@@ -54,5 +54,16 @@ export function runApiKeyStoreContract(name: string, make: () => Promise<ApiKeyS
       expect((await store.get(key.id))?.revokedAt).toBe(100)
       expect(await store.revoke('nosuchkey000', 1)).toBe(false)
     })
+
+    it('replaces a hash only while it is the one the caller read', async () => {
+      const store = await make()
+      const key = record()
+      await store.insert(key)
+      expect(await store.replaceHash(key.id, 'hmac-sha256$other', 'hmac-sha256$new')).toBe(false)
+      expect(await store.replaceHash(key.id, key.hash, 'hmac-sha256$new')).toBe(true)
+      expect((await store.get(key.id))?.hash).toBe('hmac-sha256$new')
+      expect(await store.replaceHash(key.id, key.hash, 'hmac-sha256$again')).toBe(false)
+      expect(await store.replaceHash('nosuchkey000', key.hash, 'x')).toBe(false)
+    })
   })
 }

@@ -63,8 +63,17 @@ export function reportRoutes(
   app.get<{ Querystring: ReportQuery }>('/v1/report.html', { config }, async (request, reply) => {
     const window = parse(request.query, '/v1/report.html')
     if ('problem' in window) return reply.code(400).type(PROBLEM_CONTENT_TYPE).send(window.problem)
+    // The report is a page of data, not an app: inline styles only, no scripts, never framed, never sniffed.
+    reply.headers(REPORT_PAGE_HEADERS)
     return reply.type('text/html; charset=utf-8').send(htmlReport(await buildReport(deps.store, deps.state, { ...window, ...(deps.resources === undefined ? {} : { resources: deps.resources.latest() }) })))
   })
+}
+
+export const REPORT_PAGE_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
 }
 
 function timeOf(value: string | undefined): number | undefined {

@@ -15,9 +15,10 @@ export interface GatewaySettings extends Omit<StrataConfig, 'gateway'> {
 export interface SecuritySettings {
   rateLimit: { perSecond: number; burst: number }
   encryptionKeys: { current: string; keys: Record<string, string> } | undefined
-  jwt: { jwksUrl: string; issuer: string; audience: string } | undefined
+  jwt: { jwksUrl: string; issuer: string; audience: string; requireExp: boolean } | undefined
   tls: { certFile: string; keyFile: string } | undefined
   bootstrapAdminKey: string | undefined
+  allowedOrigins: string[]
 }
 
 export function securitySettings(gateway: GatewaySettings['gateway']): SecuritySettings {
@@ -26,9 +27,10 @@ export function securitySettings(gateway: GatewaySettings['gateway']): SecurityS
   return {
     rateLimit: { perSecond, burst },
     encryptionKeys: pairs.length === 0 ? undefined : { current: pairs[0]![0], keys: Object.fromEntries(pairs) },
-    jwt: gateway.jwtJwksUrl === '' ? undefined : { jwksUrl: gateway.jwtJwksUrl, issuer: gateway.jwtIssuer, audience: gateway.jwtAudience },
+    jwt: gateway.jwtJwksUrl === '' ? undefined : { jwksUrl: gateway.jwtJwksUrl, issuer: gateway.jwtIssuer, audience: gateway.jwtAudience, requireExp: gateway.jwtRequireExp === 'on' },
     tls: gateway.tlsCertFile === '' ? undefined : { certFile: gateway.tlsCertFile, keyFile: gateway.tlsKeyFile },
     bootstrapAdminKey: gateway.bootstrapAdminKey === '' ? undefined : gateway.bootstrapAdminKey,
+    allowedOrigins: gateway.allowedOrigins === '' ? [] : gateway.allowedOrigins.split(',').map((origin) => origin.trim()),
   }
 }
 

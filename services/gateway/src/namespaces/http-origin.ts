@@ -22,7 +22,16 @@ export class HttpOrigin {
     this.timeoutMs = spec.timeoutMs ?? 5_000
   }
 
+  /**
+   * The URL for a key. The key is one path segment (`/` and `\\` are percent-encoded); `.` and `..` are refused,
+   * since URL parsing resolves them (even as %2E%2E) and `..` would reach above the template's path.
+   */
   url(key: string): string {
+    if (key === '.' || key === '..') {
+      throw new StrataError('E_KEY_INVALID', `Key '${key}' cannot be sent to the origin of namespace '${this.namespace}': it is a relative path segment`, {
+        context: { namespace: this.namespace },
+      })
+    }
     return this.spec.url.replaceAll('{key}', encodeURIComponent(key))
   }
 
@@ -82,11 +91,12 @@ export class HttpOrigin {
   readonly writer: Writer<unknown> = { write: (key, value, entry) => this.put(key, value, entry.version) }
 
   private async call(method: 'GET' | 'PUT' | 'DELETE', key: string, payload?: string, version?: number): Promise<Dispatcher.ResponseData> {
+    const url = this.url(key)
     const headers: Record<string, string> = { accept: 'application/json', ...this.spec.headers }
     if (payload !== undefined) headers['content-type'] = 'application/json'
     if (version !== undefined) headers['x-strata-version'] = String(version)
     try {
-      return await request(this.url(key), {
+      return await request(url, {
         method,
         headers,
         body: payload,

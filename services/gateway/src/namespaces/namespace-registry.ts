@@ -1,10 +1,31 @@
 import { isDeepStrictEqual } from 'node:util'
+import type { Dispatcher } from 'undici'
 import { StrataError, type BufferedWrite, type Keyring, type NamespaceCache, type StrataCache } from '@strata/core'
 import { HttpOrigin } from './http-origin.js'
+import { KeyHasher } from './namespace-security.js'
 import { toPolicy, type NamespaceSpec } from './namespace-spec.js'
+import { checkOriginHeaders, guardedOriginAgent, originOf } from './origin-guard.js'
+import { WRITE_ONLY, openHeader, sealHeader } from './origin-secrets.js'
+
+export interface NamespaceRegistryOptions {
+  /** Seals the L2 entries of namespaces whose security policy requires encryption, and origin header values. */
+  keyring?: Keyring | undefined
+  /** Origins (`scheme://host:port`) namespace admins may point a namespace at, besides those a global admin added. */
+  allowedOrigins?: readonly string[] | undefined
+  /** Keys of `hashKeys` namespaces are hashed with this (STRATA_SERVER_SECRET); none: a random key per process. */
+  keyHasher?: KeyHasher | undefined
+  /** Where origins are fetched through; default refuses host names that resolve to internal addresses. */
+  dispatcher?: Dispatcher | undefined
+}
+
+/** Who is changing a namespace: only a global admin (admin on `*`, or no auth at all) may name a new origin. */
+export interface PutContext {
+  globalAdmin: boolean
+}
 
 export interface NamespaceHandle {
   readonly name: string
+  /** The spec as the admin API shows it: origin header values are write-only. */
   readonly spec: NamespaceSpec
   readonly cache: NamespaceCache<unknown>
   readonly origin: HttpOrigin | undefined
@@ -13,6 +34,7 @@ export interface NamespaceHandle {
 /** Where namespace specs live: a namespace of the cache itself, so every instance sharing the L2 sees them. */
 export const REGISTRY_NAMESPACE = 'strata.namespaces'
 const SPECS_KEY = 'specs'
+const ORIGINS_KEY = 'allowed-origins'
 const TEN_YEARS = 10 * 365 * 24 * 3_600_000
 /** Names the gateway keeps for itself: its registry, and the proxy's per-upstream namespaces. */
 const RESERVED = /^(strata\.|proxy\.|default$)/
@@ -24,15 +46,24 @@ const RESERVED = /^(strata\.|proxy\.|default$)/
  */
 export class NamespaceRegistry {
   private readonly handles = new Map<string, NamespaceHandle>()
+  /** The stored (sealed) spec each handle was built from, to tell whether a reload changed it. */
+  private readonly stored = new Map<string, NamespaceSpec>()
   private readonly store: NamespaceCache<Record<string, NamespaceSpec>>
+  private readonly origins: NamespaceCache<string[]>
+  private readonly dispatcher: Dispatcher
+  private readonly ownsDispatcher: boolean
+  readonly keyHasher: KeyHasher
   private reloading: Promise<void> | undefined
   private readonly stopListening: () => void
 
   /** `keyring` seals the L2 entries of namespaces whose security policy requires encryption. */
   constructor(
     private readonly cache: StrataCache,
-    private readonly options: { keyring?: Keyring | undefined } = {},
+    private readonly options: NamespaceRegistryOptions = {},
   ) {
+    this.keyHasher = options.keyHasher ?? new KeyHasher()
+    this.ownsDispatcher = options.dispatcher === undefined
+    this.dispatcher = options.dispatcher ?? guardedOriginAgent()
     this.store = cache.defineNamespace<Record<string, NamespaceSpec>>(REGISTRY_NAMESPACE, {
       ttl: TEN_YEARS,
       maxTtl: TEN_YEARS,
@@ -42,6 +73,7 @@ export class NamespaceRegistry {
       stampede: 'local',
       refreshAhead: undefined,
     })
+    this.origins = this.store as unknown as NamespaceCache<string[]>
     this.stopListening = cache.on('invalidate', (event) => {
       if (event.remote && event.namespace === REGISTRY_NAMESPACE) void this.reload().catch(() => undefined)
     })
@@ -76,18 +108,41 @@ export class NamespaceRegistry {
     return [...this.handles.values()].sort((a, b) => a.name.localeCompare(b.name))
   }
 
-  /** Creates or replaces a namespace; validates before anything is stored. True when it was created. */
-  async put(name: string, spec: NamespaceSpec): Promise<{ created: boolean; handle: NamespaceHandle }> {
+  /**
+   * Creates or replaces a namespace; validates before anything is stored. True when it was created. A namespace admin
+   * (`globalAdmin: false`) may only use an origin that is allowed already; a global admin's origin becomes allowed.
+   */
+  async put(name: string, spec: NamespaceSpec, context: PutContext = { globalAdmin: true }): Promise<{ created: boolean; handle: NamespaceHandle }> {
     if (RESERVED.test(name)) {
       throw new StrataError('E_INVALID_OPTION', `Namespace name '${name}' is reserved (default, strata.*, proxy.*)`, { context: { namespace: name } })
     }
     toPolicy(spec, this.options.keyring)
+    checkOriginHeaders(spec.origin?.headers)
     const specs = { ...(await this.readSpecs()) }
+    if (spec.origin !== undefined) {
+      const origin = originOf(spec.origin.url)
+      const allowed = await this.allowedOrigins()
+      if (!allowed.includes(origin)) {
+        if (!context.globalAdmin) {
+          throw new StrataError('E_FORBIDDEN', `Origin ${origin} is not allowed; a global admin allows an origin (allowed: ${allowed.join(', ') || 'none'})`, {
+            context: { option: 'origin.url', namespace: name },
+          })
+        }
+        await this.origins.set(ORIGINS_KEY, [...((await this.origins.get(ORIGINS_KEY)) ?? []), origin])
+      }
+    }
+    const sealed = this.sealSpec(name, spec, specs[name])
     const created = specs[name] === undefined
-    specs[name] = spec
-    const handle = this.apply(name, spec)
+    specs[name] = sealed
+    const handle = this.apply(name, sealed)
     await this.store.set(SPECS_KEY, specs)
     return { created, handle }
+  }
+
+  /** Origins namespace admins may use: the configured ones and those global admins added. */
+  async allowedOrigins(): Promise<string[]> {
+    const configured = (this.options.allowedOrigins ?? []).map(originOf)
+    return [...new Set([...configured, ...((await this.origins.get(ORIGINS_KEY)) ?? [])])]
   }
 
   /** Removes a namespace and empties it (so that a namespace created later with the same name starts empty). */
@@ -99,6 +154,7 @@ export class NamespaceRegistry {
     delete specs[name]
     await this.store.set(SPECS_KEY, specs)
     this.handles.delete(name)
+    this.stored.delete(name)
     this.cache.removeNamespace(name)
     return true
   }
@@ -115,6 +171,7 @@ export class NamespaceRegistry {
 
   close(): void {
     this.stopListening()
+    if (this.ownsDispatcher) void this.dispatcher.close().catch(() => undefined)
   }
 
   private async readSpecs(): Promise<Record<string, NamespaceSpec>> {
@@ -125,8 +182,8 @@ export class NamespaceRegistry {
     this.reloading ??= this.readSpecs()
       .then((specs) => {
         for (const [name, spec] of Object.entries(specs)) {
-          const current = this.handles.get(name)
-          if (current !== undefined && isDeepStrictEqual(current.spec, spec)) continue
+          const current = this.stored.get(name)
+          if (current !== undefined && isDeepStrictEqual(current, spec)) continue
           try {
             this.apply(name, spec)
           } catch {
@@ -137,6 +194,7 @@ export class NamespaceRegistry {
         for (const name of this.handles.keys()) {
           if (specs[name] === undefined) {
             this.handles.delete(name)
+            this.stored.delete(name)
             this.cache.removeNamespace(name)
           }
         }
@@ -147,14 +205,33 @@ export class NamespaceRegistry {
     return this.reloading
   }
 
-  private apply(name: string, spec: NamespaceSpec): NamespaceHandle {
-    const origin = spec.origin === undefined ? undefined : new HttpOrigin(name, spec.origin)
+  /** Header values sealed with the keyring; WRITE_ONLY sent back by a client keeps the value stored before. */
+  private sealSpec(name: string, spec: NamespaceSpec, previous: NamespaceSpec | undefined): NamespaceSpec {
+    if (spec.origin?.headers === undefined) return spec
+    const before = previous?.origin?.headers ?? {}
+    const headers = Object.fromEntries(
+      Object.entries(spec.origin.headers).map(([header, value]) => {
+        if (value !== WRITE_ONLY) return [header, sealHeader(this.options.keyring, name, header, value)]
+        const kept = before[header]
+        if (kept === undefined) throw new StrataError('E_INVALID_OPTION', `origin.headers.${header} is ${WRITE_ONLY} but no value is stored for it`, { context: { option: `origin.headers.${header}` } })
+        return [header, kept]
+      }),
+    )
+    return { ...spec, origin: { ...spec.origin, headers } }
+  }
+
+  private apply(name: string, stored: NamespaceSpec): NamespaceHandle {
+    const headers = stored.origin?.headers
+    const opened = headers === undefined ? stored : { ...stored, origin: { ...stored.origin!, headers: Object.fromEntries(Object.entries(headers).map(([h, v]) => [h, openHeader(this.options.keyring, name, h, v)])) } }
+    const shown = headers === undefined ? stored : { ...stored, origin: { ...stored.origin!, headers: Object.fromEntries(Object.keys(headers).map((h) => [h, WRITE_ONLY])) } }
+    const origin = opened.origin === undefined ? undefined : new HttpOrigin(name, opened.origin, this.dispatcher)
     const cache = this.cache.defineNamespace<unknown>(name, {
-      ...toPolicy(spec, this.options.keyring),
+      ...toPolicy(opened, this.options.keyring),
       ...(origin === undefined ? {} : { loader: origin.load, writer: origin.writer }),
     })
-    const handle: NamespaceHandle = { name, spec, cache, origin }
+    const handle: NamespaceHandle = { name, spec: shown, cache, origin }
     this.handles.set(name, handle)
+    this.stored.set(name, stored)
     return handle
   }
 }

@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
+import { allows } from '@strata/security'
 import { NamespaceParam, problems } from '../http/schemas.js'
 import type { NamespaceHandle, NamespaceRegistry } from '../namespaces/namespace-registry.js'
 import { NamespaceSpecSchema } from '../namespaces/namespace-spec.js'
@@ -27,7 +28,8 @@ const Params = Type.Object({ ns: NamespaceParam })
 
 /**
  * Namespaces and their policies. Listing every namespace needs admin on `*`; one namespace needs admin on it (a
- * namespace's own admin may change its policy, including its security policy).
+ * namespace's own admin may change its policy, including its security policy, but may only choose an origin a
+ * global admin or the configuration allowed). Origin header values are write-only: shown as `[write-only]`.
  */
 export const adminRoutes: FastifyPluginCallbackTypebox<AdminRoutesOptions> = (app, { registry }, done) => {
   // The JSON API takes application/json only: anything else is a 415, not a string that fails validation.
@@ -58,7 +60,10 @@ export const adminRoutes: FastifyPluginCallbackTypebox<AdminRoutesOptions> = (ap
       },
     },
     async (request, reply) => {
-      const { created, handle } = await registry.put(request.params.ns, request.body)
+      // A namespace's own admin may change its policy but only point it at an origin a global admin allowed.
+      const principal = request.principal
+      const globalAdmin = principal === undefined || allows(principal.grants, 'admin', '*')
+      const { created, handle } = await registry.put(request.params.ns, request.body, { globalAdmin })
       return reply.code(created ? 201 : 200).send(view(handle))
     },
   )

@@ -67,7 +67,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
   // Audit records name the key, hashed for namespaces whose policy says hashKeys.
   const keyResource = (request: FastifyRequest) => {
     const { ns = '', key = '' } = request.params as { ns?: string; key?: string }
-    return `namespace:${ns}/key:${telemetryKey(registry.get(ns)?.spec.security, key)}`
+    return `namespace:${ns}/key:${telemetryKey(registry.get(ns)?.spec.security, key, registry.keyHasher)}`
   }
 
   app.get(
@@ -91,6 +91,8 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
       const { ns, key } = request.params
       const handle = registry.get(ns) ?? (await registry.resolve(ns))
       checkKey(ns, handle.spec.security, key)
+      // A key the origin URL cannot carry ('..') is the caller's mistake, answered before any load.
+      handle.origin?.url(key)
       let entry: EntryHeaders | undefined
       let value: unknown
       let loaded = false

@@ -6,6 +6,8 @@ import { problems } from '../http/schemas.js'
 
 export interface MetricsOptions {
   cache: StrataCache
+  /** The L1's configured capacity, exposed as strata_l1_max_entries / strata_l1_max_bytes. */
+  l1Bounds?: { maxEntries: number; maxBytes?: number | undefined } | undefined
   /** Default Node.js process metrics (event loop lag, heap, GC). */
   processMetrics?: boolean
   /** Appended to the exposition: metrics recorded through the OpenTelemetry meter, bridged rather than duplicated. */
@@ -18,7 +20,7 @@ export interface MetricsOptions {
  * nothing; HTTP metrics come from one onResponse hook.
  */
 export const metricsPlugin = fp(
-  (app: FastifyInstance, { cache, processMetrics = true, extra }: MetricsOptions, done: (error?: Error) => void) => {
+  (app: FastifyInstance, { cache, processMetrics = true, extra, l1Bounds }: MetricsOptions, done: (error?: Error) => void) => {
     const registry = new Registry()
     if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'strata_gateway_' })
 
@@ -83,6 +85,10 @@ export const metricsPlugin = fp(
       help: 'Times the invalidation bus could not vouch for every message (offsets jumped, silence), so L1 was dropped',
       registers: [registry],
     })
+    if (l1Bounds !== undefined) {
+      new Gauge({ name: 'strata_l1_max_entries', help: 'Configured L1 capacity in entries', registers: [registry] }).set(l1Bounds.maxEntries)
+      if (l1Bounds.maxBytes !== undefined) new Gauge({ name: 'strata_l1_max_bytes', help: 'Configured L1 capacity in encoded bytes', registers: [registry] }).set(l1Bounds.maxBytes)
+    }
     const gapDropped = new Counter({ name: 'strata_l1_dropped_on_gap_total', help: 'L1 entries dropped because of bus gaps', registers: [registry] })
     const unsubscribe = [
       cache.on('l2-circuit', ({ state }) => {

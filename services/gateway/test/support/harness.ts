@@ -44,6 +44,8 @@ export interface TestGatewayOptions extends Partial<Omit<GatewayDeps, 'cache' | 
   bus?: InvalidationBus
   queue?: WriteBehindQueue
   namespaces?: Record<string, NamespaceSpec>
+  /** Origins namespace admins may use (the configuration's allowedOrigins). */
+  allowedOrigins?: string[]
 }
 
 /** A gateway over real Redis (by default) under a unique key prefix, ready for inject() or listen(). */
@@ -70,7 +72,7 @@ export async function startGateway(options: TestGatewayOptions = {}): Promise<Te
     ...(options.resilience === undefined ? {} : { resilience: options.resilience }),
   })
   await cache.ready
-  const registry = new NamespaceRegistry(cache, { keyring: options.keyring })
+  const registry = new NamespaceRegistry(cache, { keyring: options.keyring, allowedOrigins: options.allowedOrigins })
   await registry.start(options.namespaces ?? {})
   const gateway = await buildGateway({ processMetrics: false, docs: true, ...options, cache, registry })
   await gateway.app.ready()

@@ -31,7 +31,17 @@ export function spread(x: number): number {
   return x | 0
 }
 
-/** A per-instance seed from Math.random, used when the caller does not pin one. */
+/** A per-instance seed from Math.random, for callers that want hash-flooding resistance over reproducibility. */
 export function randomSeed(): number {
   return (Math.random() * 0x1_0000_0000) | 0
+}
+
+/**
+ * The default seed: derived from the budget, so that two caches configured alike replay a trace identically and a
+ * user can reproduce a run. An attacker who knows the configuration can then aim keys at the sketch's counters; the
+ * admission's 1-in-128 escape for warm candidates (w-tinylfu.ts) still keeps a flooded victim from freezing the cache,
+ * and a caller who prefers unpredictability passes `seed: randomSeed()`.
+ */
+export function configurationSeed(options: { maximumWeight: number; maximumSize?: number }): number {
+  return spread(hashKey(options.maximumWeight, 0x5eed) ^ Math.imul(hashKey(options.maximumSize ?? 0, 0x1234567), 0x9e3779b1))
 }

@@ -23,6 +23,8 @@ export interface MiniSimulationOptions {
   miniSize: number
   /** The real cache's window share before the first decision (the nearest simulated share stands for it). */
   initialPercent: number
+  /** Periods whose misses only set the baseline (WARM_UP_PERIODS by default). */
+  warmUpPeriods?: number
   /** Weight of the past in the smoothed miss counts, per decision (0: only the last period counts). */
   decay: number
   /** A share replaces the current one only with fewer smoothed misses by this many standard deviations (√misses). */
@@ -58,6 +60,7 @@ export class MiniSimulation {
   current: number
 
   private decisions = 0
+  private readonly warmUpPeriods: number
   private readonly decay: number
   private readonly hysteresis: number
   /** Misses at the last decision, and the smoothed misses per period since. */
@@ -96,6 +99,7 @@ export class MiniSimulation {
     this.missesAtDecision = new Float64Array(caches)
     this.smoothedMisses = new Float64Array(caches)
     this.decay = options.decay
+    this.warmUpPeriods = options.warmUpPeriods ?? WARM_UP_PERIODS
     this.hysteresis = options.hysteresis
     let current = 0
     for (let c = 1; c < caches; c++) {
@@ -174,7 +178,7 @@ export class MiniSimulation {
    */
   decide(): number {
     const smoothed = this.smoothedMisses
-    if (this.decisions++ < WARM_UP_PERIODS) {
+    if (this.decisions++ < this.warmUpPeriods) {
       this.missesAtDecision.set(this.misses)
       return this.percents[this.current]!
     }
