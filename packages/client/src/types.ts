@@ -1,4 +1,11 @@
+import type { NamespaceSpec, OriginSpec } from '@strata/api'
+
 /** The gateway's request and answer shapes, as its OpenAPI document describes them (durations in milliseconds). */
+
+// The shapes the gateway, this SDK and the console share live in @strata/api.
+export type { EntryPage, EntryView, NamespaceStatsView, NamespaceView, Readiness, WriteResult } from '@strata/api'
+export type NamespacePolicy = NamespaceSpec
+export type OriginPolicy = OriginSpec
 
 export interface WriteOptions {
   ttl?: number
@@ -7,14 +14,6 @@ export interface WriteOptions {
   ifMatch?: string
   /** '*' creates only: 412 if the key exists. */
   ifNoneMatch?: string
-}
-
-export interface WriteResult {
-  namespace: string
-  key: string
-  etag: string
-  version: number
-  expiresAt: number
 }
 
 export interface EntryMetadata<T> {
@@ -27,20 +26,6 @@ export interface EntryMetadata<T> {
   ttlSeconds: number | undefined
 }
 
-/** An entry as the gateway's entry browser shows it: metadata only, never the value. */
-export interface EntryView {
-  key: string
-  /** Where the answering gateway found it: its own L1, or L2. */
-  tier: 'l1' | 'l2'
-  ttlLeftMs: number
-  graceLeftMs: number
-  stale: boolean
-  /** Encoded bytes (0 when unknown). */
-  size: number
-  tags: string[]
-  version: number
-}
-
 export interface ListEntriesOptions {
   prefix?: string
   tag?: string
@@ -48,12 +33,6 @@ export interface ListEntriesOptions {
   limit?: number
   /** The cursor of the previous page. */
   cursor?: string
-}
-
-export interface EntryPage {
-  entries: EntryView[]
-  /** Null once everything was listed. */
-  cursor: string | null
 }
 
 export interface BatchSetItem {
@@ -108,54 +87,4 @@ export interface EventResult {
   /** One invalidation record per rule applied (@strata/invalidation's InvalidationRecord). */
   invalidations: unknown[]
   warning?: string
-}
-
-export interface OriginPolicy {
-  url: string
-  timeoutMs?: number
-  headers?: Record<string, string>
-  honorCacheControl?: boolean
-}
-
-export interface NamespacePolicy {
-  ttl?: number
-  grace?: number
-  l1Ttl?: number
-  failSafeBackoff?: number
-  refreshAhead?: number
-  softTimeout?: number
-  hardTimeout?: number
-  stampede?: 'none' | 'local' | 'fleet'
-  leaseTtl?: number
-  writeMode?: 'cache-aside' | 'write-through' | 'write-behind'
-  maxKeyLength?: number
-  maxValueBytes?: number
-  compressAbove?: number
-  maxTtl?: number
-  codec?: 'json' | 'msgpack'
-  origin?: OriginPolicy
-}
-
-export interface NamespaceStatsView {
-  hits: number
-  misses: number
-  l1Hits: number
-  l2Hits: number
-  staleHits: number
-  hitRatio: number
-  sets: number
-  deletes: number
-  loads: number
-  loadErrors: number
-}
-
-export interface NamespaceView {
-  name: string
-  policy: NamespacePolicy
-  stats: NamespaceStatsView
-}
-
-export interface Readiness {
-  status: 'ready' | 'unready'
-  checks: Record<string, { status: 'up' | 'down'; detail?: string }>
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const run = promisify(execFile)
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 /** What a user installs, in dependency order (each is built against the dist/ of those before it). */
-const PUBLISHED = ['packages/core', 'packages/client']
+const PUBLISHED = ['packages/core', 'packages/api', 'packages/client']
 
 /** The ```js blocks of the README's "As a library" section: the samples a user copies. */
 function readmeLibrarySamples(): string[] {
@@ -43,7 +43,7 @@ describe('the published packages, installed like a user', () => {
   })
 
   it('ships built ESM with types and source maps, and no sources or tests', () => {
-    for (const name of ['core', 'client']) {
+    for (const name of ['core', 'api', 'client']) {
       const manifest = JSON.parse(readFileSync(join(project, 'node_modules', '@strata', name, 'package.json'), 'utf8')) as { exports: Record<string, { types: string; import: string }> }
       for (const [subpath, target] of Object.entries(manifest.exports)) {
         expect(target.import, `${name}${subpath}`).toMatch(/^\.\/dist\/.*\.js$/)

@@ -1,4 +1,4 @@
-import { describeSource, type ConfigIssue, type ConfigSource } from './load-config.js'
+import { describeSource, type ConfigIssue, type ConfigSource } from './config-source.js'
 
 type Values = Readonly<Record<string, unknown>>
 

@@ -12,3 +12,6 @@ export { kafkaClientSettings, type KafkaClientSettings } from './kafka-client-se
 export { parseDuration, DURATION_HINT } from './duration.js'
 export { instanceIdOf, listenOrExplain, listenFailureMessage, loadServiceConfig } from './process-settings.js'
 export { parseLocatedYaml, type LocatedYaml } from './located-yaml.js'
+export { namespaceIssues } from './namespace-issues.js'
+export * from './alerting/index.js'
+export { loadPlanFile, parsePlan, type KeysTarget, type QueriesTarget, type WarmPlan, type WarmPlanFile, type WarmTarget } from './warmer/warm-plan.js'

@@ -3,20 +3,13 @@ import type { TSchema } from '@sinclair/typebox'
 import { Value, type ValueError } from '@sinclair/typebox/value'
 import { parseDocument } from 'yaml'
 import { StrataError } from '@strata/core'
+import { describeSource, type ConfigIssue, type ConfigSource } from './config-source.js'
 import { crossChecks } from './cross-checks.js'
 import { DURATION_HINT, parseDuration } from './duration.js'
 import { StrataConfigSchema, type StrataConfig } from './schema/strata-config-schema.js'
 import { SECTIONS, SETTINGS, SETTING_BY_PATH, TOP_LEVEL_KEYS, type EnvKind, type SettingInfo } from './settings-index.js'
 
-export type ConfigSource = { kind: 'default' } | { kind: 'file'; file: string } | { kind: 'env'; variable: string }
-
-export interface ConfigIssue {
-  /** JSON pointer of the setting, e.g. /gateway/upstreams/demo/url */
-  path: string
-  message: string
-  /** Where the bad value came from: `default`, `file <path>[:line:col]`, `env <VARIABLE>`. */
-  source: string
-}
+export { describeSource, type ConfigIssue, type ConfigSource } from './config-source.js'
 
 export interface LoadedConfig {
   config: StrataConfig
@@ -112,10 +105,6 @@ export function configInvalid(issues: ConfigIssue[]): StrataError {
   return new StrataError('E_CONFIG_INVALID', `Invalid configuration:\n${lines.join('\n')}`, { context: { issues } })
 }
 
-export function describeSource(source: ConfigSource | undefined): string {
-  if (source === undefined || source.kind === 'default') return 'default'
-  return source.kind === 'file' ? `file ${source.file}` : `env ${source.variable}`
-}
 
 const pointerOf = (path: string) => `/${path.replace('.', '/')}`
 

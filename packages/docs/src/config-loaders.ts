@@ -1,11 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { parseAlertingConfig } from '@strata/alerting'
-import { loadConfig } from '@strata/config'
-import { namespaceIssues } from '@strata/gateway'
+import { loadConfig, namespaceIssues, parseAlertingConfig, parsePlan } from '@strata/config'
 import { parseRules } from '@strata/invalidation'
-import { parsePlan } from '@strata/warmer'
 import type { LoaderKind } from './sample-plan.js'
 
 export interface LoaderContext {

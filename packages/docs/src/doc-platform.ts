@@ -1,37 +1,38 @@
-import { startEmbedded, type Embedded } from '@strata/gateway'
-import { servers } from '@strata/testkit'
+import { servers, startPlatformProcess, type PlatformProcess } from '@strata/testkit'
 
 export interface DocPlatform {
-  embedded: Embedded
+  /** services/platform running as its own process (the docs runner imports no service). */
+  platform: PlatformProcess
   /** What every sample sees (doc-samples-convention.md). */
   env: Record<string, string>
   close(): Promise<void>
 }
 
-/** The embedded platform (`pnpm start`'s) on ephemeral ports, one per .md file so no doc sees another's state. */
+/** The embedded platform (`pnpm start`'s, as a process) on ephemeral ports, one per .md file so no doc sees another's state. */
 export async function startDocPlatform(): Promise<DocPlatform> {
-  const embedded = await startWithRetry()
+  const platform = await startWithRetry()
+  const { urls, adminKey } = platform
   const env: Record<string, string> = {
-    STRATA_URL: embedded.urls.gateway.replace(/\/$/, ''),
-    STRATA_KEY: embedded.adminKey,
-    STRATA_ORIGIN_URL: embedded.urls.origin.replace(/\/$/, ''),
-    STRATA_ALERTING_URL: embedded.urls.alerting.replace(/\/$/, ''),
-    STRATA_ANALYTICS_URL: embedded.urls.analytics.replace(/\/$/, ''),
+    STRATA_URL: urls.gateway.replace(/\/$/, ''),
+    STRATA_KEY: adminKey,
+    STRATA_ORIGIN_URL: urls.origin.replace(/\/$/, ''),
+    STRATA_ALERTING_URL: urls.alerting.replace(/\/$/, ''),
+    STRATA_ANALYTICS_URL: urls.analytics.replace(/\/$/, ''),
     // A `pnpm start` a sample runs in the background takes ephemeral ports instead of 8080/4001/8095.
     PORT: '0',
     STRATA_DEMO_ORIGIN_PORT: '0',
     STRATA_ALERTING_PORT: '0',
     STRATA_ANALYTICS_PORT: '0',
   }
-  return { embedded, env, close: () => embedded.close() }
+  return { platform, env, close: () => platform.stop() }
 }
 
 /**
  * On a machine loaded by other work, Fastify's plugin timeout (10 s) can expire while the platform starts; that says
  * nothing about the doc, so a start that fails is tried once more before the doc fails with it.
  */
-async function startWithRetry(): Promise<Embedded> {
-  const start = () => startEmbedded({ port: 0, originPort: 0, alertingPort: 0, alertingIntervalMs: 1_000, analyticsPort: 0, analyticsFlushMs: 200 })
+async function startWithRetry(): Promise<PlatformProcess> {
+  const start = () => startPlatformProcess({ alertingIntervalMs: 1_000, analyticsFlushMs: 200 })
   try {
     return await start()
   } catch {

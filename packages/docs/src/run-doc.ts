@@ -47,8 +47,11 @@ export async function runDoc(file: string, options: RunDocOptions): Promise<DocR
   const samplesDir = join(options.root, 'packages', 'docs', '.samples')
   mkdirSync(samplesDir, { recursive: true })
   const workDir = mkdtempSync(join(samplesDir, `${name.replace(/[^\w]+/g, '-')}-`))
-  const platform = await startDocPlatform()
-  const baseEnv = { ...process.env, ...platform.env }
+  // The platform runs as its own process (a few seconds to start): only for a doc whose samples talk to it.
+  const needsPlatform = runnable.some((sample) => (sample.kind === 'shell' && !sample.destructive) || sample.kind === 'program' || (sample.kind === 'config' && sample.loader === 'namespace-spec'))
+  const platform = needsPlatform ? await startDocPlatform() : undefined
+  const platformEnv = platform?.env ?? {}
+  const baseEnv = { ...process.env, ...platformEnv }
   const session = runnable.some((sample) => sample.kind === 'shell' && !sample.destructive) ? new ShellSession(options.root, workDir, baseEnv) : undefined
   const failures: DocFailure[] = []
   try {
@@ -74,7 +77,7 @@ export async function runDoc(file: string, options: RunDocOptions): Promise<DocR
     }
   } finally {
     await session?.close()
-    await platform.close()
+    await platform?.close()
     rmSync(workDir, { recursive: true, force: true })
   }
   return { counts, failures }
@@ -118,10 +121,10 @@ export async function runDoc(file: string, options: RunDocOptions): Promise<DocR
             label: `${name}:${sample.block.line}`,
             format: sample.format,
             directory: workDir,
-            gatewayUrl: platform.env.STRATA_URL!,
-            adminKey: platform.env.STRATA_KEY!,
+            gatewayUrl: platformEnv.STRATA_URL ?? '',
+            adminKey: platformEnv.STRATA_KEY ?? '',
             // Only what the doc's own sh blocks exported (and the platform's variables), not the test machine's.
-            env: { ...platform.env, ...exportedByDoc() },
+            env: { ...platformEnv, ...exportedByDoc() },
           })
           return undefined
         } catch (error) {

@@ -19,7 +19,8 @@ async function run(name: string, lines: string[]) {
 }
 
 // The harness itself, on small docs written here: what passes, and that what should fail does, with file and line.
-describe('the doc-sample harness', () => {
+// A doc that talks to the platform starts it as a process first, which takes a while on a loaded machine.
+describe('the doc-sample harness', { timeout: 120_000 }, () => {
   it('runs the sh blocks of a file as one session (exports carry over) against the embedded platform, and ts blocks with the session env', async () => {
     const result = await run('ok.md', [
       '# ok',

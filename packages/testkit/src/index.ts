@@ -34,3 +34,4 @@ export { SentinelGroupProcess, type SentinelGroupOptions } from './sentinel-grou
 export { MemcachedProcess, type MemcachedProcessOptions } from './memcached-process.js'
 export { PROCESS_ADMIN_KEY, startGatewayProcess, type GatewayProcess } from './gateway-process.js'
 export { freePort } from './free-port.js'
+export { startPlatformProcess, type PlatformProcess, type PlatformUrls } from './platform-process.js'

@@ -2,21 +2,22 @@ import { randomUUID } from 'node:crypto'
 import type { AuthPluginOptions } from '@strata/security'
 import { createServiceShell, type ServiceShellOptions } from '@strata/service'
 import { withSpan } from '@strata/telemetry'
-import { TOPICS, createEvent, publishEvents, type AlertEvent, type ErrorEvent, type Transport } from '@strata/bus'
+import { ErrorEventPublisher, TOPICS, createEvent, publishEvents, type AlertEvent, type Transport } from '@strata/bus'
 import type { DeadLetter, JobQueue, JobWorker } from '@strata/queue'
+import { compileRule, expandRule, type AlertRule, type Receiver } from '@strata/config'
 import type { FastifyInstance } from 'fastify'
 import { AlertingMetrics } from './alerting-metrics.js'
 import type { DeliveryJob } from './delivery/webhook-payload.js'
 import { webhookSender } from './delivery/webhook-sender.js'
 import { AlertEngine, type AlertTransition } from './engine/alert-engine.js'
 import { alertingRoutes } from './http/alerting-routes.js'
+import { ErrorEventSource, type ErrorEventSourceOptions } from './metrics/error-event-source.js'
 import type { MetricSource } from './metrics/metric-source.js'
-import type { AlertRule } from './rules/alert-rule.js'
-import { compileRule, expandRule, type Receiver } from './rules/compile-rule.js'
 import type { AlertStore } from './store/alert-store.js'
 
-export { loadAlertingFile, parseAlertingConfig, type AlertingConfig } from './rules/rules-loader.js'
+export { loadAlertingFile, parseAlertingConfig, type AlertingConfig } from '@strata/config'
 export { PrometheusScrapeSource } from './metrics/prometheus-scrape-source.js'
+export { ErrorEventSource, ERROR_EVENTS_METRIC, type ErrorEventSourceOptions } from './metrics/error-event-source.js'
 export type { MetricSource, MetricSample } from './metrics/metric-source.js'
 export { MemoryAlertStore } from './store/memory-alert-store.js'
 export { RedisAlertStore } from './store/redis-alert-store.js'
@@ -24,10 +25,7 @@ export type { AlertStore, AlertRecord, Silence, DeliveryRecord, Notification } f
 export type { DeliveryJob, WebhookPayload, WebhookAlert } from './delivery/webhook-payload.js'
 export { WEBHOOK_SCHEMA_VERSION } from './delivery/webhook-payload.js'
 export { verifyWebhook, signWebhook, WEBHOOK_HEADERS } from './delivery/webhook-signature.js'
-export type { AlertRule } from './rules/alert-rule.js'
-export type { Receiver } from './rules/compile-rule.js'
-export { compileRule, expandRule } from './rules/compile-rule.js'
-export { TEMPLATES } from './rules/templates.js'
+export { compileRule, expandRule, TEMPLATES, type AlertRule, type Receiver } from '@strata/config'
 
 export interface AlertingDependencies {
   /**
@@ -42,6 +40,12 @@ export interface AlertingDependencies {
    */
   corsOrigins?: readonly string[] | (() => readonly string[])
   sources: readonly MetricSource[]
+  /**
+   * Read `strata.errors.v1` from this transport as the `strata_error_events_total` series (rules on error events by
+   * code, service, operation, rate), and run the default `dead-lettered-work` rule (template `error-dead-letters`)
+   * unless a rule of that name is given. None: error events are not read.
+   */
+  errorEvents?: { transport: Transport; deadLetterWindow?: string | number } & ErrorEventSourceOptions
   store: AlertStore
   /** Rules from the file; rules created over the API are kept in the store and join them at start. */
   rules: readonly AlertRule[]
@@ -74,6 +78,9 @@ export interface Alerting {
   stop(): Promise<void>
 }
 
+/** The default rule over dead-lettered work, run whenever error events are read. */
+export const DEAD_LETTER_RULE = 'dead-lettered-work'
+
 /** Builds the alerting service from its dependencies; `main.ts` wires the real ones. */
 export function buildAlerting(deps: AlertingDependencies): Alerting {
   const clock = deps.clock ?? Date.now
@@ -99,7 +106,19 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
   })
   const http = shell.app
   const receivers = new Map(deps.receivers.map((receiver) => [receiver.name, receiver]))
+  const errorSource = deps.errorEvents === undefined ? undefined : new ErrorEventSource(deps.errorEvents.transport, deps.errorEvents)
   const fileRules = [...deps.rules]
+  if (errorSource !== undefined && !fileRules.some((rule) => rule.name === DEAD_LETTER_RULE)) {
+    const window = deps.errorEvents?.deadLetterWindow
+    fileRules.push(compileRule(expandRule({ name: DEAD_LETTER_RULE, template: 'error-dead-letters', ...(window === undefined ? {} : { params: { window } }) }), 'default'))
+  }
+  // Failed webhook deliveries go to strata.errors.v1 like every service's errors (and so to its own error rules).
+  const errors = deps.transport === undefined ? undefined : new ErrorEventPublisher(deps.transport, {
+    service: 'alerting',
+    source,
+    clock,
+    onPublishError: (error, dropped) => http.log.warn({ err: error, dropped }, 'error events not published (they are in this log)'),
+  })
   const apiRules = new Map<string, AlertRule>()
   const allRules = () => [...fileRules, ...apiRules.values()]
 
@@ -137,7 +156,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
 
   const metrics = new AlertingMetrics(() => engine.listAlerts())
   const engine: AlertEngine = new AlertEngine({
-    sources: deps.sources,
+    sources: errorSource === undefined ? deps.sources : [...deps.sources, errorSource],
     store: deps.store,
     receivers: deps.receivers,
     deliveries: deps.deliveries,
@@ -201,6 +220,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
           http.log.error({ err: error, rule: name }, 'a stored API rule no longer validates; skipped')
         }
       }
+      await errorSource?.start()
       await engine.start(allRules())
       if (deps.deliver !== false) {
         worker = deps.deliveries.process(webhookSender({ receivers: () => receivers, store: deps.store, clock, onAttempt: (receiver, outcome) => metrics.deliveries.inc({ receiver, outcome }) }), { concurrency: deps.deliveryConcurrency ?? 4 })
@@ -217,20 +237,21 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
         .recordDelivery({ notificationId, receiver, attempt: letter.attempts, outcome: 'dead-lettered', error: letter.error, at: clock() })
         .catch((error: unknown) => http.log.error({ err: error }, 'recording a dead letter failed'))
       http.log.error({ notificationId, receiver, error: letter.error }, 'webhook delivery dead-lettered')
-      void publish(TOPICS.errors, [
-        createEvent<ErrorEvent>({
-          type: 'strata.error.v1',
-          source,
-          subject: notificationId,
-          data: { service: 'alerting', code: 'E_WEBHOOK_FAILED', message: `delivery ${notificationId} to receiver '${receiver}' failed after ${letter.attempts} attempts: ${letter.error}`, operation: 'webhook', at: clock() },
-        }),
-      ])
+      errors?.report({
+        code: 'E_WEBHOOK_FAILED',
+        message: `delivery ${notificationId} to receiver '${receiver}' failed after ${letter.attempts} attempts: ${letter.error}`,
+        operation: 'webhook',
+        subject: notificationId,
+        deadLetter: true,
+      })
     },
     async stop() {
       running = false
       clearTimeout(timer)
       await inFlight
       await worker?.close()
+      await errorSource?.close()
+      await errors?.close()
       await shell.close()
     },
   }

@@ -44,6 +44,8 @@ const alerting: Alerting = buildAlerting({
   receivers: config.receivers,
   deliveries,
   transport,
+  // Every service's strata.errors.v1 becomes alertable (error rules, the default dead-letter rule).
+  errorEvents: { transport },
   intervalMs: settings.interval ?? config.intervalMs ?? 15_000,
   instanceId,
   logger: true,

@@ -1,9 +1,10 @@
-import { startEmbedded } from '../../gateway/src/embedded.js'
+import { startPlatformProcess } from '@strata/testkit'
 import { consoleJourney } from './support/console-journey.js'
 
-// The embedded platform as `pnpm start` runs it (gateway, in-process alerting, demo origin), on ephemeral ports.
-// This run also takes the user guide's screenshots: into a temporary folder, or docs/console/ with `pnpm docs:screenshots`.
+// The platform as `pnpm start` runs it (services/platform as a process: gateway, in-process alerting and analytics,
+// demo origin), on ephemeral ports. This run also takes the user guide's screenshots: into a temporary folder, or
+// docs/console/ with `pnpm docs:screenshots`.
 consoleJourney('console against the embedded platform (pnpm start)', async () => {
-  const embedded = await startEmbedded({ port: 0, originPort: 0, alertingPort: 0, analyticsPort: 0 })
-  return { gatewayUrl: embedded.urls.gateway, adminKey: embedded.adminKey, alertingUrl: embedded.urls.alerting, analytics: true, screenshots: true, close: () => embedded.close() }
+  const platform = await startPlatformProcess()
+  return { gatewayUrl: platform.urls.gateway, adminKey: platform.adminKey, alertingUrl: platform.urls.alerting, analytics: true, screenshots: true, close: () => platform.stop() }
 })

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { parseRules } from '@strata/invalidation'
+import { startPlatformProcess, type PlatformProcess } from '@strata/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startEmbedded, type Embedded } from '../../gateway/src/embedded.js'
 import { curlSnippet, eventRuleSnippet, sdkSnippet } from '../src/state/snippets.js'
 
 const run = promisify(execFile)
@@ -13,21 +13,22 @@ const consoleDir = fileURLToPath(new URL('..', import.meta.url))
 
 /** The onboarding's snippets are run as a user would paste them, against a real gateway, with the key it made. */
 describe('onboarding snippets', () => {
-  let embedded: Embedded
+  let embedded: PlatformProcess
   let token: string
   let input: { gatewayUrl: string; namespace: string }
   const admin = (path: string, body: unknown, method = 'PUT') =>
     fetch(`${embedded.urls.gateway}${path}`, { method, headers: { authorization: `Bearer ${embedded.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
   beforeAll(async () => {
-    embedded = await startEmbedded({ port: 0, originPort: 0, alertingPort: 0, analyticsPort: 0 })
+    embedded = await startPlatformProcess()
     input = { gatewayUrl: embedded.urls.gateway, namespace: 'my-app' }
     expect((await admin('/v1/admin/namespaces/my-app', { ttl: 60_000 })).status).toBe(201)
     const created = (await (await admin('/v1/admin/keys', { name: 'app', grants: [{ namespace: 'my-app', scopes: ['read', 'write', 'invalidate'] }] }, 'POST')).json()) as { token: string }
     token = created.token
-  })
+    // The platform starts as its own process: on a loaded machine that alone can take most of a minute.
+  }, 150_000)
   afterAll(async () => {
-    await embedded?.close()
+    await embedded?.stop()
   })
 
   it('the SDK snippet runs with the namespace-scoped key: it writes, reads back and invalidates', async () => {

@@ -3,6 +3,7 @@ export { NamespaceRegistry, type NamespaceHandle } from './namespaces/namespace-
 export { NamespaceSpecSchema, type NamespaceSpec, type OriginSpec } from './namespaces/namespace-spec.js'
 export type { UpstreamConfig } from './proxy/proxy-service.js'
 export { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
-export { startEmbedded, type Embedded, type EmbeddedOptions } from './embedded.js'
+export { AccessPublisher } from './access/access-publisher.js'
+export { AccessSampling } from './access/access-sampling.js'
 export { readGatewayConfig, namespaceIssues, type GatewaySettings } from './config/gateway-config.js'
 export { cacheHooksPlugin, type CacheHooksOptions } from './plugins/cache-hooks.js'

@@ -44,6 +44,8 @@ export interface InvalidatorDependencies {
   retry?: Partial<RetryPolicy>
   /** Where InvalidationRecords are published; `false` for none. Default `strata.invalidations.records.v1`. */
   recordsTopic?: string | false
+  /** Where failures nobody called about are reported (`strata.error.v1`). Default `strata.errors.v1`. */
+  errorsTopic?: string
   clock?: () => number
   /** pino: a logger, or options for one (with trace ids, from the service shell). Default off. */
   logger?: ServiceShellOptions['logger']
@@ -116,6 +118,7 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
   const errors = new ErrorEventPublisher(deps.transport, {
     service: 'invalidator',
     source: `strata/invalidator/${instanceId}`,
+    ...(deps.errorsTopic === undefined ? {} : { topic: deps.errorsTopic }),
     onPublishError: (error, dropped) => http.log.warn({ err: error, dropped }, 'error events not published (they are in this log)'),
   })
   const schedules = new ScheduledPurges(
@@ -181,6 +184,7 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
                 message: `event at ${letter.topic}[${letter.partition}]@${letter.offset} went to the dead-letter topic: ${letter.reason}`,
                 operation: 'invalidate',
                 subject: `${letter.topic}[${letter.partition}]@${letter.offset}`,
+                deadLetter: true,
               })
             },
           },

@@ -16,6 +16,8 @@ export interface ErrorReport {
   subject?: string
   /** The trace of the work that failed, when it is not the active one (a queued job's). */
   traceparent?: string
+  /** The work went to a dead-letter topic or queue (alerting's default `dead-letters` rule fires on these). */
+  deadLetter?: boolean
 }
 
 export interface ErrorEventPublisherOptions {
@@ -98,6 +100,7 @@ export class ErrorEventPublisher {
             message: report.message,
             ...(report.namespace === undefined ? {} : { namespace: report.namespace }),
             ...(report.operation === undefined ? {} : { operation: report.operation }),
+            ...(report.deadLetter === true ? { deadLetter: true } : {}),
             at,
           },
         }),

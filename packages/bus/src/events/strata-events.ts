@@ -103,6 +103,8 @@ export const ErrorEventData = Type.Object({
   message: Type.String(),
   namespace: Type.Optional(Type.String()),
   operation: Type.Optional(Type.String()),
+  /** The failed work was set aside (a dead-letter topic or queue) and will not be retried: someone must look. */
+  deadLetter: Type.Optional(Type.Boolean()),
   at: EpochMs,
 })
 

@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander'
-import { CONFIG_FILE_VARIABLE, SERVICES, explainConfig, loadConfig, type ConfigIssue, type StrataService } from '@strata/config'
+import { CONFIG_FILE_VARIABLE, SERVICES, explainConfig, loadConfig, namespaceIssues, type ConfigIssue, type StrataService } from '@strata/config'
 import { isStrataError } from '@strata/core'
-import { namespaceIssues } from '@strata/gateway'
 import { CliFailure, EXIT, type CliIo } from '../cli-io.js'
 
 const serviceOption = () => new Option('-s, --service <name>', 'only the settings this service reads (default: every setting)').choices(SERVICES)

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import type { Command } from 'commander'
@@ -14,23 +15,39 @@ export function localCommands(program: Command, io: CliIo, setExit: (code: numbe
     .option('--alerting-port <port>', 'in-process alerting service port (default $STRATA_ALERTING_PORT or 8095)')
     .option('--analytics-port <port>', 'in-process analytics service port (default $STRATA_ANALYTICS_PORT or 8094)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .description('run the whole platform in this process on the embedded default (in-process store, bus and queue)')
+    .description('run the whole platform (services/platform) on the embedded default: in-process store, bus and queue')
     .action(async (options: { port?: string; originPort?: string; alertingPort?: string; analyticsPort?: string; host: string }) => {
       const port = portOf(options.port ?? io.env.PORT, 8080, '--port')
       const originPort = portOf(options.originPort ?? io.env.STRATA_DEMO_ORIGIN_PORT, 4001, '--origin-port')
       const alertingPort = portOf(options.alertingPort ?? io.env.STRATA_ALERTING_PORT, 8095, '--alerting-port')
       const analyticsPort = portOf(options.analyticsPort ?? io.env.STRATA_ANALYTICS_PORT, 8094, '--analytics-port')
-      // Loaded here so that the other commands do not pay for the gateway's modules.
-      const { startEmbedded } = await import('@strata/gateway')
-      const embedded = await startEmbedded({ port, originPort, alertingPort, analyticsPort, host: options.host })
-      const { urls } = embedded
-      io.out(
-        `Strata is running (embedded)\n  gateway      ${urls.gateway}\n  console      ${urls.console}\n  alerting     ${urls.alerting}\n  analytics    ${urls.analytics}/v1/report.html\n  API docs     ${urls.docs}\n  metrics      ${urls.metrics}\n  demo origin  ${urls.origin}\n` +
-          `  admin key    ${embedded.adminKey}\n               (made at start, shown only now; send it as x-api-key or Authorization: Bearer)\nCtrl-C stops it.\n`,
-      )
-      await (io.untilStopped ?? untilSignal)()
+      // The platform composes services, which a package never imports: it runs as its own process (what `pnpm start`
+      // runs), its banner and logs relayed here.
+      const root = repoRoot()
+      const tsx = createRequire(import.meta.url).resolve('tsx/cli')
+      const args = [tsx, join(root, 'services', 'platform', 'src', 'main.ts'), '--port', String(port), '--origin-port', String(originPort), '--alerting-port', String(alertingPort), '--analytics-port', String(analyticsPort), '--host', options.host]
+      // Its own process group: a terminal's Ctrl-C reaches only the CLI, which then stops the platform once (SIGTERM).
+      const child = spawn(process.execPath, args, { cwd: root, env: io.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const orphanGuard = () => child.kill('SIGKILL')
+      process.once('exit', orphanGuard)
+      child.stdout.setEncoding('utf8').on('data', (text: string) => io.out(text))
+      child.stderr.setEncoding('utf8').on('data', (text: string) => io.err(text))
+      const exited = new Promise<number>((resolve, reject) => {
+        child.once('error', reject)
+        child.once('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128)))
+      })
+      const stopped = await Promise.race([exited.then((code) => ({ code })), (io.untilStopped ?? untilSignal)().then(() => undefined)])
+      if (stopped !== undefined) {
+        // The platform stopped by itself (a port in use, a bad flag): its own message was relayed above.
+        process.off('exit', orphanGuard)
+        setExit(stopped.code === 0 ? EXIT.failed : stopped.code)
+        return
+      }
       io.out('stopping\n')
-      await embedded.close()
+      child.kill('SIGTERM')
+      const code = await exited
+      process.off('exit', orphanGuard)
+      if (code !== 0) setExit(code)
     })
 
   program

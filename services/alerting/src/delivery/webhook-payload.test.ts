@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Receiver } from '../rules/compile-rule.js'
+import type { Receiver } from '@strata/config'
 import type { AlertRecord } from '../store/alert-store.js'
 import { renderBody } from './webhook-payload.js'
 

@@ -1,4 +1,4 @@
-import type { Receiver } from '../rules/compile-rule.js'
+import type { Receiver } from '@strata/config'
 import type { AlertRecord } from '../store/alert-store.js'
 
 export const WEBHOOK_SCHEMA_VERSION = 'strata.alerts.webhook.v1'

@@ -1,5 +1,5 @@
 import type { Job, JobHandler } from '@strata/queue'
-import type { Receiver } from '../rules/compile-rule.js'
+import type { Receiver } from '@strata/config'
 import type { AlertStore } from '../store/alert-store.js'
 import type { DeliveryJob } from './webhook-payload.js'
 import { WEBHOOK_HEADERS, signWebhook } from './webhook-signature.js'

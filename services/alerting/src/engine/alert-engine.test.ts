@@ -2,7 +2,7 @@ import { MemoryJobQueue, type Job } from '@strata/queue'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { DeliveryJob, WebhookPayload } from '../delivery/webhook-payload.js'
 import type { MetricSample, MetricSource } from '../metrics/metric-source.js'
-import { compileRule, expandRule, type Receiver } from '../rules/compile-rule.js'
+import { compileRule, expandRule, type Receiver } from '@strata/config'
 import { MemoryAlertStore } from '../store/memory-alert-store.js'
 import { AlertEngine, type AlertTransition } from './alert-engine.js'
 
@@ -173,7 +173,38 @@ describe('AlertEngine', () => {
     expect((await queue.counts()).waiting).toBe(1)
   })
 
+  it('an increase rule fires on a partial window right after a start, and resolves only once its window is full', async () => {
+    const { transitions, step } = await setup([{ name: 'dead', template: 'error-dead-letters', params: { window: '2s' } }])
+    const errors = (count: number): MetricSample[] => [{ name: 'strata_error_events_total', labels: { service: 'invalidator', code: 'E_EVENT_INVALID', operation: 'invalidate', dead_letter: 'true' }, value: count }]
+    await step(200, errors(0))
+    await step(200, errors(1))
+    // 400 ms into a 2 s window: one dead letter is already more than none.
+    expect(transitions.map((t) => [t.alert.state, t.alert.value])).toEqual([
+      ['pending', 1],
+      ['firing', 1],
+    ])
+    // Nothing new: still inside the window, and while it is partial nothing resolves.
+    for (let i = 0; i < 5; i++) await step(200, errors(1))
+    expect(transitions).toHaveLength(2)
+    // The window full and past the dead letter: resolved.
+    for (let i = 0; i < 12; i++) await step(200, errors(1))
+    expect(transitions.map((t) => t.alert.state)).toEqual(['pending', 'firing', 'resolved'])
+  })
+
+  it('a partial window never fires a falling ratio or a rate (they are not lower bounds)', async () => {
+    const { transitions, step } = await setup([{ name: 'ratio', template: 'hit-ratio-drop', params: { below: 0.5, window: '2s', for: '0s' } }, { name: 'fast', template: 'error-events', params: { perSecond: 0.1, window: '2s' } }])
+    const samples = (hits: number, misses: number, errors: number): MetricSample[] => [
+      { name: 'strata_cache_requests_total', labels: { namespace: 'a', result: 'hit' }, value: hits },
+      { name: 'strata_cache_requests_total', labels: { namespace: 'a', result: 'miss' }, value: misses },
+      { name: 'strata_error_events_total', labels: { service: 'warmer', code: 'E_WARM_FAILED', operation: 'warm', dead_letter: 'false' }, value: errors },
+    ]
+    await step(200, samples(0, 0, 0))
+    await step(200, samples(0, 100, 50))
+    expect(transitions).toEqual([])
+  })
+
   it('after a restart, a firing alert on a windowed rule is neither resolved nor re-announced while the window refills', async () => {
+
     const store = new MemoryAlertStore()
     const source = new SetSource()
     const queue = new MemoryJobQueue<DeliveryJob>('deliveries')

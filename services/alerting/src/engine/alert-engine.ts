@@ -3,10 +3,9 @@ import type { JobQueue } from '@strata/queue'
 import { renderBody, type DeliveryJob } from '../delivery/webhook-payload.js'
 import { MetricHistory, keyOf } from '../metrics/metric-history.js'
 import type { MetricSource } from '../metrics/metric-source.js'
-import type { AlertRule } from '../rules/alert-rule.js'
-import type { Receiver } from '../rules/compile-rule.js'
-import type { AlertRecord, AlertStore, Notification } from '../store/alert-store.js'
+import type { AlertRule, Receiver } from '@strata/config'
 import { renderSummary } from '../rules/summary-template.js'
+import type { AlertRecord, AlertStore, Notification } from '../store/alert-store.js'
 import { RuleEvaluator } from './rule-evaluator.js'
 import { groupOf, isSilenced, routeAlert } from './routing.js'
 
@@ -84,10 +83,13 @@ export class AlertEngine {
       for (const alert of this.alerts.values()) if (alert.rule === ruleName) seen.add(alert.fingerprint)
     }
     for (const rule of this.rules.values()) {
-      // Warming up (after a start): alerts of the rule keep the state they were loaded with.
-      if (!this.history.covers(rule.expr, rule.windowMs)) {
+      // Warming up (after a start): alerts of the rule keep the state they were loaded with. A count that is already
+      // over its threshold in the partial window is over it in the full one, so such a rule may fire (an error or a
+      // dead letter right after a start is not held back a whole window); only resolving waits for the full window.
+      const warmingUp = !this.history.covers(rule.expr, rule.windowMs)
+      if (warmingUp) {
         keep(rule.name)
-        continue
+        if (!firesOnPartialWindow(rule)) continue
       }
       for (const result of this.evaluator.evaluate(rule, this.history, now)) {
         const labels = { ...result.labels, ...rule.labels, alertname: rule.name, severity: rule.severity }
@@ -109,7 +111,7 @@ export class AlertEngine {
             if (current.state === 'pending' && now - current.activeSince >= rule.forMs) this.fire(current, now, change)
             else changed.set(fingerprint, current)
           }
-        } else if (current !== undefined) {
+        } else if (current !== undefined && !warmingUp) {
           Object.assign(current, value, { summary: renderSummary(rule, labels, result.value ?? current.value) })
           this.deactivate(current, now, change, removed)
         }
@@ -192,4 +194,9 @@ export class AlertEngine {
     await this.deps.deliveries.addBulk(pending.map((n) => ({ data: { notificationId: n.id, receiver: n.receiver, body: n.body }, options: { jobId: n.id } })))
     await this.deps.store.ackOutbox(pending.map((n) => n.id))
   }
+}
+
+/** `increase > t` (or `>=`, t ≥ 0): a partial window's increase is a lower bound of the full window's. */
+function firesOnPartialWindow(rule: AlertRule): boolean {
+  return rule.kind === 'threshold' && 'increase' in rule.expr && (rule.op === '>' || rule.op === '>=') && rule.threshold >= 0
 }

@@ -1,4 +1,4 @@
-import type { Receiver } from '../rules/compile-rule.js'
+import type { Receiver } from '@strata/config'
 import type { AlertRecord, Silence } from '../store/alert-store.js'
 
 /** Receivers whose namespace and severity filters accept the alert (no filter accepts everything). */

@@ -1,5 +1,5 @@
 import { keyOf, type MetricHistory } from '../metrics/metric-history.js'
-import { compare, type AlertRule } from '../rules/alert-rule.js'
+import { compare, type AlertRule } from '@strata/config'
 
 interface Point {
   at: number

@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Type, type Static } from '@sinclair/typebox'
 import { StrataError } from '@strata/core'
 import type { FastifyInstance } from 'fastify'
-import { parseDuration } from '../duration.js'
-import type { AlertRule } from '../rules/alert-rule.js'
-import { RuleProblem, compileRule, expandRule } from '../rules/compile-rule.js'
+import { RuleProblem, compileRule, expandRule, parseDuration, type AlertRule } from '@strata/config'
 import type { AlertRecord, AlertStore, DeliveryRecord, Silence } from '../store/alert-store.js'
 
 const SilenceBody = Type.Object(

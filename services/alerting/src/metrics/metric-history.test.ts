@@ -26,6 +26,18 @@ describe('MetricHistory', () => {
     expect(history.evaluate(hitRatio, ['namespace'], 1000).size).toBe(0)
   })
 
+  it('counts a series that appeared inside the window from its first sample (it is not skipped)', () => {
+    const history = new MetricHistory(10_000)
+    const errors = (value: number): MetricSample[] => [{ name: 'strata_error_events_total', labels: { code: 'E_EVENT_INVALID' }, value }]
+    history.record(0, [])
+    history.record(1000, errors(0))
+    history.record(2000, errors(3))
+    expect([...history.evaluate({ increase: { metric: 'strata_error_events_total' } }, ['code'], 5000).values()]).toEqual([{ labels: { code: 'E_EVENT_INVALID' }, value: 3 }])
+    // Once its first sample left the window, the delta is from the oldest one still in it.
+    history.record(3000, errors(4))
+    expect([...history.evaluate({ increase: { metric: 'strata_error_events_total' } }, ['code'], 1000).values()]).toEqual([{ labels: { code: 'E_EVENT_INVALID' }, value: 1 }])
+  })
+
   it('treats a counter that went down as restarted from zero, and needs two snapshots for a delta', () => {
     const history = new MetricHistory(10_000)
     history.record(0, requests(500, 500))

@@ -1,4 +1,4 @@
-import type { Expr, LabelMatcher, Selector } from '../rules/alert-rule.js'
+import type { Expr, LabelMatcher, Selector } from '@strata/config'
 import type { MetricSample } from './metric-source.js'
 
 interface Snapshot {
@@ -52,7 +52,10 @@ export class MetricHistory {
     }
     const base = this.baseFor(latest.at - windowMs)
     if (base === undefined || base === latest) return new Map()
-    const deltas = (selector: Selector) => group(increases(select(base.series, selector), select(latest.series, selector)), by, (a, b) => a + b)
+    // Each series from its oldest sample in the window: one that appeared after the window began (an error code seen
+    // for the first time) counts from there, as Prometheus' increase() does, instead of being skipped.
+    const inWindow = this.snapshots.slice(this.snapshots.indexOf(base), -1)
+    const deltas = (selector: Selector) => group(increases(oldestSamples(inWindow.map((snapshot) => select(snapshot.series, selector))), select(latest.series, selector)), by, (a, b) => a + b)
     if ('increase' in expr) return deltas(expr.increase)
     if ('rate' in expr) {
       const seconds = (latest.at - base.at) / 1000
@@ -124,6 +127,18 @@ function matches(value: string | undefined, matcher: LabelMatcher): boolean {
   if (typeof matcher === 'string') return value === matcher
   if (Array.isArray(matcher)) return matcher.includes(value)
   return new RegExp(matcher.re).test(value)
+}
+
+/** Each series' first sample, in the order of the snapshots given. */
+function oldestSamples(snapshots: readonly (readonly MetricSample[])[]): MetricSample[] {
+  const oldest = new Map<string, MetricSample>()
+  for (const samples of snapshots) {
+    for (const sample of samples) {
+      const key = sample.name + keyOf(sample.labels)
+      if (!oldest.has(key)) oldest.set(key, sample)
+    }
+  }
+  return [...oldest.values()]
 }
 
 /** Per-series counter increase; a series missing from the base is skipped, a decrease is a reset (counts from 0). */

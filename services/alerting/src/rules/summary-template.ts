@@ -1,4 +1,4 @@
-import type { AlertRule } from './alert-rule.js'
+import type { AlertRule } from '@strata/config'
 
 /**
  * Renders a rule's summary for one alert: `{{value}}` (the measured value), `{{threshold}}` (threshold rules),

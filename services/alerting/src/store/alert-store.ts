@@ -1,4 +1,4 @@
-import type { Severity } from '../rules/alert-rule.js'
+import type { Severity } from '@strata/config'
 
 export type AlertState = 'pending' | 'firing' | 'resolved'
 

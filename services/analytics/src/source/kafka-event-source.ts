@@ -1,4 +1,5 @@
 import { decodeEvent } from '@strata/bus'
+import { ensureTopics } from '@strata/bus/kafka'
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaConfig } from 'kafkajs'
 import type { AnalyticsState } from '../aggregation/analytics-state.js'
 import { DEFAULT_TOPICS, dispatchEvent, topicList, type AnalyticsTopics } from './event-dispatch.js'
@@ -51,18 +52,7 @@ export class KafkaEventSource {
     const admin = this.kafka.admin()
     await admin.connect()
     try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const existing = new Set(await admin.listTopics())
-          const missing = topics.filter((topic) => !existing.has(topic))
-          if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) })
-          return
-        } catch (error) {
-          if (error instanceof Error && /already exists/i.test(error.message)) return
-          if (attempt >= 10) throw error
-          await new Promise((resolve) => setTimeout(resolve, 200 * attempt))
-        }
-      }
+      await ensureTopics(admin, topics)
     } finally {
       await admin.disconnect()
     }

@@ -1,4 +1,11 @@
-// Shapes of the public APIs the console reads (docs/reference/openapi.json, /work contract for issue #11).
+// Shapes of the public APIs the console reads (docs/reference/openapi.json). The gateway's own shapes come from
+// @strata/api, which the gateway validates with and the client SDK uses too; types only, nothing reaches the bundle.
+import type { EntryView, NamespaceSpec } from '@strata/api'
+
+export type { NamespaceSecurity, NamespaceView } from '@strata/api'
+export type NamespacePolicy = NamespaceSpec
+export type WriteMode = NonNullable<NamespaceSpec['writeMode']>
+export type EntryInfo = EntryView
 
 export interface ConsoleConfig {
   mode: 'embedded' | 'gateway'
@@ -32,49 +39,6 @@ export interface StatsSnapshot {
   uptimeMs: number
   totals: { requests: number; hits: number; l1Hits: number; l2Hits: number; misses: number; staleHits: number; errors: number; hitRatio: number; latencyMs: Latency }
   namespaces: NamespaceStats[]
-}
-
-export interface NamespaceSecurity {
-  maxTtl?: number
-  maxValueBytes?: number
-  encryption?: 'required' | 'off'
-  keyPattern?: string
-  logValues?: boolean
-  hashKeys?: boolean
-}
-
-export type WriteMode = 'cache-aside' | 'write-through' | 'write-behind'
-
-export interface NamespacePolicy {
-  ttl?: number
-  grace?: number
-  l1Ttl?: number
-  maxTtl?: number
-  maxKeyLength?: number
-  maxValueBytes?: number
-  writeMode?: WriteMode
-  codec?: 'json' | 'msgpack'
-  stampede?: 'none' | 'local' | 'fleet'
-  origin?: { url: string; timeoutMs?: number; honorCacheControl?: boolean; headers?: Record<string, string> }
-  security?: NamespaceSecurity
-  [other: string]: unknown
-}
-
-export interface NamespaceView {
-  name: string
-  policy: NamespacePolicy
-  stats: { hits: number; misses: number; l1Hits: number; l2Hits: number; staleHits: number; hitRatio: number; sets: number; deletes: number; loads: number; loadErrors: number }
-}
-
-export interface EntryInfo {
-  key: string
-  tier: 'l1' | 'l2'
-  ttlLeftMs: number
-  graceLeftMs: number
-  stale: boolean
-  size: number
-  tags: string[]
-  version: number | string
 }
 
 /** @strata/invalidation's one dry run: null where the store cannot count (no L2 for keys; Memcached for the rest). */

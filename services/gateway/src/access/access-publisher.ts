@@ -1,4 +1,4 @@
-import { TOPICS, createEvent, outsideTrace, publishEvents, type AccessBatchEvent, type AccessEvent, type ErrorEvent, type Transport } from '@strata/bus'
+import { ErrorEventPublisher, TOPICS, createEvent, outsideTrace, publishEvents, type AccessBatchEvent, type AccessEvent, type ErrorReport, type Transport } from '@strata/bus'
 
 export interface AccessPublisherOptions {
   /** Names this gateway in every batch. */
@@ -32,7 +32,8 @@ export interface AccessPublisherStats {
  */
 export class AccessPublisher {
   private buffer: AccessEvent[] = []
-  private errors: ErrorEvent[] = []
+  /** Errors go out as every service's do: batched off the request path, bounded, keyed by namespace. */
+  private readonly errors: ErrorEventPublisher
   private evictions: Record<string, number> = {}
   private droppedSinceBatch = 0
   private inFlight: Promise<void> | undefined
@@ -43,6 +44,12 @@ export class AccessPublisher {
 
   constructor(private readonly transport: Transport, options: AccessPublisherOptions) {
     this.options = { topic: TOPICS.access, errorsTopic: TOPICS.errors, maxBatch: 500, flushIntervalMs: 250, maxBuffered: 20_000, ...options }
+    this.errors = new ErrorEventPublisher(transport, {
+      service: 'gateway',
+      source: `strata/gateway/${this.options.instance}`,
+      topic: this.options.errorsTopic,
+      onPublishError: (error) => this.options.onError?.(error),
+    })
     this.timer = setInterval(() => this.flush(), this.options.flushIntervalMs)
     this.timer.unref()
   }
@@ -58,12 +65,10 @@ export class AccessPublisher {
   }
 
   /** Errors are not sampled: each one is published (bounded like accesses; beyond the bound they are dropped too). */
-  recordError(error: ErrorEvent): void {
-    if (this.closed || this.errors.length >= 1_000) {
-      this.stats.dropped++
-      return
-    }
-    this.errors.push(error)
+  recordError(error: ErrorReport): void {
+    const before = this.errors.stats.dropped
+    this.errors.report(error)
+    this.stats.dropped += this.errors.stats.dropped - before
   }
 
   countEviction(namespace: string): void {
@@ -73,7 +78,7 @@ export class AccessPublisher {
   /** Starts publishing what is buffered unless a publish is already in flight (it continues when that one ends). */
   flush(): void {
     if (this.inFlight !== undefined) return
-    if (this.buffer.length === 0 && this.errors.length === 0 && this.droppedSinceBatch === 0 && Object.keys(this.evictions).length === 0) return
+    if (this.buffer.length === 0 && this.droppedSinceBatch === 0 && Object.keys(this.evictions).length === 0) return
     // A batch holds many requests' accesses: it belongs to none of their traces.
     this.inFlight = outsideTrace(() => this.publishAll()).finally(() => {
       this.inFlight = undefined
@@ -87,20 +92,10 @@ export class AccessPublisher {
     this.flush()
     this.closed = true
     await this.inFlight
+    await this.errors.close()
   }
 
   private async publishAll(): Promise<void> {
-    if (this.errors.length > 0) {
-      const errors = this.errors.splice(0, this.errors.length)
-      const events = errors.map((data) => createEvent({ type: 'strata.error.v1', source: `strata/gateway/${this.options.instance}`, data }))
-      try {
-        // Keyed by namespace, so one namespace's errors stay in order.
-        await publishEvents(this.transport, this.options.errorsTopic, events, (event) => (event.data as ErrorEvent).namespace ?? this.options.instance)
-      } catch (error) {
-        this.stats.dropped += errors.length
-        this.options.onError?.(error)
-      }
-    }
     while (this.buffer.length > 0 || this.droppedSinceBatch > 0 || Object.keys(this.evictions).length > 0) {
       const accesses = this.buffer.splice(0, this.options.maxBatch)
       const data: AccessBatchEvent = { instance: this.options.instance, accesses, dropped: this.droppedSinceBatch }

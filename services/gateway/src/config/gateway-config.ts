@@ -1,6 +1,8 @@
-import { Value } from '@sinclair/typebox/value'
-import { describeSource, loadConfig, loadServiceConfig, type ConfigIssue, type ConfigSource, type LoadedConfig, type StrataConfig } from '@strata/config'
-import { NamespaceSpecSchema, type NamespaceSpec } from '../namespaces/namespace-spec.js'
+import { loadConfig, loadServiceConfig, namespaceIssues, type LoadedConfig, type StrataConfig } from '@strata/config'
+import type { NamespaceSpec } from '../namespaces/namespace-spec.js'
+
+// The namespace-policy check lives in @strata/config (the CLI and the docs runner use it without the gateway).
+export { namespaceIssues } from '@strata/config'
 
 export type GatewaySection = StrataConfig['gateway']
 
@@ -44,14 +46,4 @@ export function readGatewayConfig(options: { file?: string; env?: NodeJS.Process
 /** main.ts: the same, or exit 1 listing every problem (no stack trace). */
 export function gatewayConfigOrExit(): LoadedConfig & { config: GatewaySettings } {
   return loadServiceConfig('gateway', { refine: namespaceIssues })
-}
-
-/** Each namespace policy against the admin API's schema (the shared schema only knows they are objects). */
-export function namespaceIssues(merged: Readonly<Record<string, unknown>>, sources: Readonly<Record<string, ConfigSource>>): ConfigIssue[] {
-  const namespaces = (merged.gateway as { namespaces?: unknown } | undefined)?.namespaces
-  if (typeof namespaces !== 'object' || namespaces === null) return []
-  const source = describeSource(sources['gateway.namespaces'])
-  return Object.entries(namespaces).flatMap(([name, spec]) =>
-    [...Value.Errors(NamespaceSpecSchema, spec)].map((error) => ({ path: `/gateway/namespaces/${name}${error.path}`, message: error.message, source })),
-  )
 }

@@ -1,27 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { RE2JS } from 're2js'
-import { Type, type Static } from '@sinclair/typebox'
+import type { NamespaceSecurity } from '@strata/api'
 import { StrataError, type Keyring } from '@strata/core'
 
-/**
- * A namespace's security policy (the `security` field of its spec). Limits are checked at the gateway edge with
- * E_POLICY_VIOLATION before anything reaches a store; `encryption: 'required'` makes the namespace's L2 entries
- * AES-256-GCM sealed with the gateway's keyring, and a namespace that requires it cannot exist on a gateway without one.
- */
-export const NamespaceSecuritySchema = Type.Object(
-  {
-    maxTtl: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 * 365 * 24 * 3_600_000, description: 'Largest ttl a write may ask for, ms' })),
-    maxValueBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 * 1024 * 1024, description: 'Largest value, as JSON text in UTF-8 bytes' })),
-    encryption: Type.Optional(Type.Union([Type.Literal('required'), Type.Literal('off')], { default: 'off' })),
-    keyPattern: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 256, description: 'RE2 regular expression every key must match in full (linear time: no backreferences or lookaround)' }),
-    ),
-    logValues: Type.Optional(Type.Boolean({ default: false, description: 'Whether values may appear in logs or sampled telemetry' })),
-    hashKeys: Type.Optional(Type.Boolean({ default: false, description: 'Keys appear only as keyed (HMAC-SHA-256) hashes in logs, telemetry and audit' })),
-  },
-  { additionalProperties: false },
-)
-export type NamespaceSecurity = Static<typeof NamespaceSecuritySchema>
+export { NamespaceSecuritySchema, type NamespaceSecurity } from '@strata/api'
 
 // Compiled key patterns, by source: the hot path does not recompile. RE2 (re2js, pure JS) matches in time linear in
 // the key, whatever the pattern: a namespace admin's `(a+)+b` cannot stall the event loop for every tenant the way a

@@ -51,7 +51,7 @@ export const accessEventsPlugin = fp(
       }),
       // strata.error.v1 for error analytics: what the engine hit (an L2 down, a codec failure), never a value.
       cache.on('error', (event) => {
-        publisher.recordError({ service: 'gateway', code: event.error.code, message: event.error.message, namespace: event.namespace, operation: event.operation, at: Date.now() })
+        publisher.recordError({ code: event.error.code, message: event.error.message, namespace: event.namespace, operation: event.operation })
       }),
     ]
 
@@ -65,12 +65,10 @@ export const accessEventsPlugin = fp(
       if (answer.status >= 500) {
         const ns = (request.params as { ns?: unknown } | undefined)?.ns
         publisher.recordError({
-          service: 'gateway',
           code: answer.code,
           message: answer.title,
           ...(typeof ns === 'string' ? { namespace: ns } : {}),
           operation: `${request.method} ${request.routeOptions.url ?? 'unmatched'}`,
-          at: Date.now(),
         })
       }
       next()

@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
+import { EntryPageSchema, EntryViewSchema } from '@strata/api'
 import { StrataError } from '@strata/core'
 import { browseEntries, entryView } from '../entries/entry-browser.js'
 import { NamespaceParam, problems } from '../http/schemas.js'
@@ -13,16 +14,6 @@ export interface EntryRoutesOptions {
 /** Keys looked at per page at most, when a tag filter (or dead entries) leaves most of them out. */
 export const MAX_SCANNED_PER_PAGE = 5_000
 
-const Entry = Type.Object({
-  key: Type.String(),
-  tier: Type.Union([Type.Literal('l1'), Type.Literal('l2')], { description: 'Where this instance found it: its own L1, or L2' }),
-  ttlLeftMs: Type.Integer({ description: 'Freshness left (0 when stale)' }),
-  graceLeftMs: Type.Integer({ description: 'Grace left after freshness ends (all of it while fresh)' }),
-  stale: Type.Boolean(),
-  size: Type.Integer({ description: 'Encoded bytes (0 when unknown: an L1 entry that never went through a codec)' }),
-  tags: Type.Array(Type.String()),
-  version: Type.Number({ description: 'What the ETag carries' }),
-})
 const BrowseQuery = Type.Object(
   {
     prefix: Type.Optional(Type.String({ maxLength: 1024, description: 'Keys starting with this' })),
@@ -49,7 +40,7 @@ export const entryRoutes: FastifyPluginCallbackTypebox<EntryRoutesOptions> = (ap
           'Pages hold at most `limit` entries; follow `cursor` until it is null. A page may hold fewer (even none) with a cursor when a tag filter or expired keys left most scanned keys out: at most 5000 keys are looked at per page. Keys written during a listing may be missed or listed twice. Memcached cannot list keys: 501 E_UNSUPPORTED_BY_STORE.',
         params: Type.Object({ ns: NamespaceParam }),
         querystring: BrowseQuery,
-        response: { 200: Type.Object({ entries: Type.Array(Entry), cursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400, 401, 403, 404, 501, 503) },
+        response: { 200: EntryPageSchema, ...problems(400, 401, 403, 404, 501, 503) },
       },
     },
     async (request) => {
@@ -67,7 +58,7 @@ export const entryRoutes: FastifyPluginCallbackTypebox<EntryRoutesOptions> = (ap
         tags: ['kv'],
         summary: "One entry's metadata (tier, TTL and grace left, size, tags, version) without its value; not a hit",
         params: Type.Object({ ns: NamespaceParam, key: Type.String({ minLength: 1, description: 'URL-encoded key' }) }),
-        response: { 200: Entry, ...problems(400, 401, 403, 404, 414, 503) },
+        response: { 200: EntryViewSchema, ...problems(400, 401, 403, 404, 414, 503) },
       },
     },
     async (request) => {

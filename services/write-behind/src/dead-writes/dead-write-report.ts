@@ -8,6 +8,7 @@ export function deadWriteReport(event: WriteBehindErrorEvent): ErrorReport {
     message: event.message,
     namespace: event.namespace,
     operation: 'flush',
+    deadLetter: true,
     subject: `${event.namespace}/${event.key}@${event.version}`,
     ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
   }

@@ -15,6 +15,7 @@ import {
 import { startPublishSpan } from '../../tracing/message-tracing.js'
 import { deliver, retryPolicyOf, type DeliveryContext } from '../delivery.js'
 import { groupIdOf, type MessageHandler, type OutgoingMessage, type SubscribeOptions, type Subscription, type Transport } from '../transport.js'
+import { ensureTopics } from './ensure-topics.js'
 
 export interface KafkaTransportOptions {
   brokers: readonly string[]
@@ -247,20 +248,10 @@ export class KafkaTransport implements Transport {
   }
 
   private async ensureTopics(admin: Admin, topics: readonly string[]): Promise<void> {
-    // Two processes creating the same new topic at once: one gets "already exists", the other may see the topic's
-    // metadata before its leader is elected (UNKNOWN_TOPIC_OR_PARTITION, retriable). Both are fine after a re-check.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const existing = new Set(await admin.listTopics())
-        const missing = topics.filter((topic) => !existing.has(topic))
-        if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic })) })
-        return
-      } catch (error) {
-        if (error instanceof Error && /already exists/i.test(error.message)) return
-        const retriable = (error as { retriable?: unknown; cause?: { retriable?: unknown } }).retriable === true || (error as { cause?: { retriable?: unknown } }).cause?.retriable === true
-        if (!retriable || attempt >= 10) throw unavailable('creating topics', error)
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt))
-      }
+    try {
+      await ensureTopics(admin, topics)
+    } catch (error) {
+      throw unavailable('creating topics', error)
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parsePlan } from './plan-loader.js'
+import { parsePlan } from './warm-plan.js'
 
 describe('warm plan', () => {
   it('reads key and query targets', () => {

@@ -1,3 +1,4 @@
+import type { Transport } from '@strata/bus'
 import { MemoryJobQueue } from '@strata/queue'
 import { MemoryAlertStore, PrometheusScrapeSource, buildAlerting, compileRule, expandRule, type Alerting, type DeliveryJob, type MetricSample, type MetricSource } from '@strata/alerting'
 import { AuditTrail, MemoryRateLimiter, type AuditLog, type Authenticator } from '@strata/security'
@@ -19,10 +20,10 @@ export interface EmbeddedAlerting {
 
 /**
  * The alerting service in the embedded process: memory alert store and delivery queue, the gateway's ApiKeys (the
- * same admin key works), the gateway's own /metrics as the metric source. It listens before the gateway (whose
+ * same admin key works), the gateway's own /metrics and the in-process bus's error events as its sources. It listens before the gateway (whose
  * /console/config.json names it) and learns the gateway's address once that listens.
  */
-export async function startEmbeddedAlerting(options: { authenticator: Authenticator; audit: AuditLog; port: number; host: string; intervalMs?: number }): Promise<EmbeddedAlerting> {
+export async function startEmbeddedAlerting(options: { transport: Transport; authenticator: Authenticator; audit: AuditLog; port: number; host: string; intervalMs?: number }): Promise<EmbeddedAlerting> {
   let gatewayOrigin: string | undefined
   let scrape: PrometheusScrapeSource | undefined
   const gatewayMetrics: MetricSource = {
@@ -34,6 +35,9 @@ export async function startEmbeddedAlerting(options: { authenticator: Authentica
     auth: { authenticator: options.authenticator, rateLimiter: new MemoryRateLimiter(), audit: new AuditTrail(options.audit, { source: 'strata/alerting/embedded' }) },
     corsOrigins: () => (gatewayOrigin === undefined ? [] : [gatewayOrigin]),
     sources: [gatewayMetrics],
+    // The in-process bus's strata.errors.v1 (the gateway's errors): error rules and the default dead-letter rule.
+    errorEvents: { transport: options.transport },
+    transport: options.transport,
     store: new MemoryAlertStore(),
     rules: EMBEDDED_ALERT_RULES.map((rule) => compileRule(expandRule(rule), 'embedded')),
     receivers: [],

@@ -3,14 +3,15 @@ import { eventually, uniqueName } from '@strata/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startGateway, type TestGateway } from '../../gateway/test/support/harness.js'
 import type { AlertEvent } from '@strata/bus'
-import { SECRET, startAlerting, watchTopic, type AlertingUnderTest } from './support/harness.js'
-import { WebhookReceiver } from './support/webhook-receiver.js'
+import { SECRET, startAlerting, watchTopic, type AlertingUnderTest } from '../../alerting/test/support/harness.js'
+import { WebhookReceiver } from '../../alerting/test/support/webhook-receiver.js'
 
 const WINDOW_MS = 1000
 const FOR_MS = 400
 const INTERVAL_MS = 200
 
-describe('acceptance 1: a hit-ratio drop from a workload change', () => {
+// The alerting service over a real gateway's /metrics: a composition of two services, so it lives in the platform.
+describe('alerting acceptance 1: a hit-ratio drop from a workload change', () => {
   const cleanup: Array<() => Promise<void>> = []
   afterEach(async () => {
     for (const step of cleanup.splice(0).reverse()) await step()

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
-import { parseLocatedYaml } from '@strata/config'
 import { StrataError } from '@strata/core'
 import { parseDuration } from '../duration.js'
+import { parseLocatedYaml } from '../located-yaml.js'
 import type { AlertRule } from './alert-rule.js'
 import { RuleProblem, compileReceiver, compileRule, expandRule, type Receiver } from './compile-rule.js'
 import { checkFile } from './rule-schema.js'

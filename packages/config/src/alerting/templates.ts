@@ -84,6 +84,44 @@ export const TEMPLATES: Record<string, Template> = {
     summary: 'Write-behind writes were dead-lettered',
   }),
   /**
+   * Error events (`strata.errors.v1`, read by alerting's error source as `strata_error_events_total`) per service and
+   * code: more than `above` (default 0) within the window, or, with `perSecond`, a rate above it. `code`, `service`
+   * and `operation` narrow it (each a value or a comma-separated list).
+   */
+  'error-events': (p) => {
+    const match: Record<string, string[]> = {}
+    for (const label of ['code', 'service', 'operation'] as const) if (p[label] !== undefined) match[label] = String(p[label]).split(',').map((value) => value.trim())
+    const selector = { metric: 'strata_error_events_total', match }
+    return {
+      kind: 'threshold',
+      expr: p.perSecond === undefined ? { increase: selector } : { rate: selector },
+      by: ['service', 'code'],
+      op: '>',
+      threshold: p.perSecond === undefined ? num(p, 'above', 0) : num(p, 'perSecond', 0),
+      window: str(p, 'window', '5m'),
+      for: str(p, 'for', '0s'),
+      severity: 'warning',
+      summary: 'A service reported errors',
+      groupBy: ['alertname', 'service', 'code'],
+    }
+  },
+  /**
+   * Work any service set aside for good (an error event with `deadLetter`: a dead-lettered domain event, write or
+   * webhook) within the window. Alerting runs it by default when it reads `strata.errors.v1`.
+   */
+  'error-dead-letters': (p) => ({
+    kind: 'threshold',
+    expr: { increase: { metric: 'strata_error_events_total', match: { dead_letter: 'true' } } },
+    by: ['service', 'code'],
+    op: '>',
+    threshold: 0,
+    window: str(p, 'window', '10m'),
+    for: '0s',
+    severity: 'critical',
+    summary: 'Work was dead-lettered: it will not be retried, someone must look',
+    groupBy: ['alertname', 'service', 'code'],
+  }),
+  /**
    * Kafka consumer lag of a group (messages behind), as the analytics service's Kafka probe reads it
    * (`strata_resource_value{kind="kafka-lag",metric=<group>}`), above `above`; `group` narrows it to one group.
    */

@@ -1,17 +1,11 @@
-import { pathToFileURL } from 'node:url'
 import { MemoryTransport, TransportInvalidationBus } from '@strata/bus'
 import { createCache, memoryStore, type StrataCache } from '@strata/core'
 import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog, MemoryRateLimiter } from '@strata/security'
-import { AccessPublisher } from './access/access-publisher.js'
-import { AccessSampling } from './access/access-sampling.js'
-import { buildGateway, type Gateway } from './app.js'
-import { buildDemoOrigin } from './demo/demo-origin.js'
+import { AccessPublisher, AccessSampling, InProcessWriteBehindQueue, NamespaceRegistry, buildGateway, type Gateway } from '@strata/gateway'
+import { buildDemoOrigin } from './demo-origin.js'
 import { startEmbeddedAlerting, type EmbeddedAlerting } from './embedded-alerting.js'
 import { startEmbeddedAnalytics, type EmbeddedAnalytics } from './embedded-analytics.js'
 import { parseRules } from '@strata/invalidation'
-import { NamespaceRegistry } from './namespaces/namespace-registry.js'
-import { onShutdownSignals } from '@strata/service'
-import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 
 export interface EmbeddedOptions {
   /** Gateway port; 0 for an ephemeral one. Default 8080 (PORT). */
@@ -99,7 +93,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const audit = new MemoryAuditLog()
   const authenticator = new Authenticator(apiKeys)
   // Alerting listens first: the gateway's /console/config.json and CSP name its URL.
-  const alerting = await startEmbeddedAlerting({ authenticator, audit, port: options.alertingPort ?? 8095, host, intervalMs: options.alertingIntervalMs ?? 5_000 })
+  const alerting = await startEmbeddedAlerting({ transport, authenticator, audit, port: options.alertingPort ?? 8095, host, intervalMs: options.alertingIntervalMs ?? 5_000 })
   const analytics = await startEmbeddedAnalytics({ transport, authenticator, audit, port: options.analyticsPort ?? 8094, host, ...(options.analyticsFlushMs === undefined ? {} : { flushIntervalMs: options.analyticsFlushMs }) })
   const accessEvents = {
     sampling: new AccessSampling({ defaultSampleRate: 1 }),
@@ -150,46 +144,3 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     },
   }
 }
-
-async function main(): Promise<void> {
-  const ports = {
-    port: Number(process.env.PORT ?? 8080),
-    originPort: Number(process.env.STRATA_DEMO_ORIGIN_PORT ?? 4001),
-    alertingPort: Number(process.env.STRATA_ALERTING_PORT ?? 8095),
-    analyticsPort: Number(process.env.STRATA_ANALYTICS_PORT ?? 8094),
-  }
-  const embedded = await startEmbedded(ports).catch((error: unknown) => {
-    // A taken port is an everyday mistake: one line naming the variable, not a stack trace (issue 24).
-    const { code, port } = error as { code?: string; port?: number }
-    if (code !== 'EADDRINUSE') throw error
-    const variable = { [ports.port]: 'PORT', [ports.originPort]: 'STRATA_DEMO_ORIGIN_PORT', [ports.alertingPort]: 'STRATA_ALERTING_PORT', [ports.analyticsPort]: 'STRATA_ANALYTICS_PORT' }[port ?? -1]
-    console.error(`strata: cannot start: port ${port} is in use (another Strata or program holds it). Set ${variable ?? 'PORT'} to another port (0 picks a free one).`)
-    process.exit(1)
-  })
-  const { urls } = embedded
-  console.log(`Strata is running (embedded: in-process store, bus and queue; nothing else needed)
-
-  gateway      ${urls.gateway}
-  console      ${urls.console}
-  alerting     ${urls.alerting}
-  analytics    ${urls.analytics}/v1/report.html
-  API docs     ${urls.docs}
-  metrics      ${urls.metrics}
-  demo origin  ${urls.origin}/products/42
-  admin key    ${embedded.adminKey}
-               (made at start, shown only now; every API call needs it)
-
-Try it:
-  export STRATA_KEY=${embedded.adminKey}
-  curl -i ${urls.proxyExample} -H "x-api-key: $STRATA_KEY"      # X-Cache: MISS, then HIT
-  curl -i -X POST ${urls.gateway}/v1/events -H "x-api-key: $STRATA_KEY" -H 'content-type: application/json' \\
-       -d '{"type":"product.updated","data":{"id":"42"}}'
-  curl -i ${urls.proxyExample} -H "x-api-key: $STRATA_KEY"      # X-Cache: MISS again
-  curl -i ${urls.kvExample} -H "authorization: Bearer $STRATA_KEY"   # the KV API, read-through from the origin
-  curl -i ${urls.kvExample}   # 401: no key
-
-Ctrl-C stops it.`)
-  onShutdownSignals(() => embedded.close(), (message) => console.log(message))
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main()

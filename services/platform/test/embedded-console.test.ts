@@ -20,6 +20,8 @@ describe('embedded platform: in-process alerting for the console', () => {
     const names = JSON.stringify(await rules.json())
     expect(names).toContain('hit-ratio-below-half')
     expect(names).toContain('gateway-errors')
+    // strata.errors.v1 is read on the in-process bus: the default rule over dead-lettered work runs too.
+    expect(names).toContain('dead-lettered-work')
     expect((await fetch(`${embedded.urls.alerting}/rules`)).status).toBe(401)
     const alerts = await fetch(`${embedded.urls.alerting}/alerts`, { headers: { authorization: `Bearer ${embedded.adminKey}` } })
     expect(alerts.status).toBe(200)
