@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { NginxProcess } from '@strata/testkit'
 import autocannon from 'autocannon'
-import { compareLoad, startChild, stopChild } from './lib/http-load.js'
+import { compareLoad, startChild, startChildren, stopChild } from './lib/http-load.js'
 import { cpuMs } from './lib/process-cpu.js'
 import { median, printReport, round } from './lib/report.js'
 
@@ -43,9 +43,7 @@ console.error(
   `bench scale: 4 gateway processes, nginx in front of 1, 2 and 4 of them; ${rounds} rounds of ${durationS} s at ${rate} req/s (CPU per request), ` +
     `then ${rounds} rounds of ${durationS} s at saturation (throughput): about ${Math.round((FLEETS.length * rounds * durationS * 2 + FLEETS.length * 2 + 20) / 60)} min`,
 )
-const gateways = await Promise.all(
-  [0, 1, 2, 3].map(() => startChild(process.execPath, ['--import', 'tsx', main], /Server listening at http:\/\/127\.0\.0\.1:(\d+)/, 180_000, env)),
-)
+const gateways = await startChildren(4, () => startChild(process.execPath, ['--import', 'tsx', main], /Server listening at http:\/\/127\.0\.0\.1:(\d+)/, 180_000, env))
 const ports = gateways.map(({ match }) => Number(match[1]))
 const base = 19_700 + Math.floor(Math.random() * 200)
 const fleets = FLEETS.map((size, i) => ({ size, name: `${size}-gateway${size === 1 ? '' : 's'}`, nginx: new NginxProcess(base + i, ports.slice(0, size), config) }))

@@ -74,6 +74,15 @@ export function startChild(
   })
 }
 
+/** Starts several children; if any fails to become ready, stops the ones that did and rethrows (nothing is left running). */
+export async function startChildren(count: number, start: () => ReturnType<typeof startChild>): Promise<Array<{ child: ChildProcess; match: RegExpMatchArray }>> {
+  const settled = await Promise.allSettled(Array.from({ length: count }, start))
+  const failed = settled.find((result) => result.status === 'rejected')
+  if (failed === undefined) return settled.map((result) => (result as PromiseFulfilledResult<{ child: ChildProcess; match: RegExpMatchArray }>).value)
+  for (const result of settled) if (result.status === 'fulfilled') await stopChild(result.value.child)
+  throw (failed).reason
+}
+
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
