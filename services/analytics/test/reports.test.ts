@@ -104,7 +104,7 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
       expect(response?.status()).toBe(200)
       // Rendered under a CSP that lets nothing load or frame it but its own inline stylesheet.
       expect(response?.headers()).toMatchObject({
-        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
         'x-content-type-options': 'nosniff',
         'x-frame-options': 'DENY',
       })
