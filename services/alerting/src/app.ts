@@ -24,7 +24,7 @@ export { RedisAlertStore } from './store/redis-alert-store.js'
 export type { AlertStore, AlertRecord, Silence, DeliveryRecord, Notification } from './store/alert-store.js'
 export type { DeliveryJob, WebhookPayload, WebhookAlert } from './delivery/webhook-payload.js'
 export { WEBHOOK_SCHEMA_VERSION } from './delivery/webhook-payload.js'
-export { verifyWebhook, signWebhook, WEBHOOK_HEADERS } from './delivery/webhook-signature.js'
+export { verifyWebhook, signWebhook, WEBHOOK_HEADERS } from '@strata/client/webhooks'
 export { compileRule, expandRule, TEMPLATES, type AlertRule, type Receiver } from '@strata/config'
 
 export interface AlertingDependencies {

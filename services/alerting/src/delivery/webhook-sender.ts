@@ -2,7 +2,7 @@ import type { Job, JobHandler } from '@strata/queue'
 import type { Receiver } from '@strata/config'
 import type { AlertStore } from '../store/alert-store.js'
 import type { DeliveryJob } from './webhook-payload.js'
-import { WEBHOOK_HEADERS, signWebhook } from './webhook-signature.js'
+import { WEBHOOK_HEADERS, signWebhook } from '@strata/client/webhooks'
 
 export interface WebhookSenderOptions {
   receivers: () => ReadonlyMap<string, Receiver>
