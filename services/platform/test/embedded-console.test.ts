@@ -69,6 +69,10 @@ describe('embedded platform: in-process alerting for the console', () => {
     expect(await scrapes()).toBeGreaterThanOrEqual(before + 2)
     const own = await (await fetch(`${embedded.urls.alerting}/metrics`, { headers: key })).text()
     expect(own).not.toMatch(/strata_alerting_source_errors_total\{source="gateway"\} [1-9]/)
-    expect(await (await fetch(`${embedded.urls.alerting}/health/ready`)).json()).toMatchObject({ evaluating: true, lastEvaluation: { ok: true } })
+    // Readiness in the service shell's shape: the evaluation check is up and its last evaluation succeeded.
+    expect(await (await fetch(`${embedded.urls.alerting}/health/ready`)).json()).toMatchObject({
+      status: 'ready',
+      checks: { evaluation: { status: 'up', detail: expect.stringMatching(/^last evaluation succeeded/) } },
+    })
   })
 })
