@@ -273,7 +273,9 @@ type EntryHeaders = Pick<EntryInfo<unknown>, 'version' | 'createdAt' | 'expiresA
 function setEntryHeaders(reply: FastifyReply, info: EntryHeaders, now: number): void {
   reply.header('etag', etagOf(info.version))
   reply.header('age', Math.max(0, Math.floor((now - info.createdAt) / 1000)))
-  reply.header('x-cache-ttl', Math.max(0, Math.ceil((info.expiresAt - now) / 1000)))
+  // Rounded, not ceiled: the engine stamps expiresAt with its high-resolution clock, which can run a few ms ahead of
+  // Date.now() in a long-lived process, and a fresh 120 s entry must not read as 121 s left.
+  reply.header('x-cache-ttl', Math.max(0, Math.round((info.expiresAt - now) / 1000)))
 }
 
 function ifNoneMatch(header: string | undefined, etag: string): boolean {
