@@ -220,11 +220,13 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
           http.log.error({ err: error, rule: name }, 'a stored API rule no longer validates; skipped')
         }
       }
-      await errorSource?.start()
       await engine.start(allRules())
+      // Deliveries first: notifications a killed process left queued go out while the error-event consumer is still
+      // joining its group (seconds on Kafka), not after it.
       if (deps.deliver !== false) {
         worker = deps.deliveries.process(webhookSender({ receivers: () => receivers, store: deps.store, clock, onAttempt: (receiver, outcome) => metrics.deliveries.inc({ receiver, outcome }) }), { concurrency: deps.deliveryConcurrency ?? 4 })
       }
+      await errorSource?.start()
       running = true
       loop()
     },

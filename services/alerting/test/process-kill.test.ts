@@ -102,7 +102,8 @@ rules:
     await sleep(1000)
     expect(receiver.acceptedAt('/ops')).toHaveLength(2)
     expect(receiver.attempts.every((a) => a.verified)).toBe(true)
-  })
+    // Two process starts, a kill, a lock expiry and two deliveries: about 19 s alone, past 30 s on a loaded machine.
+  }, 60_000)
 
   it('loses no notification and sends none twice when killed the moment the alert turns firing', async () => {
     const metrics = new MetricsEndpoint()
