@@ -89,6 +89,28 @@ describe.each(adapters)('write-behind buffer: %s', (_name, make) => {
     expect(await buffer.stats(1700)).toEqual({ depth: 0, oldestAt: undefined, ready: 0 })
   })
 
+  it("discards a namespace's writes carrying a tag, leased or not, and keeps deletes, other tags and other namespaces", async () => {
+    const buffer = make()
+    const tagged = (namespace: string, key: string, value: unknown, tags: string[]) => ({ ...write(key, 1, value), namespace, tags })
+    await buffer.put(tagged('ns', 'a', { pii: 'a' }, ['subject:s1', 'team:x']), none, 1000)
+    await buffer.put(tagged('ns', 'b', { pii: 'b' }, ['subject:s1']), none, 1000)
+    await buffer.put(tagged('ns', 'gone', null, ['subject:s1']), none, 1000)
+    await buffer.put(tagged('ns', 'c', { pii: 'c' }, ['subject:s2']), none, 1000)
+    await buffer.put(write('d', 1, { plain: true }), none, 1000)
+    await buffer.put(tagged('ns2', 'a', { pii: 'other namespace' }, ['subject:s1']), none, 1000)
+    expect((await buffer.read([{ namespace: 'ns', key: 'a' }]))[0]?.tags).toEqual(['subject:s1', 'team:x'])
+    // 'a' is claimed by a flush job: a discard still removes it, and the job's read finds nothing to write.
+    expect((await buffer.claim(10, 60_000, 1000)).length).toBeGreaterThan(0)
+
+    expect(await buffer.discardTagged('ns', 'subject:s1')).toBe(2)
+    const left = await buffer.read(['a', 'b', 'gone', 'c', 'd'].map((key) => ({ namespace: 'ns', key })))
+    expect(left.map((entry) => entry?.key)).toEqual([undefined, undefined, 'gone', 'c', 'd'])
+    expect((await buffer.read([{ namespace: 'ns2', key: 'a' }]))[0]?.value).toEqual({ pii: 'other namespace' })
+    expect((await buffer.stats(1000)).depth).toBe(4)
+    expect(await buffer.settle([{ namespace: 'ns', key: 'a', version: 1 }])).toBe(0)
+    expect(await buffer.discardTagged('ns', 'subject:s1')).toBe(0)
+  })
+
   it('refuses a new key past maxDepth but still coalesces into a pending one', async () => {
     const buffer = make()
     const limits = { maxDepth: 2, maxLagMs: 0 }

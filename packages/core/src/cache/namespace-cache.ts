@@ -508,7 +508,7 @@ export class NamespaceCache<T = unknown> {
     this.assertOpen()
     const write = this.prepareWrite(key, value, options)
     if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
-    await this.writeOrigin(key, value, write.entry.version, options?.writeMode ?? this.policy.writeMode)
+    await this.writeOrigin(key, value, write.entry, options?.writeMode ?? this.policy.writeMode)
     this.core.flights.invalidate(this.keys.l1Key(key))
     await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded })
     this.counters.sets++
@@ -529,7 +529,7 @@ export class NamespaceCache<T = unknown> {
     await this.guard.hold(this.keys.l1Key(key), this.keys.l2Key(key), this.policy.leaseTtl, async (leaseToken) => {
       this.check(key, condition, await this.current(key))
       if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
-      await this.writeOrigin(key, value, write.entry.version, options?.writeMode ?? this.policy.writeMode)
+      await this.writeOrigin(key, value, write.entry, options?.writeMode ?? this.policy.writeMode)
       this.core.flights.invalidate(this.keys.l1Key(key))
       const stored = await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded, ...(leaseToken === undefined ? {} : { leaseToken }) })
       if (!stored) throw new StrataError('E_PRECONDITION_FAILED', `'${key}' changed while the conditional write ran; it was not written`, { context: { namespace: this.name, key } })
@@ -589,8 +589,9 @@ export class NamespaceCache<T = unknown> {
     return { key, entry: { ...entry, size: encoded?.length ?? 0 }, resolved, encoded }
   }
 
-  private async writeOrigin(key: string, value: T, version: number, mode: WriteMode): Promise<void> {
+  private async writeOrigin(key: string, value: T, entry: { version: number; tags: readonly string[] }, mode: WriteMode): Promise<void> {
     if (mode === 'cache-aside') return
+    const version = entry.version
     if (mode === 'write-through') {
       const writer = this.hooks.writer
       if (writer === undefined) {
@@ -616,7 +617,7 @@ export class NamespaceCache<T = unknown> {
     }
     // The write is durable in the queue before the cache shows it: an acknowledged write is never only in memory.
     try {
-      await queue.enqueue({ namespace: this.name, key, value, version, at: this.core.now() })
+      await queue.enqueue({ namespace: this.name, key, value, version, at: this.core.now(), ...(entry.tags.length > 0 ? { tags: entry.tags } : {}) })
     } catch (error) {
       // Backpressure is an answer, not a failure: callers (the gateway's 503 + Retry-After) match on its code.
       if (isStrataError(error, 'E_BACKPRESSURE')) throw error
@@ -625,6 +626,15 @@ export class NamespaceCache<T = unknown> {
         context: { namespace: this.name, key },
       })
     }
+  }
+
+  /**
+   * Drops this namespace's write-behind writes tagged `tag` that have not reached the origin (a data subject's
+   * erasure: otherwise a later flush would write the erased values back). Resolves with how many were dropped.
+   */
+  async discardPendingWrites(tag: string): Promise<number> {
+    this.assertOpen()
+    return (await this.core.queue?.discardTagged(this.name, tag)) ?? 0
   }
 
   async delete(key: string): Promise<void> {
@@ -694,7 +704,7 @@ export class NamespaceCache<T = unknown> {
     const prepared = items.map(({ key, value, options }) => this.prepareWrite(key, value, options))
     if (this.core.hooks.active.beforeSet) for (const item of prepared) this.runBeforeSet(item.key, item.entry.value, item.entry)
     if (this.policy.writeMode !== 'cache-aside') {
-      for (const item of prepared) await this.writeOrigin(item.key, item.entry.value as T, item.entry.version, this.policy.writeMode)
+      for (const item of prepared) await this.writeOrigin(item.key, item.entry.value as T, item.entry, this.policy.writeMode)
     }
     const now = this.core.now()
     const l2Writes: L2SetEntry[] = []

@@ -59,9 +59,17 @@ export interface BufferedWrite {
   value: unknown
   version: number
   at: number
+  /** The entry's tags, kept with the write so an erasure can find writes whose cached entry is already gone. */
+  tags?: readonly string[]
 }
 
 /** The queue port as the engine sees it; `enqueue` resolves only once the write is durable. */
 export interface WriteBehindQueue {
   enqueue(write: BufferedWrite): Promise<void>
+  /**
+   * Drops the pending (acknowledged, not yet flushed) writes of `namespace` whose entry carries `tag`, so an erasure
+   * is not undone by a later flush; pending deletes stay. Resolves with how many writes were dropped. A write a
+   * flush has already read is beyond reach: it lands at the origin.
+   */
+  discardTagged(namespace: string, tag: string): Promise<number>
 }

@@ -450,6 +450,7 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
               if (reject) throw new Error('queue down')
               queued.push(write)
             },
+            discardTagged: () => Promise.resolve(0),
           },
           namespaces: { counters: { writeMode: 'write-behind' } },
         })
@@ -471,6 +472,7 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
             enqueue: async () => {
               if (full) throw new StrataError('E_BACKPRESSURE', 'queue full', { context: { retryAfterMs: 750, reason: 'depth' } })
             },
+            discardTagged: () => Promise.resolve(0),
           },
           namespaces: { counters: { writeMode: 'write-behind' } },
         })

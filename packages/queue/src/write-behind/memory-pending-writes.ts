@@ -67,6 +67,18 @@ export class MemoryPendingWrites implements PendingWrites {
     return Promise.resolve(removed)
   }
 
+  discardTagged(namespace: string, tag: string): Promise<number> {
+    let removed = 0
+    for (const [field, slot] of this.slots) {
+      const { write } = slot
+      if (write.namespace === namespace && write.value !== null && write.tags?.includes(tag) === true) {
+        this.slots.delete(field)
+        removed++
+      }
+    }
+    return Promise.resolve(removed)
+  }
+
   stats(now: number): Promise<PendingStats> {
     let oldestAt: number | undefined
     let ready = 0

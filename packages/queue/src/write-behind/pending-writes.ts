@@ -26,6 +26,11 @@ export interface PendingWrites {
    */
   settle(done: readonly VersionedRef[]): Promise<number>
   stats(now: number): Promise<PendingStats>
+  /**
+   * Removes the pending writes of `namespace` that carry `tag` and set a value (deletes stay: they erase at the
+   * origin too), whatever their lease. Returns how many left the buffer.
+   */
+  discardTagged(namespace: string, tag: string): Promise<number>
 }
 
 export interface WriteRef {
@@ -43,6 +48,8 @@ export interface PendingWrite extends VersionedRef {
   /** When the write was made (epoch ms). */
   at: number
   traceparent?: string
+  /** The entry's tags (for erasure by tag). */
+  tags?: readonly string[]
 }
 
 /** 0 means no limit. */

@@ -75,6 +75,10 @@ export function writeBehindQueue(options: WriteBehindQueueOptions): WriteBehindQ
       }
     },
 
+    discardTagged(namespace: string, tag: string): Promise<number> {
+      return pending.discardTagged(namespace, tag)
+    },
+
     async backpressure(): Promise<BackpressureState> {
       const now = clock()
       const stats = await pending.stats(now)

@@ -19,7 +19,9 @@ export const SUBJECT_TAG_PREFIX = 'subject:'
  * Data protection: erase everything about one data subject. Entries are tagged `subject:<id>` when written (KV tags,
  * or an origin's Surrogate-Key for the proxy). A purge finds the tagged entries of every namespace by scanning L2 and
  * deletes their values (L2 bytes gone at once; every instance's L1 through the bus), so no plaintext waits for its
- * ttl. Where the store cannot list keys (Memcached) the tag is invalidated instead and the answer says so. Audit and
+ * ttl. Where the store cannot list keys (Memcached) the tag is invalidated instead and the answer says so. Writes still
+ * waiting in the write-behind buffer are dropped too (found by the tags they carry, even when their cached entry is
+ * gone), or a later flush would write the erased values to the origin. Audit and
  * history name the subject only by a keyed hash. Proxy upstreams are purged by surrogate key.
  */
 export const subjectRoutes: FastifyPluginCallbackTypebox<SubjectRoutesOptions> = (app, { registry, proxy, audit, history }, done) => {
@@ -39,6 +41,9 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<SubjectRoutesOptions> =
             namespaces: Type.Array(Type.String()),
             erased: Type.Record(Type.String(), Type.Integer(), { description: 'Values deleted per namespace (L1 and L2)' }),
             tombstoned: Type.Array(Type.String(), { description: 'Namespaces whose store cannot list keys: the tag was invalidated, values expire with their ttl' }),
+            discardedWrites: Type.Record(Type.String(), Type.Integer(), {
+              description: 'Write-behind writes tagged with the subject that had not reached the origin, dropped per namespace (a flush already under way still lands its write)',
+            }),
             upstreams: Type.Array(Type.String()),
           }),
           ...problems(400, 401, 403),
@@ -52,9 +57,13 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<SubjectRoutesOptions> =
       const namespaces = registry.list().map((handle) => handle.name)
       const erased: Record<string, number> = {}
       const tombstoned: string[] = []
+      const discardedWrites: Record<string, number> = {}
       const actor = request.principal?.id ?? 'anonymous'
       try {
         for (const handle of registry.list()) {
+          // The buffer first: a flush between the L2 delete and this would otherwise write the values back.
+          const discarded = await handle.cache.discardPendingWrites(tag)
+          if (discarded > 0) discardedWrites[handle.name] = discarded
           const keys = await taggedKeys(handle.cache, tag)
           if (keys === undefined) {
             await handle.cache.deleteByTag([tag])
@@ -70,8 +79,8 @@ export const subjectRoutes: FastifyPluginCallbackTypebox<SubjectRoutesOptions> =
         throw error
       }
       history.note({ trigger: 'subject', actor, tags: [recorded] })
-      await audit?.record({ actor, action: 'subject.purge', resource: recorded, outcome: 'allowed', ip: request.ip, detail: { erased, tombstoned, upstreams: proxy.upstreams }, at: Date.now() })
-      return { subject: request.params.subject, tag, namespaces, erased, tombstoned, upstreams: proxy.upstreams }
+      await audit?.record({ actor, action: 'subject.purge', resource: recorded, outcome: 'allowed', ip: request.ip, detail: { erased, tombstoned, discardedWrites, upstreams: proxy.upstreams }, at: Date.now() })
+      return { subject: request.params.subject, tag, namespaces, erased, tombstoned, discardedWrites, upstreams: proxy.upstreams }
     },
   )
   done()

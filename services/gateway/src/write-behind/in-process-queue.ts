@@ -30,6 +30,17 @@ export class InProcessWriteBehindQueue implements WriteBehindQueue {
     return Promise.resolve()
   }
 
+  discardTagged(namespace: string, tag: string): Promise<number> {
+    let removed = 0
+    for (const [id, write] of this.pending) {
+      if (write.namespace === namespace && write.value !== null && write.tags?.includes(tag) === true) {
+        this.pending.delete(id)
+        removed++
+      }
+    }
+    return Promise.resolve(removed)
+  }
+
   get size(): number {
     return this.pending.size
   }

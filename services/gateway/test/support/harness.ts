@@ -24,6 +24,12 @@ export class RecordingQueue implements WriteBehindQueue {
     this.writes.push(write)
     return Promise.resolve()
   }
+  discardTagged(namespace: string, tag: string): Promise<number> {
+    const before = this.writes.length
+    const kept = this.writes.filter((w) => !(w.namespace === namespace && w.value !== null && w.tags?.includes(tag) === true))
+    this.writes.splice(0, this.writes.length, ...kept)
+    return Promise.resolve(before - kept.length)
+  }
 }
 
 export interface TestGateway extends Gateway {

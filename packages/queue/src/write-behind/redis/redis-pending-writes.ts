@@ -22,7 +22,9 @@ interface PendingCommands {
   strataWbRenew(k1: string, leaseUntil: number, ...fields: string[]): Promise<number>
   strataWbSettle(k1: string, k2: string, k3: string, k4: string, ...args: Array<string | number>): Promise<number>
   strataWbStats(k1: string, k2: string, now: number): Promise<[number, string, number]>
+  strataWbDiscard(k1: string, k2: string, k3: string, k4: string, tag: string, ...fields: string[]): Promise<number>
   hmget(key: string, ...fields: string[]): Promise<Array<string | null>>
+  hscan(key: string, cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>
 }
 
 type PutReply = [number, string?, number?, number?]
@@ -35,6 +37,9 @@ interface QueuedPut {
   now: number
 }
 
+/** Fields HSCAN visits per page when erasing by tag. */
+const DISCARD_PAGE = 500
+
 /** Writes coalesced into one put.lua call at most; bounds how long one call holds the queue Redis. */
 const PUT_BATCH = 256
 
@@ -44,6 +49,7 @@ interface Payload {
   at: number
   x: unknown
   tp?: string
+  tg?: readonly string[]
 }
 
 export interface RedisPendingWritesOptions {
@@ -71,7 +77,7 @@ export class RedisPendingWrites implements PendingWrites {
 
   constructor(options: RedisPendingWritesOptions) {
     const client = options.client
-    for (const [name, keys] of [['put', 4], ['claim', 1], ['renew', 1], ['settle', 4], ['stats', 2]] as const) {
+    for (const [name, keys] of [['put', 4], ['claim', 1], ['renew', 1], ['settle', 4], ['stats', 2], ['discard', 4]] as const) {
       const command = `strataWb${name[0]!.toUpperCase()}${name.slice(1)}`
       if (!(command in client)) client.defineCommand(command, { numberOfKeys: keys, lua: script(name) })
     }
@@ -86,7 +92,9 @@ export class RedisPendingWrites implements PendingWrites {
    * exactly as one call each would.
    */
   async put(write: PendingWrite, limits: BackpressureLimits, now: number): Promise<PutOutcome> {
-    const payload: Payload = write.traceparent === undefined ? { v: write.version, at: write.at, x: write.value } : { v: write.version, at: write.at, x: write.value, tp: write.traceparent }
+    const payload: Payload = { v: write.version, at: write.at, x: write.value }
+    if (write.traceparent !== undefined) payload.tp = write.traceparent
+    if (write.tags !== undefined && write.tags.length > 0) payload.tg = write.tags
     const [ok, reason, depth, lagMs] = await this.puts.run({ field: fieldOf(write), write, payload: JSON.stringify(payload), limits, now })
     if (ok === 1) return { accepted: true }
     return { accepted: false, reason: reason === 'lag' ? 'lag' : 'depth', depth: depth ?? 0, lagMs: lagMs ?? 0 }
@@ -125,6 +133,7 @@ export class RedisPendingWrites implements PendingWrites {
       const ref = refs[i]!
       const write: PendingWrite = { namespace: ref.namespace, key: ref.key, version: payload.v, at: payload.at, value: payload.x }
       if (payload.tp !== undefined) write.traceparent = payload.tp
+      if (payload.tg !== undefined) write.tags = payload.tg
       return write
     })
   }
@@ -132,6 +141,27 @@ export class RedisPendingWrites implements PendingWrites {
   async settle(done: readonly VersionedRef[]): Promise<number> {
     if (done.length === 0) return 0
     return this.redis.strataWbSettle(...this.keys, ...done.flatMap((ref) => [fieldOf(ref), ref.version]))
+  }
+
+  /**
+   * Scans the namespace's fields page by page (HSCAN: Redis is never held for the whole buffer), then removes the
+   * tagged ones with a script that checks each again, atomically.
+   */
+  async discardTagged(namespace: string, tag: string): Promise<number> {
+    const pattern = `${namespace.replace(/[*?[\]\\]/g, '\\$&')}\n*`
+    let removed = 0
+    let cursor = '0'
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys[1], cursor, 'MATCH', pattern, 'COUNT', DISCARD_PAGE)
+      cursor = next
+      const candidates: string[] = []
+      for (let i = 0; i < flat.length; i += 2) {
+        const payload = JSON.parse(flat[i + 1]!) as Payload
+        if (payload.x !== null && payload.tg?.includes(tag) === true) candidates.push(flat[i]!)
+      }
+      if (candidates.length > 0) removed += await this.redis.strataWbDiscard(...this.keys, tag, ...candidates)
+    } while (cursor !== '0')
+    return removed
   }
 
   async stats(now: number): Promise<PendingStats> {
