@@ -122,7 +122,7 @@ describe('gateway write-behind on the durable Redis buffer (real processes, queu
     const flusher = await startFlusherProcess({ redisUrl, postgresUrl, name: erasing, table: erasingTable })
     children.add(flusher)
     const keys = async (): Promise<string[]> => (await pool.query<{ key: string }>(`SELECT key FROM ${erasingTable} ORDER BY key`)).rows.map((row) => row.key)
-    await waitFor(async () => (await keys().catch(() => [])).includes('kept'), 30_000, 'the other subject\'s write flushed')
+    await waitFor(async () => (await keys().catch((): string[] => [])).includes('kept'), 30_000, 'the other subject\'s write flushed')
     expect(await keys()).toEqual(['kept'])
   }, 90_000)
 })
