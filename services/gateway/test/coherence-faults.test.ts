@@ -1,7 +1,7 @@
-import { requireRedis } from '@strata/testkit'
+import { SentinelGroupProcess, freePort, requireRedis } from '@strata/testkit'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CoherenceCluster, Workload, percentile } from './support/coherence/coherence-cluster.js'
+import { CoherenceCluster, Workload, percentile, type WorkloadOptions } from './support/coherence/coherence-cluster.js'
 import { checkHistory, summarize } from './support/coherence/history-checker.js'
 
 // Coherence under faults (docs/guides/scaling.md): two gateway processes (the real main.ts) and the real invalidator
@@ -10,6 +10,28 @@ import { checkHistory, summarize } from './support/coherence/history-checker.js'
 // for a shared 2-core machine under heavy load (a cluster takes 1-3 min to start there); on a quiet machine the whole
 // file runs in about 10 minutes.
 const BOUND_MS = 2_000
+
+/** Runs the workload around `fault`, checks the history, logs the scenario's figures. */
+async function runScenario(cluster: CoherenceCluster, name: string, fault: (workload: Workload) => Promise<void>, options: WorkloadOptions = {}) {
+  const workload = new Workload(cluster, name, options)
+  await workload.start()
+  await fault(workload)
+  await workload.stop()
+  await workload.settle(BOUND_MS)
+  const verdict = checkHistory(workload.history, BOUND_MS)
+  const latencies = cluster.eventLatencies(workload.history)
+  console.log(
+    summarize(name, verdict, {
+      ifMatchWrites: workload.ifMatchWrites,
+      false412: workload.history.falsePreconditionFailures.length,
+      refused: workload.history.refused.length,
+      eventToAppliedP50: percentile(latencies, 50),
+      eventToAppliedP99: percentile(latencies, 99),
+    }),
+  )
+  for (const stale of [...verdict.staleBeyondBound, ...verdict.lost].slice(0, 5)) console.log(`  stale: ${JSON.stringify(stale)}`)
+  return { workload, verdict }
+}
 
 describe('coherence under faults (real gateways, invalidator, Kafka, Redis)', () => {
   let cluster: CoherenceCluster
@@ -21,27 +43,7 @@ describe('coherence under faults (real gateways, invalidator, Kafka, Redis)', ()
     await cluster?.close()
   }, 60_000)
 
-  /** Runs the workload around `fault`, checks the history, logs the scenario's figures. */
-  async function scenario(name: string, fault: (workload: Workload) => Promise<void>, options: ConstructorParameters<typeof Workload>[2] = {}) {
-    const workload = new Workload(cluster, name, options)
-    await workload.start()
-    await fault(workload)
-    await workload.stop()
-    await workload.settle(BOUND_MS)
-    const verdict = checkHistory(workload.history, BOUND_MS)
-    const latencies = cluster.eventLatencies(workload.history)
-    console.log(
-      summarize(name, verdict, {
-        ifMatchWrites: workload.ifMatchWrites,
-        false412: workload.history.falsePreconditionFailures.length,
-        refused: workload.history.refused.length,
-        eventToAppliedP50: percentile(latencies, 50),
-        eventToAppliedP99: percentile(latencies, 99),
-      }),
-    )
-    for (const stale of [...verdict.staleBeyondBound, ...verdict.lost].slice(0, 5)) console.log(`  stale: ${JSON.stringify(stale)}`)
-    return { workload, verdict }
-  }
+  const scenario = (name: string, fault: (workload: Workload) => Promise<void>, options: WorkloadOptions = {}) => runScenario(cluster, name, fault, options)
 
   it('steady: no stale read past the bound, no lost invalidation, no false 412 over 400+ If-Match writes, real conflicts still 412', async () => {
     const { workload, verdict } = await scenario('steady', async (workload) => {
@@ -112,6 +114,44 @@ describe('coherence under faults (real gateways, invalidator, Kafka, Redis)', ()
       cluster.origin.readDelay = () => 0
     }
   }, 240_000)
+})
+
+describe('coherence through a Redis primary failover (throwaway Sentinel group)', () => {
+  let group: SentinelGroupProcess
+  let cluster: CoherenceCluster
+
+  beforeAll(async () => {
+    // Five consecutive ports from a free one (primary, replica, three sentinels); the shared group is never touched.
+    group = new SentinelGroupProcess(await freePort(), 'strata-coherence', { downAfterMs: 1000, failoverTimeoutMs: 3000 })
+    await group.start()
+    const sentinels = group.sentinels.map(({ host, port }) => `${host}:${port}`).join(',')
+    cluster = await CoherenceCluster.start({
+      redisUrl: '',
+      l2Env: { STRATA_L2: 'redis-sentinel', STRATA_REDIS_SENTINELS: sentinels, STRATA_REDIS_SENTINEL_NAME: group.name },
+    })
+  }, 300_000)
+  afterAll(async () => {
+    await cluster?.close()
+    await group?.dispose()
+  }, 60_000)
+
+  it('the primary SIGKILLed under load and its replica promoted: no stale read past the bound, no lost invalidation', async () => {
+    let killed = 0
+    let promoted = 0
+    let failoverMs = 0
+    const { verdict } = await runScenario(cluster, 'redis-failover', async () => {
+      await sleep(6_000)
+      const at = Date.now()
+      killed = await group.killPrimary()
+      promoted = await group.waitForFailover(killed, 30_000)
+      failoverMs = Date.now() - at
+      await sleep(15_000)
+    })
+    console.log(`coherence[redis-failover] primary ${killed} killed, ${promoted} promoted after ${failoverMs} ms`)
+    expect(promoted).not.toBe(killed)
+    expect(verdict.staleBeyondBound).toEqual([])
+    expect(verdict.lost).toEqual([])
+  }, 300_000)
 })
 
 describe('the checker catches staleness when invalidation is off (control)', () => {

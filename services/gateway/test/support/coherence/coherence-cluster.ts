@@ -63,6 +63,8 @@ export class TestOrigin {
 
 export interface ClusterOptions {
   redisUrl: string
+  /** The L2 settings of every gateway and the invalidator; default one Redis at `redisUrl`. */
+  l2Env?: Record<string, string>
   /** `none` runs the gateways without the invalidation bus: the control that the checker catches staleness. */
   gatewayBus?: 'kafka' | 'none'
 }
@@ -115,14 +117,17 @@ export class CoherenceCluster {
     return cluster
   }
 
+  private get l2Env(): Record<string, string> {
+    return this.options.l2Env ?? { STRATA_L2: 'redis', STRATA_REDIS_URL: this.options.redisUrl }
+  }
+
   get brokers(): string {
     return this.broker.brokers.join(',')
   }
 
   async startGateway(): Promise<GatewayProcess> {
     const gateway = await startGatewayProcess({
-      STRATA_GATEWAY_L2: 'redis',
-      STRATA_REDIS_URL: this.options.redisUrl,
+      ...this.l2Env,
       STRATA_GATEWAY_QUEUE: 'memory',
       STRATA_GATEWAY_BUS: this.options.gatewayBus ?? 'kafka',
       STRATA_KAFKA_BROKERS: this.brokers,
@@ -146,7 +151,7 @@ export class CoherenceCluster {
     this.invalidator = ServiceProcess.start('invalidator', {
       LOG_LEVEL: 'warn',
       STRATA_KAFKA_BROKERS: this.brokers,
-      STRATA_REDIS_URL: this.options.redisUrl,
+      ...this.l2Env,
       STRATA_INVALIDATOR_RULES: rules,
       STRATA_INVALIDATOR_PORT: String(port),
       STRATA_INVALIDATOR_AUTH: 'off',
