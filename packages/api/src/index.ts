@@ -3,3 +3,4 @@
 export { Duration, NamespaceSecuritySchema, NamespaceSpecSchema, OriginSpecSchema, type NamespaceSecurity, type NamespaceSpec, type OriginSpec } from './namespace-spec.js'
 export { EntryPageSchema, EntryViewSchema, type EntryPage, type EntryView } from './entry-view.js'
 export type { NamespaceStatsView, NamespaceView, Readiness, WriteResult } from './namespace-view.js'
+export type { Latency, NamespaceStats, StatsSnapshot } from './stats-snapshot.js'

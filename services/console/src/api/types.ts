@@ -2,7 +2,7 @@
 // @strata/api, which the gateway validates with and the client SDK uses too; types only, nothing reaches the bundle.
 import type { EntryView, NamespaceSpec } from '@strata/api'
 
-export type { NamespaceSecurity, NamespaceView } from '@strata/api'
+export type { Latency, NamespaceSecurity, NamespaceStats, NamespaceView, StatsSnapshot } from '@strata/api'
 export type NamespacePolicy = NamespaceSpec
 export type WriteMode = NonNullable<NamespaceSpec['writeMode']>
 export type EntryInfo = EntryView
@@ -11,34 +11,6 @@ export interface ConsoleConfig {
   mode: 'embedded' | 'gateway'
   version: string
   services: { alerting?: string; analytics?: string; invalidator?: string }
-}
-
-export interface Latency {
-  p50: number
-  p95: number
-  p99: number
-}
-
-export interface NamespaceStats {
-  name: string
-  hits: number
-  l1Hits: number
-  l2Hits: number
-  misses: number
-  staleHits: number
-  sets: number
-  deletes: number
-  errors: number
-  hitRatio: number
-  l1Entries: number
-  latencyMs: Latency
-}
-
-export interface StatsSnapshot {
-  at: number
-  uptimeMs: number
-  totals: { requests: number; hits: number; l1Hits: number; l2Hits: number; misses: number; staleHits: number; errors: number; hitRatio: number; latencyMs: Latency }
-  namespaces: NamespaceStats[]
 }
 
 /** @strata/invalidation's one dry run: null where the store cannot count (no L2 for keys; Memcached for the rest). */

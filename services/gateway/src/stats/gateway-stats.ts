@@ -1,34 +1,12 @@
+import type { NamespaceStats, StatsSnapshot } from '@strata/api'
 import type { NamespaceCache, StrataCache } from '@strata/core'
-import { LatencyWindow, type LatencyPercentiles } from './latency-window.js'
+import { LatencyWindow } from './latency-window.js'
 
 /** What the gateway itself counts per namespace, beside the engine's counters: its KV answers and their latency. */
 class NamespaceTraffic {
   requests = 0
   serverErrors = 0
   readonly latency = new LatencyWindow()
-}
-
-export interface NamespaceStatsView {
-  name: string
-  requests: number
-  hits: number
-  l1Hits: number
-  l2Hits: number
-  misses: number
-  staleHits: number
-  sets: number
-  deletes: number
-  errors: number
-  hitRatio: number
-  l1Entries: number
-  latencyMs: LatencyPercentiles
-}
-
-export interface StatsView {
-  at: number
-  uptimeMs: number
-  totals: Omit<NamespaceStatsView, 'name' | 'sets' | 'deletes' | 'l1Entries'>
-  namespaces: NamespaceStatsView[]
 }
 
 /**
@@ -62,10 +40,10 @@ export class GatewayStats {
     traffic.latency.record(ms, this.clock())
   }
 
-  snapshot(cache: StrataCache, namespaces: readonly Pick<NamespaceCache<unknown>, 'name' | 'stats'>[]): StatsView {
+  snapshot(cache: StrataCache, namespaces: readonly Pick<NamespaceCache<unknown>, 'name' | 'stats'>[]): StatsSnapshot {
     const now = this.clock()
     const l1Entries = cache.l1EntriesByNamespace()
-    const views = namespaces.map((namespace): NamespaceStatsView => {
+    const views = namespaces.map((namespace): NamespaceStats => {
       const name = namespace.name
       const s = namespace.stats()
       const traffic = this.traffic.get(name)

@@ -1,14 +1,11 @@
+import type { Latency } from '@strata/api'
+
 /** Sub-buckets per power of two: a bucket spans 2^(1/8) ≈ 9 %, so a percentile is within ±4.5 % of the truth. */
 const STEPS_PER_DOUBLING = 8
 /** Bucket 0 holds < 1 µs; the last holds everything from 2^27 µs (134 s) up. */
 const BUCKETS = 27 * STEPS_PER_DOUBLING + 2
 const SECONDS = 60
 
-export interface LatencyPercentiles {
-  p50: number
-  p95: number
-  p99: number
-}
 
 /**
  * Request latency over the last minute, for percentiles: a ring of 60 per-second histograms with log-spaced buckets
@@ -32,12 +29,12 @@ export class LatencyWindow {
   }
 
   /** p50/p95/p99 in milliseconds of what was recorded in the 60 seconds up to `nowMs`; zeros when nothing was. */
-  percentiles(nowMs: number): LatencyPercentiles {
+  percentiles(nowMs: number): Latency {
     return LatencyWindow.combined([this], nowMs)
   }
 
   /** Percentiles of several windows taken together (every namespace: the gateway's totals). */
-  static combined(windows: readonly LatencyWindow[], nowMs: number): LatencyPercentiles {
+  static combined(windows: readonly LatencyWindow[], nowMs: number): Latency {
     const second = Math.floor(nowMs / 1000)
     const merged = new Float64Array(BUCKETS)
     let total = 0

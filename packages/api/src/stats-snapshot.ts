@@ -1,0 +1,34 @@
+/** Latency percentiles in milliseconds, over the last 60 seconds. */
+export interface Latency {
+  p50: number
+  p95: number
+  p99: number
+}
+
+/** One namespace in GET /v1/stats: the engine's counters and the gateway's own KV traffic. */
+export interface NamespaceStats {
+  name: string
+  requests: number
+  hits: number
+  l1Hits: number
+  l2Hits: number
+  misses: number
+  staleHits: number
+  sets: number
+  deletes: number
+  errors: number
+  hitRatio: number
+  l1Entries: number
+  latencyMs: Latency
+}
+
+/**
+ * GET /v1/stats: cumulative counters since the gateway started (the console polls and derives rates) and KV latency
+ * percentiles over the last 60 seconds, per gateway instance.
+ */
+export interface StatsSnapshot {
+  at: number
+  uptimeMs: number
+  totals: Omit<NamespaceStats, 'name' | 'sets' | 'deletes' | 'l1Entries'>
+  namespaces: NamespaceStats[]
+}
