@@ -4,6 +4,7 @@ export interface RequestOptions {
   method?: 'GET' | 'PUT' | 'POST' | 'DELETE'
   body?: unknown
   query?: Record<string, string | number | boolean | undefined>
+  headers?: Record<string, string>
 }
 
 /**
@@ -23,6 +24,7 @@ export class HttpClient {
     }
     const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: 'application/json' }
     if (options.body !== undefined) headers['content-type'] = 'application/json'
+    Object.assign(headers, options.headers)
     const response = await fetch(url, {
       method: options.method ?? 'GET',
       headers,

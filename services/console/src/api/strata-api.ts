@@ -43,6 +43,15 @@ export class GatewayApi {
   entries = (namespace: string, filter: { prefix?: string; tag?: string; limit?: number; cursor?: string }) =>
     this.http.request<{ entries: EntryInfo[]; cursor: string | null }>(`/v1/namespaces/${seg(namespace)}/entries`, { query: filter })
   entry = (namespace: string, key: string) => this.http.request<EntryInfo>(`/v1/namespaces/${seg(namespace)}/entries/${seg(key)}`)
+  /** The value itself (GET on the KV API: decoded, decrypted for a key allowed to read it). */
+  value = (namespace: string, key: string) => this.http.request<unknown>(`/v1/namespaces/${seg(namespace)}/keys/${seg(key)}`)
+  /** Writes the value back with a new ttl and the same tags, only if the entry is still at `version` (If-Match). */
+  setTtl = (namespace: string, key: string, change: { value: unknown; ttl: number; tags: readonly string[]; version: number }) =>
+    this.http.request<{ version: number; expiresAt: number }>(`/v1/namespaces/${seg(namespace)}/keys/${seg(key)}`, {
+      method: 'PUT',
+      body: { value: change.value, ttl: change.ttl, ...(change.tags.length === 0 ? {} : { tags: change.tags }) },
+      headers: { 'if-match': `"${change.version}"` },
+    })
   deleteKey = (namespace: string, key: string) => this.http.request<undefined>(`/v1/namespaces/${seg(namespace)}/keys/${seg(key)}`, { method: 'DELETE' })
 
   dryRun = (namespace: string, request: InvalidationRequest) =>

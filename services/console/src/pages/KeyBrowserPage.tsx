@@ -4,9 +4,9 @@ import type { EntryInfo } from '../api/types.js'
 import { useConsole } from '../app/console-context.js'
 import { NamespacePicker } from '../components/NamespacePicker.js'
 import { ErrorNote, Field, Status, formatBytes, formatDuration } from '../components/ui.js'
-import { freshnessLabel, sortEntries } from '../state/entry-list.js'
+import { freshnessLabel, parseTtlInput, previewValue, sortEntries } from '../state/entry-list.js'
 
-/** Browse a namespace's keys by prefix or tag, inspect one entry's metadata, delete it. */
+/** Browse a namespace's keys by prefix or tag; inspect one entry's metadata and value, change its TTL, delete it. */
 export function KeyBrowserPage() {
   const { gateway } = useConsole()
   const [namespace, setNamespace] = useState('')
@@ -98,14 +98,43 @@ export function KeyBrowserPage() {
             </button>
           )}
         </div>
-        {selected === undefined ? null : <EntryPanel entry={selected} onDelete={remove} />}
+        {selected === undefined ? null : <EntryPanel key={`${selected.key}@${selected.version}`} namespace={namespace} entry={selected} onDelete={remove} onChanged={(note) => {
+              setMessage(note)
+              inspect(selected.key)
+            }} />}
       </div>
     </>
   )
 }
 
-function EntryPanel({ entry, onDelete }: { entry: EntryInfo; onDelete: (key: string) => void }) {
+function EntryPanel({ namespace, entry, onDelete, onChanged }: { namespace: string; entry: EntryInfo; onDelete: (key: string) => void; onChanged: (note: string) => void }) {
+  const { gateway } = useConsole()
   const [confirming, setConfirming] = useState(false)
+  const [value, setValue] = useState<{ loaded: unknown } | undefined>()
+  const [ttl, setTtl] = useState('')
+  const [error, setError] = useState<string>()
+  const showValue = () => {
+    setError(undefined)
+    gateway.value(namespace, entry.key).then((loaded) => setValue({ loaded }), (failure: unknown) => setError(describeError(failure)))
+  }
+  const changeTtl = (event: FormEvent) => {
+    event.preventDefault()
+    setError(undefined)
+    const ms = parseTtlInput(ttl)
+    if (ms === undefined) {
+      setError(`"${ttl}" is not a TTL: write 90s, 5m, 1h, 2d or a number of seconds`)
+      return
+    }
+    // The value is read and written back with If-Match: a change made meanwhile wins, and this answers 412.
+    gateway
+      .value(namespace, entry.key)
+      .then((current) => gateway.setTtl(namespace, entry.key, { value: current, ttl: ms, tags: entry.tags, version: entry.version }))
+      .then(
+        // The page keeps the note: this panel is replaced by the entry's new version.
+        () => onChanged(`TTL of ${entry.key} set to ${formatDuration(ms)}.`),
+        (failure: unknown) => setError(describeError(failure)),
+      )
+  }
   return (
     <section className="card panel" aria-labelledby="entry-title">
       <h2 id="entry-title">
@@ -127,6 +156,20 @@ function EntryPanel({ entry, onDelete }: { entry: EntryInfo; onDelete: (key: str
         <dt>Version</dt>
         <dd>{String(entry.version)}</dd>
       </dl>
+      <ErrorNote error={error} />
+      {value === undefined ? (
+        <button type="button" className="secondary" onClick={showValue}>
+          Show value
+        </button>
+      ) : (
+        <ValuePreview value={value.loaded} />
+      )}
+      <form className="toolbar" onSubmit={changeTtl} aria-label={`Change the TTL of ${entry.key}`}>
+        <Field label="New TTL">{(props) => <input {...props} name="ttl" placeholder="90s, 5m, 1h" value={ttl} onChange={(event) => setTtl(event.target.value)} />}</Field>
+        <button type="submit" className="secondary">
+          Set TTL
+        </button>
+      </form>
       {confirming ? (
         <div className="actions">
           <button type="button" className="danger" onClick={() => onDelete(entry.key)}>
@@ -142,5 +185,15 @@ function EntryPanel({ entry, onDelete }: { entry: EntryInfo; onDelete: (key: str
         </button>
       )}
     </section>
+  )
+}
+
+function ValuePreview({ value }: { value: unknown }) {
+  const preview = previewValue(value)
+  return (
+    <figure className="value-preview">
+      <figcaption>Value{preview.truncated ? ` (first ${formatBytes(preview.text.length)} of ${formatBytes(preview.length)} shown)` : ''}</figcaption>
+      <pre tabIndex={0}>{preview.text}</pre>
+    </figure>
   )
 }

@@ -53,7 +53,15 @@ export function NamespacesPage() {
           </thead>
           <tbody>
             {(list.data ?? []).map((ns) => (
-              <NamespaceRow key={ns.name} ns={ns} onEdit={() => setEditing({ form: formOf(ns.name, ns.policy), base: ns.policy, isNew: false })} />
+              <NamespaceRow
+                key={ns.name}
+                ns={ns}
+                onEdit={() => setEditing({ form: formOf(ns.name, ns.policy), base: ns.policy, isNew: false })}
+                onDeleted={() => {
+                  setSaved(`Namespace ${ns.name} deleted, and its entries with it.`)
+                  list.reload()
+                }}
+              />
             ))}
           </tbody>
         </table>
@@ -62,8 +70,14 @@ export function NamespacesPage() {
   )
 }
 
-function NamespaceRow({ ns, onEdit }: { ns: NamespaceView; onEdit: () => void }) {
+function NamespaceRow({ ns, onEdit, onDeleted }: { ns: NamespaceView; onEdit: () => void; onDeleted: () => void }) {
+  const { gateway } = useConsole()
   const { policy } = ns
+  const [confirming, setConfirming] = useState(false)
+  const [error, setError] = useState<string>()
+  const remove = () => {
+    gateway.deleteNamespace(ns.name).then(onDeleted, (failure: unknown) => setError(describeError(failure)))
+  }
   return (
     <tr>
       <th scope="row">{ns.name}</th>
@@ -74,9 +88,26 @@ function NamespaceRow({ ns, onEdit }: { ns: NamespaceView; onEdit: () => void })
       <td className="wrap">{policy.origin?.url ?? '—'}</td>
       <td>{percent(ns.stats.hitRatio)}</td>
       <td>
-        <button type="button" className="secondary" onClick={onEdit} aria-label={`Edit ${ns.name}`}>
-          Edit
-        </button>
+        <div className="actions">
+          <button type="button" className="secondary" onClick={onEdit} aria-label={`Edit ${ns.name}`}>
+            Edit
+          </button>
+          {confirming ? (
+            <>
+              <button type="button" className="danger" onClick={remove}>
+                Confirm delete {ns.name}
+              </button>
+              <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+            </>
+          ) : (
+            <button type="button" className="danger" onClick={() => setConfirming(true)} aria-label={`Delete ${ns.name}`}>
+              Delete
+            </button>
+          )}
+        </div>
+        <ErrorNote error={error} />
       </td>
     </tr>
   )

@@ -20,3 +20,22 @@ export function freshnessLabel(entry: Pick<EntryInfo, 'stale' | 'ttlLeftMs'>): '
 export function formatHotKeyCount(count: number, error: number): string {
   return error <= 0 ? String(count) : `${count - error}–${count}`
 }
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/**
+ * A TTL as a person types it: `90s`, `5m`, `1.5h`, `2d`, `250ms`, or a bare number of seconds. Undefined when it is
+ * not one of those or not positive (the form says so instead of sending it).
+ */
+export function parseTtlInput(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text)
+  if (match === null) return undefined
+  const ms = Math.round(Number(match[1]) * UNITS[match[2] ?? 's']!)
+  return ms >= 1 && Number.isSafeInteger(ms) ? ms : undefined
+}
+
+/** Up to `maxChars` of a value as indented JSON, and whether it was cut there (a key browser shows, not downloads). */
+export function previewValue(value: unknown, maxChars = 64 * 1024): { text: string; truncated: boolean; length: number } {
+  const text = JSON.stringify(value, null, 2) ?? 'undefined'
+  return { text: text.length > maxChars ? text.slice(0, maxChars) : text, truncated: text.length > maxChars, length: text.length }
+}

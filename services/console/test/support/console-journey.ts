@@ -124,6 +124,20 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
       await axeClean()
     })
 
+    it('namespaces: a namespace is deleted from its row after a confirmation, entries and all', async () => {
+      const doomed = `${ns}-doomed`
+      expect((await api(`/v1/admin/namespaces/${doomed}`, { method: 'PUT', body: { ttl: 60_000 } })).status).toBe(201)
+      expect((await api(`/v1/namespaces/${doomed}/keys/k`, { method: 'PUT', body: { value: 1 } })).status).toBeLessThan(300)
+      // Away and back: the list is read when the page opens.
+      await go('Overview')
+      await go('Namespaces')
+      await page.getByRole('button', { name: `Delete ${doomed}` }).click()
+      await page.getByRole('button', { name: `Confirm delete ${doomed}` }).click()
+      await poll(() => page.getByRole('status').first().textContent()).toBe(`Namespace ${doomed} deleted, and its entries with it.`)
+      expect((await api(`/v1/admin/namespaces/${doomed}`)).status).toBe(404)
+      expect(await page.getByRole('rowheader', { name: doomed, exact: true }).count()).toBe(0)
+    })
+
     it('key browser: a key written through the API is found by prefix, with its metadata', async () => {
       const put = await api(`/v1/namespaces/${ns}/keys/user:42`, { method: 'PUT', body: { value: { name: 'Ada' }, ttl: 600_000, tags: ['org:7'] } })
       expect(put.status).toBeLessThan(300)
@@ -137,6 +151,20 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
       const text = (await panel.textContent())!
       expect(text).toContain('org:7')
       expect(text).toMatch(/TierL[12]/)
+      // The value itself, decoded.
+      await panel.getByRole('button', { name: 'Show value' }).click()
+      await poll(() => panel.locator('pre').textContent()).toContain('"name": "Ada"')
+      // The TTL: a typo is refused here, then 5m is written back with If-Match.
+      await panel.getByLabel('New TTL').fill('soon')
+      await panel.getByRole('button', { name: 'Set TTL' }).click()
+      await poll(() => panel.getByRole('alert').textContent()).toContain('"soon" is not a TTL')
+      await panel.getByLabel('New TTL').fill('5m')
+      await panel.getByRole('button', { name: 'Set TTL' }).click()
+      await poll(() => page.getByRole('status').first().textContent()).toBe('TTL of user:42 set to 5 min.')
+      const entry = (await (await api(`/v1/namespaces/${ns}/entries/user:42`)).json()) as { ttlLeftMs: number; tags: string[] }
+      expect(entry.ttlLeftMs).toBeLessThanOrEqual(300_000)
+      expect(entry.ttlLeftMs).toBeGreaterThan(200_000)
+      expect(entry.tags).toEqual(['org:7'])
       await shot('key-browser')
       await axeClean()
     })
