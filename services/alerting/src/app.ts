@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AuthPluginOptions } from '@strata/security'
 import { createServiceShell, type ServiceShellOptions } from '@strata/service'
 import { withSpan } from '@strata/telemetry'
-import { ErrorEventPublisher, TOPICS, createEvent, publishEvents, type AlertEvent, type Transport } from '@strata/bus'
+import { ErrorEventPublisher, createEvent, publishEvents, type AlertEvent, type Transport } from '@strata/bus'
 import type { DeadLetter, JobQueue, JobWorker } from '@strata/queue'
 import { compileRule, expandRule, type AlertRule, type Receiver } from '@strata/config'
 import type { FastifyInstance } from 'fastify'
@@ -14,6 +14,7 @@ import { alertingRoutes } from './http/alerting-routes.js'
 import { ErrorEventSource, type ErrorEventSourceOptions } from './metrics/error-event-source.js'
 import type { MetricSource } from './metrics/metric-source.js'
 import type { AlertStore } from './store/alert-store.js'
+import { topicUse } from './topic-use.js'
 
 export { loadAlertingFile, parseAlertingConfig, type AlertingConfig } from '@strata/config'
 export { PrometheusScrapeSource } from './metrics/prometheus-scrape-source.js'
@@ -132,7 +133,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
   }
   const onTransitions = (transitions: AlertTransition[]): Promise<void> =>
     publish(
-      TOPICS.alerts,
+      topicUse.produced.alerts,
       transitions.map(({ alert, groupKey }) =>
         createEvent<AlertEvent>({
           type: 'strata.alert.v1',
@@ -258,3 +259,4 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
     },
   }
 }
+export { topicUse } from './topic-use.js'

@@ -174,3 +174,4 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
     },
   }
 }
+export { topicUse } from './topic-use.js'

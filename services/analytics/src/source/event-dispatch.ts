@@ -1,5 +1,6 @@
-import { TOPICS, type AccessBatchEvent, type AccessEvent, type ErrorEvent, type EventEnvelope, type InvalidationEvent } from '@strata/bus'
+import { type AccessBatchEvent, type AccessEvent, type ErrorEvent, type EventEnvelope, type InvalidationEvent } from '@strata/bus'
 import type { AnalyticsState } from '../aggregation/analytics-state.js'
+import { topicUse } from '../topic-use.js'
 
 export interface AnalyticsTopics {
   access: string
@@ -7,7 +8,7 @@ export interface AnalyticsTopics {
   errors: string
 }
 
-export const DEFAULT_TOPICS: AnalyticsTopics = { access: TOPICS.access, invalidations: TOPICS.invalidations, errors: TOPICS.errors }
+export const DEFAULT_TOPICS: AnalyticsTopics = { access: topicUse.consumed.access, invalidations: topicUse.consumed.invalidations, errors: topicUse.consumed.errors }
 
 export function topicList(topics: AnalyticsTopics): string[] {
   return [topics.access, topics.invalidations, topics.errors]
