@@ -173,6 +173,8 @@ const gateway = await buildGateway({
     invalidations: () => Promise.resolve(cache.listening),
   },
   ...(accessEvents === undefined ? {} : { accessEvents }),
+  // The invalidators' records join GET /v1/invalidations (the console's history), beside this instance's own.
+  ...(kafka === undefined ? {} : { invalidationRecords: { transport: kafka, instanceId } }),
   l1Bounds: { maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes },
   console: {
     ...(settings.consoleDistDir === '' ? {} : { distDir: settings.consoleDistDir }),

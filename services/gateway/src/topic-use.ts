@@ -10,5 +10,6 @@ export const topicUse = defineTopicUse('gateway', {
   },
   consumes: {
     invalidations: 'every instance follows the others in its own broadcast group and drops their keys from its L1',
+    invalidationRecords: "the invalidators' records join GET /v1/invalidations (and the console's history), each instance in its own broadcast group",
   },
 })
