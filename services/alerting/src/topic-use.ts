@@ -9,5 +9,6 @@ export const topicUse = defineTopicUse('alerting', {
   },
   consumes: {
     errors: 'the strata_error_events_total series: error rules and the default dead-lettered-work rule',
+    audit: 'the strata_audit_events_total series: rules on audited actions (a burst of denials, any admin action)',
   },
 })
