@@ -3,7 +3,7 @@ import { defineTopicUse } from '@strata/bus'
 /** The Kafka topics alerting produces and consumes (the AsyncAPI document and the topic-contract test read it). */
 export const topicUse = defineTopicUse('alerting', {
   produces: {
-    alerts: 'every alert state change (pending, firing, resolved), from its transactional outbox',
+    alerts: 'every alert state change (pending, firing, resolved), after the state is stored',
     errors: 'webhook deliveries that failed for good, E_WEBHOOK_FAILED (ErrorEventPublisher)',
     audit: 'authenticated actions on its API (postgresServiceAuth with the bus)',
   },

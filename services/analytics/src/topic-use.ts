@@ -9,5 +9,7 @@ export const topicUse = defineTopicUse('analytics', {
     access: 'hit ratio, latency, hot keys and top namespaces',
     invalidations: 'invalidations per namespace and kind',
     errors: 'errors per service and code',
+    alerts: "the report's timeline: each alert's state changes, beside the series they explain",
+    warming: "the report's timeline: each finished warm run (loaded, cached, failed), beside the hit ratio it should lift",
   },
 })
