@@ -47,7 +47,7 @@ async function strataRound(round: number): Promise<number> {
   schemas.push(schema)
   const analytics = buildAnalytics({
     store: new PostgresRollupStore(pool, schema),
-    kafka: { brokers, group: `bench-analytics-${suffix}-${round}`, topics: { access: topic, invalidations: `${topic}.inv`, errors: `${topic}.err` } },
+    kafka: { brokers, group: `bench-analytics-${suffix}-${round}`, topics: { access: topic, invalidations: `${topic}.inv`, errors: `${topic}.err`, alerts: `${topic}.alerts`, warming: `${topic}.warming` } },
     flushIntervalMs: 1_000,
   })
   await analytics.start()

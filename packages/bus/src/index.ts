@@ -30,3 +30,12 @@ export {
 } from './invalidation/transport-invalidation-bus.js'
 export { buildAsyncApiDocument } from './asyncapi/asyncapi-document.js'
 export { startPublishSpan, withConsumeSpan, activeTraceparent, outsideTrace, type PublishSpan } from './tracing/message-tracing.js'
+export {
+  defineTopicUse,
+  topicContractProblems,
+  topicDeclarationProblems,
+  type AnyTopicUse,
+  type TopicId,
+  type TopicUse,
+  type TopicUseDeclaration,
+} from './contract/topic-use.js'

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { AuthPluginOptions } from '@strata/security'
 import { createServiceShell, type ServiceShellOptions } from '@strata/service'
 import { withSpan } from '@strata/telemetry'
-import { ErrorEventPublisher, TOPICS, createEvent, publishEvents, type AlertEvent, type Transport } from '@strata/bus'
+import { ErrorEventPublisher, createEvent, publishEvents, type AlertEvent, type Transport } from '@strata/bus'
 import type { DeadLetter, JobQueue, JobWorker } from '@strata/queue'
 import { compileRule, expandRule, type AlertRule, type Receiver } from '@strata/config'
 import type { FastifyInstance } from 'fastify'
@@ -12,12 +12,15 @@ import { webhookSender } from './delivery/webhook-sender.js'
 import { AlertEngine, type AlertTransition } from './engine/alert-engine.js'
 import { alertingRoutes } from './http/alerting-routes.js'
 import { ErrorEventSource, type ErrorEventSourceOptions } from './metrics/error-event-source.js'
+import { AuditEventSource, type AuditEventSourceOptions } from './metrics/audit-event-source.js'
 import type { MetricSource } from './metrics/metric-source.js'
 import type { AlertStore } from './store/alert-store.js'
+import { topicUse } from './topic-use.js'
 
 export { loadAlertingFile, parseAlertingConfig, type AlertingConfig } from '@strata/config'
 export { PrometheusScrapeSource } from './metrics/prometheus-scrape-source.js'
 export { ErrorEventSource, ERROR_EVENTS_METRIC, type ErrorEventSourceOptions } from './metrics/error-event-source.js'
+export { AuditEventSource, AUDIT_EVENTS_METRIC, type AuditEventSourceOptions } from './metrics/audit-event-source.js'
 export type { MetricSource, MetricSample } from './metrics/metric-source.js'
 export { MemoryAlertStore } from './store/memory-alert-store.js'
 export { RedisAlertStore } from './store/redis-alert-store.js'
@@ -46,6 +49,11 @@ export interface AlertingDependencies {
    * unless a rule of that name is given. None: error events are not read.
    */
   errorEvents?: { transport: Transport; deadLetterWindow?: string | number } & ErrorEventSourceOptions
+  /**
+   * Read `strata.audit.v1` from this transport as the `strata_audit_events_total{service, action, outcome}` series
+   * (rules on audited actions, template `audit-events`: a burst of denials, any admin action). None: not read.
+   */
+  auditEvents?: { transport: Transport } & AuditEventSourceOptions
   store: AlertStore
   /** Rules from the file; rules created over the API are kept in the store and join them at start. */
   rules: readonly AlertRule[]
@@ -107,6 +115,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
   const http = shell.app
   const receivers = new Map(deps.receivers.map((receiver) => [receiver.name, receiver]))
   const errorSource = deps.errorEvents === undefined ? undefined : new ErrorEventSource(deps.errorEvents.transport, deps.errorEvents)
+  const auditSource = deps.auditEvents === undefined ? undefined : new AuditEventSource(deps.auditEvents.transport, deps.auditEvents)
   const fileRules = [...deps.rules]
   if (errorSource !== undefined && !fileRules.some((rule) => rule.name === DEAD_LETTER_RULE)) {
     const window = deps.errorEvents?.deadLetterWindow
@@ -132,7 +141,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
   }
   const onTransitions = (transitions: AlertTransition[]): Promise<void> =>
     publish(
-      TOPICS.alerts,
+      topicUse.produced.alerts,
       transitions.map(({ alert, groupKey }) =>
         createEvent<AlertEvent>({
           type: 'strata.alert.v1',
@@ -156,7 +165,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
 
   const metrics = new AlertingMetrics(() => engine.listAlerts())
   const engine: AlertEngine = new AlertEngine({
-    sources: errorSource === undefined ? deps.sources : [...deps.sources, errorSource],
+    sources: [...deps.sources, ...(errorSource === undefined ? [] : [errorSource]), ...(auditSource === undefined ? [] : [auditSource])],
     store: deps.store,
     receivers: deps.receivers,
     deliveries: deps.deliveries,
@@ -227,6 +236,7 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
         worker = deps.deliveries.process(webhookSender({ receivers: () => receivers, store: deps.store, clock, onAttempt: (receiver, outcome) => metrics.deliveries.inc({ receiver, outcome }) }), { concurrency: deps.deliveryConcurrency ?? 4 })
       }
       await errorSource?.start()
+      await auditSource?.start()
       running = true
       loop()
     },
@@ -253,8 +263,10 @@ export function buildAlerting(deps: AlertingDependencies): Alerting {
       await inFlight
       await worker?.close()
       await errorSource?.close()
+      await auditSource?.close()
       await errors?.close()
       await shell.close()
     },
   }
 }
+export { topicUse } from './topic-use.js'

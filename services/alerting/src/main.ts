@@ -46,6 +46,8 @@ const alerting: Alerting = buildAlerting({
   transport,
   // Every service's strata.errors.v1 becomes alertable (error rules, the default dead-letter rule).
   errorEvents: { transport },
+  // Every service's audited actions on strata.audit.v1 become alertable (template audit-events).
+  auditEvents: { transport },
   intervalMs: settings.interval ?? config.intervalMs ?? 15_000,
   instanceId,
   logger: true,

@@ -22,6 +22,7 @@ export { ShardsMrc } from './sketches/shards-mrc.js'
 export { SpaceSaving } from './sketches/space-saving.js'
 export { HotKeysPublisher, type HotKeysPublisherOptions } from './hot-keys-publisher.js'
 export type { AnalyticsReport, NamespaceReport } from './report/report-model.js'
+export type { TimelineEntry, AlertEntry, WarmRunEntry } from './aggregation/event-timeline.js'
 
 export interface AnalyticsDependencies {
   store: RollupStore
@@ -174,3 +175,4 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
     },
   }
 }
+export { topicUse } from './topic-use.js'

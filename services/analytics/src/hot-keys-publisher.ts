@@ -1,5 +1,6 @@
-import { TOPICS, createEvent, publishEvents, type HotKeysEvent, type Transport } from '@strata/bus'
+import { createEvent, publishEvents, type HotKeysEvent, type Transport } from '@strata/bus'
 import type { AnalyticsState } from './aggregation/analytics-state.js'
+import { topicUse } from './topic-use.js'
 
 export interface HotKeysPublisherOptions {
   /** How often the hot keys are published. Default 60 s. */
@@ -59,7 +60,7 @@ export class HotKeysPublisher {
       events.push({ namespace, total: sketches.hotKeys.total, event: createEvent<HotKeysEvent>({ type: 'strata.hot-keys.v1', source: this.options.source ?? 'strata/analytics', subject: namespace, data: { namespace, keys, windowMs: Math.max(1, at - this.startedAt), at } }) })
     }
     if (events.length === 0) return 0
-    await publishEvents(this.transport, this.options.topic ?? TOPICS.hotKeys, events.map((e) => e.event), (event) => (event.data as HotKeysEvent).namespace)
+    await publishEvents(this.transport, this.options.topic ?? topicUse.produced.hotKeys, events.map((e) => e.event), (event) => (event.data as HotKeysEvent).namespace)
     for (const { namespace, total } of events) this.lastTotals.set(namespace, total)
     this.published += events.length
     return events.length

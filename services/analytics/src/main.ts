@@ -56,7 +56,7 @@ const analytics = buildAnalytics({
     // TLS, SASL and timeouts of the kafka section for its own kafkajs consumer.
     client: kafka,
     group: settings.group,
-    topics: { access: settings.accessTopic, invalidations: settings.invalidationsTopic, errors: settings.errorsTopic },
+    topics: { access: settings.accessTopic, invalidations: settings.invalidationsTopic, errors: settings.errorsTopic, alerts: settings.alertsTopic, warming: settings.warmingTopic },
   },
   flushIntervalMs: settings.flushInterval,
   ...(hotKeysBus === undefined

@@ -19,7 +19,13 @@ const INVALIDATIONS = 45
  */
 describe('analytics rollups across a kill -9 of the consumer', () => {
   const schema = uniqueName('analytics').replace(/[^a-z0-9]/g, '_')
-  const topics = { access: uniqueName('test.access'), invalidations: uniqueName('test.invalidations'), errors: uniqueName('test.errors') }
+  const topics = {
+    access: uniqueName('test.access'),
+    invalidations: uniqueName('test.invalidations'),
+    errors: uniqueName('test.errors'),
+    alerts: uniqueName('test.alerts'),
+    warming: uniqueName('test.warming'),
+  }
   const group = uniqueName('analytics')
   let brokers: string[]
   let pool: pg.Pool
@@ -44,6 +50,8 @@ describe('analytics rollups across a kill -9 of the consumer', () => {
       STRATA_ANALYTICS_ACCESS_TOPIC: topics.access,
       STRATA_ANALYTICS_INVALIDATIONS_TOPIC: topics.invalidations,
       STRATA_ANALYTICS_ERRORS_TOPIC: topics.errors,
+      STRATA_ANALYTICS_ALERTS_TOPIC: topics.alerts,
+      STRATA_ANALYTICS_WARMING_TOPIC: topics.warming,
       STRATA_ANALYTICS_FLUSH_MS: '150',
       STRATA_ANALYTICS_PORT: String(PORT),
     }

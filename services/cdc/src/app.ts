@@ -29,3 +29,4 @@ export function buildCdc(deps: CdcDependencies): ChangeCapture {
     source: `strata/cdc/${deps.instanceId}`,
   })
 }
+export { topicUse } from './topic-use.js'

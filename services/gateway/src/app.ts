@@ -5,6 +5,7 @@ import type { AuditTrail, Authenticator, AuthRequirement, RateLimiter, RateLimit
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { CacheHook, StrataCache } from '@strata/core'
 import type { RuleSet } from '@strata/invalidation'
+import type { Transport } from '@strata/bus'
 import { consoleSecurityHeaders, securityHeaders } from './http/security-headers.js'
 import { DEFAULT_CONSOLE_DIST, GATEWAY_VERSION, serviceOrigins, type ConsoleServices } from './console/console-config.js'
 import type { NamespaceRegistry } from './namespaces/namespace-registry.js'
@@ -27,6 +28,7 @@ import { statsRoutes } from './plugins/stats-routes.js'
 import { entryRoutes } from './plugins/entry-routes.js'
 import { historyRoutes } from './plugins/history-routes.js'
 import { InvalidationHistory } from './history/invalidation-history.js'
+import { followInvalidationRecords } from './history/invalidation-records-follower.js'
 import { gatewayExecutor } from './invalidation/gateway-executor.js'
 import { GatewayStats } from './stats/gateway-stats.js'
 import { ProxyService, type UpstreamConfig } from './proxy/proxy-service.js'
@@ -89,6 +91,12 @@ export interface GatewayDeps {
   console?: GatewayConsole
   /** How many invalidations GET /v1/invalidations keeps (a ring per instance). Default 1000. */
   historySize?: number
+  /**
+   * Follow the invalidators' InvalidationRecords (`strata.invalidations.records.v1`) into GET /v1/invalidations, so
+   * the history (and the console's page over it) shows what rules, schedules and the invalidator's API invalidated,
+   * not only this instance's own. Read in a broadcast group of this instance, from when it starts. Off: own only.
+   */
+  invalidationRecords?: { transport: Transport; instanceId: string; topic?: string }
   /** Sampled `strata.access.v1` accesses for analytics; the publisher is closed with the app. */
   accessEvents?: { publisher: AccessPublisher; sampling: AccessSampling }
 }
@@ -177,6 +185,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   await app.register(statsRoutes, { cache: deps.cache, registry: deps.registry, stats })
   await app.register(entryRoutes, { registry: deps.registry, clock })
   const history = new InvalidationHistory(deps.historySize ?? 1_000)
+  const records = deps.invalidationRecords === undefined ? undefined : await followInvalidationRecords(history, deps.invalidationRecords)
   const executor = gatewayExecutor(deps.cache, deps.registry, proxy, clock)
   await app.register(invalidationRoutes, { registry: deps.registry, history, executor, clock })
   await app.register(historyRoutes, { history })
@@ -197,6 +206,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     routes,
     drain: () => shell.drain(),
     close: async () => {
+      await records?.close()
       await shell.close()
       await proxy.close()
     },

@@ -22,6 +22,7 @@ import { LOG_REDACT_PATHS, loggableUrl } from './security/log-redaction.js'
 import { KeyHasher, telemetryKey } from './namespaces/namespace-security.js'
 import { onShutdownSignals } from '@strata/service'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
+import { topicUse } from './topic-use.js'
 
 /**
  * The production entry point: configuration (@strata/config: STRATA_CONFIG_FILE, then STRATA_* variables), real
@@ -66,7 +67,8 @@ const instanceId = config.instanceId === '' ? randomUUID() : config.instanceId
 const kafka = settings.bus === 'kafka' ? new KafkaTransport(kafkaClientSettings(config.kafka, `gateway-${instanceId}`)) : undefined
 const bus: InvalidationBus | undefined =
   kafka !== undefined
-    ? transportInvalidationBus(kafka, { instanceId, source: 'strata/gateway' })
+    ? // One topic both ways: this instance's deletes go out on it, and its L1 follows every other instance's there.
+      transportInvalidationBus(kafka, { instanceId, source: 'strata/gateway', topic: topicUse.consumed.invalidations })
     : settings.bus === 'local'
       ? new LocalInvalidationBus()
       : undefined
@@ -171,6 +173,8 @@ const gateway = await buildGateway({
     invalidations: () => Promise.resolve(cache.listening),
   },
   ...(accessEvents === undefined ? {} : { accessEvents }),
+  // The invalidators' records join GET /v1/invalidations (the console's history), beside this instance's own.
+  ...(kafka === undefined ? {} : { invalidationRecords: { transport: kafka, instanceId } }),
   l1Bounds: { maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes },
   console: {
     ...(settings.consoleDistDir === '' ? {} : { distDir: settings.consoleDistDir }),

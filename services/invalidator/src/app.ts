@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto'
 import {
   ErrorEventPublisher,
   INVALIDATION_EVENT_TYPE,
-  TOPICS,
   consumeEvents,
   createEvent,
   publishEvents,
@@ -22,6 +21,7 @@ import { InvalidationAnalytics } from './invalidation-analytics.js'
 import { InvalidationExecutor, type InvalidationRecord, type InvalidationRequest, type RuleSet } from '@strata/invalidation'
 import { BackgroundPublisher } from './background-publisher.js'
 import { ScheduledPurges } from './scheduled-purges.js'
+import { topicUse } from './topic-use.js'
 
 export { loadRulesFile, parseRules, type InvalidationRecord, type InvalidationRequest, type InvalidationRule, type RuleSet, type ScheduledPurge } from '@strata/invalidation'
 export { RedisEventDedupe, MemoryEventDedupe, type EventDedupe } from './event-dedupe.js'
@@ -78,7 +78,7 @@ export interface Invalidator {
 export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
   const clock = deps.clock ?? Date.now
   const instanceId = deps.instanceId ?? `invalidator-${randomUUID()}`
-  const recordsTopic = deps.recordsTopic === undefined ? TOPICS.invalidationRecords : deps.recordsTopic
+  const recordsTopic = deps.recordsTopic === undefined ? topicUse.produced.invalidationRecords : deps.recordsTopic
   const namespaces = Object.fromEntries(Object.entries(deps.rules.namespaces).map(([name, policy]) => [name, { ...policy }]))
   // No L1 (nothing to serve) and no bus (the executor publishes itself, and must see failures).
   const cache = createCache({ l1: false, l2: deps.l2, prefix: deps.prefix ?? 'strata', namespaces })
@@ -216,3 +216,4 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
     },
   }
 }
+export { topicUse } from './topic-use.js'

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis'
 import pg from 'pg'
 import { postgresServiceAuth } from '@strata/security/postgres'
 import { MemoryEventDedupe, RedisEventDedupe, buildInvalidator, loadRulesFile, type EventDedupe } from './app.js'
+import { topicUse } from './topic-use.js'
 
 // Configuration (@strata/config: the shared l2 and kafka sections, `invalidator`) and wiring. Exits non-zero, with
 // the file, line and rule, when the rules are bad.
@@ -39,7 +40,7 @@ const invalidator = buildInvalidator({
   corsOrigins: config.corsOrigins,
   transport,
   l2,
-  publisher: transportInvalidationBus(transport, { instanceId, source: `strata/invalidator/${instanceId}` }),
+  publisher: transportInvalidationBus(transport, { instanceId, source: `strata/invalidator/${instanceId}`, topic: topicUse.produced.invalidations }),
   rules,
   dedupe,
   prefix: config.prefix,

@@ -1,4 +1,4 @@
-import { TOPICS, consumeEvents, createEvent, publishEvents, type HotKeysEvent, type Subscription, type Transport, type WarmEvent } from '@strata/bus'
+import { consumeEvents, createEvent, publishEvents, type HotKeysEvent, type Subscription, type Transport, type WarmEvent } from '@strata/bus'
 import { StrataError, type StrataCache } from '@strata/core'
 import type { DbCache } from '@strata/db-cache'
 import { Cron } from 'croner'
@@ -7,6 +7,7 @@ import { RateLimiter } from './rate-limiter.js'
 import type { WarmScheduler } from './schedule/warm-scheduler.js'
 import type { KeyLoader, WarmTarget } from './warm-target.js'
 import { Warmer, type WarmResult } from './warmer.js'
+import { topicUse } from './topic-use.js'
 
 export { RateLimiter } from './rate-limiter.js'
 export { loadPlanFile, parsePlan, type WarmPlan } from './plan-loader.js'
@@ -82,7 +83,7 @@ export function buildWarmer(deps: WarmerServiceDependencies): WarmerService {
     report: async (event: WarmEvent) => {
       deps.onProgress?.(event)
       if (transport !== undefined) {
-        await publishEvents(transport, deps.warmingTopic ?? TOPICS.warming, [createEvent({ type: 'strata.warm.v1', source, subject: event.target, data: event })])
+        await publishEvents(transport, deps.warmingTopic ?? topicUse.produced.warming, [createEvent({ type: 'strata.warm.v1', source, subject: event.target, data: event })])
       }
     },
     ...(deps.onError === undefined ? {} : { onError: deps.onError }),
@@ -103,7 +104,7 @@ export function buildWarmer(deps: WarmerServiceDependencies): WarmerService {
         await run(name, 'schedule')
       })
       if (transport !== undefined) {
-        hotKeys = await consumeEvents(transport, deps.hotKeysTopic ?? TOPICS.hotKeys, { group: deps.group ?? 'strata.warmer' }, async (event) => {
+        hotKeys = await consumeEvents(transport, deps.hotKeysTopic ?? topicUse.consumed.hotKeys, { group: deps.group ?? 'strata.warmer' }, async (event) => {
           if (event.type === 'strata.hot-keys.v1') await warmer.warmHotKeys(event.data as HotKeysEvent)
         })
       }
@@ -118,3 +119,4 @@ export function buildWarmer(deps: WarmerServiceDependencies): WarmerService {
     run: (name) => run(name, 'manual'),
   }
 }
+export { topicUse } from './topic-use.js'

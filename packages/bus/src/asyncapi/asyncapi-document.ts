@@ -2,27 +2,21 @@ import type { TSchema } from '@sinclair/typebox'
 import { EventEnvelopeSchema } from '../envelope/event-envelope.js'
 import { EVENT_HEADERS } from '../envelope/event-codec.js'
 import { STRATA_EVENTS, type StrataEventType } from '../events/strata-events.js'
+import { StrataError } from '@strata/core'
+import { topicDeclarationProblems, type AnyTopicUse, type TopicId } from '../contract/topic-use.js'
 import { TOPICS } from '../topics.js'
 
-/** What each Strata topic is for and who produces and consumes it (ARCHITECTURE.md's topic table). */
-const TOPIC_ROLES: Record<keyof typeof TOPICS, { description: string; producers: string; consumers: string }> = {
-  invalidations: {
-    description: 'Invalidations every cache instance applies to its L1. Broadcast: each instance reads with its own consumer group.',
-    producers: 'invalidator, gateway (admin and KV API), any @strata/core cache with a Kafka bus',
-    consumers: 'every gateway and every embedded cache instance',
-  },
-  invalidationRecords: { description: 'One record per invalidation the invalidator carried out.', producers: 'invalidator', consumers: 'analytics' },
-  access: { description: 'Sampled cache accesses.', producers: 'gateways', consumers: 'analytics' },
-  errors: { description: 'Errors from every service (never a cached value).', producers: 'all services', consumers: 'analytics, alerting' },
-  alerts: { description: 'Alert lifecycle.', producers: 'alerting', consumers: 'webhook delivery, console' },
-  audit: { description: 'Administrative and security-relevant actions.', producers: 'gateway, admin paths', consumers: 'audit store' },
-  tableChanges: {
-    description: 'One event per table per PostgreSQL transaction, read from logical replication (pgoutput).',
-    producers: 'cdc',
-    consumers: 'invalidator (table-change rules), db-cache followers',
-  },
-  hotKeys: { description: 'Hot keys per namespace, for warming.', producers: 'analytics', consumers: 'warmer' },
-  warming: { description: 'Progress and results of warming runs.', producers: 'warmer', consumers: 'analytics, console' },
+/** What each Strata topic carries. Who produces and consumes it comes from the components' TopicUse declarations. */
+const TOPIC_PURPOSE: Record<TopicId, string> = {
+  invalidations: 'Invalidations every cache instance applies to its L1. Broadcast: each instance reads with its own consumer group.',
+  invalidationRecords: 'One record per invalidation the invalidator carried out.',
+  access: 'Sampled cache accesses.',
+  errors: 'Errors from every service (never a cached value).',
+  alerts: 'Alert lifecycle (pending, firing, resolved).',
+  audit: 'Administrative and security-relevant actions (each also a row of the hash-chained audit log).',
+  tableChanges: 'One event per table per PostgreSQL transaction, read from logical replication (pgoutput).',
+  hotKeys: 'Hot keys per namespace, for warming.',
+  warming: 'Progress and results of warming runs.',
 }
 
 const HEADERS_SCHEMA = {
@@ -51,12 +45,24 @@ function messageName(type: string): string {
   return type.replace(/[^A-Za-z0-9]+/g, '_')
 }
 
+function operationId(component: string): string {
+  return component.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '')
+}
+
+function list(names: readonly string[]): string {
+  return names.length === 0 ? 'none' : names.join(', ')
+}
+
 /**
  * The AsyncAPI 3.0 document of Strata's events, generated from the same TypeBox schemas the services validate with:
- * one channel per topic in TOPICS, one message per event type in STRATA_EVENTS, plus the user's domain-event topics
- * that the invalidator reads (any producer may publish there).
+ * one channel per topic in TOPICS, one message per event type in STRATA_EVENTS, one send or receive operation per
+ * component and topic its TopicUse declares (`uses`: every component's, collected by services/platform), plus the
+ * user's domain-event topics that the invalidator reads (any producer may publish there). A topic nobody declares
+ * is written as such ("Consumers: none"), never filled in; topicContractProblems is what refuses such a platform.
  */
-export function buildAsyncApiDocument(version = '0.1.0'): Record<string, unknown> {
+export function buildAsyncApiDocument(uses: readonly AnyTopicUse[], version = '0.1.0'): Record<string, unknown> {
+  const problems = topicDeclarationProblems(uses)
+  if (problems.length > 0) throw new StrataError('E_INVALID_OPTION', `The topic declarations cannot be read: ${problems.join('; ')}`)
   const channels: Record<string, unknown> = {}
   const operations: Record<string, unknown> = {}
   const messages: Record<string, unknown> = {}
@@ -70,16 +76,21 @@ export function buildAsyncApiDocument(version = '0.1.0'): Record<string, unknown
       payload: payloadOf(type, event.data),
     }
   }
-  for (const [id, address] of Object.entries(TOPICS) as [keyof typeof TOPICS, string][]) {
+  for (const [id, address] of Object.entries(TOPICS) as [TopicId, string][]) {
     const carried = Object.entries(STRATA_EVENTS).filter(([, event]) => event.topic === address)
-    const role = TOPIC_ROLES[id]
+    const producers = uses.filter((use) => Object.hasOwn(use.produces, id))
+    const consumers = uses.filter((use) => Object.hasOwn(use.consumes, id))
     channels[id] = {
       address,
-      description: `${role.description} Producers: ${role.producers}. Consumers: ${role.consumers}. Messages that cannot be processed go to ${address}.dlq.`,
+      description: `${TOPIC_PURPOSE[id]} Producers: ${list(producers.map((use) => use.component))}. Consumers: ${list(consumers.map((use) => use.component))}. Messages that cannot be processed go to ${address}.dlq.`,
       messages: Object.fromEntries(carried.map(([type]) => [messageName(type), { $ref: `#/components/messages/${messageName(type)}` }])),
     }
-    operations[`publish_${id}`] = { action: 'send', channel: { $ref: `#/channels/${id}` }, summary: `Produced by ${role.producers}` }
-    operations[`consume_${id}`] = { action: 'receive', channel: { $ref: `#/channels/${id}` }, summary: `Consumed by ${role.consumers}` }
+    for (const use of producers) {
+      operations[`${operationId(use.component)}_sends_${id}`] = { action: 'send', channel: { $ref: `#/channels/${id}` }, summary: `${use.component}: ${use.produces[id] ?? ''}` }
+    }
+    for (const use of consumers) {
+      operations[`${operationId(use.component)}_receives_${id}`] = { action: 'receive', channel: { $ref: `#/channels/${id}` }, summary: `${use.component}: ${use.consumes[id] ?? ''}` }
+    }
   }
 
   messages.domainEvent = {

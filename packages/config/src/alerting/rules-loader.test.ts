@@ -57,7 +57,7 @@ rules:
 
   it('every built-in template gives a valid rule with its defaults, and refuses a non-numeric param', () => {
     const names = Object.keys(TEMPLATES)
-    expect(names).toEqual(['hit-ratio-drop', 'p99-latency', 'error-rate', 'write-behind-lag', 'dead-letters', 'error-events', 'error-dead-letters', 'consumer-lag', 'memory-near-limit'])
+    expect(names).toEqual(['hit-ratio-drop', 'p99-latency', 'error-rate', 'write-behind-lag', 'dead-letters', 'error-events', 'error-dead-letters', 'audit-events', 'consumer-lag', 'memory-near-limit'])
     // memory-near-limit has no default limit: the process's limit is the one thing a template cannot guess.
     const params = (name: string) => (name === 'memory-near-limit' ? ', params: { limitBytes: 1073741824 }' : '')
     const config = parseAlertingConfig(`version: 1\nrules:\n${names.map((name) => `  - { name: ${name}, template: ${name}${params(name)} }`).join('\n')}\n`, 'alerts.yaml', {})

@@ -122,6 +122,27 @@ export const TEMPLATES: Record<string, Template> = {
     groupBy: ['alertname', 'service', 'code'],
   }),
   /**
+   * Audited actions (`strata.audit.v1`, read by alerting's audit source as `strata_audit_events_total`) per service,
+   * action and outcome: more than `above` (default 0) within the window. `service`, `action` and `outcome` narrow it
+   * (each a value or a comma-separated list), e.g. `outcome: denied` and `above: 20` for a burst of refused requests.
+   */
+  'audit-events': (p) => {
+    const match: Record<string, string[]> = {}
+    for (const label of ['service', 'action', 'outcome'] as const) if (p[label] !== undefined) match[label] = String(p[label]).split(',').map((value) => value.trim())
+    return {
+      kind: 'threshold',
+      expr: { increase: { metric: 'strata_audit_events_total', match } },
+      by: ['service', 'action', 'outcome'],
+      op: '>',
+      threshold: num(p, 'above', 0),
+      window: str(p, 'window', '5m'),
+      for: str(p, 'for', '0s'),
+      severity: 'warning',
+      summary: 'Audited actions above the threshold',
+      groupBy: ['alertname', 'service', 'action', 'outcome'],
+    }
+  },
+  /**
    * Kafka consumer lag of a group (messages behind), as the analytics service's Kafka probe reads it
    * (`strata_resource_value{kind="kafka-lag",metric=<group>}`), above `above`; `group` narrows it to one group.
    */

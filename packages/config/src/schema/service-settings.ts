@@ -61,6 +61,8 @@ export const AnalyticsSettingsSchema = Type.Object(
     accessTopic: setting(Topic('strata.access.v1', 'Access events read'), { env: 'STRATA_ANALYTICS_ACCESS_TOPIC' }),
     invalidationsTopic: setting(Topic('strata.invalidations.v1', 'Invalidations read'), { env: 'STRATA_ANALYTICS_INVALIDATIONS_TOPIC' }),
     errorsTopic: setting(Topic('strata.errors.v1', 'Error events read'), { env: 'STRATA_ANALYTICS_ERRORS_TOPIC' }),
+    alertsTopic: setting(Topic('strata.alerts.v1', "Alert state changes read (the report's timeline)"), { env: 'STRATA_ANALYTICS_ALERTS_TOPIC' }),
+    warmingTopic: setting(Topic('strata.warming.v1', "Warming runs read (the report's timeline)"), { env: 'STRATA_ANALYTICS_WARMING_TOPIC' }),
     flushInterval: setting(Duration({ default: 1_000, minimum: 1, description: 'How often rollups are written' }), { env: 'STRATA_ANALYTICS_FLUSH_MS' }),
     resourcesInterval: setting(Duration({ default: 15_000, minimum: 1, description: 'How often resource probes run' }), { env: 'STRATA_ANALYTICS_RESOURCES_MS' }),
     redisProbes: setting(List("Redis URLs whose INFO is sampled ('none'; unset: l2.redisUrl)"), { env: 'STRATA_ANALYTICS_REDIS' }),

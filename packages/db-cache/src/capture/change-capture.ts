@@ -1,7 +1,8 @@
-import { TOPICS, createEvent, publishEvents, type EventEnvelope, type TableChangeEvent, type Transport } from '@strata/bus'
+import { createEvent, publishEvents, type EventEnvelope, type TableChangeEvent, type Transport } from '@strata/bus'
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication'
 import { ensureReplicationSlot, type ReplicationSetup } from './replication-slot.js'
 import { TransactionChanges, type CommittedTransaction, type PgoutputMessage } from './transaction-changes.js'
+import { topicUse } from './topic-use.js'
 
 export interface ChangeCaptureOptions extends ReplicationSetup {
   transport: Transport
@@ -47,7 +48,7 @@ export class ChangeCapture {
   private readonly listeners = new Set<(events: readonly EventEnvelope<TableChangeEvent>[]) => void>()
 
   constructor(private readonly options: ChangeCaptureOptions) {
-    this.topic = options.topic ?? TOPICS.tableChanges
+    this.topic = options.topic ?? topicUse.produced.tableChanges
     this.source = options.source ?? `strata/capture/${options.slot}`
     this.maxPending = options.maxPending ?? 1_000
     this.maxBackoffMs = options.maxBackoffMs ?? 5_000

@@ -1,7 +1,8 @@
-import { TOPICS, consumeEvents, type EventEnvelope, type Subscription, type TableChangeEvent, type Transport } from '@strata/bus'
+import { consumeEvents, type EventEnvelope, type Subscription, type TableChangeEvent, type Transport } from '@strata/bus'
 import type { NamespaceCache } from '@strata/core'
 import type { DbCache } from '../db-cache.js'
 import { tableTag } from '../table-tags.js'
+import { topicUse } from './topic-use.js'
 
 /** Row-level entries an application caches itself (`account:42`), mapped from the changed rows' keys. */
 export interface RowKeyRule {
@@ -34,7 +35,7 @@ export interface FollowTableChangesOptions {
  * the same centrally.
  */
 export function followTableChanges(db: DbCache, transport: Transport, options: FollowTableChangesOptions): Promise<Subscription> {
-  return consumeEvents(transport, options.topic ?? TOPICS.tableChanges, { group: options.group ?? 'strata.db-cache', mode: 'broadcast', instanceId: options.instanceId }, async (envelope) => {
+  return consumeEvents(transport, options.topic ?? topicUse.consumed.tableChanges, { group: options.group ?? 'strata.db-cache', mode: 'broadcast', instanceId: options.instanceId }, async (envelope) => {
     if (envelope.type !== 'strata.table-change.v1') return
     const event = envelope as EventEnvelope<TableChangeEvent>
     const { schema, table, inserts, updates, deletes, keys, keysTruncated, truncated } = event.data

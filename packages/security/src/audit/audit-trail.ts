@@ -5,6 +5,8 @@ import type { AuditEntry, AuditRecord } from './audit-record.js'
 export interface AuditTrailOptions {
   /** Where `strata.audit.v1` events go; none: the store only. */
   transport?: Transport | undefined
+  /** Default `strata.audit.v1`. */
+  topic?: string
   /** CloudEvents source, e.g. `strata/gateway/<instance>`. */
   source: string
   /** Called when a bus publish fails (the row is in the store; the event is lost). */
@@ -22,7 +24,7 @@ export interface AuditTrailOptions {
 
 /**
  * Records an action in the hash-chained store (the source of truth, awaited) and then publishes it on
- * `strata.audit.v1` for consumers that watch in real time (analytics, alerting). The publish is not awaited by the
+ * `strata.audit.v1` for consumers that watch in real time (alerting's audit source). The publish is not awaited by the
  * caller's request: the bus being down must not stop writes, and the chain already holds the row.
  *
  * `submit` is for records a request must not wait for (sign-in failures, denials): an append that fails goes to a
@@ -119,7 +121,7 @@ export class AuditTrail {
         at: record.at,
       },
     })
-    publishEvents(transport, TOPICS.audit, [event]).catch((error: unknown) => this.options.onPublishError?.(error))
+    publishEvents(transport, this.options.topic ?? TOPICS.audit, [event]).catch((error: unknown) => this.options.onPublishError?.(error))
   }
 }
 

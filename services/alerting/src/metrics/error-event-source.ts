@@ -1,5 +1,6 @@
-import { TOPICS, consumeEvents, type ErrorEvent, type Subscription, type Transport } from '@strata/bus'
+import { consumeEvents, type ErrorEvent, type Subscription, type Transport } from '@strata/bus'
 import type { MetricSample, MetricSource } from './metric-source.js'
+import { topicUse } from '../topic-use.js'
 
 /** The counter error rules read: one series per service, code, operation and whether the work was dead-lettered. */
 export const ERROR_EVENTS_METRIC = 'strata_error_events_total'
@@ -40,7 +41,7 @@ export class ErrorEventSource implements MetricSource {
   ) {}
 
   async start(): Promise<void> {
-    const { topic = TOPICS.errors, group = 'strata.alerting.errors', startFrom = 'latest' } = this.options
+    const { topic = topicUse.consumed.errors, group = 'strata.alerting.errors', startFrom = 'latest' } = this.options
     this.subscription = await consumeEvents(this.transport, topic, { group, startFrom }, (event) => {
       if (event.type === 'strata.error.v1') this.count(event.data as ErrorEvent)
       return Promise.resolve()

@@ -1,4 +1,5 @@
-import type { AccessBatchEvent, AccessEvent, ErrorEvent, InvalidationEvent } from '@strata/bus'
+import type { AccessBatchEvent, AccessEvent, AlertEvent, ErrorEvent, InvalidationEvent, WarmEvent } from '@strata/bus'
+import { EventTimeline } from './event-timeline.js'
 import { newLatencyHistogram, recordLatencyMs } from '../sketches/latency-histogram.js'
 import { ShardsMrc, type ShardsOptions } from '../sketches/shards-mrc.js'
 import { SpaceSaving } from '../sketches/space-saving.js'
@@ -41,7 +42,9 @@ export class AnalyticsState {
   /** The largest L1 capacity a gateway reported (entries, shared by its namespaces). */
   l1MaxEntries: number | undefined
   /** `skipped`: messages Kafka redelivered from behind the stored positions (already counted). */
-  readonly counters = { accesses: 0, batches: 0, droppedAtGateways: 0, errors: 0, invalidations: 0, invalid: 0, skipped: 0 }
+  readonly counters = { accesses: 0, batches: 0, droppedAtGateways: 0, errors: 0, invalidations: 0, alerts: 0, warmRuns: 0, invalid: 0, skipped: 0 }
+  /** Alerts and finished warm runs, in memory only (not in the rollups): the report shows those in its window. */
+  readonly timeline = new EventTimeline()
   private readonly topK: number
   private readonly stampedeWindowMs: number
 
@@ -117,6 +120,16 @@ export class AnalyticsState {
       row.count++
       row.keys += keys
     }
+  }
+
+  ingestAlert(event: AlertEvent): void {
+    this.counters.alerts++
+    this.timeline.alert(event)
+  }
+
+  ingestWarm(event: WarmEvent): void {
+    if (event.state === 'finished') this.counters.warmRuns++
+    this.timeline.warm(event)
   }
 
   /** Records that everything before `offset + 1` on this partition has been folded in. */

@@ -26,6 +26,15 @@ ${table(
 )}
 <h2>Invalidations</h2>
 ${table(['namespace', 'kind', 'count', 'keys'], report.invalidations.map((i) => [i.namespace, i.kind, String(i.count), String(i.keys)]))}
+<h2>Alerts and warm runs</h2>
+${table(
+  ['at', 'what', 'detail'],
+  report.timeline.map((entry) =>
+    entry.kind === 'alert'
+      ? [new Date(entry.at).toISOString().slice(0, 19), `alert ${entry.rule}: ${entry.state}`, `${entry.severity} · ${entry.summary}`]
+      : [new Date(entry.at).toISOString().slice(0, 19), `warm ${entry.target} (${entry.trigger})`, `${entry.loaded} loaded, ${entry.cached} cached, ${entry.failed} failed of ${entry.total} in ${Math.round(entry.durationMs)} ms`],
+  ),
+)}
 </body></html>
 `
 }

@@ -4,6 +4,7 @@ import { decodeHistogram, newLatencyHistogram, summarize, type LatencySummary } 
 import type { MrcPoint, ShardsMrc } from '../sketches/shards-mrc.js'
 import type { HeavyHitter } from '../sketches/space-saving.js'
 import type { ResourceSample } from '../resources/resource-probe.js'
+import type { TimelineEntry } from '../aggregation/event-timeline.js'
 import type { RollupStore, StoredAccessRow } from '../store/rollup-store.js'
 import { recommend, type Recommendation } from './recommendations.js'
 
@@ -73,6 +74,11 @@ export interface AnalyticsReport {
   ingest: AnalyticsState['counters']
   /** The newest reading of each resource probe. */
   resources: ResourceSample[]
+  /**
+   * Alert state changes (strata.alerts.v1) and finished warm runs (strata.warming.v1) in the window, newest first.
+   * Kept in memory since this analytics process started, not in the rollups.
+   */
+  timeline: TimelineEntry[]
 }
 
 const READ_TIERS = new Set(['l1', 'l2', 'origin', 'none'])
@@ -111,6 +117,7 @@ export async function buildReport(store: RollupStore, state: AnalyticsState, opt
     }).sort((a, b) => b.count - a.count),
     ingest: { ...state.counters },
     resources: options.resources ?? [],
+    timeline: state.timeline.between(options.from, options.to),
   }
 }
 

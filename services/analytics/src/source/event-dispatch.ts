@@ -1,16 +1,27 @@
-import { TOPICS, type AccessBatchEvent, type AccessEvent, type ErrorEvent, type EventEnvelope, type InvalidationEvent } from '@strata/bus'
+import { type AccessBatchEvent, type AccessEvent, type AlertEvent, type ErrorEvent, type EventEnvelope, type InvalidationEvent, type WarmEvent } from '@strata/bus'
 import type { AnalyticsState } from '../aggregation/analytics-state.js'
+import { topicUse } from '../topic-use.js'
 
 export interface AnalyticsTopics {
   access: string
   invalidations: string
   errors: string
+  /** Alert state changes, for the report's timeline. */
+  alerts: string
+  /** Warming runs, for the report's timeline. */
+  warming: string
 }
 
-export const DEFAULT_TOPICS: AnalyticsTopics = { access: TOPICS.access, invalidations: TOPICS.invalidations, errors: TOPICS.errors }
+export const DEFAULT_TOPICS: AnalyticsTopics = {
+  access: topicUse.consumed.access,
+  invalidations: topicUse.consumed.invalidations,
+  errors: topicUse.consumed.errors,
+  alerts: topicUse.consumed.alerts,
+  warming: topicUse.consumed.warming,
+}
 
 export function topicList(topics: AnalyticsTopics): string[] {
-  return [topics.access, topics.invalidations, topics.errors]
+  return [topics.access, topics.invalidations, topics.errors, topics.alerts, topics.warming]
 }
 
 /** Folds one event into the state by the topic it came from; events of other types are ignored. */
@@ -21,4 +32,6 @@ export function dispatchEvent(state: AnalyticsState, topics: AnalyticsTopics, to
   } else if (topic === topics.invalidations) {
     if (event.type === 'strata.invalidation.v1') state.ingestInvalidation(event.data as InvalidationEvent)
   } else if (topic === topics.errors && event.type === 'strata.error.v1') state.ingestError(event.data as ErrorEvent)
+  else if (topic === topics.alerts && event.type === 'strata.alert.v1') state.ingestAlert(event.data as AlertEvent)
+  else if (topic === topics.warming && event.type === 'strata.warm.v1') state.ingestWarm(event.data as WarmEvent)
 }

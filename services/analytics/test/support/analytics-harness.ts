@@ -7,7 +7,7 @@ export interface AnalyticsHarness {
   store: RollupStore
   pool: pg.Pool
   schema: string
-  topics: { access: string; invalidations: string; errors: string }
+  topics: { access: string; invalidations: string; errors: string; alerts: string; warming: string }
   group: string
   brokers: string[]
   stop(): Promise<void>
@@ -20,7 +20,13 @@ export async function startAnalytics(overrides: Partial<Omit<AnalyticsDependenci
   const pool = new pg.Pool({ connectionString: postgresUrl, max: 4 })
   const schema = uniqueName('analytics').replace(/[^a-z0-9]/g, '_')
   const store = new PostgresRollupStore(pool, schema)
-  const topics = { access: uniqueName('test.access'), invalidations: uniqueName('test.invalidations'), errors: uniqueName('test.errors') }
+  const topics = {
+    access: uniqueName('test.access'),
+    invalidations: uniqueName('test.invalidations'),
+    errors: uniqueName('test.errors'),
+    alerts: uniqueName('test.alerts'),
+    warming: uniqueName('test.warming'),
+  }
   const group = uniqueName('analytics')
   const { kafka, ...rest } = overrides
   const analytics = buildAnalytics({ store, flushIntervalMs: 200, ...(kafka === false ? {} : { kafka: { brokers, group, topics } }), ...rest })

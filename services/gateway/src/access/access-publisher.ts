@@ -1,4 +1,5 @@
-import { ErrorEventPublisher, TOPICS, createEvent, outsideTrace, publishEvents, type AccessBatchEvent, type AccessEvent, type ErrorReport, type Transport } from '@strata/bus'
+import { ErrorEventPublisher, createEvent, outsideTrace, publishEvents, type AccessBatchEvent, type AccessEvent, type ErrorReport, type Transport } from '@strata/bus'
+import { topicUse } from '../topic-use.js'
 
 export interface AccessPublisherOptions {
   /** Names this gateway in every batch. */
@@ -43,7 +44,7 @@ export class AccessPublisher {
   private closed = false
 
   constructor(private readonly transport: Transport, options: AccessPublisherOptions) {
-    this.options = { topic: TOPICS.access, errorsTopic: TOPICS.errors, maxBatch: 500, flushIntervalMs: 250, maxBuffered: 20_000, ...options }
+    this.options = { topic: topicUse.produced.access, errorsTopic: topicUse.produced.errors, maxBatch: 500, flushIntervalMs: 250, maxBuffered: 20_000, ...options }
     this.errors = new ErrorEventPublisher(transport, {
       service: 'gateway',
       source: `strata/gateway/${this.options.instance}`,

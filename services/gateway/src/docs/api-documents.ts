@@ -1,6 +1,3 @@
-import { writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { buildAsyncApiDocument } from '@strata/bus'
 import { createCache, memoryStore } from '@strata/core'
 import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog } from '@strata/security'
 import { buildGateway } from '../app.js'
@@ -24,18 +21,4 @@ export async function buildOpenApiDocument(): Promise<Record<string, unknown>> {
     registry.close()
     await cache.close()
   }
-}
-
-/** The published API documents, by file name under docs/reference/, as the text written there. */
-export async function apiDocumentFiles(): Promise<Record<string, string>> {
-  return {
-    'openapi.json': `${JSON.stringify(await buildOpenApiDocument(), null, 2)}\n`,
-    'asyncapi.json': `${JSON.stringify(buildAsyncApiDocument(), null, 2)}\n`,
-  }
-}
-
-export async function writeApiDocuments(directory: string): Promise<string[]> {
-  const files = await apiDocumentFiles()
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(directory, name), text)
-  return Object.keys(files).map((name) => join(directory, name))
 }

@@ -3,8 +3,8 @@ import { recordOf, type InvalidationRecord, type InvalidationRequest } from '@st
 export type { InvalidationRecord } from '@strata/invalidation'
 
 /**
- * The last invalidations this gateway instance applied (manual, events, purges, subject deletes), newest first, in a
- * bounded ring: memory stays fixed and the oldest go first. Per instance — not shared, not durable; the audit log
+ * The last invalidations this gateway instance applied (manual, events, purges, subject deletes) and, with a bus, the
+ * invalidators' (followInvalidationRecords), newest first, in a bounded ring: memory stays fixed and the oldest go first. Per instance — not shared, not durable; the audit log
  * (PostgreSQL) is the lasting record. Entries are @strata/invalidation's one InvalidationRecord, as the invalidator
  * publishes them.
  */

@@ -17,7 +17,10 @@ const Query = Type.Object(
   { additionalProperties: false },
 )
 
-/** `GET /v1/invalidations`: this instance's recent invalidations, newest first (a bounded ring; see the history). */
+/**
+ * `GET /v1/invalidations`: this instance's recent invalidations and, with a bus, the invalidators' (their records on
+ * strata.invalidations.records.v1), newest first (a bounded ring; see the history).
+ */
 export const historyRoutes: FastifyPluginCallbackTypebox<HistoryRoutesOptions> = (app, { history }, done) => {
   app.get(
     '/v1/invalidations',
@@ -26,8 +29,8 @@ export const historyRoutes: FastifyPluginCallbackTypebox<HistoryRoutesOptions> =
       config: { auth: { scope: 'read', audit: false, namespace: (request) => (request.query as { namespace?: unknown }).namespace === undefined ? '*' : String((request.query as { namespace: unknown }).namespace) } },
       schema: {
         tags: ['invalidation'],
-        summary: "This instance's recent invalidations (manual, events, purges, subject deletes), newest first",
-        description: `A ring of the last ${history.capacity} per gateway instance, kept in memory: not shared between instances and lost on restart (the audit log is the lasting record).`,
+        summary: "Recent invalidations: this instance's (manual, events, purges, subject deletes) and the invalidators', newest first",
+        description: `A ring of the last ${history.capacity} per gateway instance, kept in memory and lost on restart (the audit log is the lasting record). With the Kafka bus, the invalidators' records (strata.invalidations.records.v1) join it as they are published; another gateway instance's own invalidations do not.`,
         querystring: Query,
         response: { 200: Type.Object({ invalidations: Type.Array(RecordSchema) }), ...problems(400, 401, 403) },
       },

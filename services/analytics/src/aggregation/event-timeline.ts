@@ -1,0 +1,81 @@
+import type { AlertEvent, WarmEvent } from '@strata/bus'
+
+/** An alert changing state, as alerting announced it on strata.alerts.v1. */
+export interface AlertEntry {
+  kind: 'alert'
+  at: number
+  alertId: string
+  rule: string
+  state: AlertEvent['state']
+  severity: string
+  summary: string
+  labels: Record<string, string>
+  value?: number
+}
+
+/** A finished warming run, as the warmer announced it on strata.warming.v1. */
+export interface WarmRunEntry {
+  kind: 'warm'
+  at: number
+  runId: string
+  target: string
+  trigger: WarmEvent['trigger']
+  loaded: number
+  cached: number
+  failed: number
+  total: number
+  durationMs: number
+}
+
+export type TimelineEntry = AlertEntry | WarmRunEntry
+
+/**
+ * What happened to the caches besides traffic — alerts changing state, warming runs finishing — kept beside the
+ * report's series so a hit-ratio drop can be read against the alert that fired and the warm run that followed. A
+ * bounded ring in memory: after a restart it starts empty (like the MRC), the rollups are what lasts.
+ */
+export class EventTimeline {
+  private readonly ring: (TimelineEntry | undefined)[]
+  private next = 0
+
+  constructor(readonly capacity = 1_000) {
+    this.ring = new Array<TimelineEntry | undefined>(capacity)
+  }
+
+  alert(event: AlertEvent): void {
+    this.add({
+      kind: 'alert',
+      at: event.at,
+      alertId: event.alertId,
+      rule: event.rule,
+      state: event.state,
+      severity: event.severity,
+      summary: event.summary,
+      labels: { ...(event.labels ?? {}) },
+      ...(event.value === undefined ? {} : { value: event.value }),
+    })
+  }
+
+  /** Only finished runs: a started one says nothing a report reader can use yet. */
+  warm(event: WarmEvent): void {
+    if (event.state !== 'finished') return
+    const { runId, target, trigger, loaded, cached, failed, total, durationMs, at } = event
+    this.add({ kind: 'warm', at, runId, target, trigger, loaded, cached, failed, total, durationMs })
+  }
+
+  /** Entries with `from <= at < to`, newest first. */
+  between(from: number, to: number): TimelineEntry[] {
+    const out: TimelineEntry[] = []
+    for (let i = 1; i <= this.capacity; i++) {
+      const entry = this.ring[(this.next - i + this.capacity) % this.capacity]
+      if (entry === undefined) break
+      if (entry.at >= from && entry.at < to) out.push(entry)
+    }
+    return out.sort((a, b) => b.at - a.at)
+  }
+
+  private add(entry: TimelineEntry): void {
+    this.ring[this.next] = entry
+    this.next = (this.next + 1) % this.capacity
+  }
+}
