@@ -10,6 +10,8 @@ export interface SpanRecorder {
   readonly tracer: Tracer
   /** Every span ended so far in this process. */
   spans(): RecordedSpan[]
+  /** The trace id of the span active where this is called (a handler's), undefined outside any. */
+  activeTraceId(): string | undefined
   /** The ended spans of one trace. */
   trace(traceId: string): RecordedSpan[]
   shutdown(): Promise<void>
@@ -29,6 +31,7 @@ export function startSpanRecorder(): SpanRecorder {
   return {
     tracer: trace.getTracer('strata-test'),
     spans: () => exporter.getFinishedSpans(),
+    activeTraceId: () => trace.getActiveSpan()?.spanContext().traceId,
     trace: (traceId) => exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId),
     async shutdown() {
       unregister()
