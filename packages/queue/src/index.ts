@@ -32,3 +32,4 @@ export {
   type WriteBehindQueueHandle,
   type BackpressureState,
 } from './write-behind/write-behind-queue.js'
+export { startFlushTrace, withBufferAddSpan, type FlushTrace, type TracedWrite } from './write-behind/write-behind-tracing.js'

@@ -1,7 +1,7 @@
 import { SpanKind, trace } from '@opentelemetry/api'
 import { MemoryTransport, TOPICS, consumeEvents, createEvent, publishEvents } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { MemoryJobQueue } from '@strata/queue'
+import { MemoryJobQueue, MemoryPendingWrites, startFlushTrace, writeBehindQueue, type PendingWrite } from '@strata/queue'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
 import { eventually, requireKafka, requireQueueRedis, uniqueName } from '@strata/testkit'
 import { node, tracing } from '@opentelemetry/sdk-node'
@@ -102,4 +102,72 @@ describe('trace context through Kafka, the in-process bus, BullMQ and the in-pro
       }
     }, 60_000)
   }
+  describe('write-behind: buffer add → flush', () => {
+    const read = async (pending: MemoryPendingWrites, keys: string[]): Promise<PendingWrite[]> =>
+      (await pending.read(keys.map((key) => ({ namespace: 'accounts', key })))).filter((write) => write !== undefined)
+    const write = (key: string) => ({ namespace: 'accounts', key, value: { key }, version: Date.now() * 1000, at: Date.now() })
+
+    it("stores the publish span's context with the write; the flush of a one-trace batch is its child, and the origin call runs inside", async () => {
+      const name = uniqueName('wb-trace')
+      const pending = new MemoryPendingWrites()
+      const queue = writeBehindQueue({ name, pending, maxDepth: 0, maxLagMs: 0 })
+      const caller = await tracer.startActiveSpan('PUT', async (span) => {
+        await queue.enqueue(write('a'))
+        span.end()
+        return span
+      })
+      const publish = spanNamed(`${name} publish`)!
+      expect(publish.kind).toBe(SpanKind.PRODUCER)
+      expect(publish.parentSpanContext?.spanId).toBe(caller.spanContext().spanId)
+      expect(publish.attributes).toMatchObject({ 'messaging.destination.name': name, 'strata.namespace': 'accounts' })
+      const [stored] = await read(pending, ['a'])
+      expect(stored!.traceparent).toBe(`00-${caller.spanContext().traceId}-${publish.spanContext().spanId}-01`)
+
+      const flush = startFlushTrace(name, [stored!], Date.now())
+      const originTraceId = await flush.run(() => Promise.resolve(trace.getActiveSpan()?.spanContext().traceId))
+      flush.end({})
+      const batch = spanNamed(`${name} flush`)!
+      expect(batch.kind).toBe(SpanKind.CONSUMER)
+      expect(batch.parentSpanContext?.spanId).toBe(publish.spanContext().spanId)
+      expect(batch.links.map((link) => link.context.spanId)).toEqual([publish.spanContext().spanId])
+      expect(originTraceId).toBe(caller.spanContext().traceId)
+      expect(spanNamed(`${name} flush write`)).toBeUndefined()
+    })
+
+    it('a batch mixing traces is a root linked to every producer; each write gets a span in its own trace; a refused write fails its span', async () => {
+      const name = uniqueName('wb-mixed')
+      const pending = new MemoryPendingWrites()
+      const queue = writeBehindQueue({ name, pending, maxDepth: 0, maxLagMs: 0 })
+      const callers = await Promise.all(
+        ['a', 'b'].map((key) =>
+          tracer.startActiveSpan(`PUT ${key}`, { root: true }, async (span) => {
+            await queue.enqueue(write(key))
+            span.end()
+            return span
+          }),
+        ),
+      )
+      await queue.enqueue(write('untraced'))
+      const writes = await read(pending, ['a', 'b', 'untraced'])
+      expect(writes[2]!.traceparent).toBeUndefined()
+      const flush = startFlushTrace(name, writes, Date.now())
+      await flush.run(() => Promise.resolve())
+      flush.end({ rejected: new Map([[writes[1]!, new Error('constraint violated')]]) })
+
+      const batch = spanNamed(`${name} flush`)!
+      expect(batch.parentSpanContext).toBeUndefined()
+      expect(callers.map((caller) => caller.spanContext().traceId)).not.toContain(batch.spanContext().traceId)
+      const publishes = spans().filter((span) => span.name === `${name} publish`)
+      expect(publishes).toHaveLength(2)
+      expect(batch.links.map((link) => link.context.spanId).sort()).toEqual(publishes.map((span) => span.spanContext().spanId).sort())
+      expect(batch.attributes['messaging.batch.message_count']).toBe(3)
+      const perWrite = spans().filter((span) => span.name === `${name} flush write`)
+      expect(perWrite.map((span) => span.spanContext().traceId).sort()).toEqual(callers.map((caller) => caller.spanContext().traceId).sort())
+      for (const span of perWrite) {
+        expect(span.links[0]!.context.spanId).toBe(batch.spanContext().spanId)
+        const refused = span.spanContext().traceId === callers[1]!.spanContext().traceId
+        expect(span.status.code).toBe(refused ? 2 : 0)
+      }
+    })
+  })
 })

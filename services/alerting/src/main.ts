@@ -4,6 +4,7 @@ import pg from 'pg'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { onShutdownSignals } from '@strata/service'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
+import { createLogger } from '@strata/telemetry'
 import { PrometheusScrapeSource, RedisAlertStore, buildAlerting, loadAlertingFile, type Alerting, type DeliveryJob } from './app.js'
 
 // Configuration (@strata/config: shared settings, kafka, `alerting`) and wiring. Exits non-zero, with the file, line
@@ -12,11 +13,14 @@ const { config: settingsOf, warnings } = loadServiceConfig('alerting')
 const settings = settingsOf.alerting
 const prefix = settingsOf.prefix
 const instanceId = instanceIdOf(settingsOf)
+// pino with trace ids (@strata/telemetry) at STRATA_LOG_LEVEL; the HTTP server logs through the same logger.
+const logger = createLogger('strata-alerting', { level: settingsOf.logLevel })
 
 let config
 try {
   config = loadAlertingFile(settings.rules)
 } catch (error) {
+  // Like a configuration error (loadServiceConfig): one plain line on stderr, before the service runs.
   process.stderr.write(`alerting: not starting: ${error instanceof Error ? error.message : String(error)}\n`)
   process.exit(1)
 }
@@ -50,7 +54,7 @@ const alerting: Alerting = buildAlerting({
   auditEvents: { transport },
   intervalMs: settings.interval ?? config.intervalMs ?? 15_000,
   instanceId,
-  logger: true,
+  logger,
 })
 for (const warning of warnings) alerting.http.log.warn(warning)
 

@@ -84,6 +84,7 @@ const queue: WriteBehindQueue =
   queueClient === undefined
     ? inProcessQueue!
     : writeBehindQueue({
+        name: config.writeBehind.queue,
         pending: new RedisPendingWrites({ client: queueClient, name: config.writeBehind.queue }),
         maxDepth: settings.writeBehindMaxDepth,
         maxLagMs: settings.writeBehindMaxLag,

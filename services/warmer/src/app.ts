@@ -105,7 +105,11 @@ export function buildWarmer(deps: WarmerServiceDependencies): WarmerService {
       })
       if (transport !== undefined) {
         hotKeys = await consumeEvents(transport, deps.hotKeysTopic ?? topicUse.consumed.hotKeys, { group: deps.group ?? 'strata.warmer' }, async (event) => {
-          if (event.type === 'strata.hot-keys.v1') await warmer.warmHotKeys(event.data as HotKeysEvent)
+          if (event.type !== 'strata.hot-keys.v1') return
+          const report = event.data as HotKeysEvent
+          // A span per report: under the bus's consumer span when the report carries its producer's trace, else a
+          // root, so a hot-keys warm's loads and cache writes are traced like any other run's.
+          await withSpan('warmer.hot-keys', { 'strata.namespace': report.namespace, 'strata.warm.keys': report.keys.length }, () => warmer.warmHotKeys(report))
         })
       }
       for (const target of targets.values()) {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import { StrataError } from '@strata/core'
-import { fieldOf, refOf, type Job, type JobQueue, type JobWorker, type PendingWrites } from '@strata/queue'
+import { fieldOf, refOf, startFlushTrace, type Job, type JobQueue, type JobWorker, type PendingWrites } from '@strata/queue'
 import { FlushCounters, type WriteBehindMetrics } from './flush-metrics.js'
 import type { FlushOrigin, FlushRecord } from './origins/flush-origin.js'
 
@@ -168,10 +168,14 @@ export class WriteBehindFlusher extends EventEmitter<WriteBehindFlusherEvents> {
     const records = coalesce((await pending.read(refs)).filter((write) => write !== undefined))
     if (records.length === 0) return
     const last = job.attempt >= job.maxAttempts
+    // The flush job itself is added by the dispatcher, outside any trace; the producers' contexts ride on the writes.
+    const traced = startFlushTrace(this.options.name, records, this.clock())
     let rejected: Array<{ record: FlushRecord; error: Error }>
     try {
-      rejected = (await origin.write(records)).rejected
+      rejected = (await traced.run(() => origin.write(records))).rejected
+      traced.end({ rejected: new Map(rejected.map(({ record, error }) => [record, error])) })
     } catch (error) {
+      traced.end({ error })
       this.counters.failures++
       if (!last) throw error
       rejected = records.map((record) => ({ record, error: error instanceof Error ? error : new Error(String(error)) }))
@@ -211,7 +215,8 @@ export class WriteBehindFlusher extends EventEmitter<WriteBehindFlusherEvents> {
         key: record.key,
         version: record.version,
         attempts: job.attempt,
-        traceparent: job.traceparent,
+        // The write's producer (the request that made it); the flush job carries none of its own.
+        traceparent: record.traceparent ?? job.traceparent,
         time: new Date(deadAt).toISOString(),
       }
       this.emit('dead-letter', event)
@@ -227,7 +232,9 @@ export function coalesce(writes: ReadonlyArray<FlushRecord>): FlushRecord[] {
     const field = fieldOf(write)
     const seen = latest.get(field)
     if (seen === undefined || seen.version < write.version) {
-      latest.set(field, { namespace: write.namespace, key: write.key, value: write.value, version: write.version, at: write.at })
+      const record: FlushRecord = { namespace: write.namespace, key: write.key, value: write.value, version: write.version, at: write.at }
+      if (write.traceparent !== undefined) record.traceparent = write.traceparent
+      latest.set(field, record)
     }
   }
   return [...latest.values()]

@@ -75,7 +75,9 @@ it('dead-letters only the key whose rows the origin rejects, after its last atte
   await pool.query(`CREATE TRIGGER reject BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${table}_reject()`)
   const events: WriteBehindErrorEvent[] = []
   const service = startApp({ redisUrl, name, origin, retry: { attempts: 3, baseMs: 50, maxMs: 100 }, onError: (event) => events.push(event) })
-  const cache = producer(new RedisPendingWrites({ client, name }))
+  // Every write as made inside one traced request: dead letters and replays must keep naming it.
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+  const cache = producer(new RedisPendingWrites({ client, name }), traceparent)
   const { acknowledged } = await writeRounds(cache, { keys: 200, rounds: 2, concurrency: 16 })
   await waitFor(async () => (await service.pending.stats(Date.now())).depth === 0, 20_000, 'the buffer to drain')
 
@@ -84,7 +86,7 @@ it('dead-letters only the key whose rows the origin rejects, after its last atte
   expect(rows.has('k7')).toBe(false)
   expect(mismatches(new Map([...acknowledged].filter(([key]) => key !== 'k7')), rows)).toEqual([])
   expect(events).toHaveLength(1)
-  expect(events[0]).toMatchObject({ type: 'strata.write-behind.dead-letter', code: 'E_ORIGIN_REJECTED', namespace: NAMESPACE, key: 'k7', attempts: 3 })
+  expect(events[0]).toMatchObject({ type: 'strata.write-behind.dead-letter', code: 'E_ORIGIN_REJECTED', namespace: NAMESPACE, key: 'k7', attempts: 3, traceparent })
   expect(events[0]!.message).toContain('account k7 is frozen')
   const metrics = await service.app.flusher.getMetrics()
   expect(metrics).toMatchObject({ deadLetters: 1, queueDepth: 0 })
@@ -94,6 +96,11 @@ it('dead-letters only the key whose rows the origin rejects, after its last atte
   expect((await deadQueue.counts()).waiting).toBe(1)
   await deadQueue.close()
   expect((await service.app.server.inject({ method: 'GET', url: '/v1/dead-writes' })).json()).toEqual({ queue: name, waiting: 1 })
+
+  // Replayed while the cause is still there, it dead-letters again, still naming the request that made the write.
+  expect((await service.app.server.inject({ method: 'POST', url: '/v1/dead-writes/replay' })).json()).toEqual({ queue: name, replayed: 1, left: 0 })
+  await waitFor(() => events.length === 2, 20_000, 'the replayed write to dead-letter again')
+  expect(events[1]).toMatchObject({ key: 'k7', traceparent })
 
   // The operator fixes the cause at the origin and replays: k7's last acknowledged value reaches the table.
   await pool.query(`DROP TRIGGER reject ON ${table}`)
@@ -105,7 +112,7 @@ it('dead-letters only the key whose rows the origin rejects, after its last atte
 
   const response = await service.app.server.inject({ method: 'GET', url: '/metrics' })
   expect(response.statusCode).toBe(200)
-  expect(response.body).toContain(`strata_write_behind_dead_letters_total{queue="${name}"} 1`)
+  expect(response.body).toContain(`strata_write_behind_dead_letters_total{queue="${name}"} 2`)
   expect(response.body).toContain(`strata_write_behind_queue_depth{queue="${name}"} 0`)
   expect(response.body).toMatch(/strata_write_behind_batch_size_count\{[^}]*\} [1-9]/)
   expect((await service.app.server.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200)

@@ -1,8 +1,12 @@
+import { ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api'
 import { createEvent, publishEvents, type EventEnvelope, type TableChangeEvent, type Transport } from '@strata/bus'
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication'
 import { ensureReplicationSlot, type ReplicationSetup } from './replication-slot.js'
 import { TransactionChanges, type CommittedTransaction, type PgoutputMessage } from './transaction-changes.js'
 import { topicUse } from './topic-use.js'
+
+// Through @opentelemetry/api only: a no-op until a service starts the SDK (@strata/telemetry).
+const tracer = trace.getTracer('@strata/db-cache')
 
 export interface ChangeCaptureOptions extends ReplicationSetup {
   transport: Transport
@@ -130,6 +134,22 @@ export class ChangeCapture {
       while (this.pending.length > 0) {
         const batch = this.pending
         this.pending = []
+        await this.publishBatch(batch)
+      }
+    } finally {
+      this.flushing = undefined
+    }
+  }
+
+  /**
+   * One committed batch in a root span `cdc.capture`: the events are created inside it, so each envelope carries
+   * its traceparent and the bus's producer span is its child; the invalidator and the db-cache followers that act on
+   * a change continue that trace. A database change has no caller to continue: each batch starts its own trace.
+   */
+  private publishBatch(batch: CommittedTransaction[]): Promise<void> {
+    const attributes = { 'strata.cdc.slot': this.options.slot, 'messaging.destination.name': this.topic, 'strata.cdc.transactions': batch.length }
+    return tracer.startActiveSpan('cdc.capture', { root: true, attributes }, ROOT_CONTEXT, async (span) => {
+      try {
         const at = Date.now()
         const events = batch.flatMap((transaction) =>
           transaction.changes.map((change) =>
@@ -142,17 +162,23 @@ export class ChangeCapture {
             }),
           ),
         )
+        span.setAttribute('messaging.batch.message_count', events.length)
         await this.publishWithRetry(events)
         for (const listener of this.listeners) listener(events)
         const lsn = batch.at(-1)!.commitEndLsn
+        span.setAttribute('strata.cdc.lsn', lsn)
         this.progress.transactions += batch.length
         this.progress.events += events.length
         this.progress.confirmedLsn = lsn
         await this.service.acknowledge(lsn)
+      } catch (error) {
+        span.recordException(error instanceof Error ? error : new Error(String(error)))
+        span.setStatus({ code: SpanStatusCode.ERROR })
+        throw error
+      } finally {
+        span.end()
       }
-    } finally {
-      this.flushing = undefined
-    }
+    })
   }
 
   private async publishWithRetry(events: readonly EventEnvelope<TableChangeEvent>[]): Promise<void> {

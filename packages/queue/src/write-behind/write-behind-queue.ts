@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { StrataError, type BufferedWrite, type WriteBehindQueue } from '@strata/core'
 import type { BackpressureLimits, PendingWrites } from './pending-writes.js'
+import { withBufferAddSpan } from './write-behind-tracing.js'
 
 export interface WriteBehindQueueOptions {
   /** Where writes wait for the flusher: RedisPendingWrites in production, MemoryPendingWrites embedded. */
@@ -14,7 +15,12 @@ export interface WriteBehindQueueOptions {
   blockTimeoutMs?: number
   /** The retryAfterMs a refusal carries (the gateway's Retry-After); default 1 s. */
   retryAfterMs?: number
-  /** The current W3C traceparent, stamped on each write so the flush continues the trace. */
+  /** The queue's name on spans (the flusher's STRATA_WB_QUEUE); default 'write-behind'. */
+  name?: string
+  /**
+   * The W3C traceparent stamped on each write, overriding the default: the `<name> publish` span each add opens under
+   * the caller's span (none outside a trace), which the flusher continues.
+   */
   traceparent?: () => string | undefined
   clock?: () => number
 }
@@ -52,27 +58,11 @@ export function writeBehindQueue(options: WriteBehindQueueOptions): WriteBehindQ
   const retryAfterMs = options.retryAfterMs ?? 1_000
   const clock = options.clock ?? Date.now
   const pending = options.pending
+  const queueName = options.name ?? 'write-behind'
 
   return {
-    async enqueue(write: BufferedWrite): Promise<void> {
-      const traceparent = options.traceparent?.()
-      const entry = traceparent === undefined ? { ...write } : { ...write, traceparent }
-      const deadline = policy === 'block' ? clock() + blockTimeoutMs : 0
-      let pause = 5
-      for (;;) {
-        const outcome = await pending.put(entry, limits, clock())
-        if (outcome.accepted) return
-        if (clock() >= deadline) {
-          const limit = outcome.reason === 'depth' ? `${limits.maxDepth} pending keys` : `${limits.maxLagMs} ms of flush lag`
-          throw new StrataError(
-            'E_BACKPRESSURE',
-            `Write-behind is over its limit of ${limit} (depth ${outcome.depth}, lag ${outcome.lagMs} ms); retry in ${retryAfterMs} ms`,
-            { context: { namespace: write.namespace, key: write.key, reason: outcome.reason, depth: outcome.depth, lagMs: outcome.lagMs, retryAfterMs } },
-          )
-        }
-        await sleep(Math.min(pause, Math.max(1, deadline - clock())))
-        pause = Math.min(pause * 2, 200)
-      }
+    enqueue(write: BufferedWrite): Promise<void> {
+      return withBufferAddSpan(queueName, write.namespace, (spanTraceparent) => add(write, options.traceparent?.() ?? spanTraceparent))
     },
 
     discardTagged(namespace: string, tag: string): Promise<number> {
@@ -87,5 +77,25 @@ export function writeBehindQueue(options: WriteBehindQueueOptions): WriteBehindQ
         limits.maxDepth > 0 && stats.depth >= limits.maxDepth ? 'depth' : limits.maxLagMs > 0 && lagMs > limits.maxLagMs ? 'lag' : undefined
       return { overLimit: reason !== undefined, reason, depth: stats.depth, lagMs, retryAfterMs }
     },
+  }
+
+  async function add(write: BufferedWrite, traceparent: string | undefined): Promise<void> {
+    const entry = traceparent === undefined ? { ...write } : { ...write, traceparent }
+    const deadline = policy === 'block' ? clock() + blockTimeoutMs : 0
+    let pause = 5
+    for (;;) {
+      const outcome = await pending.put(entry, limits, clock())
+      if (outcome.accepted) return
+      if (clock() >= deadline) {
+        const limit = outcome.reason === 'depth' ? `${limits.maxDepth} pending keys` : `${limits.maxLagMs} ms of flush lag`
+        throw new StrataError(
+          'E_BACKPRESSURE',
+          `Write-behind is over its limit of ${limit} (depth ${outcome.depth}, lag ${outcome.lagMs} ms); retry in ${retryAfterMs} ms`,
+          { context: { namespace: write.namespace, key: write.key, reason: outcome.reason, depth: outcome.depth, lagMs: outcome.lagMs, retryAfterMs } },
+        )
+      }
+      await sleep(Math.min(pause, Math.max(1, deadline - clock())))
+      pause = Math.min(pause * 2, 200)
+    }
   }
 }

@@ -13,6 +13,8 @@ export interface ReceivedSpan {
   kind: number
   scope: string
   attributes: Record<string, unknown>
+  /** The spans this one links to (a batch consumer links to every producer it serves). */
+  links: Array<{ traceId: string; spanId: string }>
 }
 
 export const SPAN_KIND = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const
@@ -32,7 +34,15 @@ interface OtlpExport {
     resource?: { attributes?: OtlpAttribute[] }
     scopeSpans?: Array<{
       scope?: { name?: string }
-      spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttribute[] }>
+      spans?: Array<{
+        traceId: string
+        spanId: string
+        parentSpanId?: string
+        name: string
+        kind: number
+        attributes?: OtlpAttribute[]
+        links?: Array<{ traceId: string; spanId: string }>
+      }>
     }>
   }>
 }
@@ -94,6 +104,7 @@ export class OtlpReceiver {
             kind: span.kind,
             scope: scopeSpans.scope?.name ?? '',
             attributes: Object.fromEntries((span.attributes ?? []).map((attribute) => [attribute.key, valueOf(attribute.value)])),
+            links: (span.links ?? []).map((link) => ({ traceId: link.traceId, spanId: link.spanId })),
           })
         }
       }

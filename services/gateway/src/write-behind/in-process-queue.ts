@@ -1,4 +1,7 @@
 import type { BufferedWrite, WriteBehindQueue } from '@strata/core'
+import { startFlushTrace, withBufferAddSpan } from '@strata/queue'
+
+type TracedBufferedWrite = BufferedWrite & { traceparent?: string }
 
 export interface InProcessQueueOptions {
   /** How often buffered writes are flushed, ms. */
@@ -12,7 +15,7 @@ export interface InProcessQueueOptions {
  * BullMQ queue from packages/queue instead. A failed flush keeps the writes for the next round unless newer ones came.
  */
 export class InProcessWriteBehindQueue implements WriteBehindQueue {
-  private pending = new Map<string, BufferedWrite>()
+  private pending = new Map<string, TracedBufferedWrite>()
   private readonly timer: NodeJS.Timeout
   private flushing: Promise<void> | undefined
 
@@ -23,11 +26,14 @@ export class InProcessWriteBehindQueue implements WriteBehindQueue {
     this.timer = setInterval(() => void this.flush(), options.intervalMs ?? 250).unref()
   }
 
+  /** Traced like the durable buffer (`<queue> publish`, then a `<queue> flush` continuing or linking the writes). */
   enqueue(write: BufferedWrite): Promise<void> {
-    const id = `${write.namespace}\u0000${write.key}`
-    const current = this.pending.get(id)
-    if (current === undefined || current.version <= write.version) this.pending.set(id, write)
-    return Promise.resolve()
+    return withBufferAddSpan('write-behind', write.namespace, (traceparent) => {
+      const id = `${write.namespace}\u0000${write.key}`
+      const current = this.pending.get(id)
+      if (current === undefined || current.version <= write.version) this.pending.set(id, traceparent === undefined ? write : { ...write, traceparent })
+      return Promise.resolve()
+    })
   }
 
   discardTagged(namespace: string, tag: string): Promise<number> {
@@ -51,11 +57,18 @@ export class InProcessWriteBehindQueue implements WriteBehindQueue {
     if (this.pending.size === 0) return
     const batch = this.pending
     this.pending = new Map()
-    this.flushing = this.flushTo([...batch.values()])
-      .catch((error: unknown) => {
-        for (const [id, write] of batch) if (!this.pending.has(id)) this.pending.set(id, write)
-        this.options.onError?.(error, [...batch.values()])
-      })
+    const writes = [...batch.values()]
+    const traced = startFlushTrace('write-behind', writes, Date.now())
+    this.flushing = traced
+      .run(() => this.flushTo(writes))
+      .then(
+        () => traced.end({}),
+        (error: unknown) => {
+          traced.end({ error })
+          for (const [id, write] of batch) if (!this.pending.has(id)) this.pending.set(id, write)
+          this.options.onError?.(error, writes)
+        },
+      )
       .finally(() => {
         this.flushing = undefined
       })

@@ -31,7 +31,9 @@ export async function replayDeadWrites(options: ReplayOptions): Promise<ReplayOu
   const worker = options.deadLetters.process(
     async (jobs) => {
       for (const { data } of jobs) {
-        await options.pending.put({ namespace: data.namespace, key: data.key, version: data.version, at: data.at, value: data.value }, noLimits, clock())
+        // The original producer's context goes back too: the replayed flush joins (or links to) the request's trace.
+        const write = { namespace: data.namespace, key: data.key, version: data.version, at: data.at, value: data.value }
+        await options.pending.put(data.traceparent === undefined ? write : { ...write, traceparent: data.traceparent }, noLimits, clock())
       }
       replayed += jobs.length
     },

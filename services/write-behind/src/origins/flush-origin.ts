@@ -7,6 +7,8 @@ export interface FlushRecord {
   version: number
   /** When the write was acknowledged (epoch ms). */
   at: number
+  /** The producer's W3C trace context (the gateway's buffer add), for the flush's spans; origins do not see it. */
+  traceparent?: string
 }
 
 export interface FlushOutcome {

@@ -17,10 +17,13 @@ export interface AccountValue {
   round: number
 }
 
-/** A cache with one write-behind namespace over the given buffer: the producer side the gateway will run. */
-export function producer(pending: PendingWrites): StrataCache {
+/**
+ * A cache with one write-behind namespace over the given buffer: the producer side the gateway will run. `traceparent`
+ * stamps every write with that W3C context, as a traced gateway's request would.
+ */
+export function producer(pending: PendingWrites, traceparent?: string): StrataCache {
   return createCache({
-    queue: writeBehindQueue({ pending, maxDepth: 0, maxLagMs: 0 }),
+    queue: writeBehindQueue({ pending, maxDepth: 0, maxLagMs: 0, ...(traceparent === undefined ? {} : { traceparent: () => traceparent }) }),
     namespaces: { [NAMESPACE]: { writeMode: 'write-behind' } },
   })
 }
