@@ -26,9 +26,11 @@ targets:
   })
 
   it('refuses bad plans with E_INVALID_OPTION naming the place', () => {
-    expect(() => parsePlan('version: 1\nrate: { perSecond: 0 }\ntargets: []', 'plan.yaml')).toThrow(/plan\.yaml: \/rate\/perSecond/)
+    expect(() => parsePlan('version: 1\nrate: { perSecond: 0 }\ntargets: []', 'plan.yaml')).toThrow(/plan\.yaml:2: \/rate\/perSecond/)
     expect(() => parsePlan('version: 1\nrate: { perSecond: 1 }\ntargets: [{ name: x, keys: [] }]', 'plan.yaml')).toThrow(expect.objectContaining({ code: 'E_INVALID_OPTION' }))
     expect(() => parsePlan('version: 1\nrate: { perSecond: 1 }\norigins: { p: "ftp://x" }\ntargets: []')).toThrow(/origins/)
-    expect(() => parsePlan('version: [')).toThrow(/not valid YAML/)
+    expect(() => parsePlan('version: [')).toThrow(/<plan>:1: not valid YAML/)
+    // The same loader as the rules files: a duplicate key is an error, at its line.
+    expect(() => parsePlan('version: 1\nrate: { perSecond: 1 }\ntargets: []\ntargets: []', 'plan.yaml')).toThrow(/plan\.yaml:4: not valid YAML: Map keys must be unique/)
   })
 })

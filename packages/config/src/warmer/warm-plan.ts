@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { StrataError } from '@strata/core'
-import { parse } from 'yaml'
+import { parseLocatedYaml } from '../located-yaml.js'
 
 /** Something to warm: keys of a namespace (loaded through `load`), or queries run through a DbCache. */
 export type WarmTarget = KeysTarget | QueriesTarget
@@ -68,17 +68,19 @@ export interface WarmPlan {
 
 const checkPlan = TypeCompiler.Compile(PlanSchema)
 
-/** Parses a warm plan (YAML); throws E_INVALID_OPTION naming the file and the first problem. */
+/**
+ * Parses a warm plan (YAML, duplicate keys refused) through the one located-YAML loader the rules files use; throws
+ * E_INVALID_OPTION naming the file, the line and the first problem (`plan.yaml:3: /rate/perSecond: ...`).
+ */
 export function parsePlan(text: string, file = '<plan>'): WarmPlan {
-  let raw: unknown
-  try {
-    raw = parse(text)
-  } catch (error) {
-    throw new StrataError('E_INVALID_OPTION', `${file}: not valid YAML: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
+  const fail = (line: number, message: string): never => {
+    throw new StrataError('E_INVALID_OPTION', `${file}:${line}: ${message}`, { context: { file, line } })
   }
+  const doc = parseLocatedYaml(text, (line, message) => fail(line, `not valid YAML: ${message}`))
+  const raw = doc.value
   if (!checkPlan.Check(raw)) {
     const first = checkPlan.Errors(raw).First()
-    throw new StrataError('E_INVALID_OPTION', `${file}: ${first?.path || '/'}: ${first?.message ?? 'invalid'}`, { context: { file } })
+    return fail(doc.lineAt(first?.path ?? ''), `${first?.path || '/'}: ${first?.message ?? 'invalid'}`)
   }
   const targets: WarmTarget[] = raw.targets.map((target) => ('keys' in target ? { kind: 'keys', ...target } : { kind: 'queries', ...target }))
   return { rate: raw.rate, origins: raw.origins ?? {}, targets }
