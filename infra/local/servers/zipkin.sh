@@ -29,7 +29,6 @@ zipkin_ready() { zipkin_health >/dev/null; }
 # The jar is fetched once per version into a .partial file and renamed into place only when its checksum matches.
 zipkin_fetch_jar() {
   [[ -f $ZIPKIN_JAR ]] && return 0
-  need curl curl
   mkdir -p "$ZIPKIN_HOME"
   say "zipkin: fetching zipkin-server $ZIPKIN_VERSION (exec jar, 135 MB) from Maven Central (once)"
   curl -fsSL --retry 3 -o "$ZIPKIN_JAR.partial" "$ZIPKIN_URL" || die "zipkin: could not download $ZIPKIN_URL"
@@ -45,6 +44,8 @@ zipkin_fetch_jar() {
 
 zipkin::up() {
   local pid
+  # Its health check and download are HTTP: curl first, or a running Zipkin would look like a stranger on the port.
+  need curl curl
   if zipkin_ready; then
     running_note zipkin java
     return 0
