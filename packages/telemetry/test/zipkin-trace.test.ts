@@ -6,7 +6,10 @@ import { join } from 'node:path'
 import { createEvent, publishEvents } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { ServiceProcess, eventually, freePort, requireKafka, requireRedis, requireZipkin, uniqueName, waitUntil } from '@strata/testkit'
+import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium'
 
 /** A span as Zipkin's v2 API returns it (service names and span names lower-cased by Zipkin). */
 interface ZipkinSpan {
@@ -23,7 +26,8 @@ interface ZipkinSpan {
  * Acceptance (issue 23, item 7): the tracing UI of the loopback servers. The gateway's and the invalidator's real
  * main.ts export through the standard `OTEL_TRACES_EXPORTER=zipkin` to the Zipkin `pnpm infra:up` runs, and the trace
  * gateway → Kafka → invalidator → Kafka → gateway is read back from Zipkin's own API, the one its UI uses. Service
- * names are unique per run, so a second run (or another clone) finds only its own trace.
+ * names are unique per run, so a second run (or another clone) finds only its own trace. Last, the UI draws it in
+ * headless Chromium.
  */
 describe('a cross-service trace in Zipkin (infra tracing UI)', () => {
   const namespace = uniqueName('zipkin').slice(0, 60)
@@ -106,7 +110,7 @@ describe('a cross-service trace in Zipkin (infra tracing UI)', () => {
     return (await response.json()) as T
   }
 
-  it('holds gateway → Kafka → invalidator → Kafka → gateway as one trace, read back from its API', async () => {
+  it('holds gateway → Kafka → invalidator → Kafka → gateway as one trace, read back from its API and drawn by its UI', async () => {
     const url = `http://127.0.0.1:${gatewayPort}/v1/namespaces/${namespace}/keys/order:42`
     const first = await fetch(url)
     expect(first.status).toBe(200)
@@ -158,13 +162,27 @@ describe('a cross-service trace in Zipkin (infra tracing UI)', () => {
       expect(followed.parentId).toBe(published.id)
     }, 30_000)
 
-    // What the UI lists and opens: both services, the trace under the invalidator's name, and the trace's page.
+    // What the UI lists: both services, and the trace under the invalidator's name.
     const services = await zipkinGet<string[]>('/api/v2/services')
     expect(services).toEqual(expect.arrayContaining([gatewayName, invalidatorName]))
     const listed = await zipkinGet<ZipkinSpan[][]>(`/api/v2/traces?serviceName=${encodeURIComponent(invalidatorName)}&lookback=3600000&limit=10`)
     expect(listed.map((trace) => trace[0]?.traceId)).toContain(traceId)
-    const page = await fetch(`${zipkin}/zipkin/traces/${traceId}`)
-    expect(page.status).toBe(200)
-    expect(page.headers.get('content-type')).toMatch(/text\/html/)
+
+    // And the UI itself, in a real browser: the trace's page draws the spans of both services, down to the gateway
+    // following the invalidator's publish.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+      await page.goto(`${zipkin}/zipkin/traces/${traceId}`)
+      await page.getByText(`${invalidatorName}: strata.invalidations.v1 publish`).first().waitFor({ timeout: 30_000 })
+      const shown = await page.locator('body').innerText()
+      expect(shown).toContain(traceId)
+      expect(shown).toMatch(/Services\s*2/)
+      expect(shown).toContain(`${gatewayName}: get /v1/namespaces/:ns/keys/:key`)
+      expect(shown).toContain(`${invalidatorName}: ${domainTopic} process`)
+      expect(shown).toContain(`${gatewayName}: strata.invalidations.v1 process`)
+    } finally {
+      await browser.close()
+    }
   }, 150_000)
 })
