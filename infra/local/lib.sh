@@ -8,8 +8,9 @@ INFRA_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN_DIR="$STRATA_INFRA_DIR/run"
 LOG_DIR="$STRATA_INFRA_DIR/log"
 HOST=127.0.0.1
-# The modules in start order: the slow starters (Kafka's JVM) go first so that they warm up while the rest start.
-MODULES=(kafka postgres redis redis_cluster sentinel memcached)
+# The modules in start order: the slow starters (the JVMs of Kafka and Zipkin) go first so that they warm up while the
+# rest start.
+MODULES=(kafka zipkin postgres redis redis_cluster sentinel memcached)
 
 mkdir -p "$RUN_DIR" "$LOG_DIR"
 
@@ -25,6 +26,18 @@ load_modules() {
   for module in "${MODULES[@]}"; do
     # shellcheck source=/dev/null
     source "$INFRA_SRC/local/servers/${module//_/-}.sh"
+  done
+}
+
+# default_modules — the modules a script runs when none are named: all but those whose MODULE::enabled says no.
+default_modules() {
+  local module
+  for module in "${MODULES[@]}"; do
+    if declare -F "$module::enabled" >/dev/null && ! "$module::enabled"; then
+      say "$module: left out (see infra/local/servers/${module//_/-}.sh)" >&2
+      continue
+    fi
+    printf '%s\n' "$module"
   done
 }
 

@@ -7,7 +7,7 @@ load_modules
 take_lock
 
 selected=("$@")
-((${#selected[@]})) || selected=("${MODULES[@]}")
+((${#selected[@]})) || mapfile -t selected < <(default_modules)
 for module in "${selected[@]}"; do
   declare -F "$module::up" >/dev/null || die "unknown module '$module' (one of: ${MODULES[*]})"
 done

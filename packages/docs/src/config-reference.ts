@@ -72,6 +72,11 @@ and the service does not start with a bad value.
   tags, the namespace registry, event dedupe, rate-limit buckets and warm schedules are all under it.
 - Deprecated names are still read, with a warning at start naming the new one: \`LOG_LEVEL\` (now \`STRATA_LOG_LEVEL\`),
   \`HOST\` and \`PORT\` (now \`STRATA_GATEWAY_HOST\`, \`STRATA_GATEWAY_PORT\`), \`STRATA_GATEWAY_L2\` (now \`STRATA_L2\`).
+- Tracing is not configured here but by the standard \`OTEL_*\` variables, which the OpenTelemetry SDK reads when a
+  service starts with \`--import @strata/telemetry/register\`, before this configuration loads: spans go over OTLP
+  (\`OTEL_EXPORTER_OTLP_ENDPOINT\`, e.g. Jaeger) by default, or to Zipkin with \`OTEL_TRACES_EXPORTER=zipkin\` and
+  \`OTEL_EXPORTER_ZIPKIN_ENDPOINT=http://127.0.0.1:9411/api/v2/spans\` (the Zipkin \`pnpm infra:up\` runs), or nowhere
+  with \`OTEL_TRACES_EXPORTER=none\` ([observability guide](../guides/observability.md#configuration-the-standard-otel_-variables)).
 
 \`\`\`yaml kind=strata-config
 # strata.yaml: one deployment on the Redis Cluster and Kafka over TLS (with SASL, the password comes from

@@ -32,8 +32,8 @@ type Holder = { [SINGLETON]?: Telemetry }
 
 /**
  * Starts the OpenTelemetry NodeSDK once per process. Everything about export is the standard OTEL_* variables
- * (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_EXPORTER, OTEL_TRACES_SAMPLER, OTEL_BSP_SCHEDULE_DELAY, ...), read by the
- * SDK itself. Instrumentations: http (server and client), undici (fetch and the proxy's origin pool), fastify routes,
+ * (OTEL_TRACES_EXPORTER=otlp|zipkin|none, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_ZIPKIN_ENDPOINT,
+ * OTEL_TRACES_SAMPLER, OTEL_BSP_SCHEDULE_DELAY, ...), read by the SDK itself. Instrumentations: http (server and client), undici (fetch and the proxy's origin pool), fastify routes,
  * ioredis, pg. Kafka and BullMQ are traced by Strata's own adapters (@strata/bus, @strata/queue), which know where a
  * message really starts and ends; kafkajs's instrumentation would trace the coalesced producer batch instead.
  *

@@ -7,6 +7,7 @@ export {
   requireMemcached,
   requireKafka,
   requirePostgres,
+  requireZipkin,
 } from './require-server.js'
 export { uniqueName } from './unique-name.js'
 export { RedisProcess, type RedisProcessOptions } from './redis-process.js'

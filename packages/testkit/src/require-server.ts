@@ -74,3 +74,20 @@ export async function requirePostgres(url = servers.postgresUrl): Promise<string
   await requireTcp('PostgreSQL (STRATA_POSTGRES_URL)', urlHostPort(url, 5432), 2000, postgresSslRequest)
   return url
 }
+
+/**
+ * The Zipkin server (STRATA_ZIPKIN_URL, its base URL: spans go to `/api/v2/spans`, queries to `/api/v2/...`). It
+ * counts only when `/health` answers as Zipkin with its storage up.
+ */
+export async function requireZipkin(url = servers.zipkinUrl): Promise<string> {
+  const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) })
+    .then(async (response) => (response.ok ? ((await response.json()) as { zipkin?: { status?: string } }) : undefined))
+    .catch(() => undefined)
+  if (health?.zipkin?.status !== 'UP') {
+    throw new Error(
+      `Zipkin (STRATA_ZIPKIN_URL) is not reachable at ${url} (no healthy /health answer). ` +
+        'Start the real servers with `pnpm infra:up` (or point the STRATA_* variables at your own).',
+    )
+  }
+  return url
+}

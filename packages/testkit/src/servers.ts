@@ -13,6 +13,7 @@ export const servers = {
   memcachedServers: env('STRATA_MEMCACHED_SERVERS', '127.0.0.1:11211,127.0.0.1:11212').split(',').map((s) => s.trim()),
   kafkaBrokers: env('STRATA_KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((s) => s.trim()),
   postgresUrl: env('STRATA_POSTGRES_URL', 'postgres://postgres@127.0.0.1:5433/strata'),
+  zipkinUrl: env('STRATA_ZIPKIN_URL', 'http://127.0.0.1:9411').replace(/\/+$/, ''),
 } as const
 
 export interface HostPort {

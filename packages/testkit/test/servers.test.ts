@@ -1,10 +1,12 @@
 // Proves that every real server `pnpm infra:up` provides is reached through the client Strata uses for it.
+import { randomBytes } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Cluster, Redis } from 'ioredis'
 import { Kafka, Partitioners, logLevel } from 'kafkajs'
 import Memcached from 'memcached'
 import pg from 'pg'
 import {
+  eventually,
   requireKafka,
   requireMemcached,
   requirePostgres,
@@ -13,6 +15,7 @@ import {
   requireRedisCluster,
   requireSentinel,
   requireTcp,
+  requireZipkin,
   uniqueName,
   urlHostPort,
 } from '../src/index.js'
@@ -176,11 +179,31 @@ describe('PostgreSQL', () => {
   })
 })
 
+describe('Zipkin', () => {
+  it('takes a span on /api/v2/spans and serves it back by trace id and service name', async () => {
+    const zipkin = await requireZipkin()
+    const serviceName = uniqueName('testkit')
+    const traceId = randomBytes(16).toString('hex')
+    const span = { traceId, id: randomBytes(8).toString('hex'), name: 'probe', kind: 'SERVER', timestamp: Date.now() * 1000, duration: 1500, localEndpoint: { serviceName } }
+    const posted = await fetch(`${zipkin}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([span]) })
+    expect(posted.status).toBe(202)
+    // Zipkin stores asynchronously: the span is readable shortly after the 202.
+    await eventually(async () => {
+      const response = await fetch(`${zipkin}/api/v2/trace/${traceId}`)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual([expect.objectContaining({ traceId, id: span.id, name: 'probe', localEndpoint: { serviceName } })])
+    }, 10_000)
+    const listed = (await (await fetch(`${zipkin}/api/v2/traces?serviceName=${serviceName}&lookback=600000`)).json()) as { traceId: string }[][]
+    expect(listed.map((trace) => trace[0]?.traceId)).toEqual([traceId])
+  })
+})
+
 describe('testkit helpers', () => {
   it('names `pnpm infra:up` when a server is missing', async () => {
     // Port 1 (tcpmux) is closed on loopback.
     await expect(requireTcp('Nothing', { host: '127.0.0.1', port: 1 }, 500)).rejects.toThrow(/pnpm infra:up/)
     await expect(requireRedis('redis://127.0.0.1:1')).rejects.toThrow(/Redis \(STRATA_REDIS_URL\).*127\.0\.0\.1:1/)
+    await expect(requireZipkin('http://127.0.0.1:1')).rejects.toThrow(/Zipkin \(STRATA_ZIPKIN_URL\).*127\.0\.0\.1:1.*pnpm infra:up/)
   })
 
   it('refuses a port held by a server of another kind', async () => {

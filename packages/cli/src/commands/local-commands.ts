@@ -53,7 +53,7 @@ export function localCommands(program: Command, io: CliIo, setExit: (code: numbe
   program
     .command('infra')
     .argument('<action>', 'up | down | status')
-    .description('the real servers on loopback (Redis, Cluster, Sentinel, Memcached, Kafka, PostgreSQL) via infra/local')
+    .description('the real servers on loopback (Redis, Cluster, Sentinel, Memcached, Kafka, PostgreSQL, Zipkin) via infra/local')
     .action(async (action: string) => {
       if (!['up', 'down', 'status'].includes(action)) throw new CliFailure(`infra: unknown action '${action}' (up, down or status)`, EXIT.usage)
       const dir = io.env.STRATA_INFRA_DIR ?? join(repoRoot(), 'infra', 'local')
