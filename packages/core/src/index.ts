@@ -12,6 +12,10 @@ export {
   type BatchLoader,
   type Writer,
   type EntryInfo,
+  type EntryMeta,
+  type EntryResult,
+  type EntrySource,
+  type SetEntryOptions,
 } from './cache/namespace-cache.js'
 export { HOOK_STAGES, type CacheHook, type HookContexts, type HookStage } from './cache/cache-hooks.js'
 export type { CacheEventMap, CacheEventName, CacheListener, InvalidationKind, Tier } from './cache/cache-events.js'

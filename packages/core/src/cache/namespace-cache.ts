@@ -84,8 +84,37 @@ interface ResolvedEntryOptions {
 
 type Candidate = StoredEntry | undefined
 
-/** Where an answer came from: a tier, or the loader (this call's load or the one it joined). */
-export type EntrySource = Tier | 'loader'
+/** Where an answer came from: a tier, the loader (this call's load or the one it joined), or this call's write. */
+export type EntrySource = Tier | 'loader' | 'set'
+
+/** How a value was answered, with its entry's metadata: what an HTTP front puts in ETag, Age and Cache-Status. */
+export interface EntryMeta {
+  readonly source: EntrySource
+  /** Past its ttl and served within grace (a soft timeout, fail-safe, a fleet lease held elsewhere). */
+  readonly stale: boolean
+  /** False when the value was answered but not cached: skipCache, an invalidation overtook the load, too large. */
+  readonly cached: boolean
+  /** Monotonic per key: an ETag. */
+  readonly version: number
+  /** Epoch ms, like every time here: the load or write start, the end of freshness, the end of grace. */
+  readonly createdAt: number
+  readonly expiresAt: number
+  readonly staleUntil: number
+  readonly tags: readonly string[]
+  /** Encoded size in bytes when known, else 0. */
+  readonly size: number
+}
+
+/** What `getOrSetEntry` and `setEntry` answer. */
+export interface EntryResult<T> {
+  readonly value: T
+  readonly meta: EntryMeta
+}
+
+export interface SetEntryOptions<T> extends SetOptions {
+  /** Write only if it holds for the current entry, as `setIf` does. */
+  condition?: WriteCondition<T>
+}
 
 /** A copy a read found or loaded: where from, whether past its ttl (within grace), whether it is in the cache. */
 interface Found {
@@ -214,6 +243,22 @@ export class NamespaceCache<T = unknown> {
       return l1Entry.value as T
     }
     return (await this.readThrough(key, load, options, l1Entry, now)).entry.value as T
+  }
+
+  /**
+   * `getOrSet` answering the value with its metadata from the same walk: which tier answered (or the loader), whether
+   * it was stale or not cached, and the entry's version, times and tags. What an HTTP front needs for ETag, Age and
+   * Cache-Status without reading the key a second time. The same steps as `getOrSet`; only the answer is richer.
+   */
+  async getOrSetEntry(key: string, loader?: Loader<T>, options?: EntryOptions): Promise<EntryResult<T>> {
+    const l1Entry = this.l1Lookup(key)
+    const now = this.core.coarseNow()
+    const load = this.readThroughLoader(key, loader, options)
+    if (servesFromL1(l1Entry, now, this.core.l1TrustedUntil, this.tags)) {
+      this.l1Hit(key, l1Entry, now, load, options)
+      return resultOf({ entry: l1Entry, source: 'l1', stale: false, cached: true })
+    }
+    return resultOf(await this.readThrough(key, load, options, l1Entry, now))
   }
 
   /**
@@ -460,8 +505,8 @@ export class NamespaceCache<T = unknown> {
       if (leaseToken !== undefined) await l2!.releaseLease(this.keys.l2Key(key), leaseToken)
       return { entry, source: 'loader', stale: false, cached: false }
     }
-    const cached = await this.store(key, entry, resolved.l1Ttl, { flight, leaseToken })
-    return { entry, source: 'loader', stale: false, cached }
+    const stored = await this.store(key, entry, resolved.l1Ttl, { flight, leaseToken })
+    return { entry: stored ?? entry, source: 'loader', stale: false, cached: stored !== undefined }
   }
 
   /**
@@ -556,15 +601,7 @@ export class NamespaceCache<T = unknown> {
   }
 
   private async setSlow(key: string, value: T, options?: SetOptions): Promise<void> {
-    this.assertOpen()
-    const write = this.prepareWrite(key, value, options)
-    if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
-    await this.writeOrigin(key, value, write.entry.version, options?.writeMode ?? this.policy.writeMode)
-    this.core.flights.invalidate(this.keys.l1Key(key))
-    await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded })
-    this.counters.sets++
-    if (this.core.events.has('set')) this.core.events.emit('set', { namespace: this.name, key, tags: write.entry.tags })
-    await this.publish('keys', { keys: [key] })
+    await this.write(key, value, options, undefined)
   }
 
   /**
@@ -575,19 +612,46 @@ export class NamespaceCache<T = unknown> {
    * another writer or fill: E_WRITE_CONFLICT; L2 unreachable: E_L2_UNAVAILABLE (it could not be vouched for).
    */
   async setIf(key: string, value: T, condition: WriteCondition<T>, options?: SetOptions): Promise<void> {
+    await this.write(key, value, options, condition)
+  }
+
+  /**
+   * `set` (or `setIf`, with `options.condition`) answering the entry it wrote: its version (an ETag), times and tags,
+   * from the write itself, so a caller never reads the key back (a second round trip, and a race with the next write).
+   */
+  async setEntry(key: string, value: T, options?: SetEntryOptions<T>): Promise<EntryResult<T>> {
+    return resultOf(await this.write(key, value, options, options?.condition))
+  }
+
+  /**
+   * Every single-key write but `set`'s L1-only shortcut: validate and encode before any side effect, then (under the
+   * key's guard when conditional) the write mode's origin step, L2 and L1, then the broadcast to other instances.
+   */
+  private async write(key: string, value: T, options: SetOptions | undefined, condition: WriteCondition<T> | undefined): Promise<Found> {
     this.assertOpen()
     const write = this.prepareWrite(key, value, options)
-    await this.guard.hold(this.keys.l1Key(key), this.keys.l2Key(key), this.policy.leaseTtl, async (leaseToken) => {
-      this.check(key, condition, await this.current(key))
+    const writeMode = options?.writeMode ?? this.policy.writeMode
+    let cached: boolean
+    if (condition === undefined) {
       if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
-      await this.writeOrigin(key, value, write.entry.version, options?.writeMode ?? this.policy.writeMode)
+      await this.writeOrigin(key, value, write.entry.version, writeMode)
       this.core.flights.invalidate(this.keys.l1Key(key))
-      const stored = await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded, ...(leaseToken === undefined ? {} : { leaseToken }) })
-      if (!stored) throw new StrataError('E_PRECONDITION_FAILED', `'${key}' changed while the conditional write ran; it was not written`, { context: { namespace: this.name, key } })
-    })
+      cached = (await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded })) !== undefined
+    } else {
+      await this.guard.hold(this.keys.l1Key(key), this.keys.l2Key(key), this.policy.leaseTtl, async (leaseToken) => {
+        this.check(key, condition, await this.current(key))
+        if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
+        await this.writeOrigin(key, value, write.entry.version, writeMode)
+        this.core.flights.invalidate(this.keys.l1Key(key))
+        const stored = await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded, ...(leaseToken === undefined ? {} : { leaseToken }) })
+        if (stored === undefined) throw new StrataError('E_PRECONDITION_FAILED', `'${key}' changed while the conditional write ran; it was not written`, { context: { namespace: this.name, key } })
+      })
+      cached = true
+    }
     this.counters.sets++
     if (this.core.events.has('set')) this.core.events.emit('set', { namespace: this.name, key, tags: write.entry.tags })
     await this.publish('keys', { keys: [key] })
+    return { entry: write.entry, source: 'set', stale: false, cached }
   }
 
   /**
@@ -818,8 +882,8 @@ export class NamespaceCache<T = unknown> {
           const entries = await batch
           const entry = entries.get(key)
           if (entry === undefined) throw new StrataError('E_LOADER_FAILED', `Batch loader returned nothing for '${key}'`)
-          const cached = !flight.invalidated && (await this.store(key, entry, options?.l1Ttl ?? this.policy.l1Ttl, { flight }))
-          return { entry, source: 'loader', stale: false, cached }
+          const stored = flight.invalidated ? undefined : await this.store(key, entry, options?.l1Ttl ?? this.policy.l1Ttl, { flight })
+          return { entry: stored ?? entry, source: 'loader', stale: false, cached: stored !== undefined }
         }),
       )
       for (const flight of flights) flight.promise.catch(() => undefined)
@@ -1001,17 +1065,18 @@ export class NamespaceCache<T = unknown> {
 
   // ---------------------------------------------------------------- internals
 
+  /** Caches an entry in L2 and L1; answers the entry as cached (with its encoded size), or undefined if it was not. */
   private async store(
     key: string,
     entry: StoredEntry,
     l1Ttl: number | undefined,
     how: { flight?: Flight<Found>; leaseToken?: string; encoded?: Uint8Array | undefined },
-  ): Promise<boolean> {
+  ): Promise<StoredEntry | undefined> {
     const l2 = this.core.l2
     // A load overtaken by an invalidation returns its value to its callers but is not cached.
     if (how.flight?.invalidated || overtakenByTag(entry, this.tags)) {
       if (how.leaseToken !== undefined) await l2?.releaseLease(this.keys.l2Key(key), how.leaseToken)
-      return false
+      return undefined
     }
     let encoded = how.encoded
     if (encoded === undefined && (l2 !== undefined || this.encodeForL1)) {
@@ -1021,7 +1086,7 @@ export class NamespaceCache<T = unknown> {
         // A loaded value too large to cache is still answered; it just is not stored.
         this.core.reportError(this.name, 'store', toStrataError(error), key)
         if (how.leaseToken !== undefined) await l2?.releaseLease(this.keys.l2Key(key), how.leaseToken)
-        return false
+        return undefined
       }
     }
     const sized = encoded === undefined || entry.size === encoded.length ? entry : { ...entry, size: encoded.length }
@@ -1029,14 +1094,14 @@ export class NamespaceCache<T = unknown> {
       const write = { key: this.keys.l2Key(key), value: encoded, ttlMs: Math.max(1, entry.staleUntil - this.core.now()) }
       if (how.leaseToken !== undefined) {
         // False: an invalidation deleted the key (and our lease) while we loaded; caching would resurrect old data.
-        if ((await l2.setWithLease(write, how.leaseToken)) === false) return false
+        if ((await l2.setWithLease(write, how.leaseToken)) === false) return undefined
       } else {
         await l2.set(write)
       }
     }
-    if (how.flight?.invalidated) return false
+    if (how.flight?.invalidated) return undefined
     this.writeL1(key, sized, l1Ttl)
-    return true
+    return sized
   }
 
   private writeL1(key: string, entry: StoredEntry, l1Ttl: number | undefined): void {
@@ -1178,6 +1243,11 @@ export class NamespaceCache<T = unknown> {
 }
 
 const SETTLED: Promise<void> = Promise.resolve()
+
+function resultOf<T>({ entry, source, stale, cached }: Found): EntryResult<T> {
+  const { version, createdAt, expiresAt, staleUntil, tags, size } = entry
+  return { value: entry.value as T, meta: { source, stale, cached, version, createdAt, expiresAt, staleUntil, tags, size } }
+}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
