@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto'
 import { decodeEntry, encodeEntry, type EntryCodecOptions } from '../codecs/entry-codec.js'
 import { StrataError, isStrataError } from '../errors/index.js'
 import type { CacheEntry } from '../model/cache-entry.js'
-import { assertDuration, resolvePolicy, type CachePolicy, type StampedeMode, type WriteMode } from '../model/cache-policy.js'
+import type { CachePolicy, WriteMode } from '../model/cache-policy.js'
 import type { L2SetEntry } from '../stores/l2-store.js'
 import type { CacheCore } from './cache-core.js'
 import type { CacheEventMap, CacheListener, InvalidationKind, Tier } from './cache-events.js'
 import { NamespaceStats, type StatsSnapshot } from './cache-stats.js'
 import { KeySpace, assertKey, assertTags } from './key-space.js'
+import { resolveEntryOptions, validateEntryOptions, type EntryOptions, type GetOptions, type ResolvedEntryOptions, type SetEntryOptions, type SetOptions } from './entry-options.js'
+import type { EntryInfo, EntryResult, EntrySource, LoaderContext, Loader, BatchLoader, NamespaceHooks, NamespaceOptions } from './namespace-types.js'
 import type { StoredEntry } from './l1-tier.js'
 import type { InvalidationMessage } from './ports.js'
 import { KeyGuard, type WriteCondition } from './key-guard.js'
@@ -16,105 +18,7 @@ import { TagRegistry } from './tag-registry.js'
 import { freshness, newest, overtakenByTag, servesFromL1 } from './entry-freshness.js'
 import { sleep, withTimeout, TIMED_OUT } from './timing.js'
 
-/** Per-call choices for one entry. Anything left out comes from the namespace policy. */
-export interface EntryOptions {
-  ttl?: number
-  grace?: number
-  l1Ttl?: number
-  tags?: readonly string[]
-  softTimeout?: number
-  hardTimeout?: number
-  refreshAhead?: number
-  stampede?: StampedeMode
-}
-
-export interface SetOptions extends EntryOptions {
-  /** Overrides the namespace's write mode for this call. */
-  writeMode?: WriteMode
-}
-
-export interface GetOptions {
-  /** Return a stale value (past its ttl, within grace) instead of nothing. */
-  allowStale?: boolean
-}
-
-/** What a loader may decide about the entry it produces, from the value it loaded. */
-export interface LoaderContext<T> {
-  readonly key: string
-  readonly namespace: string
-  /** The stale value still in grace, if any (useful for conditional origin requests). */
-  readonly stale: T | undefined
-  /** Aborted when the cache closes. */
-  readonly signal: AbortSignal
-  setTtl(ttl: number): void
-  setTags(tags: readonly string[]): void
-  setOptions(options: Pick<EntryOptions, 'ttl' | 'grace' | 'tags' | 'l1Ttl'>): void
-  /** Return the value without caching it (e.g. an origin error page). */
-  skipCache(): void
-}
-
-export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T
-/** Loads several keys in one call; keys it leaves out of the map are not found (not cached). */
-export type BatchLoader<T> = (keys: readonly string[], context: { namespace: string; signal: AbortSignal }) => Promise<Map<string, T>>
-
-/** The origin side of write-through: the cache is set only after `write` succeeded. */
-export interface Writer<T> {
-  write(key: string, value: T, entry: { version: number }): Promise<void>
-  remove?(key: string): Promise<void>
-}
-
-export interface NamespaceHooks<T> {
-  loader?: Loader<T>
-  writer?: Writer<T>
-}
-
-export type NamespaceOptions<T = unknown> = Partial<CachePolicy> & NamespaceHooks<T>
-
-export interface EntryInfo<T> extends CacheEntry<T> {
-  tier: Tier
-  state: 'fresh' | 'stale'
-}
-
-interface ResolvedEntryOptions {
-  ttl: number
-  grace: number
-  l1Ttl: number | undefined
-  tags: readonly string[]
-}
-
 type Candidate = StoredEntry | undefined
-
-/** Where an answer came from: a tier, the loader (this call's load or the one it joined), or this call's write. */
-export type EntrySource = Tier | 'loader' | 'set'
-
-/** How a value was answered, with its entry's metadata: what an HTTP front puts in ETag, Age and Cache-Status. */
-export interface EntryMeta {
-  readonly source: EntrySource
-  /** Past its ttl and served within grace (a soft timeout, fail-safe, a fleet lease held elsewhere). */
-  readonly stale: boolean
-  /** False when the value was answered but not cached: skipCache, an invalidation overtook the load, too large. */
-  readonly cached: boolean
-  /** Monotonic per key: an ETag. */
-  readonly version: number
-  /** Epoch ms, like every time here: the load or write start, the end of freshness, the end of grace. */
-  readonly createdAt: number
-  readonly expiresAt: number
-  readonly staleUntil: number
-  readonly tags: readonly string[]
-  /** Encoded size in bytes when known, else 0. */
-  readonly size: number
-}
-
-/** What `getOrSetEntry` and `setEntry` answer. */
-export interface EntryResult<T> {
-  readonly value: T
-  readonly meta: EntryMeta
-}
-
-export interface SetEntryOptions<T> extends SetOptions {
-  /** Write only if it holds for the current entry, as `setIf` does. */
-  condition?: WriteCondition<T>
-}
 
 /** A copy a read found or loaded: where from, whether past its ttl (within grace), whether it is in the cache. */
 interface Found {
@@ -294,7 +198,7 @@ export class NamespaceCache<T = unknown> {
         context: { namespace: this.name },
       })
     }
-    if (options !== undefined) this.validateEntryOptions(options)
+    if (options !== undefined) validateEntryOptions(this.policy, this.name, options)
     return load
   }
 
@@ -499,7 +403,7 @@ export class NamespaceCache<T = unknown> {
     }
     this.emitLoad(key, startedAt, true)
     if (this.core.hooks.active.afterLoad) this.core.hooks.run('afterLoad', { namespace: this.name, key, value, durationMs: this.core.now() - startedAt })
-    const resolved = this.resolveEntryOptions({ ...options, ...chosen })
+    const resolved = resolveEntryOptions(this.policy, { ...options, ...chosen })
     const entry = this.makeEntry(value, startedAt, resolved)
     if (skip || value === undefined) {
       if (leaseToken !== undefined) await l2!.releaseLease(this.keys.l2Key(key), leaseToken)
@@ -697,8 +601,8 @@ export class NamespaceCache<T = unknown> {
   private prepareWrite(key: string, value: T, options: EntryOptions | undefined) {
     assertKey(key, this.policy.maxKeyLength, this.name)
     if (value === undefined) throw new StrataError('E_VALUE_UNDEFINED', 'undefined cannot be cached', { context: { key } })
-    if (options !== undefined) this.validateEntryOptions(options)
-    const resolved = this.resolveEntryOptions(options)
+    if (options !== undefined) validateEntryOptions(this.policy, this.name, options)
+    const resolved = resolveEntryOptions(this.policy, options)
     const entry = this.makeEntry(value, this.core.now(), resolved)
     const encoded = this.encodeChecked(key, entry)
     return { key, entry: { ...entry, size: encoded?.length ?? 0 }, resolved, encoded }
@@ -793,7 +697,7 @@ export class NamespaceCache<T = unknown> {
   async getOrSetMany(keys: readonly string[], loader: BatchLoader<T>, options?: EntryOptions): Promise<(T | undefined)[]> {
     this.assertOpen()
     for (const key of keys) assertKey(key, this.policy.maxKeyLength, this.name)
-    if (options !== undefined) this.validateEntryOptions(options)
+    if (options !== undefined) validateEntryOptions(this.policy, this.name, options)
     if (this.core.hooks.active.beforeGet) for (const key of keys) this.core.hooks.run('beforeGet', { namespace: this.name, key })
     const { found, missing } = await this.lookupMany(keys)
     if (missing.length > 0) {
@@ -890,7 +794,7 @@ export class NamespaceCache<T = unknown> {
       this.counters.loads++
       try {
         const values = await loader(mine, { namespace: this.name, signal: this.core.lifetime.signal })
-        const resolved = this.resolveEntryOptions(options)
+        const resolved = resolveEntryOptions(this.policy, options)
         const entries = new Map<string, StoredEntry>()
         for (const [key, value] of values) if (value !== undefined) entries.set(key, this.makeEntry(value, startedAt, resolved))
         if (this.core.hooks.active.afterLoad) {
@@ -1195,34 +1099,9 @@ export class NamespaceCache<T = unknown> {
     }
   }
 
-  private resolveEntryOptions(options: EntryOptions | undefined): ResolvedEntryOptions {
-    return {
-      ttl: options?.ttl ?? this.policy.ttl,
-      grace: options?.grace ?? this.policy.grace,
-      l1Ttl: options?.l1Ttl ?? this.policy.l1Ttl,
-      tags: options?.tags ?? [],
-    }
-  }
-
   private choose(chosen: Partial<ResolvedEntryOptions>, picked: Pick<EntryOptions, 'ttl' | 'grace' | 'tags' | 'l1Ttl'>): void {
-    this.validateEntryOptions(picked)
+    validateEntryOptions(this.policy, this.name, picked)
     Object.assign(chosen, picked)
-  }
-
-  private validateEntryOptions(options: EntryOptions): void {
-    for (const field of ['ttl', 'grace', 'l1Ttl', 'softTimeout', 'hardTimeout'] as const) {
-      if (options[field] !== undefined) assertDuration(field, options[field])
-    }
-    if (options.ttl !== undefined || options.grace !== undefined || options.refreshAhead !== undefined || options.stampede !== undefined) {
-      // Reuse the namespace validation for cross-field rules (ttl > 0, ttl + grace <= maxTtl, refreshAhead in (0,1)).
-      resolvePolicy(this.policy, {
-        ttl: options.ttl ?? this.policy.ttl,
-        grace: options.grace ?? this.policy.grace,
-        refreshAhead: options.refreshAhead ?? this.policy.refreshAhead,
-        stampede: options.stampede ?? this.policy.stampede,
-      })
-    }
-    if (options.tags !== undefined) assertTags(options.tags, this.name)
   }
 
   private runBeforeSet(key: string, value: unknown, entry: StoredEntry): void {
