@@ -1,18 +1,19 @@
 // @strata/core — the cache engine. Drivers for Redis and Memcached are subpath exports (@strata/core/redis,
 // @strata/core/memcached) so that ioredis and memcached load only for those who use them.
 export { createCache, StrataCache, type CreateCacheOptions } from './cache/strata-cache.js'
-export {
-  NamespaceCache,
-  type NamespaceOptions,
-  type EntryOptions,
-  type SetOptions,
-  type GetOptions,
-  type Loader,
-  type LoaderContext,
-  type BatchLoader,
-  type Writer,
-  type EntryInfo,
-} from './cache/namespace-cache.js'
+export { NamespaceCache } from './cache/namespace-cache.js'
+export type { EntryOptions, SetOptions, GetOptions, SetEntryOptions } from './cache/entry-options.js'
+export type {
+  NamespaceOptions,
+  Loader,
+  LoaderContext,
+  BatchLoader,
+  Writer,
+  EntryInfo,
+  EntryMeta,
+  EntryResult,
+  EntrySource,
+} from './cache/namespace-types.js'
 export { HOOK_STAGES, type CacheHook, type HookContexts, type HookStage } from './cache/cache-hooks.js'
 export type { CacheEventMap, CacheEventName, CacheListener, InvalidationKind, Tier } from './cache/cache-events.js'
 export type { StatsSnapshot } from './cache/cache-stats.js'

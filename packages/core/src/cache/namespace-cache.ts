@@ -2,86 +2,32 @@ import { randomUUID } from 'node:crypto'
 import { decodeEntry, encodeEntry, type EntryCodecOptions } from '../codecs/entry-codec.js'
 import { StrataError, isStrataError } from '../errors/index.js'
 import type { CacheEntry } from '../model/cache-entry.js'
-import { assertDuration, resolvePolicy, type CachePolicy, type StampedeMode, type WriteMode } from '../model/cache-policy.js'
+import type { CachePolicy, WriteMode } from '../model/cache-policy.js'
 import type { L2SetEntry } from '../stores/l2-store.js'
 import type { CacheCore } from './cache-core.js'
 import type { CacheEventMap, CacheListener, InvalidationKind, Tier } from './cache-events.js'
 import { NamespaceStats, type StatsSnapshot } from './cache-stats.js'
 import { KeySpace, assertKey, assertTags } from './key-space.js'
+import { resolveEntryOptions, validateEntryOptions, type EntryOptions, type GetOptions, type ResolvedEntryOptions, type SetEntryOptions, type SetOptions } from './entry-options.js'
+import type { EntryInfo, EntryResult, EntrySource, LoaderContext, Loader, BatchLoader, NamespaceHooks, NamespaceOptions } from './namespace-types.js'
 import type { StoredEntry } from './l1-tier.js'
 import type { InvalidationMessage } from './ports.js'
 import { KeyGuard, type WriteCondition } from './key-guard.js'
 import type { Flight } from './single-flight.js'
 import { TagRegistry } from './tag-registry.js'
+import { freshness, newest, overtakenByTag, servesFromL1 } from './entry-freshness.js'
 import { sleep, withTimeout, TIMED_OUT } from './timing.js'
 
-/** Per-call choices for one entry. Anything left out comes from the namespace policy. */
-export interface EntryOptions {
-  ttl?: number
-  grace?: number
-  l1Ttl?: number
-  tags?: readonly string[]
-  softTimeout?: number
-  hardTimeout?: number
-  refreshAhead?: number
-  stampede?: StampedeMode
-}
-
-export interface SetOptions extends EntryOptions {
-  /** Overrides the namespace's write mode for this call. */
-  writeMode?: WriteMode
-}
-
-export interface GetOptions {
-  /** Return a stale value (past its ttl, within grace) instead of nothing. */
-  allowStale?: boolean
-}
-
-/** What a loader may decide about the entry it produces, from the value it loaded. */
-export interface LoaderContext<T> {
-  readonly key: string
-  readonly namespace: string
-  /** The stale value still in grace, if any (useful for conditional origin requests). */
-  readonly stale: T | undefined
-  /** Aborted when the cache closes. */
-  readonly signal: AbortSignal
-  setTtl(ttl: number): void
-  setTags(tags: readonly string[]): void
-  setOptions(options: Pick<EntryOptions, 'ttl' | 'grace' | 'tags' | 'l1Ttl'>): void
-  /** Return the value without caching it (e.g. an origin error page). */
-  skipCache(): void
-}
-
-export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T
-/** Loads several keys in one call; keys it leaves out of the map are not found (not cached). */
-export type BatchLoader<T> = (keys: readonly string[], context: { namespace: string; signal: AbortSignal }) => Promise<Map<string, T>>
-
-/** The origin side of write-through: the cache is set only after `write` succeeded. */
-export interface Writer<T> {
-  write(key: string, value: T, entry: { version: number }): Promise<void>
-  remove?(key: string): Promise<void>
-}
-
-export interface NamespaceHooks<T> {
-  loader?: Loader<T>
-  writer?: Writer<T>
-}
-
-export type NamespaceOptions<T = unknown> = Partial<CachePolicy> & NamespaceHooks<T>
-
-export interface EntryInfo<T> extends CacheEntry<T> {
-  tier: Tier
-  state: 'fresh' | 'stale'
-}
-
-interface ResolvedEntryOptions {
-  ttl: number
-  grace: number
-  l1Ttl: number | undefined
-  tags: readonly string[]
-}
-
 type Candidate = StoredEntry | undefined
+
+/** A copy a read found or loaded: where from, whether past its ttl (within grace), whether it is in the cache. */
+interface Found {
+  readonly entry: StoredEntry
+  readonly source: EntrySource
+  readonly stale: boolean
+  /** False for a loaded value that was answered but not cached (skipCache, overtaken by an invalidation, too large). */
+  readonly cached: boolean
+}
 
 /**
  * One namespace of a Strata cache: the cache-aside, read-through, write-through and write-behind API over L1 and L2,
@@ -122,6 +68,13 @@ export class NamespaceCache<T = unknown> {
   }
 
   // ---------------------------------------------------------------- reads
+  //
+  // Every single-key read walks the same steps, top to bottom (the way bentocache's two-tier handler reads):
+  //   1. L1: a fresh copy this instance trusts answers (`servesFromL1`), counted as an L1 hit.
+  //   2. L2: a fresh entry answers and is copied to L1, counted as an L2 hit (`readBelowL1`).
+  //   3. A miss. The newest copy still in grace is the stale candidate: `get` answers it only with allowStale;
+  //      `getOrSet` loads (`loadAndAnswer`) and falls back on it after a soft timeout or a failed load (fail-safe).
+  // Whether a copy is fresh, stale or gone is decided in one place: entry-freshness.ts.
 
   /** Cache-aside read: the fresh value, or undefined. */
   get(key: string, options?: GetOptions): Promise<T | undefined> {
@@ -130,8 +83,9 @@ export class NamespaceCache<T = unknown> {
     // `fastReads` is false when closed or when a beforeGet hook exists: the slow path runs those hooks.
     if (!this.core.fastReads || typeof key !== 'string') return this.getSlow(key, undefined, options)
     const l1Entry = this.l1?.get(this.keys.l1Key(key))
-    if (l1Entry !== undefined && (l1Entry.tags.length === 0 || this.tags.newest < l1Entry.createdAt) && this.core.coarseNow() < Math.min(l1Entry.expiresAt, this.core.l1TrustedUntil)) {
-      this.countL1Hit(key, l1Entry)
+    const now = this.core.coarseNow()
+    if (servesFromL1(l1Entry, now, this.core.l1TrustedUntil, this.tags)) {
+      this.l1Hit(key, l1Entry, now, this.hooks.loader, undefined)
       return Promise.resolve(l1Entry.value as T)
     }
     return this.getSlow(key, l1Entry, options)
@@ -145,17 +99,12 @@ export class NamespaceCache<T = unknown> {
   getEntry(key: string, options?: GetOptions): Promise<CacheEntry<T> | undefined> {
     if (!this.core.fastReads || typeof key !== 'string') return this.getEntrySlow(key, undefined, options)
     const l1Entry = this.l1?.get(this.keys.l1Key(key))
-    if (l1Entry !== undefined && (l1Entry.tags.length === 0 || this.tags.newest < l1Entry.createdAt) && this.core.coarseNow() < Math.min(l1Entry.expiresAt, this.core.l1TrustedUntil)) {
-      this.countL1Hit(key, l1Entry)
+    const now = this.core.coarseNow()
+    if (servesFromL1(l1Entry, now, this.core.l1TrustedUntil, this.tags)) {
+      this.l1Hit(key, l1Entry, now, this.hooks.loader, undefined)
       return Promise.resolve(l1Entry as CacheEntry<T>)
     }
     return this.getEntrySlow(key, l1Entry, options)
-  }
-
-  private countL1Hit(key: string, l1Entry: StoredEntry): void {
-    this.counters.l1Hits++
-    if (this.core.events.listening.hit === true) this.emitHit(key, 'l1', false)
-    if (this.policy.refreshAhead !== undefined) this.maybeRefreshAhead(key, l1Entry, this.core.coarseNow(), this.hooks.loader)
   }
 
   private async getSlow(key: string, l1Entry: StoredEntry | undefined, options: GetOptions | undefined): Promise<T | undefined> {
@@ -171,17 +120,49 @@ export class NamespaceCache<T = unknown> {
       if (l1Entry === undefined) l1Entry = this.l1?.get(this.keys.l1Key(key))
     }
     const now = this.core.coarseNow()
-    if (l1Entry !== undefined) {
-      const state = this.stateOf(l1Entry, now)
-      if (state === 'fresh' && now < this.core.l1TrustedUntil) {
-        this.countL1Hit(key, l1Entry)
-        return l1Entry as CacheEntry<T>
-      }
-      if (state === 'stale' && options?.allowStale && this.core.l2 === undefined) return this.staleEntry(key, l1Entry, 'l1')
+    if (servesFromL1(l1Entry, now, this.core.l1TrustedUntil, this.tags)) {
+      this.l1Hit(key, l1Entry, now, this.hooks.loader, undefined)
+      return l1Entry as CacheEntry<T>
     }
     // Only a miss needs the full key check: whatever is in L1 was checked when it was set.
     assertKey(key, this.policy.maxKeyLength, this.name)
-    return this.getFromL2(key, l1Entry, now, options)
+    const found = await this.readBelowL1(key, l1Entry, now, this.hooks.loader, undefined)
+    if (found?.stale === false) return found.entry as CacheEntry<T>
+    if (found !== undefined && options?.allowStale) return this.servedStale(key, found).entry as CacheEntry<T>
+    this.countMiss(key)
+    return undefined
+  }
+
+  /**
+   * Read-through: the fresh value, else one load for all concurrent callers (in this process, and across the fleet
+   * with `stampede: 'fleet'`), serving a stale value within grace when the loader fails (fail-safe) or is slower
+   * than `softTimeout`.
+   */
+  async getOrSet(key: string, loader?: Loader<T>, options?: EntryOptions): Promise<T> {
+    const l1Entry = this.l1Lookup(key)
+    const now = this.core.coarseNow()
+    const load = this.readThroughLoader(key, loader, options)
+    if (servesFromL1(l1Entry, now, this.core.l1TrustedUntil, this.tags)) {
+      this.l1Hit(key, l1Entry, now, load, options)
+      return l1Entry.value as T
+    }
+    return (await this.readThrough(key, load, options, l1Entry, now)).entry.value as T
+  }
+
+  /**
+   * `getOrSet` answering the value with its metadata from the same walk: which tier answered (or the loader), whether
+   * it was stale or not cached, and the entry's version, times and tags. What an HTTP front needs for ETag, Age and
+   * Cache-Status without reading the key a second time. The same steps as `getOrSet`; only the answer is richer.
+   */
+  async getOrSetEntry(key: string, loader?: Loader<T>, options?: EntryOptions): Promise<EntryResult<T>> {
+    const l1Entry = this.l1Lookup(key)
+    const now = this.core.coarseNow()
+    const load = this.readThroughLoader(key, loader, options)
+    if (servesFromL1(l1Entry, now, this.core.l1TrustedUntil, this.tags)) {
+      this.l1Hit(key, l1Entry, now, load, options)
+      return resultOf({ entry: l1Entry, source: 'l1', stale: false, cached: true })
+    }
+    return resultOf(await this.readThrough(key, load, options, l1Entry, now))
   }
 
   /**
@@ -204,25 +185,61 @@ export class NamespaceCache<T = unknown> {
     }
   }
 
-  private async getFromL2(key: string, l1Entry: Candidate, now: number, options: GetOptions | undefined): Promise<CacheEntry<T> | undefined> {
+  /**
+   * The loader a read-through uses. Without per-call options an L1 hit needs no checks (the key was checked when the
+   * entry was set; `readThrough` checks it on a miss); per-call options are refused before anything is answered.
+   */
+  private readThroughLoader(key: string, loader: Loader<T> | undefined, options: EntryOptions | undefined): Loader<T> {
+    const load = loader ?? this.hooks.loader
+    if (options === undefined && load !== undefined) return load
+    assertKey(key, this.policy.maxKeyLength, this.name)
+    if (load === undefined) {
+      throw new StrataError('E_INVALID_OPTION', `getOrSet on namespace '${this.name}' needs a loader (none configured)`, {
+        context: { namespace: this.name },
+      })
+    }
+    if (options !== undefined) validateEntryOptions(this.policy, this.name, options)
+    return load
+  }
+
+  /** Step 1 answered: count the hit, and start a refresh-ahead when the entry is old enough. */
+  private l1Hit(key: string, entry: StoredEntry, now: number, load: Loader<T> | undefined, options: EntryOptions | undefined): void {
+    this.counters.l1Hits++
+    if (this.core.events.listening.hit === true) this.emitHit(key, 'l1', false)
+    if (this.policy.refreshAhead !== undefined || options?.refreshAhead !== undefined) this.maybeRefreshAhead(key, entry, now, load, options)
+  }
+
+  /** Steps 2 and 3 of `getOrSet`: L2, else a load (shared with concurrent callers) falling back on the stale candidate. */
+  private async readThrough(key: string, load: Loader<T>, options: EntryOptions | undefined, l1Entry: Candidate, now: number): Promise<Found> {
+    assertKey(key, this.policy.maxKeyLength, this.name)
+    const found = await this.readBelowL1(key, l1Entry, now, load, options)
+    if (found?.stale === false) return found
+    this.countMiss(key)
+    return this.loadAndAnswer(key, load, options, found)
+  }
+
+  /**
+   * Step 2, and the candidate of step 3: L2's entry when fresh (an L2 hit, copied to L1, maybe refreshed ahead), else
+   * the newest copy of L1's and L2's still in grace (`stale: true`), else undefined.
+   */
+  private async readBelowL1(key: string, l1Entry: Candidate, now: number, load: Loader<T> | undefined, options: EntryOptions | undefined): Promise<Found | undefined> {
     const l2Entry = await this.readL2(key)
-    if (l2Entry !== undefined) {
-      const state = this.stateOf(l2Entry, this.core.now())
-      if (state === 'fresh') {
-        this.counters.l2Hits++
-        this.emitHit(key, 'l2', false)
-        this.writeL1(key, l2Entry, this.policy.l1Ttl)
-        this.maybeRefreshAhead(key, l2Entry, now, this.hooks.loader)
-        return l2Entry as CacheEntry<T>
-      }
+    const preciseNow = this.core.now()
+    if (l2Entry !== undefined && freshness(l2Entry, preciseNow, this.tags) === 'fresh') {
+      this.counters.l2Hits++
+      this.emitHit(key, 'l2', false)
+      this.writeL1(key, l2Entry, options?.l1Ttl ?? this.policy.l1Ttl)
+      this.maybeRefreshAhead(key, l2Entry, now, load, options)
+      return { entry: l2Entry, source: 'l2', stale: false, cached: true }
     }
-    const stale = newest(l1Entry, l2Entry)
-    if (options?.allowStale && stale !== undefined && this.stateOf(stale, this.core.now()) === 'stale') {
-      return this.staleEntry(key, stale, l2Entry === stale ? 'l2' : 'l1')
-    }
+    const candidate = newest(l1Entry, l2Entry)
+    if (candidate === undefined || freshness(candidate, preciseNow, this.tags) !== 'stale') return undefined
+    return { entry: candidate, source: candidate === l2Entry ? 'l2' : 'l1', stale: true, cached: true }
+  }
+
+  private countMiss(key: string): void {
     this.counters.misses++
     if (this.core.events.has('miss')) this.core.events.emit('miss', { namespace: this.name, key })
-    return undefined
   }
 
   /** Metadata of an entry (tier, times, version, tags, size) without counting a hit; for tools and the console. */
@@ -233,12 +250,12 @@ export class NamespaceCache<T = unknown> {
     // An L1 copy this instance cannot vouch for (the invalidation stream unheard) is not reported: L2 is the truth.
     const l1Entry = now < this.core.l1TrustedUntil ? this.core.l1?.peek(this.keys.l1Key(key)) : undefined
     if (l1Entry !== undefined) {
-      const state = this.stateOf(l1Entry, now)
+      const state = freshness(l1Entry, now, this.tags)
       if (state !== 'gone') return { ...(l1Entry as CacheEntry<T>), tier: 'l1', state }
     }
     const l2Entry = await this.readL2(key)
     if (l2Entry === undefined) return undefined
-    const state = this.stateOf(l2Entry, now)
+    const state = freshness(l2Entry, now, this.tags)
     return state === 'gone' ? undefined : { ...(l2Entry as CacheEntry<T>), tier: 'l2', state }
   }
 
@@ -252,7 +269,7 @@ export class NamespaceCache<T = unknown> {
     keys.forEach((key, index) => {
       assertKey(key, this.policy.maxKeyLength, this.name)
       const l1Entry = trusted ? this.core.l1?.peek(this.keys.l1Key(key)) : undefined
-      const state = l1Entry === undefined ? 'gone' : this.stateOf(l1Entry, now)
+      const state = l1Entry === undefined ? 'gone' : freshness(l1Entry, now, this.tags)
       if (state === 'gone') fromL2.push(index)
       else infos[index] = { ...(l1Entry as CacheEntry<T>), tier: 'l1', state }
     })
@@ -260,7 +277,7 @@ export class NamespaceCache<T = unknown> {
     const entries = await this.readManyL2(fromL2.map((index) => keys[index]!))
     fromL2.forEach((index, i) => {
       const entry = entries[i]
-      const state = entry === undefined ? 'gone' : this.stateOf(entry, now)
+      const state = entry === undefined ? 'gone' : freshness(entry, now, this.tags)
       if (entry !== undefined && state !== 'gone') infos[index] = { ...(entry as CacheEntry<T>), tier: 'l2', state }
     })
     return infos
@@ -283,64 +300,17 @@ export class NamespaceCache<T = unknown> {
     return (await this.inspect(key))?.state === 'fresh'
   }
 
-  /**
-   * Read-through: the fresh value, else one load for all concurrent callers (in this process, and across the fleet
-   * with `stampede: 'fleet'`), serving a stale value within grace when the loader fails (fail-safe) or is slower
-   * than `softTimeout`.
-   */
-  async getOrSet(key: string, loader?: Loader<T>, options?: EntryOptions): Promise<T> {
-    const l1Entry = this.l1Lookup(key)
-    const now = this.core.coarseNow()
-    const load = loader ?? this.hooks.loader
-    if (options === undefined && load !== undefined && l1Entry !== undefined && now < this.core.l1TrustedUntil && this.stateOf(l1Entry, now) === 'fresh') {
-      this.counters.l1Hits++
-      if (this.core.events.listening.hit === true) this.emitHit(key, 'l1', false)
-      if (this.policy.refreshAhead !== undefined) this.maybeRefreshAhead(key, l1Entry, now, load)
-      return l1Entry.value as T
-    }
-    assertKey(key, this.policy.maxKeyLength, this.name)
-    if (load === undefined) {
-      throw new StrataError('E_INVALID_OPTION', `getOrSet on namespace '${this.name}' needs a loader (none configured)`, {
-        context: { namespace: this.name },
-      })
-    }
-    if (options !== undefined) {
-      this.validateEntryOptions(options)
-      if (l1Entry !== undefined && now < this.core.l1TrustedUntil && this.stateOf(l1Entry, now) === 'fresh') {
-        this.counters.l1Hits++
-        this.emitHit(key, 'l1', false)
-        this.maybeRefreshAhead(key, l1Entry, now, load, options)
-        return l1Entry.value as T
-      }
-    }
-    return this.getOrLoad(key, load, options, l1Entry, now)
-  }
-
-  private async getOrLoad(key: string, load: Loader<T>, options: EntryOptions | undefined, l1Entry: Candidate, now: number): Promise<T> {
-    const l2Entry = await this.readL2(key)
-    if (l2Entry !== undefined && this.stateOf(l2Entry, this.core.now()) === 'fresh') {
-      this.counters.l2Hits++
-      this.emitHit(key, 'l2', false)
-      this.writeL1(key, l2Entry, options?.l1Ttl ?? this.policy.l1Ttl)
-      this.maybeRefreshAhead(key, l2Entry, now, load, options)
-      return l2Entry.value as T
-    }
-    const candidate = this.graced(newest(l1Entry, l2Entry))
-    this.counters.misses++
-    if (this.core.events.has('miss')) this.core.events.emit('miss', { namespace: this.name, key })
-    return this.loadAndAnswer(key, load, options, candidate)
-  }
+  // ---------------------------------------------------------------- loads
 
   /** Waits for the (shared) load, bounded by the soft and hard timeouts, falling back on the stale candidate. */
-  private async loadAndAnswer(key: string, load: Loader<T>, options: EntryOptions | undefined, candidate: Candidate): Promise<T> {
+  private async loadAndAnswer(key: string, load: Loader<T>, options: EntryOptions | undefined, candidate: Found | undefined): Promise<Found> {
     const flight = this.startLoad(key, load, options, candidate)
     const softTimeout = options?.softTimeout ?? this.policy.softTimeout
     const hardTimeout = options?.hardTimeout ?? this.policy.hardTimeout
     try {
       if (candidate !== undefined && softTimeout !== undefined) {
         const early = await withTimeout(flight.promise, softTimeout)
-        if (early === TIMED_OUT) return this.staleHit(key, candidate, 'l1')
-        return early.value as T
+        return early === TIMED_OUT ? this.servedStale(key, candidate) : early
       }
       if (hardTimeout !== undefined) {
         const result = await withTimeout(flight.promise, hardTimeout)
@@ -351,9 +321,9 @@ export class NamespaceCache<T = unknown> {
             context: { namespace: this.name, key, timeoutMs: hardTimeout },
           })
         }
-        return result.value as T
+        return result
       }
-      return (await flight.promise).value as T
+      return await flight.promise
     } catch (error) {
       if (candidate !== undefined && !isStrataError(error, 'E_LOADER_TIMEOUT')) return this.failSafe(key, candidate, error)
       throw error
@@ -361,21 +331,15 @@ export class NamespaceCache<T = unknown> {
   }
 
   /** Joins the load of `key` under way in this process, or starts one. */
-  private startLoad(key: string, load: Loader<T>, options: EntryOptions | undefined, candidate: Candidate): Flight<StoredEntry> {
+  private startLoad(key: string, load: Loader<T>, options: EntryOptions | undefined, candidate: Found | undefined): Flight<Found> {
     const l1Key = this.keys.l1Key(key)
-    const flight = this.core.flights.join<StoredEntry>(l1Key, (self) => this.runLoad(key, load, options, candidate, self))
+    const flight = this.core.flights.join<Found>(l1Key, (self) => this.runLoad(key, load, options, candidate, self))
     // Callers that stopped waiting (soft/hard timeout) must not turn a later failure into an unhandled rejection.
     flight.promise.catch(() => undefined)
     return flight
   }
 
-  private async runLoad(
-    key: string,
-    load: Loader<T>,
-    options: EntryOptions | undefined,
-    candidate: Candidate,
-    flight: Flight<StoredEntry>,
-  ): Promise<StoredEntry> {
+  private async runLoad(key: string, load: Loader<T>, options: EntryOptions | undefined, candidate: Found | undefined, flight: Flight<Found>): Promise<Found> {
     const stampede = options?.stampede ?? this.policy.stampede
     const l2 = this.core.l2
     let leaseToken: string | undefined
@@ -393,7 +357,7 @@ export class NamespaceCache<T = unknown> {
         if (waited === undefined) {
           // The lease was held for its whole ttl without a value: load without it rather than fail the caller.
         } else if (waited === 'acquired') leaseToken = token
-        else return waited
+        else return { entry: waited, source: 'l2', stale: false, cached: true }
       }
       if (leaseToken !== undefined) {
         // One version per fill: another process may have filled the key between our L2 miss and our lease (its fill
@@ -401,10 +365,10 @@ export class NamespaceCache<T = unknown> {
         // client's If-Match taken from one would fail against the other. (A refresh of the entry it already has
         // still loads: only a newer entry counts as filled.)
         const filled = await this.readL2(key)
-        if (filled !== undefined && (candidate === undefined || filled.version > candidate.version) && this.stateOf(filled, this.core.now()) === 'fresh') {
+        if (filled !== undefined && (candidate === undefined || filled.version > candidate.entry.version) && freshness(filled, this.core.now(), this.tags) === 'fresh') {
           await l2.releaseLease(l2Key, leaseToken)
           if (!flight.invalidated) this.writeL1(key, filled, options?.l1Ttl ?? this.policy.l1Ttl)
-          return filled
+          return { entry: filled, source: 'l2', stale: false, cached: true }
         }
       }
     }
@@ -415,7 +379,7 @@ export class NamespaceCache<T = unknown> {
     const context: LoaderContext<T> = {
       key,
       namespace: this.name,
-      stale: candidate?.value as T | undefined,
+      stale: candidate?.entry.value as T | undefined,
       signal: this.core.lifetime.signal,
       setTtl: (ttl) => this.choose(chosen, { ttl }),
       setTags: (tags) => this.choose(chosen, { tags }),
@@ -439,14 +403,14 @@ export class NamespaceCache<T = unknown> {
     }
     this.emitLoad(key, startedAt, true)
     if (this.core.hooks.active.afterLoad) this.core.hooks.run('afterLoad', { namespace: this.name, key, value, durationMs: this.core.now() - startedAt })
-    const resolved = this.resolveEntryOptions({ ...options, ...chosen })
+    const resolved = resolveEntryOptions(this.policy, { ...options, ...chosen })
     const entry = this.makeEntry(value, startedAt, resolved)
     if (skip || value === undefined) {
       if (leaseToken !== undefined) await l2!.releaseLease(this.keys.l2Key(key), leaseToken)
-      return entry
+      return { entry, source: 'loader', stale: false, cached: false }
     }
-    await this.store(key, entry, resolved.l1Ttl, { flight, leaseToken })
-    return entry
+    const stored = await this.store(key, entry, resolved.l1Ttl, { flight, leaseToken })
+    return { entry: stored ?? entry, source: 'loader', stale: false, cached: stored !== undefined }
   }
 
   /**
@@ -462,7 +426,7 @@ export class NamespaceCache<T = unknown> {
       await sleep(Math.min(delay, Math.max(1, deadline - this.core.now())))
       delay = Math.min(delay * 2, 100)
       const entry = await this.readL2(key)
-      if (entry !== undefined && this.stateOf(entry, this.core.now()) === 'fresh') {
+      if (entry !== undefined && freshness(entry, this.core.now(), this.tags) === 'fresh') {
         this.writeL1(key, entry, this.policy.l1Ttl)
         return entry
       }
@@ -471,6 +435,42 @@ export class NamespaceCache<T = unknown> {
       if (outcome === 'unavailable') return undefined
     }
     return undefined
+  }
+
+  /** A stale copy answers (allowStale, a soft timeout, fail-safe): counted and reported as a stale hit of its tier. */
+  private servedStale(key: string, found: Found): Found {
+    this.counters.staleHits++
+    this.emitHit(key, found.source === 'l2' ? 'l2' : 'l1', true)
+    return found
+  }
+
+  /** Serves the stale candidate after a failed load, and keeps serving it for `failSafeBackoff` before retrying. */
+  private failSafe(key: string, candidate: Found, error: unknown): Found {
+    this.counters.failSafes++
+    const now = this.core.now()
+    const backoffUntil = Math.min(now + this.policy.failSafeBackoff, candidate.entry.staleUntil)
+    if (backoffUntil > now) this.writeL1(key, { ...candidate.entry, expiresAt: backoffUntil }, undefined)
+    if (this.core.events.has('fail-safe')) this.core.events.emit('fail-safe', { namespace: this.name, key, error })
+    return this.servedStale(key, candidate)
+  }
+
+  /** Refresh-ahead: past `refreshAhead` of its ttl, one hit starts one background reload of the entry. */
+  private maybeRefreshAhead(key: string, entry: StoredEntry, now: number, load: Loader<T> | undefined, options?: EntryOptions): void {
+    const ratio = options?.refreshAhead ?? this.policy.refreshAhead
+    if (ratio === undefined || load === undefined) return
+    if (now < entry.createdAt + ratio * (entry.expiresAt - entry.createdAt)) return
+    const l1Key = this.keys.l1Key(key)
+    if (this.core.flights.get(l1Key) !== undefined) return
+    this.counters.refreshes++
+    // The entry is fresh, not a stale candidate: with a fleet lease busy elsewhere, the refresh ends with it unchanged.
+    const flight = this.startLoad(key, load, options, { entry, source: 'l1', stale: false, cached: true })
+    flight.promise.then(
+      () => this.core.events.has('refresh') && this.core.events.emit('refresh', { namespace: this.name, key, ok: true }),
+      (error: unknown) => {
+        if (this.core.events.has('refresh')) this.core.events.emit('refresh', { namespace: this.name, key, ok: false })
+        this.core.reportError(this.name, 'refresh', toStrataError(error), key)
+      },
+    )
   }
 
   // ---------------------------------------------------------------- writes
@@ -496,7 +496,7 @@ export class NamespaceCache<T = unknown> {
       const write = this.prepareWrite(key, value, options)
       core.flights.invalidate(this.keys.l1Key(key))
       const entry = write.entry
-      if (this.tags.verdict(entry.tags, entry.createdAt) !== 'gone') this.writeL1(key, entry, write.resolved.l1Ttl)
+      if (!overtakenByTag(entry, this.tags)) this.writeL1(key, entry, write.resolved.l1Ttl)
       this.counters.sets++
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : toStrataError(error))
@@ -505,15 +505,7 @@ export class NamespaceCache<T = unknown> {
   }
 
   private async setSlow(key: string, value: T, options?: SetOptions): Promise<void> {
-    this.assertOpen()
-    const write = this.prepareWrite(key, value, options)
-    if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
-    await this.writeOrigin(key, value, write.entry, options?.writeMode ?? this.policy.writeMode)
-    this.core.flights.invalidate(this.keys.l1Key(key))
-    await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded })
-    this.counters.sets++
-    if (this.core.events.has('set')) this.core.events.emit('set', { namespace: this.name, key, tags: write.entry.tags })
-    await this.publish('keys', { keys: [key] })
+    await this.write(key, value, options, undefined)
   }
 
   /**
@@ -524,19 +516,46 @@ export class NamespaceCache<T = unknown> {
    * another writer or fill: E_WRITE_CONFLICT; L2 unreachable: E_L2_UNAVAILABLE (it could not be vouched for).
    */
   async setIf(key: string, value: T, condition: WriteCondition<T>, options?: SetOptions): Promise<void> {
+    await this.write(key, value, options, condition)
+  }
+
+  /**
+   * `set` (or `setIf`, with `options.condition`) answering the entry it wrote: its version (an ETag), times and tags,
+   * from the write itself, so a caller never reads the key back (a second round trip, and a race with the next write).
+   */
+  async setEntry(key: string, value: T, options?: SetEntryOptions<T>): Promise<EntryResult<T>> {
+    return resultOf(await this.write(key, value, options, options?.condition))
+  }
+
+  /**
+   * Every single-key write but `set`'s L1-only shortcut: validate and encode before any side effect, then (under the
+   * key's guard when conditional) the write mode's origin step, L2 and L1, then the broadcast to other instances.
+   */
+  private async write(key: string, value: T, options: SetOptions | undefined, condition: WriteCondition<T> | undefined): Promise<Found> {
     this.assertOpen()
     const write = this.prepareWrite(key, value, options)
-    await this.guard.hold(this.keys.l1Key(key), this.keys.l2Key(key), this.policy.leaseTtl, async (leaseToken) => {
-      this.check(key, condition, await this.current(key))
+    const writeMode = options?.writeMode ?? this.policy.writeMode
+    let cached: boolean
+    if (condition === undefined) {
       if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
-      await this.writeOrigin(key, value, write.entry, options?.writeMode ?? this.policy.writeMode)
+      await this.writeOrigin(key, value, write.entry, writeMode)
       this.core.flights.invalidate(this.keys.l1Key(key))
-      const stored = await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded, ...(leaseToken === undefined ? {} : { leaseToken }) })
-      if (!stored) throw new StrataError('E_PRECONDITION_FAILED', `'${key}' changed while the conditional write ran; it was not written`, { context: { namespace: this.name, key } })
-    })
+      cached = (await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded })) !== undefined
+    } else {
+      await this.guard.hold(this.keys.l1Key(key), this.keys.l2Key(key), this.policy.leaseTtl, async (leaseToken) => {
+        this.check(key, condition, await this.current(key))
+        if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
+        await this.writeOrigin(key, value, write.entry, writeMode)
+        this.core.flights.invalidate(this.keys.l1Key(key))
+        const stored = await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded, ...(leaseToken === undefined ? {} : { leaseToken }) })
+        if (stored === undefined) throw new StrataError('E_PRECONDITION_FAILED', `'${key}' changed while the conditional write ran; it was not written`, { context: { namespace: this.name, key } })
+      })
+      cached = true
+    }
     this.counters.sets++
     if (this.core.events.has('set')) this.core.events.emit('set', { namespace: this.name, key, tags: write.entry.tags })
     await this.publish('keys', { keys: [key] })
+    return { entry: write.entry, source: 'set', stale: false, cached }
   }
 
   /**
@@ -564,7 +583,7 @@ export class NamespaceCache<T = unknown> {
   /** The live entry as conditional writes see it: L2's when there is an L2 (every instance's truth), else L1's. */
   private async current(key: string): Promise<CacheEntry<T> | undefined> {
     const entry = this.core.l2 === undefined ? this.l1?.peek(this.keys.l1Key(key)) : await this.readL2(key)
-    return entry === undefined || this.stateOf(entry, this.core.now()) === 'gone' ? undefined : (entry as CacheEntry<T>)
+    return entry === undefined || freshness(entry, this.core.now(), this.tags) === 'gone' ? undefined : (entry as CacheEntry<T>)
   }
 
   private check(key: string, condition: WriteCondition<T>, current: CacheEntry<T> | undefined): void {
@@ -582,8 +601,8 @@ export class NamespaceCache<T = unknown> {
   private prepareWrite(key: string, value: T, options: EntryOptions | undefined) {
     assertKey(key, this.policy.maxKeyLength, this.name)
     if (value === undefined) throw new StrataError('E_VALUE_UNDEFINED', 'undefined cannot be cached', { context: { key } })
-    if (options !== undefined) this.validateEntryOptions(options)
-    const resolved = this.resolveEntryOptions(options)
+    if (options !== undefined) validateEntryOptions(this.policy, this.name, options)
+    const resolved = resolveEntryOptions(this.policy, options)
     const entry = this.makeEntry(value, this.core.now(), resolved)
     const encoded = this.encodeChecked(key, entry)
     return { key, entry: { ...entry, size: encoded?.length ?? 0 }, resolved, encoded }
@@ -688,7 +707,7 @@ export class NamespaceCache<T = unknown> {
   async getOrSetMany(keys: readonly string[], loader: BatchLoader<T>, options?: EntryOptions): Promise<(T | undefined)[]> {
     this.assertOpen()
     for (const key of keys) assertKey(key, this.policy.maxKeyLength, this.name)
-    if (options !== undefined) this.validateEntryOptions(options)
+    if (options !== undefined) validateEntryOptions(this.policy, this.name, options)
     if (this.core.hooks.active.beforeGet) for (const key of keys) this.core.hooks.run('beforeGet', { namespace: this.name, key })
     const { found, missing } = await this.lookupMany(keys)
     if (missing.length > 0) {
@@ -727,7 +746,7 @@ export class NamespaceCache<T = unknown> {
     const trusted = now < this.core.l1TrustedUntil
     for (const key of new Set(keys)) {
       const entry = trusted ? this.core.l1?.get(this.keys.l1Key(key)) : undefined
-      if (entry !== undefined && this.stateOf(entry, now) === 'fresh') {
+      if (servesFromL1(entry, now, this.core.l1TrustedUntil, this.tags)) {
         this.counters.l1Hits++
         found.set(key, entry)
       } else {
@@ -739,7 +758,7 @@ export class NamespaceCache<T = unknown> {
     const missing: string[] = []
     l1Missing.forEach((key, index) => {
       const entry = fromL2[index]
-      if (entry !== undefined && this.stateOf(entry, now) === 'fresh') {
+      if (entry !== undefined && freshness(entry, now, this.tags) === 'fresh') {
         this.counters.l2Hits++
         this.writeL1(key, entry, this.policy.l1Ttl)
         found.set(key, entry)
@@ -756,10 +775,10 @@ export class NamespaceCache<T = unknown> {
    */
   private async batchLoad(keys: readonly string[], loader: BatchLoader<T>, options: EntryOptions | undefined): Promise<Map<string, StoredEntry>> {
     const result = new Map<string, StoredEntry>()
-    const joined: [string, Promise<StoredEntry>][] = []
+    const joined: [string, Promise<Found>][] = []
     const mine: string[] = []
     for (const key of keys) {
-      const flight = this.core.flights.get<StoredEntry>(this.keys.l1Key(key))
+      const flight = this.core.flights.get<Found>(this.keys.l1Key(key))
       if (flight !== undefined) joined.push([key, flight.promise])
       else mine.push(key)
     }
@@ -773,19 +792,19 @@ export class NamespaceCache<T = unknown> {
       })
       batch.catch(() => undefined)
       const flights = mine.map((key) =>
-        this.core.flights.join<StoredEntry>(this.keys.l1Key(key), async (flight) => {
+        this.core.flights.join<Found>(this.keys.l1Key(key), async (flight): Promise<Found> => {
           const entries = await batch
           const entry = entries.get(key)
           if (entry === undefined) throw new StrataError('E_LOADER_FAILED', `Batch loader returned nothing for '${key}'`)
-          if (!flight.invalidated) await this.store(key, entry, options?.l1Ttl ?? this.policy.l1Ttl, { flight })
-          return entry
+          const stored = flight.invalidated ? undefined : await this.store(key, entry, options?.l1Ttl ?? this.policy.l1Ttl, { flight })
+          return { entry: stored ?? entry, source: 'loader', stale: false, cached: stored !== undefined }
         }),
       )
       for (const flight of flights) flight.promise.catch(() => undefined)
       this.counters.loads++
       try {
         const values = await loader(mine, { namespace: this.name, signal: this.core.lifetime.signal })
-        const resolved = this.resolveEntryOptions(options)
+        const resolved = resolveEntryOptions(this.policy, options)
         const entries = new Map<string, StoredEntry>()
         for (const [key, value] of values) if (value !== undefined) entries.set(key, this.makeEntry(value, startedAt, resolved))
         if (this.core.hooks.active.afterLoad) {
@@ -803,7 +822,7 @@ export class NamespaceCache<T = unknown> {
     }
     const settled = await Promise.allSettled(joined.map(([, promise]) => promise))
     settled.forEach((outcome, index) => {
-      if (outcome.status === 'fulfilled') result.set(joined[index]![0], outcome.value)
+      if (outcome.status === 'fulfilled') result.set(joined[index]![0], outcome.value.entry)
     })
     return result
   }
@@ -960,68 +979,18 @@ export class NamespaceCache<T = unknown> {
 
   // ---------------------------------------------------------------- internals
 
-  private stateOf(entry: StoredEntry, now: number): 'fresh' | 'stale' | 'gone' {
-    if (entry.tags.length > 0) {
-      const verdict = this.tags.verdict(entry.tags, entry.createdAt)
-      if (verdict === 'gone') return 'gone'
-      if (verdict === 'stale') return now < entry.staleUntil ? 'stale' : 'gone'
-    }
-    return now < entry.expiresAt ? 'fresh' : now < entry.staleUntil ? 'stale' : 'gone'
-  }
-
-  private graced(entry: Candidate): Candidate {
-    return entry !== undefined && this.stateOf(entry, this.core.now()) === 'stale' ? entry : undefined
-  }
-
-  private staleHit(key: string, entry: StoredEntry, tier: Tier): T {
-    return this.staleEntry(key, entry, tier).value
-  }
-
-  private staleEntry(key: string, entry: StoredEntry, tier: Tier): CacheEntry<T> {
-    this.counters.staleHits++
-    this.emitHit(key, tier, true)
-    return entry as CacheEntry<T>
-  }
-
-  /** Serves the stale candidate after a failed load, and keeps serving it for `failSafeBackoff` before retrying. */
-  private failSafe(key: string, candidate: StoredEntry, error: unknown): T {
-    this.counters.failSafes++
-    const now = this.core.now()
-    const backoffUntil = Math.min(now + this.policy.failSafeBackoff, candidate.staleUntil)
-    if (backoffUntil > now) this.writeL1(key, { ...candidate, expiresAt: backoffUntil }, undefined)
-    if (this.core.events.has('fail-safe')) this.core.events.emit('fail-safe', { namespace: this.name, key, error })
-    return this.staleHit(key, candidate, 'l1')
-  }
-
-  /** Refresh-ahead: past `refreshAhead` of its ttl, one hit starts one background reload of the entry. */
-  private maybeRefreshAhead(key: string, entry: StoredEntry, now: number, load: Loader<T> | undefined, options?: EntryOptions): void {
-    const ratio = options?.refreshAhead ?? this.policy.refreshAhead
-    if (ratio === undefined || load === undefined) return
-    if (now < entry.createdAt + ratio * (entry.expiresAt - entry.createdAt)) return
-    const l1Key = this.keys.l1Key(key)
-    if (this.core.flights.get(l1Key) !== undefined) return
-    this.counters.refreshes++
-    const flight = this.startLoad(key, load, options, entry)
-    flight.promise.then(
-      () => this.core.events.has('refresh') && this.core.events.emit('refresh', { namespace: this.name, key, ok: true }),
-      (error: unknown) => {
-        if (this.core.events.has('refresh')) this.core.events.emit('refresh', { namespace: this.name, key, ok: false })
-        this.core.reportError(this.name, 'refresh', toStrataError(error), key)
-      },
-    )
-  }
-
+  /** Caches an entry in L2 and L1; answers the entry as cached (with its encoded size), or undefined if it was not. */
   private async store(
     key: string,
     entry: StoredEntry,
     l1Ttl: number | undefined,
-    how: { flight?: Flight<StoredEntry>; leaseToken?: string; encoded?: Uint8Array | undefined },
-  ): Promise<boolean> {
+    how: { flight?: Flight<Found>; leaseToken?: string; encoded?: Uint8Array | undefined },
+  ): Promise<StoredEntry | undefined> {
     const l2 = this.core.l2
     // A load overtaken by an invalidation returns its value to its callers but is not cached.
-    if (how.flight?.invalidated || this.tags.verdict(entry.tags, entry.createdAt) === 'gone') {
+    if (how.flight?.invalidated || overtakenByTag(entry, this.tags)) {
       if (how.leaseToken !== undefined) await l2?.releaseLease(this.keys.l2Key(key), how.leaseToken)
-      return false
+      return undefined
     }
     let encoded = how.encoded
     if (encoded === undefined && (l2 !== undefined || this.encodeForL1)) {
@@ -1031,7 +1000,7 @@ export class NamespaceCache<T = unknown> {
         // A loaded value too large to cache is still answered; it just is not stored.
         this.core.reportError(this.name, 'store', toStrataError(error), key)
         if (how.leaseToken !== undefined) await l2?.releaseLease(this.keys.l2Key(key), how.leaseToken)
-        return false
+        return undefined
       }
     }
     const sized = encoded === undefined || entry.size === encoded.length ? entry : { ...entry, size: encoded.length }
@@ -1039,14 +1008,14 @@ export class NamespaceCache<T = unknown> {
       const write = { key: this.keys.l2Key(key), value: encoded, ttlMs: Math.max(1, entry.staleUntil - this.core.now()) }
       if (how.leaseToken !== undefined) {
         // False: an invalidation deleted the key (and our lease) while we loaded; caching would resurrect old data.
-        if ((await l2.setWithLease(write, how.leaseToken)) === false) return false
+        if ((await l2.setWithLease(write, how.leaseToken)) === false) return undefined
       } else {
         await l2.set(write)
       }
     }
-    if (how.flight?.invalidated) return false
+    if (how.flight?.invalidated) return undefined
     this.writeL1(key, sized, l1Ttl)
-    return true
+    return sized
   }
 
   private writeL1(key: string, entry: StoredEntry, l1Ttl: number | undefined): void {
@@ -1140,34 +1109,9 @@ export class NamespaceCache<T = unknown> {
     }
   }
 
-  private resolveEntryOptions(options: EntryOptions | undefined): ResolvedEntryOptions {
-    return {
-      ttl: options?.ttl ?? this.policy.ttl,
-      grace: options?.grace ?? this.policy.grace,
-      l1Ttl: options?.l1Ttl ?? this.policy.l1Ttl,
-      tags: options?.tags ?? [],
-    }
-  }
-
   private choose(chosen: Partial<ResolvedEntryOptions>, picked: Pick<EntryOptions, 'ttl' | 'grace' | 'tags' | 'l1Ttl'>): void {
-    this.validateEntryOptions(picked)
+    validateEntryOptions(this.policy, this.name, picked)
     Object.assign(chosen, picked)
-  }
-
-  private validateEntryOptions(options: EntryOptions): void {
-    for (const field of ['ttl', 'grace', 'l1Ttl', 'softTimeout', 'hardTimeout'] as const) {
-      if (options[field] !== undefined) assertDuration(field, options[field])
-    }
-    if (options.ttl !== undefined || options.grace !== undefined || options.refreshAhead !== undefined || options.stampede !== undefined) {
-      // Reuse the namespace validation for cross-field rules (ttl > 0, ttl + grace <= maxTtl, refreshAhead in (0,1)).
-      resolvePolicy(this.policy, {
-        ttl: options.ttl ?? this.policy.ttl,
-        grace: options.grace ?? this.policy.grace,
-        refreshAhead: options.refreshAhead ?? this.policy.refreshAhead,
-        stampede: options.stampede ?? this.policy.stampede,
-      })
-    }
-    if (options.tags !== undefined) assertTags(options.tags, this.name)
   }
 
   private runBeforeSet(key: string, value: unknown, entry: StoredEntry): void {
@@ -1189,10 +1133,9 @@ export class NamespaceCache<T = unknown> {
 
 const SETTLED: Promise<void> = Promise.resolve()
 
-function newest(a: Candidate, b: Candidate): Candidate {
-  if (a === undefined) return b
-  if (b === undefined) return a
-  return b.version > a.version ? b : a
+function resultOf<T>({ entry, source, stale, cached }: Found): EntryResult<T> {
+  const { version, createdAt, expiresAt, staleUntil, tags, size } = entry
+  return { value: entry.value as T, meta: { source, stale, cached, version, createdAt, expiresAt, staleUntil, tags, size } }
 }
 
 function errorMessage(error: unknown): string {

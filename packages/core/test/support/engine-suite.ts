@@ -286,6 +286,39 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         expect(info?.tags).toEqual(['from-value'])
         expect(Math.round((info!.expiresAt - info!.createdAt) / 1000)).toBe(123)
       })
+
+      it('getOrSetEntry answers the value with where it came from and its entry metadata, from the one walk', async () => {
+        const [a, b] = await instances(2)
+        let loads = 0
+        const load = () => ({ n: ++loads })
+        const loaded = await a!.getOrSetEntry('k', load, { ttl: 60_000, tags: ['t'] })
+        const info = await a!.inspect('k')
+        const { value: _value, tier: _tier, state: _state, ...stored } = info!
+        expect(loaded).toEqual({ value: { n: 1 }, meta: { source: 'loader', stale: false, cached: true, ...stored } })
+        expect(loaded.meta.size).toBeGreaterThan(0)
+        const fromL1 = await a!.getOrSetEntry('k', load)
+        expect(fromL1).toEqual({ value: { n: 1 }, meta: { ...loaded.meta, source: 'l1' } })
+        const fromL2 = await b!.getOrSetEntry('k', load)
+        expect(fromL2.value).toEqual({ n: 1 })
+        expect(fromL2.meta).toMatchObject({ source: 'l2', stale: false, cached: true, version: info!.version, expiresAt: info!.expiresAt, tags: ['t'] })
+        expect(loads).toBe(1)
+        expect([a!.stats(), b!.stats()]).toMatchObject([{ l1Hits: 1, misses: 1, loads: 1 }, { l2Hits: 1, misses: 0, loads: 0 }])
+        // getOrSet is the same walk without the metadata: it counts and answers alike.
+        expect(await b!.getOrSet('k', load)).toEqual({ n: 1 })
+        expect(b!.stats().l1Hits).toBe(1)
+      })
+
+      it('getOrSetEntry says when a value was answered but not cached', async () => {
+        const [cache] = await instances(1)
+        const skipped = await cache!.getOrSetEntry('k', (context) => {
+          context.skipCache()
+          return 'not for keeping'
+        })
+        expect(skipped).toMatchObject({ value: 'not for keeping', meta: { source: 'loader', stale: false, cached: false } })
+        expect(await cache!.inspect('k')).toBeUndefined()
+        await expect(cache!.getOrSetEntry('k')).rejects.toMatchObject({ code: 'E_INVALID_OPTION' })
+        await expect(cache!.getOrSetEntry('k', () => 1, { ttl: -1 })).rejects.toMatchObject({ code: 'E_INVALID_TTL' })
+      })
     })
 
     describe('grace, fail-safe and timeouts', () => {
@@ -307,6 +340,18 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         expect(failSafes).toHaveLength(1)
         clock.advance(6_000)
         expect(await cache!.getOrSet('k', () => 'v2')).toBe('v2')
+      })
+
+      it('getOrSetEntry marks a value served by fail-safe as stale, with the tier it came from', async () => {
+        const clock = new FakeClock()
+        const [cache] = await instances(1, { clock: clock.read, policy: { ttl: 1_000, grace: 60_000 } })
+        const first = await cache!.getOrSetEntry('k', () => 'v1')
+        clock.advance(2_000)
+        const served = await cache!.getOrSetEntry('k', () => {
+          throw new Error('origin down')
+        })
+        expect(served).toMatchObject({ value: 'v1', meta: { source: 'l1', stale: true, cached: true, version: first.meta.version, expiresAt: first.meta.expiresAt } })
+        expect(cache!.stats()).toMatchObject({ staleHits: 1, failSafes: 1 })
       })
 
       it('fails with E_LOADER_FAILED when nothing stale is left', async () => {
@@ -573,6 +618,19 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         await expect(a!.setIf('k', 'v4', (current) => current === undefined)).rejects.toMatchObject({ code: 'E_PRECONDITION_FAILED' })
         await a!.setIf('new', 'n', (current) => current === undefined)
         expect(await b!.get('new')).toBe('n')
+      })
+
+      it('setEntry answers the entry it wrote, with or without a condition', async () => {
+        const [a, b] = await instances(2)
+        const written = await a!.setEntry('k', 'v1', { ttl: 30_000, tags: ['t'] })
+        const { value: _value, tier: _tier, state: _state, ...stored } = (await b!.inspect('k'))!
+        expect(written).toEqual({ value: 'v1', meta: { source: 'set', stale: false, cached: true, ...stored } })
+        expect(written.meta.expiresAt - written.meta.createdAt).toBeCloseTo(30_000, 0)
+        const next = await b!.setEntry('k', 'v2', { condition: atVersion(written.meta.version) })
+        expect(next.meta.version).toBeGreaterThan(written.meta.version)
+        expect((await b!.inspect('k'))?.version).toBe(next.meta.version)
+        await expect(a!.setEntry('k', 'v3', { condition: atVersion(written.meta.version) })).rejects.toMatchObject({ code: 'E_PRECONDITION_FAILED' })
+        expect(await b!.get('k')).toBe('v2')
       })
 
       it('of many writers racing from one version on two instances, exactly one wins', async () => {

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
-import { StrataError, type EntryInfo, type WriteCondition } from '@strata/core'
+import { StrataError, type EntryMeta, type WriteCondition } from '@strata/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { cacheStatus } from '../http/cache-status.js'
 import { NamespaceParam, TagList, problems } from '../http/schemas.js'
@@ -106,16 +106,17 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
         value = hit.value
         entry = hit
       } else {
-        const load = handle.origin.load
-        value = await handle.cache.getOrSet(key, (context) => {
-          loaded = true
-          return load(context)
-        })
-        if (value === ORIGIN_MISS) {
+        // The value and the entry it came from in one walk: reading the key again for its metadata would cost a
+        // second L2 round trip whenever L1 keeps no copy (l1Ttl 0, a skipped or overtaken load).
+        const answer = await handle.cache.getOrSetEntry(key, handle.origin.load)
+        if (answer.value === ORIGIN_MISS) {
           reply.header('cache-status', cacheStatus({ fwd: 'uri-miss', fwdStatus: 404 }))
           throw notFound(ns, key)
         }
-        entry = await handle.cache.inspect(key)
+        value = answer.value
+        loaded = answer.meta.source === 'loader'
+        // An answer the origin forbade caching (no-store) has no cached entry to describe.
+        entry = answer.meta.cached ? answer.meta : undefined
       }
       reply.header('x-cache', loaded ? 'MISS' : 'HIT')
       const ttl = entry === undefined ? undefined : (entry.expiresAt - clock()) / 1000
@@ -150,11 +151,10 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
       checkWrite(ns, handle.spec.security, ttl, value)
       const options = { ...(ttl === undefined ? {} : { ttl }), ...(tags === undefined ? {} : { tags }) }
       const condition = conditionOf(request.headers)
-      if (condition === undefined) await handle.cache.set(key, value, options)
-      else await handle.cache.setIf(key, value, condition, options)
-      const info = await handle.cache.inspect(key)
-      if (info !== undefined) setEntryHeaders(reply, info, clock())
-      return { namespace: ns, key, etag: info === undefined ? '' : etagOf(info.version), version: info?.version ?? 0, expiresAt: info?.expiresAt ?? 0 }
+      // The entry this write made, from the write itself: no read-back, and no other writer's version by mistake.
+      const { meta } = await handle.cache.setEntry(key, value, condition === undefined ? options : { ...options, condition })
+      setEntryHeaders(reply, meta, clock())
+      return { namespace: ns, key, etag: etagOf(meta.version), version: meta.version, expiresAt: meta.expiresAt }
     },
   )
 
@@ -268,7 +268,7 @@ function etagOf(version: number): string {
   return `"${version}"`
 }
 
-type EntryHeaders = Pick<EntryInfo<unknown>, 'version' | 'createdAt' | 'expiresAt'>
+type EntryHeaders = Pick<EntryMeta, 'version' | 'createdAt' | 'expiresAt'>
 
 function setEntryHeaders(reply: FastifyReply, info: EntryHeaders, now: number): void {
   reply.header('etag', etagOf(info.version))
