@@ -4,6 +4,8 @@ import type { NamespaceSpec } from './namespace-spec.js'
 export interface NamespaceStatsView {
   hits: number
   misses: number
+  /** Reads that joined a load already under way (single-flight): hits for the ratio. */
+  coalesced: number
   l1Hits: number
   l2Hits: number
   staleHits: number

@@ -13,6 +13,8 @@ export interface NamespaceStats {
   l1Hits: number
   l2Hits: number
   misses: number
+  /** Reads that joined a load already under way (single-flight): hits for the ratio. */
+  coalesced: number
   staleHits: number
   sets: number
   deletes: number

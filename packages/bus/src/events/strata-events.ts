@@ -68,7 +68,8 @@ export const AccessEventData = Type.Object({
   namespace: Name,
   key: Type.String(),
   operation: Type.Union([Type.Literal('get'), Type.Literal('set'), Type.Literal('delete')]),
-  result: Type.Union([Type.Literal('hit'), Type.Literal('miss'), Type.Literal('stale'), Type.Literal('ok')]),
+  /** `coalesced`: a read that joined a load already under way on that gateway (single-flight); a hit for ratios. */
+  result: Type.Union([Type.Literal('hit'), Type.Literal('miss'), Type.Literal('coalesced'), Type.Literal('stale'), Type.Literal('ok')]),
   tier: Type.Optional(Type.Union([Type.Literal('l1'), Type.Literal('l2'), Type.Literal('origin')])),
   latencyMs: Type.Number({ minimum: 0 }),
   /** Response body bytes, when known. */

@@ -21,7 +21,7 @@ export const TEMPLATES: Record<string, Template> = {
     kind: 'threshold',
     expr: {
       ratio: {
-        numerator: { metric: 'strata_cache_requests_total', match: { ...namespaceMatch(p), result: ['hit', 'stale'] } },
+        numerator: { metric: 'strata_cache_requests_total', match: { ...namespaceMatch(p), result: ['hit', 'stale', 'coalesced'] } },
         denominator: { metric: 'strata_cache_requests_total', match: namespaceMatch(p) },
       },
     },

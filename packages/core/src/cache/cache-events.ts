@@ -5,7 +5,8 @@ export type Tier = 'l1' | 'l2'
 /** What the engine reports. Keys are the caller's logical keys; values are never part of an event. */
 export interface CacheEventMap {
   hit: { namespace: string; key: string; tier: Tier; stale: boolean }
-  miss: { namespace: string; key: string }
+  /** `coalesced`: the read joined a load already under way in this process (single-flight), counted apart from misses. */
+  miss: { namespace: string; key: string; coalesced?: boolean }
   set: { namespace: string; key: string; tags: readonly string[] }
   delete: { namespace: string; key: string }
   evict: { namespace: string; key: string; cause: 'evicted' | 'expired' }

@@ -3,6 +3,8 @@ export class NamespaceStats {
   l1Hits = 0
   l2Hits = 0
   misses = 0
+  /** Reads that joined a load already under way (single-flight): neither a tier hit nor a load of their own. */
+  coalesced = 0
   staleHits = 0
   sets = 0
   deletes = 0
@@ -18,14 +20,17 @@ export class NamespaceStats {
 
   snapshot(): StatsSnapshot {
     const hits = this.l1Hits + this.l2Hits
-    const lookups = hits + this.misses
+    // A coalesced read is served without a load of its own: it counts as a hit in the ratio, as bentocache and
+    // FusionCache count a shared load (100 concurrent reads of a cold key are 1 miss and 99 coalesced, not 100 misses).
+    const lookups = hits + this.coalesced + this.misses
     return {
       l1Hits: this.l1Hits,
       l2Hits: this.l2Hits,
       hits,
       misses: this.misses,
       staleHits: this.staleHits,
-      hitRatio: lookups === 0 ? 0 : hits / lookups,
+      coalesced: this.coalesced,
+      hitRatio: lookups === 0 ? 0 : (hits + this.coalesced) / lookups,
       sets: this.sets,
       deletes: this.deletes,
       loads: this.loads,
@@ -46,6 +51,7 @@ export interface StatsSnapshot {
   l2Hits: number
   hits: number
   misses: number
+  coalesced: number
   staleHits: number
   hitRatio: number
   sets: number

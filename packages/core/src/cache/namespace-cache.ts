@@ -214,7 +214,7 @@ export class NamespaceCache<T = unknown> {
     assertKey(key, this.policy.maxKeyLength, this.name)
     const found = await this.readBelowL1(key, l1Entry, now, load, options)
     if (found?.stale === false) return found
-    this.countMiss(key)
+    this.countMiss(key, this.core.flights.get(this.keys.l1Key(key)) !== undefined)
     return this.loadAndAnswer(key, load, options, found)
   }
 
@@ -237,9 +237,11 @@ export class NamespaceCache<T = unknown> {
     return { entry: candidate, source: candidate === l2Entry ? 'l2' : 'l1', stale: true, cached: true }
   }
 
-  private countMiss(key: string): void {
-    this.counters.misses++
-    if (this.core.events.has('miss')) this.core.events.emit('miss', { namespace: this.name, key })
+  /** `coalesced`: a load of the key is already under way here, which this read joins instead of starting one. */
+  private countMiss(key: string, coalesced = false): void {
+    if (coalesced) this.counters.coalesced++
+    else this.counters.misses++
+    if (this.core.events.has('miss')) this.core.events.emit('miss', coalesced ? { namespace: this.name, key, coalesced } : { namespace: this.name, key })
   }
 
   /** Metadata of an entry (tier, times, version, tags, size) without counting a hit; for tools and the console. */

@@ -132,6 +132,8 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         gate.resolve()
         expect(new Set(await all)).toEqual(new Set(['v']))
         expect(calls).toBe(1)
+        // One miss started the load; the 199 reads that joined it are coalesced, and hits for the ratio.
+        expect(cache!.stats()).toMatchObject({ misses: 1, coalesced: 199, loads: 1, hitRatio: 199 / 200 })
       })
 
       it('calls the loader once across instances sharing L2 (fleet lease)', async () => {

@@ -74,7 +74,8 @@ export class AnalyticsState {
     const row = this.row(access.at, access.namespace, tier)
     row.requests += weight
     row.samples++
-    if (access.result === 'hit') row.hits += weight
+    // A coalesced read was served by a load another read started: a hit, as the engine counts it.
+    if (access.result === 'hit' || access.result === 'coalesced') row.hits += weight
     else if (access.result === 'miss') row.misses += weight
     else if (access.result === 'stale') row.stale += weight
     if (access.bytes !== undefined) row.bytes += access.bytes * weight

@@ -29,6 +29,8 @@ interface Counters {
   l1Hits: number
   l2Hits: number
   misses: number
+  /** Older gateways do not report it. */
+  coalesced?: number
   staleHits: number
   errors: number
   latencyMs: Latency
@@ -39,7 +41,7 @@ function countersOf(snapshot: StatsSnapshot, scope: Scope): Counters | undefined
   const ns = snapshot.namespaces.find((candidate) => candidate.name === scope.name)
   if (ns === undefined) return undefined
   // A namespace's requests are its reads and writes: what the tier counters and sets/deletes add up to.
-  return { ...ns, requests: ns.hits + ns.misses + ns.staleHits + ns.sets + ns.deletes }
+  return { ...ns, requests: ns.hits + ns.misses + (ns.coalesced ?? 0) + ns.staleHits + ns.sets + ns.deletes }
 }
 
 export function buildSeries(snapshots: readonly StatsSnapshot[], scope: Scope): Series {
@@ -56,7 +58,8 @@ export function buildSeries(snapshots: readonly StatsSnapshot[], scope: Scope): 
       return delta < 0 ? null : delta / seconds
     }
     series.times.push(current.at / 1000)
-    const hits = rate((c) => c.hits)
+    // A read that joined a load under way counts as a hit, as the gateway's own ratio counts it.
+    const hits = rate((c) => c.hits + (c.coalesced ?? 0))
     const misses = rate((c) => c.misses)
     series.hitRatio.push(hits === null || misses === null || hits + misses === 0 ? null : hits / (hits + misses))
     series.requestsPerSec.push(rate((c) => c.requests))

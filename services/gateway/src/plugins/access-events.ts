@@ -14,7 +14,7 @@ export interface AccessEventsOptions {
 
 /** What the engine reported about the one lookup a request made. */
 interface AccessSlot {
-  result: 'hit' | 'miss' | 'stale' | undefined
+  result: 'hit' | 'miss' | 'coalesced' | 'stale' | undefined
   tier: 'l1' | 'l2' | 'origin' | undefined
 }
 
@@ -36,10 +36,10 @@ export const accessEventsPlugin = fp(
         slot.result = event.stale ? 'stale' : 'hit'
         slot.tier = event.tier
       }),
-      cache.on('miss', () => {
+      cache.on('miss', (event) => {
         const slot = slots.getStore()
         if (slot === undefined) return
-        slot.result = 'miss'
+        slot.result = event.coalesced === true ? 'coalesced' : 'miss'
         slot.tier = undefined
       }),
       cache.on('load', () => {

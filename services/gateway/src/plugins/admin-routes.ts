@@ -17,6 +17,7 @@ const NamespaceView = Type.Object({
   stats: Type.Object({
     hits: Type.Number(),
     misses: Type.Number(),
+    coalesced: Type.Number({ description: 'Reads that joined a load already under way (single-flight); hits for the ratio' }),
     l1Hits: Type.Number(),
     l2Hits: Type.Number(),
     staleHits: Type.Number(),
@@ -127,6 +128,6 @@ export const adminRoutes: FastifyPluginCallbackTypebox<AdminRoutesOptions> = (ap
 }
 
 function view(handle: NamespaceHandle) {
-  const { hits, misses, l1Hits, l2Hits, staleHits, hitRatio, sets, deletes, loads, loadErrors } = handle.cache.stats()
-  return { name: handle.name, policy: handle.spec, stats: { hits, misses, l1Hits, l2Hits, staleHits, hitRatio, sets, deletes, loads, loadErrors } }
+  const { hits, misses, coalesced, l1Hits, l2Hits, staleHits, hitRatio, sets, deletes, loads, loadErrors } = handle.cache.stats()
+  return { name: handle.name, policy: handle.spec, stats: { hits, misses, coalesced, l1Hits, l2Hits, staleHits, hitRatio, sets, deletes, loads, loadErrors } }
 }

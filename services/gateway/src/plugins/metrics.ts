@@ -21,7 +21,7 @@ export const metricsPlugin = fp(
 
     new Counter({
       name: 'strata_cache_requests_total',
-      help: 'Cache lookups by namespace, tier and result (hit, stale, miss)',
+      help: 'Cache lookups by namespace, tier and result (hit, stale, miss, coalesced: joined a load under way)',
       labelNames: ['namespace', 'tier', 'result'],
       registers: [registry],
       collect() {
@@ -32,6 +32,7 @@ export const metricsPlugin = fp(
           this.inc({ namespace: name, tier: 'l2', result: 'hit' }, s.l2Hits)
           this.inc({ namespace: name, tier: 'any', result: 'stale' }, s.staleHits)
           this.inc({ namespace: name, tier: 'none', result: 'miss' }, s.misses)
+          this.inc({ namespace: name, tier: 'none', result: 'coalesced' }, s.coalesced)
         }
       },
     })

@@ -20,9 +20,10 @@ const Counters = {
   l1Hits: Type.Integer(),
   l2Hits: Type.Integer(),
   misses: Type.Integer(),
+  coalesced: Type.Integer({ description: 'Reads that joined a load already under way (single-flight); hits for the ratio' }),
   staleHits: Type.Integer({ description: 'Stale values served (grace, fail-safe)' }),
   errors: Type.Integer({ description: "The engine's errors (L2, codec, hooks) plus KV answers with a 5xx status" }),
-  hitRatio: Type.Number({ minimum: 0, maximum: 1, description: 'hits / (hits + misses)' }),
+  hitRatio: Type.Number({ minimum: 0, maximum: 1, description: '(hits + coalesced) / (hits + coalesced + misses)' }),
   latencyMs: Latency,
 }
 const StatsSchema = Type.Object({

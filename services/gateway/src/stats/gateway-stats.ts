@@ -54,6 +54,7 @@ export class GatewayStats {
         l1Hits: s.l1Hits,
         l2Hits: s.l2Hits,
         misses: s.misses,
+        coalesced: s.coalesced,
         staleHits: s.staleHits,
         sets: s.sets,
         deletes: s.deletes,
@@ -63,9 +64,9 @@ export class GatewayStats {
         latencyMs: traffic === undefined ? { p50: 0, p95: 0, p99: 0 } : traffic.latency.percentiles(now),
       }
     })
-    const sum = (field: 'requests' | 'hits' | 'l1Hits' | 'l2Hits' | 'misses' | 'staleHits' | 'errors') => views.reduce((total, view) => total + view[field], 0)
+    const sum = (field: 'requests' | 'hits' | 'l1Hits' | 'l2Hits' | 'misses' | 'coalesced' | 'staleHits' | 'errors') => views.reduce((total, view) => total + view[field], 0)
     const hits = sum('hits')
-    const lookups = hits + sum('misses')
+    const lookups = hits + sum('coalesced') + sum('misses')
     const windows = namespaces.flatMap(({ name }) => {
       const traffic = this.traffic.get(name)
       return traffic === undefined ? [] : [traffic.latency]
@@ -79,9 +80,10 @@ export class GatewayStats {
         l1Hits: sum('l1Hits'),
         l2Hits: sum('l2Hits'),
         misses: sum('misses'),
+        coalesced: sum('coalesced'),
         staleHits: sum('staleHits'),
         errors: sum('errors'),
-        hitRatio: lookups === 0 ? 0 : hits / lookups,
+        hitRatio: lookups === 0 ? 0 : (hits + sum('coalesced')) / lookups,
         latencyMs: LatencyWindow.combined(windows, now),
       },
       namespaces: views,
