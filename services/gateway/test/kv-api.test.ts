@@ -44,6 +44,7 @@ describe('KV API against real Redis', () => {
     expect(gone.statusCode).toBe(404)
     expect(gone.headers['content-type']).toContain('application/problem+json')
     expect(gone.json()).toMatchObject({ code: 'E_KEY_NOT_FOUND', status: 404 })
+    expect(gone.json().detail).toBe("Key not found in namespace 'users': it is not cached, and namespace 'users' has no origin to load it from")
   })
 
   it('stores JSON scalars and null faithfully', async () => {
@@ -175,6 +176,8 @@ describe('KV API against real Redis', () => {
     const missing = await app.inject({ method: 'GET', url: '/v1/namespaces/items/keys/missing' })
     expect(missing.statusCode).toBe(404)
     expect(missing.json()).toMatchObject({ code: 'E_KEY_NOT_FOUND' })
+    // The origin's own 404, said as such (not "has no origin").
+    expect(missing.json().detail).toBe("Key not found in namespace 'items': the origin of namespace 'items' answered 404")
     const broken = await app.inject({ method: 'GET', url: '/v1/namespaces/items/keys/broken' })
     expect(broken.statusCode).toBe(502)
     expect(broken.json().code).toMatch(/^E_(LOADER|ORIGIN)_FAILED$/)

@@ -101,7 +101,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
         const hit = await handle.cache.getEntry(key)
         if (hit === undefined) {
           reply.header('cache-status', cacheStatus({ fwd: 'uri-miss', detail: 'no origin' }))
-          throw notFound(ns, key)
+          throw notFound(ns, key, `it is not cached, and namespace '${ns}' has no origin to load it from`)
         }
         value = hit.value
         entry = hit
@@ -111,7 +111,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
         const answer = await handle.cache.getOrSetEntry(key, handle.origin.load)
         if (answer.value === ORIGIN_MISS) {
           reply.header('cache-status', cacheStatus({ fwd: 'uri-miss', fwdStatus: 404 }))
-          throw notFound(ns, key)
+          throw notFound(ns, key, `the origin of namespace '${ns}' answered 404`)
         }
         value = answer.value
         loaded = answer.meta.source === 'loader'
@@ -260,8 +260,9 @@ function serialize(value: unknown): string {
   return text
 }
 
-function notFound(namespace: string, key: string): StrataError {
-  return new StrataError('E_KEY_NOT_FOUND', `Key not found in namespace '${namespace}'`, { context: { namespace, key } })
+/** Says why: a miss with nothing to load from, or the origin's own 404 (the key is named in `context`, not the text). */
+function notFound(namespace: string, key: string, why: string): StrataError {
+  return new StrataError('E_KEY_NOT_FOUND', `Key not found in namespace '${namespace}': ${why}`, { context: { namespace, key } })
 }
 
 function etagOf(version: number): string {
