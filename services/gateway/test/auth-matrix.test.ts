@@ -59,6 +59,7 @@ describe('route matrix: 401 / 403 / 2xx on every route', () => {
     add(['GET', 'HEAD'], '/v1/admin/namespaces', global('admin', '/v1/admin/namespaces'))
     add(['GET', 'HEAD'], '/v1/admin/namespaces/:ns', ns('admin', '/v1/admin/namespaces/alpha'))
     add(['PUT'], '/v1/admin/namespaces/:ns', ns('admin', '/v1/admin/namespaces/alpha', { ttl: 60_000 }))
+    add(['PATCH'], '/v1/admin/namespaces/:ns', ns('admin', '/v1/admin/namespaces/alpha', { ttl: 30_000 }))
     add(['DELETE'], '/v1/admin/namespaces/:ns', ns('admin', '/v1/admin/namespaces/alpha-del'))
     add(['DELETE'], '/v1/admin/subjects/:subject', global('admin', '/v1/admin/subjects/user-1'))
     add(['POST'], '/v1/admin/keys', global('admin', '/v1/admin/keys', { name: 'new', grants: [{ namespace: 'alpha', scopes: ['read'] }] }))
