@@ -49,9 +49,9 @@ const alerting: Alerting = buildAlerting({
   deliveries,
   transport,
   // Every service's strata.errors.v1 becomes alertable (error rules, the default dead-letter rule).
-  errorEvents: { transport },
+  errorEvents: { transport, topic: settings.errorsTopic },
   // Every service's audited actions on strata.audit.v1 become alertable (template audit-events).
-  auditEvents: { transport },
+  auditEvents: { transport, topic: settings.auditTopic },
   intervalMs: settings.interval ?? config.intervalMs ?? 15_000,
   instanceId,
   logger,

@@ -39,9 +39,14 @@ async function startAlertingProcess(env: Record<string, string>): Promise<ChildP
 }
 
 /**
- * The notifications about `rule` only: main.ts also runs the default dead-letter rule over the shared
- * strata.errors.v1 topic, where other suites on this machine publish dead letters; those alerts are not this test's.
+ * Error and audit topics of the test's own: main.ts runs the default dead-letter rule over the error topic, and on the
+ * shared strata.errors.v1 other suites' dead letters would fire it here (a foreign notification held and killed).
  */
+function isolated(): Record<string, string> {
+  return { STRATA_ALERTING_ERRORS_TOPIC: uniqueName('test.errors'), STRATA_ALERTING_AUDIT_TOPIC: uniqueName('test.audit') }
+}
+
+/** The notifications about `rule` only (a second guard: nothing else should reach this receiver). */
 function about(receiver: WebhookReceiver, rule: string): WebhookPayload[] {
   return receiver.acceptedAt('/ops').filter((payload) => payload.alerts.some((alert) => alert.rule === rule))
 }
@@ -72,7 +77,7 @@ rules:
   - { name: ${rule}, kind: threshold, expr: { gauge: { metric: depth } }, op: ">", threshold: 10, for: 400ms }
 `,
     )
-    const env = { STRATA_ALERTING_RULES: rulesFile, STRATA_ALERTING_SCRAPE: metricsUrl, STRATA_PREFIX: uniqueName('alerting'), STRATA_ALERTING_QUEUE: uniqueName('webhooks') }
+    const env = { ...isolated(), STRATA_ALERTING_RULES: rulesFile, STRATA_ALERTING_SCRAPE: metricsUrl, STRATA_PREFIX: uniqueName('alerting'), STRATA_ALERTING_QUEUE: uniqueName('webhooks') }
     const children: ChildProcess[] = []
     cleanup.push(async () => {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
@@ -136,7 +141,7 @@ rules:
   - { name: ${rule}, kind: threshold, expr: { gauge: { metric: depth } }, op: ">", threshold: 10, for: 400ms }
 `,
     )
-    const env = { STRATA_ALERTING_RULES: rulesFile, STRATA_ALERTING_SCRAPE: metricsUrl, STRATA_PREFIX: uniqueName('alerting'), STRATA_ALERTING_QUEUE: uniqueName('webhooks') }
+    const env = { ...isolated(), STRATA_ALERTING_RULES: rulesFile, STRATA_ALERTING_SCRAPE: metricsUrl, STRATA_PREFIX: uniqueName('alerting'), STRATA_ALERTING_QUEUE: uniqueName('webhooks') }
     const children: ChildProcess[] = []
     cleanup.push(async () => {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')

@@ -91,6 +91,8 @@ export const AlertingSettingsSchema = Type.Object(
     retryMax: setting(Duration({ default: 300_000, description: 'Longest retry delay' }), { env: 'STRATA_ALERTING_RETRY_MAX_MS' }),
     lock: setting(Duration({ default: 30_000, minimum: 1, description: 'Delivery job lock' }), { env: 'STRATA_ALERTING_LOCK_MS' }),
     stalledInterval: setting(Duration({ default: 15_000, minimum: 1 }), { env: 'STRATA_ALERTING_STALLED_INTERVAL_MS' }),
+    errorsTopic: setting(Topic('strata.errors.v1', 'Error events read (error rules, the default dead-letter rule)'), { env: 'STRATA_ALERTING_ERRORS_TOPIC' }),
+    auditTopic: setting(Topic('strata.audit.v1', 'Audit events read (audit rules)'), { env: 'STRATA_ALERTING_AUDIT_TOPIC' }),
     auth: authOf('STRATA_ALERTING', 'the HTTP API'),
   },
   { additionalProperties: false },
