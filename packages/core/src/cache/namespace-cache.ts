@@ -214,7 +214,6 @@ export class NamespaceCache<T = unknown> {
     assertKey(key, this.policy.maxKeyLength, this.name)
     const found = await this.readBelowL1(key, l1Entry, now, load, options)
     if (found?.stale === false) return found
-    this.countMiss(key, this.core.flights.get(this.keys.l1Key(key)) !== undefined)
     return this.loadAndAnswer(key, load, options, found)
   }
 
@@ -306,6 +305,9 @@ export class NamespaceCache<T = unknown> {
 
   /** Waits for the (shared) load, bounded by the soft and hard timeouts, falling back on the stale candidate. */
   private async loadAndAnswer(key: string, load: Loader<T>, options: EntryOptions | undefined, candidate: Found | undefined): Promise<Found> {
+    // Counted in the same synchronous step that starts or joins the load, so each load has exactly one miss: reads
+    // whose L2 answers arrived together would otherwise all see no flight yet and all count as misses.
+    this.countMiss(key, this.core.flights.get(this.keys.l1Key(key)) !== undefined)
     const flight = this.startLoad(key, load, options, candidate)
     const softTimeout = options?.softTimeout ?? this.policy.softTimeout
     const hardTimeout = options?.hardTimeout ?? this.policy.hardTimeout

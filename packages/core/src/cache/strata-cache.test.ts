@@ -77,6 +77,30 @@ describe('StrataCache', () => {
     await cache.close()
   })
 
+  it('counts the reads that join a load under way as coalesced, not misses, and as hits in the ratio', async () => {
+    const cache = createCache()
+    const items = cache.namespace('items')
+    const misses: Array<CacheEventMap['miss']> = []
+    cache.on('miss', (event) => misses.push(event))
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let loads = 0
+    const reads = Array.from({ length: 100 }, () =>
+      items.getOrSet('cold', async () => {
+        loads++
+        await gate
+        return 'v'
+      }),
+    )
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    release()
+    expect(new Set(await Promise.all(reads))).toEqual(new Set(['v']))
+    expect(loads).toBe(1)
+    expect(items.stats()).toMatchObject({ misses: 1, coalesced: 99, hitRatio: 0.99 })
+    expect(misses.filter((event) => event.coalesced === true)).toHaveLength(99)
+    await cache.close()
+  })
+
   it('refuses to hand out a namespace with another policy, and returns the same one otherwise', async () => {
     const cache = createCache()
     const a = cache.namespace('orders', { ttl: 10_000 })

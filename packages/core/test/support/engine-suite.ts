@@ -132,8 +132,12 @@ export function runEngineSuite(name: string, options: EngineSuiteOptions): void 
         gate.resolve()
         expect(new Set(await all)).toEqual(new Set(['v']))
         expect(calls).toBe(1)
-        // One miss started the load; the 199 reads that joined it are coalesced, and hits for the ratio.
-        expect(cache!.stats()).toMatchObject({ misses: 1, coalesced: 199, loads: 1, hitRatio: 199 / 200 })
+        // One miss started the load; every other read joined it (coalesced) or, where L2 answered after the fill
+        // (Redis Cluster queues commands while it maps slots), hit: 199 hits for the ratio either way, not 200 misses.
+        const stats = cache!.stats()
+        expect(stats).toMatchObject({ misses: 1, loads: 1 })
+        expect(stats.coalesced + stats.l1Hits + stats.l2Hits).toBe(199)
+        expect(stats.hitRatio).toBeCloseTo(199 / 200, 10)
       })
 
       it('calls the loader once across instances sharing L2 (fleet lease)', async () => {
