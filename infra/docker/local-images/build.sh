@@ -43,7 +43,8 @@ build() {
   cp "$here/$dockerfile" "$context/Dockerfile"
   for file in "$@"; do cp -a "$file" "$context/"; done
   say "docker: building $TAG/$name:local"
-  docker build -q --build-arg BASE="$BASE" -t "$TAG/$name:local" "$context" >/dev/null
+  docker build -q --build-arg BASE="$BASE" -t "$TAG/$name:local" "$context" >/dev/null 2>"$LOG_DIR/docker-build-$name.log" ||
+    die "docker: building $TAG/$name:local failed; see $LOG_DIR/docker-build-$name.log"
 }
 
 # Node: the machine's own Node.js runtime (Debian's is older than the project needs), with npm and corepack.

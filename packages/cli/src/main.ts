@@ -3,6 +3,7 @@ import { StrataError } from '@strata/core'
 import { CliFailure, EXIT, type CliIo } from './cli-io.js'
 import { configCommands } from './commands/config-commands.js'
 import { credentialHint } from './credentials.js'
+import { eventCommands } from './commands/event-commands.js'
 import { gatewayCommands } from './commands/gateway-commands.js'
 import { localCommands } from './commands/local-commands.js'
 import { rulesCommands } from './commands/rules-commands.js'
@@ -21,6 +22,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   configCommands(program, io)
   gatewayCommands(program, io)
   rulesCommands(program, io)
+  eventCommands(program, io)
   localCommands(program, io, (code) => {
     exitCode = code
   })

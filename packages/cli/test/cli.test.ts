@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCache, type StrataCache } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
 import { buildGateway, NamespaceRegistry, type Gateway } from '@strata/gateway'
-import { requireRedis, servers, uniqueName, waitUntil } from '@strata/testkit'
+import { consumeEvents } from '@strata/bus'
+import { KafkaTransport } from '@strata/bus/kafka'
+import { requireKafka, requireRedis, servers, uniqueName, waitUntil } from '@strata/testkit'
 import { runCli } from '../src/index.js'
 
 /** Runs the CLI in this process and returns what it printed and its exit code. */
@@ -224,6 +226,33 @@ describe('strata keys, invalidate and stats against a real gateway (real Redis)'
   })
 })
 
+describe('strata events publish (a domain event on real Kafka, in the invalidator\'s envelope)', () => {
+  it('puts one event on the topic with the given type, data and subject; refuses bad --data with exit 2 and publishes nothing', async () => {
+    const brokers = await requireKafka()
+    const topic = uniqueName('cli-events')
+    const transport = new KafkaTransport({ brokers, clientId: 'cli-events-test', log: () => undefined })
+    const received: { type: string; data: unknown; subject?: string; source: string }[] = []
+    try {
+      const subscription = await consumeEvents(transport, topic, { group: uniqueName('cli-events'), startFrom: 'earliest' }, async (event) => {
+        received.push(event)
+      })
+      const env = { STRATA_KAFKA_BROKERS: brokers.join(',') }
+      expect((await strata(['events', 'publish', '--topic', topic, '--type', 'product.updated', '--data', '[1]'], env)).code).toBe(2)
+      const bad = await strata(['events', 'publish', '--topic', topic, '--type', 'product.updated', '--data', '{id: 42}'], env)
+      expect([bad.code, bad.err]).toEqual([2, expect.stringContaining('--data is not JSON')])
+      const sent = await strata(['events', 'publish', '--topic', topic, '--type', 'product.updated', '--data', '{"id":"42"}', '--subject', 'product/42'], env)
+      expect(sent.code).toBe(0)
+      expect(sent.out).toMatch(new RegExp(`^published product.updated [0-9a-f-]{36} to ${topic}\n$`))
+      await waitUntil(() => received.length > 0, 30_000)
+      expect(received).toHaveLength(1)
+      expect(received[0]).toMatchObject({ type: 'product.updated', data: { id: '42' }, subject: 'product/42', source: 'strata/cli' })
+      await subscription.close()
+    } finally {
+      await transport.close()
+    }
+  }, 60_000)
+})
+
 describe('strata infra, bench, start and usage', () => {
   it('infra status runs infra/local/status.sh against the running servers', async () => {
     // The script needs the ordinary environment (HOME for its state directory).
@@ -256,7 +285,7 @@ describe('strata infra, bench, start and usage', () => {
     expect((await strata(['keys', 'get', 'only-namespace'])).code).toBe(2)
     const help = await strata(['--help'])
     expect(help.code).toBe(0)
-    for (const command of ['start', 'infra', 'keys', 'invalidate', 'stats', 'bench', 'config']) expect(help.out).toContain(command)
+    for (const command of ['start', 'infra', 'keys', 'invalidate', 'stats', 'bench', 'config', 'events']) expect(help.out).toContain(command)
   })
 
   // Loading the gateway's modules through tsx takes a few seconds, and much longer on a loaded machine.

@@ -18,8 +18,11 @@ export interface DocFailure {
 }
 
 export interface DocRun {
-  /** Blocks executed (sh, ts/js, validated configs), blocks checked only (skip=destructive) and output blocks. */
-  counts: { shell: number; program: number; config: number; destructive: number; output: number }
+  /**
+   * Blocks executed (sh, ts/js, validated configs), blocks checked only (skip=destructive), output blocks, and
+   * stack=docker blocks (left to the compose test).
+   */
+  counts: { shell: number; program: number; config: number; destructive: number; output: number; docker: number }
   failures: DocFailure[]
 }
 
@@ -37,11 +40,12 @@ export interface RunDocOptions {
  */
 export async function runDoc(file: string, options: RunDocOptions): Promise<DocRun> {
   const name = relative(options.root, file)
-  const counts = { shell: 0, program: 0, config: 0, destructive: 0, output: 0 }
+  const counts = { shell: 0, program: 0, config: 0, destructive: 0, output: 0, docker: 0 }
   const { samples, issues } = planSamples(extractCodeBlocks(readFileSync(file, 'utf8')))
   if (issues.length > 0) return { counts, failures: issues.map((issue) => ({ where: `${name}:${issue.line}`, info: '', reason: issue.message, output: '' })) }
   counts.output = samples.filter((sample) => sample.kind === 'output').length
-  const runnable = samples.filter((sample) => sample.kind !== 'output')
+  counts.docker = samples.filter((sample) => sample.kind === 'docker').length
+  const runnable = samples.filter((sample) => sample.kind !== 'output' && sample.kind !== 'docker')
   if (runnable.length === 0) return { counts, failures: [] }
 
   const samplesDir = join(options.root, 'packages', 'docs', '.samples')
@@ -87,7 +91,7 @@ export async function runDoc(file: string, options: RunDocOptions): Promise<DocR
     return Object.fromEntries(Object.entries(now).filter(([name, value]) => process.env[name] !== value))
   }
 
-  async function runSample(sample: Exclude<Sample, { kind: 'output' }>): Promise<{ reason: string; output: string } | undefined> {
+  async function runSample(sample: Exclude<Sample, { kind: 'output' } | { kind: 'docker' }>): Promise<{ reason: string; output: string } | undefined> {
     switch (sample.kind) {
       case 'shell': {
         if (sample.destructive) {

@@ -20,9 +20,10 @@ describe('planSamples', () => {
       block('http-response'),
       block('json output'),
       block('sh output'),
+      block('sh stack=docker'),
     ])
     expect(issues).toEqual([])
-    expect(samples.map((sample) => sample.kind)).toEqual(['shell', 'shell', 'shell', 'shell', 'program', 'program', 'config', 'config', 'output', 'output', 'output', 'output', 'output'])
+    expect(samples.map((sample) => sample.kind)).toEqual(['shell', 'shell', 'shell', 'shell', 'program', 'program', 'config', 'config', 'output', 'output', 'output', 'output', 'output', 'docker'])
     expect(samples[1]).toMatchObject({ infra: true })
     expect(samples[2]).toMatchObject({ background: { ready: 'started' } })
     expect(samples[3]).toMatchObject({ destructive: true })
@@ -42,6 +43,8 @@ describe('planSamples', () => {
     ['sh ready=x', /go together/],
     ['sh stack=cloud', /stack=embedded.*stack=infra/],
     ['text kind=warmer-plan', /output is not run/],
+    ['ts stack=docker', /stack=docker is for sh blocks/],
+    ['sh stack=docker background ready=x', /run in order in one shell/],
   ])('refuses ```%s', (info, message) => {
     const { samples, issues } = planSamples([block(info, 7)])
     expect(samples).toEqual([])

@@ -10,6 +10,8 @@ export type Sample =
   | { kind: 'program'; block: CodeBlock; language: 'ts' | 'js'; infra: boolean }
   | { kind: 'config'; block: CodeBlock; loader: LoaderKind; format: 'yaml' | 'json' }
   | { kind: 'output'; block: CodeBlock }
+  /** A command for a docker-compose deployment: run in order by the compose test (services/platform/test/docker), not here. */
+  | { kind: 'docker'; block: CodeBlock }
 
 export interface PlanIssue {
   line: number
@@ -55,7 +57,12 @@ function planSample(block: CodeBlock): Sample | string {
   const unknown = Object.keys(attrs).filter((name) => !ATTRS[family].has(name))
   if (unknown.length > 0) return `unknown attribute ${unknown.join(', ')} for ${lang} (allowed: ${[...ATTRS[family], 'output'].join(', ')})`
   const stack = attrs.stack ?? 'embedded'
-  if (stack !== 'embedded' && stack !== 'infra') return `stack=${stack}: only stack=embedded (the default) or stack=infra`
+  if (stack === 'docker') {
+    const extra = Object.keys(attrs).filter((name) => name !== 'stack')
+    if (family !== 'shell') return 'stack=docker is for sh blocks (the compose test runs them against docker-compose.yml)'
+    return extra.length === 0 ? { kind: 'docker', block } : `stack=docker blocks run in order in one shell: ${extra.join(', ')} means nothing here`
+  }
+  if (stack !== 'embedded' && stack !== 'infra') return `stack=${stack}: only stack=embedded (the default), stack=infra or stack=docker`
   const infra = stack === 'infra'
 
   if (family === 'shell') {

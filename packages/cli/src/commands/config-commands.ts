@@ -18,7 +18,7 @@ export function configCommands(program: Command, io: CliIo): void {
     .action((file: string | undefined, options: { env: boolean; service?: StrataService }) => {
       const env = options.env ? io.env : {}
       const chosen = file ?? (env[CONFIG_FILE_VARIABLE] || undefined)
-      const loaded = load(chosen, env)
+      const loaded = loadValidConfig(chosen, env)
       for (const warning of loaded.warnings) io.err(`warning: ${warning}\n`)
       io.out(`${chosen ?? 'the environment'}: valid${options.service === undefined ? '' : ` for ${options.service}`}\n`)
     })
@@ -30,7 +30,7 @@ export function configCommands(program: Command, io: CliIo): void {
     .option('--json', 'print JSON instead of a table')
     .description('the effective configuration and where each value came from (default, file or environment); secrets are never printed')
     .action((options: { config?: string; service?: StrataService; json?: boolean }) => {
-      const loaded = load(options.config ?? (io.env[CONFIG_FILE_VARIABLE] || undefined), io.env)
+      const loaded = loadValidConfig(options.config ?? (io.env[CONFIG_FILE_VARIABLE] || undefined), io.env)
       for (const warning of loaded.warnings) io.err(`warning: ${warning}\n`)
       const rows = explainConfig(loaded, options.service)
       if (options.json === true) {
@@ -42,7 +42,8 @@ export function configCommands(program: Command, io: CliIo): void {
     })
 }
 
-function load(file: string | undefined, env: NodeJS.ProcessEnv) {
+/** The configuration of `file` and `env`, or a usage failure listing every problem with its field and source. */
+export function loadValidConfig(file: string | undefined, env: NodeJS.ProcessEnv) {
   try {
     // The gateway's namespace policies are checked with the admin API's own schema, as the gateway does at start.
     return loadConfig({ env, ...(file === undefined ? {} : { file }), refine: namespaceIssues })
