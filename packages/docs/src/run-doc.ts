@@ -4,6 +4,7 @@ import { requireKafka, requirePostgres, requireQueueRedis, requireRedis } from '
 import { extractCodeBlocks } from './code-blocks.js'
 import { CONFIG_LOADERS } from './config-loaders.js'
 import { checkDestructive } from './destructive-check.js'
+import { checkPrintedOutput } from './output-check.js'
 import { infraEnv, startDocPlatform } from './doc-platform.js'
 import { runProgram } from './program-runner.js'
 import { planSamples, type Sample } from './sample-plan.js'
@@ -20,9 +21,9 @@ export interface DocFailure {
 export interface DocRun {
   /**
    * Blocks executed (sh, ts/js, validated configs), blocks checked only (skip=destructive), output blocks, and
-   * stack=docker blocks (left to the compose test).
+   * stack=docker blocks (left to the compose test); `checked` counts `text check` blocks compared with real output.
    */
-  counts: { shell: number; program: number; config: number; destructive: number; output: number; docker: number }
+  counts: { shell: number; program: number; config: number; destructive: number; output: number; docker: number; checked: number }
   failures: DocFailure[]
 }
 
@@ -40,7 +41,7 @@ export interface RunDocOptions {
  */
 export async function runDoc(file: string, options: RunDocOptions): Promise<DocRun> {
   const name = relative(options.root, file)
-  const counts = { shell: 0, program: 0, config: 0, destructive: 0, output: 0, docker: 0 }
+  const counts = { shell: 0, program: 0, config: 0, destructive: 0, output: 0, docker: 0, checked: 0 }
   const { samples, issues } = planSamples(extractCodeBlocks(readFileSync(file, 'utf8')))
   if (issues.length > 0) return { counts, failures: issues.map((issue) => ({ where: `${name}:${issue.line}`, info: '', reason: issue.message, output: '' })) }
   counts.output = samples.filter((sample) => sample.kind === 'output').length
@@ -58,6 +59,8 @@ export async function runDoc(file: string, options: RunDocOptions): Promise<DocR
   const baseEnv = { ...process.env, ...platformEnv }
   const session = runnable.some((sample) => sample.kind === 'shell' && !sample.destructive) ? new ShellSession(options.root, workDir, baseEnv) : undefined
   const failures: DocFailure[] = []
+  // What the last sh block printed (a background command: its log so far), for a `text check` block after it.
+  let lastPrinted: string | undefined
   try {
     for (const sample of runnable) {
       const where = `${name}:${sample.block.line}`
@@ -110,7 +113,14 @@ export async function runDoc(file: string, options: RunDocOptions): Promise<DocR
           },
           timeoutMs,
         )
+        lastPrinted = sample.background === undefined ? run.output : session!.backgroundOutput(sample.block.line)
         return run.ok ? undefined : { reason: run.reason ?? 'failed', output: run.output }
+      }
+      case 'check': {
+        counts.checked++
+        if (lastPrinted === undefined) return { reason: 'a `text check` block compares what the sh block before it printed, and there is none', output: '' }
+        const problem = checkPrintedOutput(sample.block.code, lastPrinted)
+        return problem === undefined ? undefined : { reason: problem, output: lastPrinted }
       }
       case 'program': {
         counts.program++

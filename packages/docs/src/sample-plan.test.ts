@@ -21,9 +21,10 @@ describe('planSamples', () => {
       block('json output'),
       block('sh output'),
       block('sh stack=docker'),
+      block('text check'),
     ])
     expect(issues).toEqual([])
-    expect(samples.map((sample) => sample.kind)).toEqual(['shell', 'shell', 'shell', 'shell', 'program', 'program', 'config', 'config', 'output', 'output', 'output', 'output', 'output', 'docker'])
+    expect(samples.map((sample) => sample.kind)).toEqual(['shell', 'shell', 'shell', 'shell', 'program', 'program', 'config', 'config', 'output', 'output', 'output', 'output', 'output', 'docker', 'check'])
     expect(samples[1]).toMatchObject({ infra: true })
     expect(samples[2]).toMatchObject({ background: { ready: 'started' } })
     expect(samples[3]).toMatchObject({ destructive: true })
@@ -44,6 +45,7 @@ describe('planSamples', () => {
     ['sh stack=cloud', /stack=embedded.*stack=infra/],
     ['text kind=warmer-plan', /output is not run/],
     ['ts stack=docker', /stack=docker is for sh blocks/],
+    ['text check=loose', /check takes no value/],
     ['sh stack=docker background ready=x', /run in order in one shell/],
   ])('refuses ```%s', (info, message) => {
     const { samples, issues } = planSamples([block(info, 7)])

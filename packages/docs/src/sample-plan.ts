@@ -10,6 +10,8 @@ export type Sample =
   | { kind: 'program'; block: CodeBlock; language: 'ts' | 'js'; infra: boolean }
   | { kind: 'config'; block: CodeBlock; loader: LoaderKind; format: 'yaml' | 'json' }
   | { kind: 'output'; block: CodeBlock }
+  /** Printed output the harness compares with what the sh block before it really printed (`text check`). */
+  | { kind: 'check'; block: CodeBlock }
   /** A command for a docker-compose deployment: run in order by the compose test (services/platform/test/docker), not here. */
   | { kind: 'docker'; block: CodeBlock }
 
@@ -48,6 +50,11 @@ export function planSamples(blocks: readonly CodeBlock[]): { samples: Sample[]; 
 function planSample(block: CodeBlock): Sample | string {
   const { lang, attrs } = block
   if (lang === '') return 'a fence needs a language: sh, ts, js, yaml/json with kind=, or text for output and diagrams'
+  if (lang === 'text' && 'check' in attrs) {
+    const extra = Object.keys(attrs).filter((name) => name !== 'check')
+    if (attrs.check !== '') return 'check takes no value: the block is compared with what the sh block before it printed'
+    return extra.length === 0 ? { kind: 'check', block } : `a checked output takes no other attribute (${extra.join(', ')})`
+  }
   if (NOT_CODE.has(lang) || 'output' in attrs) {
     const extra = Object.keys(attrs).filter((name) => name !== 'output')
     return extra.length === 0 ? { kind: 'output', block } : `output is not run, so ${extra.join(', ')} means nothing here`

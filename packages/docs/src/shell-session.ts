@@ -113,6 +113,12 @@ __doc_wait_ready() { # log regex pid seconds
     return { ok: false, output, reason }
   }
 
+  /** What the background command started by the block at `line` has printed so far. */
+  backgroundOutput(line: number): string {
+    const log = join(this.workDir, `block-${line}.log`)
+    return existsSync(log) ? readFileSync(log, 'utf8') : ''
+  }
+
   /** The session's environment after the last block that finished (what a ts block run next should see). */
   environment(): Record<string, string> {
     if (!existsSync(this.envFile)) return {}

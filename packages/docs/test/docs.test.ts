@@ -28,8 +28,8 @@ describe.concurrent('doc samples', () => {
     const test = PENDING_FILES.includes(file) ? it.skip : it
     test(file, async () => {
       const run = await slot(() => runDoc(join(root, file), { root }))
-      const { shell, program, config, destructive, output, docker } = run.counts
-      console.info(`${file}: ${shell} sh, ${program} ts/js, ${config} config validated, ${destructive} destructive checked, ${output} output${docker === 0 ? '' : `, ${docker} stack=docker (run by the compose test)`}`)
+      const { shell, program, config, destructive, output, docker, checked } = run.counts
+      console.info(`${file}: ${shell} sh, ${program} ts/js, ${config} config validated, ${destructive} destructive checked, ${output} output, ${checked} printed output checked${docker === 0 ? '' : `, ${docker} stack=docker (run by the compose test)`}`)
       expect(run.failures.map(formatFailure).join('\n\n')).toBe('')
     }, 240_000)
   }
