@@ -30,6 +30,11 @@ export interface ProxyResponse {
   cacheStatus: CacheStatusEntry
 }
 
+export interface PurgeOptions {
+  /** Mark stale instead of removing (Fastly's soft purge): served within its stale windows while it revalidates. */
+  soft?: boolean
+}
+
 export interface UpstreamOptions {
   /** Origin request timeout (headers and body), ms. */
   timeoutMs: number
@@ -54,6 +59,16 @@ export interface UpstreamOptions {
 interface Found {
   key: string
   stored: StoredResponse
+  /** The engine holds it stale: a soft purge (expireByTag) marked it, and it has not been read since. */
+  softPurged?: boolean
+  /** The URL's VaryRecord, when the soft purge marked it stale too (it is written back with the variant). */
+  staleVaryRecord?: VaryRecord
+}
+
+/** A stored value and whether the engine holds it stale (soft-purged). */
+interface Read<V> {
+  value: V
+  stale: boolean
 }
 
 interface Fetched {
@@ -105,23 +120,35 @@ export class ProxyCache {
     // A Range is answered from a stored complete response once it is known to be usable; otherwise it goes through.
     if (request.headers.range !== undefined) {
       if (method !== 'GET' || found === undefined || found.stored.status !== 200) return this.pass(method, request, 'bypass', 'range')
-      const answer = await this.fromStore(method, { ...request, headers: { ...request.headers, range: undefined } }, requestCc, found)
+      const usable = found.softPurged === true ? await this.endFreshness(found, request.path) : found
+      const answer = await this.fromStore(method, { ...request, headers: { ...request.headers, range: undefined } }, requestCc, usable)
       return answer.status === 200 && answer.body !== undefined ? withRange(answer, request.headers) : answer
     }
-    if (found !== undefined) return this.fromStore(method, request, requestCc, found)
+    if (found !== undefined) return this.fromStore(method, request, requestCc, found.softPurged === true ? await this.endFreshness(found, request.path) : found)
     if (requestCc.has('only-if-cached')) throw notCached(request.path)
     return this.fetchAndStore(method, request, reason)
   }
 
-  /** Purge by URL: every variant of the request target, in every tier and instance. */
-  async purgeUrl(path: string): Promise<void> {
+  /**
+   * Purge by URL: every variant of the request target, in every tier and instance. A soft purge keeps them, marked
+   * stale (the engine's expireByTag, carried to every instance like a delete): they are served only as RFC 9111 and
+   * RFC 5861 allow a stale response to be (stale-while-revalidate, stale-if-error, max-stale) or revalidated first.
+   */
+  async purgeUrl(path: string, options: PurgeOptions = {}): Promise<void> {
+    if (options.soft === true) {
+      await this.store.expireByTag([urlTag(path)])
+      return
+    }
     await this.store.deleteByTag([urlTag(path)])
     await this.store.delete(primaryKey(path))
   }
 
-  async purgeSurrogateKeys(keys: readonly string[]): Promise<void> {
+  /** Purge by Surrogate-Key (engine tags); soft as for a URL. */
+  async purgeSurrogateKeys(keys: readonly string[], options: PurgeOptions = {}): Promise<void> {
     const tags = keys.filter(validTag)
-    if (tags.length > 0) await this.store.deleteByTag(tags)
+    if (tags.length === 0) return
+    if (options.soft === true) await this.store.expireByTag(tags)
+    else await this.store.deleteByTag(tags)
   }
 
   async close(): Promise<void> {
@@ -192,8 +219,11 @@ export class ProxyCache {
     const headers = this.clientHeaders(stored.headers)
     const age = currentAge(stored, now)
     headers.age = String(Math.floor(age))
+    // A soft-purged response served stale says so, beside why it could be served.
+    const detail = stored.softPurgedAt === undefined ? status.detail : ['soft-purged', status.detail].filter((d) => d !== undefined).join(', ')
     const cacheStatus: CacheStatusEntry = {
       ...status,
+      ...(detail === undefined ? {} : { detail }),
       ttl: this.lifetime(stored) - age,
       ...(this.options.exposeKey ? { key: found.key } : {}),
     }
@@ -333,8 +363,9 @@ export class ProxyCache {
       if (name === 'content-length' || name === 'content-encoding' || name === 'content-type') continue
       headers[name] = value
     }
+    const { softPurgedAt: _purged, ...kept } = stored
     return {
-      ...stored,
+      ...kept,
       headers,
       requestTime: fetched.requestTime,
       responseTime: fetched.responseTime,
@@ -346,22 +377,52 @@ export class ProxyCache {
 
   private async lookup(request: ProxyRequest): Promise<{ found?: Found; reason: ForwardReason }> {
     const key = primaryKey(request.path)
-    const primary = await this.store.get(key)
+    const primary = await this.read(key)
     if (primary === undefined) return { reason: 'uri-miss' }
     let found: Found | undefined
-    if (primary.kind === 'vary') {
-      const secondary = secondaryKey(request.path, selectValues(primary.headers, request.headers))
-      const variant = await this.store.get(secondary)
-      found = variant?.kind === 'response' ? { key: secondary, stored: variant } : undefined
-      if (found === undefined) return { reason: 'vary-miss' }
+    if (primary.value.kind === 'vary') {
+      const secondary = secondaryKey(request.path, selectValues(primary.value.headers, request.headers))
+      const variant = await this.read(secondary)
+      if (variant?.value.kind !== 'response') return { reason: 'vary-miss' }
+      found = {
+        key: secondary,
+        stored: variant.value,
+        ...(variant.stale || primary.stale ? { softPurged: true } : {}),
+        ...(primary.stale ? { staleVaryRecord: primary.value } : {}),
+      }
     } else {
-      found = { key, stored: primary }
+      found = { key, stored: primary.value, ...(primary.stale ? { softPurged: true } : {}) }
     }
     // §3.5: a stored response is reused for a request with Authorization only if the response allows sharing.
     if (request.headers.authorization !== undefined && !sharedWithAuthorization(this.policy(found.stored.headers).cc)) {
       return { reason: 'miss' }
     }
     return { found, reason: 'miss' }
+  }
+
+  /**
+   * A stored value, fresh in the engine or stale there. The proxy's entries are kept without engine grace, so only a
+   * soft purge (expireByTag) makes one stale; `inspect` finds it without counting the read a second time.
+   */
+  private async read(key: string): Promise<Read<StoredValue> | undefined> {
+    const fresh = await this.store.get(key)
+    if (fresh !== undefined) return { value: fresh, stale: false }
+    const held = await this.store.inspect(key)
+    return held?.state === 'stale' ? { value: held.value, stale: true } : undefined
+  }
+
+  /**
+   * The first read of a soft-purged response ends its freshness in the stored response itself, written back (fresh
+   * in the engine again): from then on it is a stale response like any other, on every instance, and its staleness
+   * counts from here, not from when it would have expired.
+   */
+  private async endFreshness(found: Found, path: string): Promise<Found> {
+    const stored: StoredResponse = { ...found.stored, softPurgedAt: found.stored.softPurgedAt ?? this.clock() }
+    if (found.staleVaryRecord !== undefined) {
+      await this.store.set(primaryKey(path), found.staleVaryRecord, { ttl: this.storageMs(stored), tags: [urlTag(path)] })
+    }
+    await this.put(found.key, path, stored)
+    return { key: found.key, stored }
   }
 
   private async save(request: ProxyRequest, stored: StoredResponse): Promise<void> {
@@ -395,8 +456,10 @@ export class ProxyCache {
     return Math.min(MAX_STORE_MS, Math.max(1_000, Math.ceil(keep)))
   }
 
-  private lifetime(stored: Pick<StoredResponse, 'status' | 'headers' | 'responseTime'>): number {
-    return freshnessLifetime(stored, this.options.heuristicFraction, this.options.targets, this.options.negativeSeconds)
+  /** §4.2.1's freshness lifetime, cut at the age the response had when a soft purge ended it. */
+  private lifetime(stored: StoredResponse): number {
+    const lifetime = freshnessLifetime(stored, this.options.heuristicFraction, this.options.targets, this.options.negativeSeconds)
+    return stored.softPurgedAt === undefined ? lifetime : Math.min(lifetime, currentAge(stored, stored.softPurgedAt))
   }
 
   private policy(headers: Record<string, string | string[]>) {
