@@ -1,4 +1,5 @@
 import { METHODS } from 'node:http'
+import { Readable } from 'node:stream'
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { StrataError, isStrataError } from '@strata/core'
@@ -108,7 +109,8 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
         client: request.principal?.id ?? `ip:${request.ip}`,
       })
       reply.code(answer.status).headers(answer.headers).header('x-cache', answer.outcome).header('cache-status', cacheStatus(answer.cacheStatus))
-      return reply.send(answer.body === undefined ? undefined : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength))
+      const { body } = answer
+      return reply.send(body === undefined || body instanceof Readable ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength))
     } catch (error) {
       // Errors are answered by the app's problem+json handler; they still say what this cache did (RFC 9211).
       const code = isStrataError(error) ? error.code : 'E_INTERNAL'

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { StrataError, type NamespaceCache } from '@strata/core'
 import type { CacheStatusEntry, ForwardReason } from '../http/cache-status.js'
 import { parseCacheControl, type CacheControl } from './cache-control.js'
@@ -24,7 +25,8 @@ export interface ProxyRequest {
 export interface ProxyResponse {
   status: number
   headers: Record<string, string | string[]>
-  body: Uint8Array | undefined
+  /** Bytes, or a stream for an answer too large to store (it flows from the origin as it arrives). */
+  body: Uint8Array | Readable | undefined
   outcome: CacheOutcome
   /** What the Cache-Status field (RFC 9211) says about this answer. */
   cacheStatus: CacheStatusEntry
@@ -122,7 +124,7 @@ export class ProxyCache {
       if (method !== 'GET' || found === undefined || found.stored.status !== 200) return this.pass(method, request, 'bypass', 'range')
       const usable = found.softPurged === true ? await this.endFreshness(found, request.path) : found
       const answer = await this.fromStore(method, { ...request, headers: { ...request.headers, range: undefined } }, requestCc, usable)
-      return answer.status === 200 && answer.body !== undefined ? withRange(answer, request.headers) : answer
+      return answer.status === 200 && answer.body instanceof Uint8Array ? withRange(answer, request.headers, answer.body) : answer
     }
     if (found !== undefined) return this.fromStore(method, request, requestCc, found.softPurged === true ? await this.endFreshness(found, request.path) : found)
     if (requestCc.has('only-if-cached')) throw notCached(request.path)
@@ -204,7 +206,12 @@ export class ProxyCache {
       throw error
     }
     const status = fetched.response.status
-    if (status >= 500 && staleAllowed && staleness < staleIfError) return failSafe(status)
+    if (status >= 500 && staleAllowed && staleness < staleIfError) {
+      discard(fetched.response.body)
+      return failSafe(status)
+    }
+    // The representation grew past what is stored: the stored one is outdated, and the new one streams through.
+    if (fetched.response.body instanceof Readable) await this.store.delete(found.key)
     if (status === 304) {
       const refreshed = this.freshen(stored, fetched)
       await this.put(found.key, request.path, refreshed)
@@ -244,16 +251,16 @@ export class ProxyCache {
     const { response } = fetched
     // Client validators are never forwarded on a miss: a 304 here answers a question nobody asked.
     if (response.status === 304) this.checkNotModified(undefined, fetched)
-    const reason = notStorableReason('GET', response.status, request.headers, response.headers, this.options.targets)
-    const stored = toStored(fetched, request)
-    if (reason === undefined) await this.save(request, stored)
+    const stored = response.body instanceof Readable ? undefined : toStored(fetched, request, response.body)
+    const reason = stored === undefined ? 'too-large' : notStorableReason('GET', response.status, request.headers, response.headers, this.options.targets)
+    if (stored !== undefined && reason === undefined) await this.save(request, stored)
     const headers = this.clientHeaders(response.headers)
-    const age = Math.floor(stored.correctedInitialAge)
+    const age = Math.floor(correctedInitialAge(fetched.requestTime, fetched.responseTime, response.headers))
     if (age > 0) headers.age = String(age)
     const cacheStatus: CacheStatusEntry = {
       fwd,
       fwdStatus: response.status,
-      ...(reason === undefined
+      ...(stored !== undefined && reason === undefined
         ? { stored: true, ttl: this.lifetime(stored) - stored.correctedInitialAge }
         : { detail: `not stored: ${reason}` }),
       ...(fetched.collapsed === true ? { collapsed: true } : {}),
@@ -262,6 +269,8 @@ export class ProxyCache {
     if (reason === undefined && clientValidatorMatches(request.headers, response.headers)) {
       return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome, cacheStatus }
     }
+    // A HEAD miss fetched a GET: a body too large to store is not read at all.
+    if (method === 'HEAD') discard(response.body)
     return { status: response.status, headers, body: method === 'HEAD' ? undefined : response.body, outcome, cacheStatus }
   }
 
@@ -305,17 +314,20 @@ export class ProxyCache {
       responseTime,
       conditional,
       varyValues: varyNames.length === 0 ? undefined : selectValues(varyNames, request.headers),
-      shareable: notStorableReason('GET', response.status, {}, response.headers, this.options.targets) === undefined || response.status === 304,
+      // A streamed body can be read once: a waiting request asks the origin itself.
+      shareable: !(response.body instanceof Readable) && (notStorableReason('GET', response.status, {}, response.headers, this.options.targets) === undefined || response.status === 304),
     }
   }
 
   /** A conditional request for a stored response; concurrent revalidations of one entry share one origin request. */
   private revalidate(found: Found, request: ProxyRequest): Promise<Fetched> {
     const key = `rv:${found.key}`
-    const running = this.inflight.get(key)
-    if (running !== undefined && request.headers.authorization === undefined) return running
     const hasValidator = found.stored.headers.etag !== undefined || found.stored.headers['last-modified'] !== undefined
-    const promise = this.fetchOrigin(request, hasValidator ? found.stored : undefined).finally(() => this.inflight.delete(key))
+    const validators = hasValidator ? found.stored : undefined
+    const running = this.inflight.get(key)
+    // A streamed answer can be read once: who joined it asks again.
+    if (running !== undefined && request.headers.authorization === undefined) return running.then((shared) => (shared.response.body instanceof Readable ? this.fetchOrigin(request, validators) : shared))
+    const promise = this.fetchOrigin(request, validators).finally(() => this.inflight.delete(key))
     this.inflight.set(key, promise)
     return promise
   }
@@ -327,7 +339,11 @@ export class ProxyCache {
     delete background.headers['cache-control']
     const task = this.revalidate(found, background)
       .then(async (fetched) => {
-        if (fetched.response.status === 304) {
+        if (fetched.response.body instanceof Readable) {
+          // Nobody reads it, and the stored response is outdated by a representation too large to store.
+          discard(fetched.response.body)
+          await this.store.delete(found.key)
+        } else if (fetched.response.status === 304) {
           this.checkNotModified(found.stored, fetched)
           await this.put(found.key, request.path, this.freshen(found.stored, fetched))
         } else if (fetched.response.status < 500) await this.storeAndAnswer('GET', background, fetched, 'MISS', 'stale')
@@ -516,11 +532,11 @@ export class ProxyCache {
  * RFC 9110 §14: a 206 (or 416) cut from a complete 200 the cache is about to serve, with its stored header fields
  * (§15.3.7.1: the fields a 200 would have, Content-Range instead of the full length).
  */
-function withRange(answer: ProxyResponse, requestHeaders: Record<string, string | string[] | undefined>): ProxyResponse {
+function withRange(answer: ProxyResponse, requestHeaders: Record<string, string | string[] | undefined>, body: Uint8Array): ProxyResponse {
   const range = answerRange(
     header(requestHeaders, 'range') ?? '',
     header(requestHeaders, 'if-range'),
-    answer.body!,
+    body,
     { etag: header(answer.headers, 'etag'), lastModified: header(answer.headers, 'last-modified'), date: header(answer.headers, 'date') },
     header(answer.headers, 'content-type'),
   )
@@ -549,13 +565,13 @@ function sameOriginTarget(value: string | undefined, requestPath: string): strin
   }
 }
 
-function toStored(fetched: Fetched, request: ProxyRequest): StoredResponse {
+function toStored(fetched: Fetched, request: ProxyRequest, body: Uint8Array): StoredResponse {
   const { response } = fetched
   return {
     kind: 'response',
     status: response.status,
     headers: response.headers,
-    body: response.body,
+    body,
     requestTime: fetched.requestTime,
     responseTime: fetched.responseTime,
     correctedInitialAge: correctedInitialAge(fetched.requestTime, fetched.responseTime, response.headers),
@@ -628,6 +644,11 @@ function clientValidatorMatches(request: Record<string, string | string[] | unde
 
 function weakEqual(a: string, b: string): boolean {
   return a.replace(/^W\//, '') === b.replace(/^W\//, '')
+}
+
+/** A streamed body nobody will read: destroyed, which frees its origin connection. */
+function discard(body: Uint8Array | Readable | undefined): void {
+  if (body instanceof Readable) body.destroy()
 }
 
 function notCached(path: string): StrataError {
