@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { LocalInvalidationBus } from '@strata/core'
 import { eventually, requireRedis, uniqueName } from '@strata/testkit'
-import { ScriptedOrigin, json, startGateway, type OriginReply, type TestGateway } from './support/harness.js'
+import { ScriptedOrigin, TestClock, json, startGateway, type OriginReply, type TestGateway } from './support/harness.js'
 import { TestAuth } from './support/auth.js'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -121,6 +121,8 @@ describe('proxy soft purge', () => {
     const stale = await fr()
     expect(stale.body).toBe('body v1')
     expect(stale.headers['x-cache']).toBe('STALE')
+    // The URL's list of Vary headers was soft-purged too; that first read wrote it back.
+    expect((await a.cache.namespace('proxy.up').inspect(path))?.state).toBe('fresh')
     await eventually(async () => expect((await fr()).body).toBe('body v2'), 5_000)
     expect((await fr()).headers['x-cache']).toBe('HIT')
   })
@@ -135,6 +137,42 @@ describe('proxy soft purge', () => {
     const next = await get(b, path)
     expect(next.body).toBe('body v2')
     expect(next.headers['cache-status']).toMatch(/^Strata; fwd=uri-miss; fwd-status=200; stored; ttl=(599|600)$/)
+  })
+})
+
+describe('proxy soft purge: the stale window counts from the purge', () => {
+  const clock = new TestClock()
+  let origin: ScriptedOrigin
+  let gw: TestGateway
+
+  beforeAll(async () => {
+    await requireRedis()
+    origin = await new ScriptedOrigin().start()
+    gw = await startGateway({ clock: clock.now, upstreams: { up: { url: origin.url } } })
+  })
+  afterAll(async () => {
+    await gw.stop()
+    await origin.stop()
+  })
+
+  it('a fresh response soft-purged and failing to revalidate is served stale only within stale-while-revalidate', async () => {
+    const path = `/window-${Date.now()}`
+    let failing = false
+    origin.on(path, () => (failing ? { status: 500, body: 'down' } : { headers: { 'cache-control': 'max-age=3600, stale-while-revalidate=60', date: new Date(clock.time).toUTCString() }, body: 'kept' }))
+    await gw.app.inject({ method: 'GET', url: `/proxy/up${path}` })
+    clock.advance(600_000)
+    failing = true
+    await gw.app.inject({ method: 'PURGE' as 'GET', url: `/proxy/up${path}`, headers: SOFT })
+    const within = await gw.app.inject({ method: 'GET', url: `/proxy/up${path}` })
+    expect(within.body).toBe('kept')
+    expect(within.headers['cache-status']).toBe('Strata; hit; ttl=0; detail="soft-purged, stale-while-revalidate"')
+    clock.advance(30_000)
+    expect((await gw.app.inject({ method: 'GET', url: `/proxy/up${path}` })).headers['cache-status']).toBe('Strata; hit; ttl=-30; detail="soft-purged, stale-while-revalidate"')
+    // Past the window (though the response said an hour, it was purged 61 s ago): the origin's 500 goes through.
+    clock.advance(31_000)
+    const after = await gw.app.inject({ method: 'GET', url: `/proxy/up${path}` })
+    expect(after.statusCode).toBe(500)
+    expect(after.headers['cache-status']).toBe('Strata; fwd=stale; fwd-status=500; detail="not stored: no-freshness"')
   })
 })
 

@@ -122,11 +122,10 @@ export class ProxyCache {
     // A Range is answered from a stored complete response once it is known to be usable; otherwise it goes through.
     if (request.headers.range !== undefined) {
       if (method !== 'GET' || found === undefined || found.stored.status !== 200) return this.pass(method, request, 'bypass', 'range')
-      const usable = found.softPurged === true ? await this.endFreshness(found, request.path) : found
-      const answer = await this.fromStore(method, { ...request, headers: { ...request.headers, range: undefined } }, requestCc, usable)
+      const answer = await this.fromStore(method, { ...request, headers: { ...request.headers, range: undefined } }, requestCc, found)
       return answer.status === 200 && answer.body instanceof Uint8Array ? withRange(answer, request.headers, answer.body) : answer
     }
-    if (found !== undefined) return this.fromStore(method, request, requestCc, found.softPurged === true ? await this.endFreshness(found, request.path) : found)
+    if (found !== undefined) return this.fromStore(method, request, requestCc, found)
     if (requestCc.has('only-if-cached')) throw notCached(request.path)
     return this.fetchAndStore(method, request, reason)
   }
@@ -403,7 +402,7 @@ export class ProxyCache {
       found = {
         key: secondary,
         stored: variant.value,
-        ...(variant.stale || primary.stale ? { softPurged: true } : {}),
+        ...(variant.stale ? { softPurged: true } : {}),
         ...(primary.stale ? { staleVaryRecord: primary.value } : {}),
       }
     } else {
@@ -413,7 +412,8 @@ export class ProxyCache {
     if (request.headers.authorization !== undefined && !sharedWithAuthorization(this.policy(found.stored.headers).cc)) {
       return { reason: 'miss' }
     }
-    return { found, reason: 'miss' }
+    const settled = found.softPurged === true || found.staleVaryRecord !== undefined ? await this.endFreshness(found, request.path) : found
+    return { found: settled, reason: 'miss' }
   }
 
   /**
@@ -430,14 +430,14 @@ export class ProxyCache {
   /**
    * The first read of a soft-purged response ends its freshness in the stored response itself, written back (fresh
    * in the engine again): from then on it is a stale response like any other, on every instance, and its staleness
-   * counts from here, not from when it would have expired.
+   * counts from here, not from when it would have expired. A soft-purged VaryRecord is only written back.
    */
   private async endFreshness(found: Found, path: string): Promise<Found> {
-    const stored: StoredResponse = { ...found.stored, softPurgedAt: found.stored.softPurgedAt ?? this.clock() }
+    const stored: StoredResponse = found.softPurged === true ? { ...found.stored, softPurgedAt: found.stored.softPurgedAt ?? this.clock() } : found.stored
     if (found.staleVaryRecord !== undefined) {
       await this.store.set(primaryKey(path), found.staleVaryRecord, { ttl: this.storageMs(stored), tags: [urlTag(path)] })
     }
-    await this.put(found.key, path, stored)
+    if (found.softPurged === true) await this.put(found.key, path, stored)
     return { key: found.key, stored }
   }
 
