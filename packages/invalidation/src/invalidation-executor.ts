@@ -11,8 +11,11 @@ export interface InvalidationExecutorOptions {
   cache: StrataCache
   /** Resolves a namespace (the gateway's registry, with its policies); default `cache.namespace(name)`. */
   resolve?: (namespace: string) => NamespaceCache<unknown> | Promise<NamespaceCache<unknown>>
-  /** Purges an upstream's stored responses by surrogate key; default: delete those tags in `proxyNamespace(upstream)`. */
-  purgeSurrogateKeys?: (upstream: string, keys: readonly string[]) => Promise<void>
+  /**
+   * Purges an upstream's stored responses by surrogate key (`soft`: marks them stale); default: delete (or expire)
+   * those tags in `proxyNamespace(upstream)`.
+   */
+  purgeSurrogateKeys?: (upstream: string, keys: readonly string[], soft: boolean) => Promise<void>
   /**
    * For an engine without a bus of its own (the invalidator's): every change is announced here, awaited, so a failed
    * publish fails the request (and the event is retried) instead of being only reported. An engine with a bus (the
@@ -29,8 +32,8 @@ export interface InvalidationExecutorOptions {
 
 /**
  * The one executor: carries out an InvalidationRequest — keys, tags (delete or expire), prefixes, the whole
- * namespace, or an upstream's surrogate keys — through the engine (L2 once, every L1 through the bus), and returns
- * its InvalidationRecord. Keys and prefixes are counted just before the delete, the way the dry run counts them (a
+ * namespace, or an upstream's surrogate keys (purged, or expired when soft) — through the engine (L2 once, every L1
+ * through the bus), and returns its InvalidationRecord. Keys and prefixes are counted just before the delete, the way the dry run counts them (a
  * concurrent fill may make it off by that fill, never by more); tags and all are not counted (null): that would
  * take a scan of the namespace on every event.
  */
@@ -54,8 +57,9 @@ export class InvalidationExecutor {
     }
     if (request.upstream !== undefined && request.surrogateKeys !== undefined && request.surrogateKeys.length > 0) {
       removed = null
-      await this.purgeSurrogateKeys(request.upstream, request.surrogateKeys)
-      messages.push({ namespace: proxyNamespace(request.upstream), kind: 'delete-tags', tags: [...request.surrogateKeys] })
+      const soft = request.soft === true
+      await this.purgeSurrogateKeys(request.upstream, request.surrogateKeys, soft)
+      messages.push({ namespace: proxyNamespace(request.upstream), kind: soft ? 'expire-tags' : 'delete-tags', tags: [...request.surrogateKeys] })
     }
     if (request.namespace !== undefined) {
       const name = request.namespace
@@ -105,8 +109,9 @@ export class InvalidationExecutor {
     return this.options.resolve === undefined ? this.options.cache.namespace(namespace) : await this.options.resolve(namespace)
   }
 
-  private async purgeSurrogateKeys(upstream: string, keys: readonly string[]): Promise<void> {
-    if (this.options.purgeSurrogateKeys !== undefined) return this.options.purgeSurrogateKeys(upstream, keys)
-    await (await this.resolve(proxyNamespace(upstream))).deleteByTag(keys)
+  private async purgeSurrogateKeys(upstream: string, keys: readonly string[], soft: boolean): Promise<void> {
+    if (this.options.purgeSurrogateKeys !== undefined) return this.options.purgeSurrogateKeys(upstream, keys, soft)
+    const namespace = await this.resolve(proxyNamespace(upstream))
+    await (soft ? namespace.expireByTag(keys) : namespace.deleteByTag(keys))
   }
 }

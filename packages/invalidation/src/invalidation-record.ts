@@ -32,6 +32,7 @@ export function recordOf(request: InvalidationRequest, outcome: { entriesRemoved
     targets: {
       ...Object.fromEntries(Object.entries(targets).filter(([, values]) => values !== undefined)),
       ...(request.all === true ? { all: true } : {}),
+      ...(request.soft === true ? { soft: true } : {}),
     },
     entriesRemoved: outcome.entriesRemoved,
     latencyMs: Math.max(0, outcome.at - request.occurredAt),

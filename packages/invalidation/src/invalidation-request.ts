@@ -24,6 +24,8 @@ export interface InvalidationRequest extends InvalidationTargets {
   /** A proxy upstream: its stored responses carrying one of `surrogateKeys` are purged. */
   upstream?: string
   surrogateKeys?: readonly string[]
+  /** A soft purge of `surrogateKeys` (or `urls`): the responses are marked stale, not removed. */
+  soft?: boolean
   /**
    * Proxy URL paths (with `upstream`), for the record only: a URL purge needs the gateway's proxy, which carries it
    * out itself; the executor refuses them.

@@ -78,6 +78,15 @@ describe.each(['memory', 'redis'] as const)('executor and dry run (%s L2)', (kin
     ])
   })
 
+  it('a soft surrogate-key purge expires the responses (stale, kept), records soft and announces expire-tags', async () => {
+    const proxy = cache.namespace(proxyNamespace('up'))
+    await proxy.set('/p/2', 'page', { tags: ['product-2'] })
+    const purge = await executor.apply({ upstream: 'up', surrogateKeys: ['product-2'], soft: true, trigger: 'purge', occurredAt: 10_000 })
+    expect(purge.targets).toEqual({ surrogateKeys: ['product-2'], soft: true })
+    expect((await proxy.inspect('/p/2'))?.state).toBe('stale')
+    expect(announced.at(-1)).toMatchObject({ namespace: proxyNamespace('up'), kind: 'expire-tags', tags: ['product-2'] })
+  })
+
   it('refuses URL purges (they need the proxy) instead of ignoring them', async () => {
     await expect(executor.apply({ upstream: 'up', urls: ['/p/1'], trigger: 'purge', occurredAt: 0 })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' })
   })

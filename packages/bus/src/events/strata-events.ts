@@ -36,6 +36,8 @@ export const InvalidationTargetsSchema = Type.Object({
   surrogateKeys: Type.Optional(Type.Array(Type.String())),
   /** Proxy URL paths purged (with `upstream`). */
   urls: Type.Optional(Type.Array(Type.String())),
+  /** The proxy purge was soft: its responses were marked stale (served within their stale windows while revalidating), not removed. */
+  soft: Type.Optional(Type.Boolean()),
 })
 
 /**

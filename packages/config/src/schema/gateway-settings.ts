@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import { Duration } from '../duration.js'
 import { OneOf, OnOff, listen, setting } from '../setting.js'
 
-const Bytes = Type.Integer({ minimum: 1 })
+const Bytes = (description: string) => Type.Integer({ minimum: 1, description })
 
 export const UpstreamSchema = Type.Object(
   {
@@ -10,7 +10,7 @@ export const UpstreamSchema = Type.Object(
     timeoutMs: Type.Optional(Duration({ minimum: 1, description: 'Per request to the origin' })),
     keepForRevalidationMs: Type.Optional(Duration({ description: 'How long a stale response is kept for conditional revalidation' })),
     heuristicFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    maxBodyBytes: Type.Optional(Bytes),
+    maxBodyBytes: Type.Optional(Bytes('Largest response body stored, bytes (default 8 MiB); a larger answer streams to the client and is not stored')),
     connections: Type.Optional(Type.Integer({ minimum: 1 })),
     public: Type.Optional(Type.Boolean({ description: "Anyone may use this upstream without a gateway credential (same as auth: 'public')" })),
     auth: Type.Optional(

@@ -12,7 +12,7 @@ export function gatewayExecutor(cache: StrataCache, registry: NamespaceRegistry,
   return new InvalidationExecutor({
     cache,
     resolve: async (namespace) => (registry.get(namespace) ?? (await registry.resolve(namespace))).cache,
-    purgeSurrogateKeys: (upstream, keys) => proxy.cacheFor(upstream).purgeSurrogateKeys(keys),
+    purgeSurrogateKeys: (upstream, keys, soft) => proxy.cacheFor(upstream).purgeSurrogateKeys(keys, { soft }),
     clock,
   })
 }

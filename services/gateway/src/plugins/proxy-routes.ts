@@ -1,4 +1,5 @@
 import { METHODS } from 'node:http'
+import { Readable } from 'node:stream'
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { StrataError, isStrataError } from '@strata/core'
@@ -38,7 +39,7 @@ export const PROXY_WRITE_METHODS = FORWARDED_METHODS.filter((m) => !SAFE.include
  * `x-api-key`, and an Authorization header that authenticated the caller, are not forwarded, so they neither reach
  * the origin nor make the response private to the cache (RFC 9111 §3.5). An Authorization header of another scheme
  * sent beside an x-api-key is the origin's, and goes through. `PURGE` (the Varnish convention) removes the target's
- * stored responses and needs `invalidate`.
+ * stored responses, or with `Fastly-Soft-Purge: 1` marks them stale, and needs `invalidate`.
  */
 export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (app, { proxy }, done) => {
   app.removeAllContentTypeParsers()
@@ -91,9 +92,10 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
       checkCredentialKind(request, proxy.authOf(upstream), upstream)
       const path = normalizeTarget(target)
       if (request.method === 'PURGE') {
-        await cache.purgeUrl(path)
-        reply.header('cache-status', cacheStatus({ fwd: 'bypass', detail: 'purged' }))
-        return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify({ purged: { urls: 1 } }))
+        const soft = isSoftPurge(request.headers[SOFT_PURGE_HEADER])
+        await cache.purgeUrl(path, { soft })
+        reply.header('cache-status', cacheStatus({ fwd: 'bypass', detail: soft ? 'soft-purged' : 'purged' }))
+        return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify({ purged: { urls: 1 }, ...(soft ? { soft } : {}) }))
       }
       const headers = { ...request.headers }
       delete headers['x-api-key']
@@ -107,7 +109,8 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
         client: request.principal?.id ?? `ip:${request.ip}`,
       })
       reply.code(answer.status).headers(answer.headers).header('x-cache', answer.outcome).header('cache-status', cacheStatus(answer.cacheStatus))
-      return reply.send(answer.body === undefined ? undefined : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength))
+      const { body } = answer
+      return reply.send(body === undefined || body instanceof Readable ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength))
     } catch (error) {
       // Errors are answered by the app's problem+json handler; they still say what this cache did (RFC 9211).
       const code = isStrataError(error) ? error.code : 'E_INTERNAL'
@@ -143,7 +146,11 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
     }
     add(PROXY_READ_METHODS, { scope: 'read', namespace, publicWhen, audit: false })
     add(PROXY_WRITE_METHODS, { scope: 'write', namespace, publicWhen, action: 'proxy.write' })
-    add(['PURGE'], { scope: 'invalidate', namespace, action: 'proxy.purge' }, 'Purge the stored responses of this target (every Vary variant), on every gateway instance')
+    add(
+      ['PURGE'],
+      { scope: 'invalidate', namespace, action: 'proxy.purge' },
+      `Purge the stored responses of this target (every Vary variant), on every gateway instance; with ${SOFT_PURGE_HEADER}: 1 they are marked stale instead (served within their stale windows while they revalidate)`,
+    )
     return routes
   }
   for (const options of routesFor('/proxy/:upstream/*', { schema: { params: Params } })) app.route(options)
@@ -155,6 +162,13 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
     }
   }
   done()
+}
+
+/** Fastly's request header for a soft purge (`Fastly-Soft-Purge: 1`), so purge tooling written for it works unchanged. */
+const SOFT_PURGE_HEADER = 'fastly-soft-purge'
+
+function isSoftPurge(value: string | string[] | undefined): boolean {
+  return (Array.isArray(value) ? value.at(-1) : value)?.trim() === '1'
 }
 
 /** An upstream that takes only API keys or only JWTs refuses the other kind (403, before any origin traffic). */

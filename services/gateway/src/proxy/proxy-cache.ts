@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { StrataError, type NamespaceCache } from '@strata/core'
 import type { CacheStatusEntry, ForwardReason } from '../http/cache-status.js'
 import { parseCacheControl, type CacheControl } from './cache-control.js'
@@ -24,10 +25,16 @@ export interface ProxyRequest {
 export interface ProxyResponse {
   status: number
   headers: Record<string, string | string[]>
-  body: Uint8Array | undefined
+  /** Bytes, or a stream for an answer too large to store (it flows from the origin as it arrives). */
+  body: Uint8Array | Readable | undefined
   outcome: CacheOutcome
   /** What the Cache-Status field (RFC 9211) says about this answer. */
   cacheStatus: CacheStatusEntry
+}
+
+export interface PurgeOptions {
+  /** Mark stale instead of removing (Fastly's soft purge): served within its stale windows while it revalidates. */
+  soft?: boolean
 }
 
 export interface UpstreamOptions {
@@ -54,6 +61,16 @@ export interface UpstreamOptions {
 interface Found {
   key: string
   stored: StoredResponse
+  /** The engine holds it stale: a soft purge (expireByTag) marked it, and it has not been read since. */
+  softPurged?: boolean
+  /** The URL's VaryRecord, when the soft purge marked it stale too (it is written back with the variant). */
+  staleVaryRecord?: VaryRecord
+}
+
+/** A stored value and whether the engine holds it stale (soft-purged). */
+interface Read<V> {
+  value: V
+  stale: boolean
 }
 
 interface Fetched {
@@ -106,22 +123,33 @@ export class ProxyCache {
     if (request.headers.range !== undefined) {
       if (method !== 'GET' || found === undefined || found.stored.status !== 200) return this.pass(method, request, 'bypass', 'range')
       const answer = await this.fromStore(method, { ...request, headers: { ...request.headers, range: undefined } }, requestCc, found)
-      return answer.status === 200 && answer.body !== undefined ? withRange(answer, request.headers) : answer
+      return answer.status === 200 && answer.body instanceof Uint8Array ? withRange(answer, request.headers, answer.body) : answer
     }
     if (found !== undefined) return this.fromStore(method, request, requestCc, found)
     if (requestCc.has('only-if-cached')) throw notCached(request.path)
     return this.fetchAndStore(method, request, reason)
   }
 
-  /** Purge by URL: every variant of the request target, in every tier and instance. */
-  async purgeUrl(path: string): Promise<void> {
+  /**
+   * Purge by URL: every variant of the request target, in every tier and instance. A soft purge keeps them, marked
+   * stale (the engine's expireByTag, carried to every instance like a delete): they are served only as RFC 9111 and
+   * RFC 5861 allow a stale response to be (stale-while-revalidate, stale-if-error, max-stale) or revalidated first.
+   */
+  async purgeUrl(path: string, options: PurgeOptions = {}): Promise<void> {
+    if (options.soft === true) {
+      await this.store.expireByTag([urlTag(path)])
+      return
+    }
     await this.store.deleteByTag([urlTag(path)])
     await this.store.delete(primaryKey(path))
   }
 
-  async purgeSurrogateKeys(keys: readonly string[]): Promise<void> {
+  /** Purge by Surrogate-Key (engine tags); soft as for a URL. */
+  async purgeSurrogateKeys(keys: readonly string[], options: PurgeOptions = {}): Promise<void> {
     const tags = keys.filter(validTag)
-    if (tags.length > 0) await this.store.deleteByTag(tags)
+    if (tags.length === 0) return
+    if (options.soft === true) await this.store.expireByTag(tags)
+    else await this.store.deleteByTag(tags)
   }
 
   async close(): Promise<void> {
@@ -177,7 +205,12 @@ export class ProxyCache {
       throw error
     }
     const status = fetched.response.status
-    if (status >= 500 && staleAllowed && staleness < staleIfError) return failSafe(status)
+    if (status >= 500 && staleAllowed && staleness < staleIfError) {
+      discard(fetched.response.body)
+      return failSafe(status)
+    }
+    // The representation grew past what is stored: the stored one is outdated, and the new one streams through.
+    if (fetched.response.body instanceof Readable) await this.store.delete(found.key)
     if (status === 304) {
       const refreshed = this.freshen(stored, fetched)
       await this.put(found.key, request.path, refreshed)
@@ -192,8 +225,11 @@ export class ProxyCache {
     const headers = this.clientHeaders(stored.headers)
     const age = currentAge(stored, now)
     headers.age = String(Math.floor(age))
+    // A soft-purged response served stale says so, beside why it could be served.
+    const detail = stored.softPurgedAt === undefined ? status.detail : ['soft-purged', status.detail].filter((d) => d !== undefined).join(', ')
     const cacheStatus: CacheStatusEntry = {
       ...status,
+      ...(detail === undefined ? {} : { detail }),
       ttl: this.lifetime(stored) - age,
       ...(this.options.exposeKey ? { key: found.key } : {}),
     }
@@ -214,16 +250,16 @@ export class ProxyCache {
     const { response } = fetched
     // Client validators are never forwarded on a miss: a 304 here answers a question nobody asked.
     if (response.status === 304) this.checkNotModified(undefined, fetched)
-    const reason = notStorableReason('GET', response.status, request.headers, response.headers, this.options.targets)
-    const stored = toStored(fetched, request)
-    if (reason === undefined) await this.save(request, stored)
+    const stored = response.body instanceof Readable ? undefined : toStored(fetched, request, response.body)
+    const reason = stored === undefined ? 'too-large' : notStorableReason('GET', response.status, request.headers, response.headers, this.options.targets)
+    if (stored !== undefined && reason === undefined) await this.save(request, stored)
     const headers = this.clientHeaders(response.headers)
-    const age = Math.floor(stored.correctedInitialAge)
+    const age = Math.floor(correctedInitialAge(fetched.requestTime, fetched.responseTime, response.headers))
     if (age > 0) headers.age = String(age)
     const cacheStatus: CacheStatusEntry = {
       fwd,
       fwdStatus: response.status,
-      ...(reason === undefined
+      ...(stored !== undefined && reason === undefined
         ? { stored: true, ttl: this.lifetime(stored) - stored.correctedInitialAge }
         : { detail: `not stored: ${reason}` }),
       ...(fetched.collapsed === true ? { collapsed: true } : {}),
@@ -232,6 +268,8 @@ export class ProxyCache {
     if (reason === undefined && clientValidatorMatches(request.headers, response.headers)) {
       return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome, cacheStatus }
     }
+    // A HEAD miss fetched a GET: a body too large to store is not read at all.
+    if (method === 'HEAD') discard(response.body)
     return { status: response.status, headers, body: method === 'HEAD' ? undefined : response.body, outcome, cacheStatus }
   }
 
@@ -275,17 +313,20 @@ export class ProxyCache {
       responseTime,
       conditional,
       varyValues: varyNames.length === 0 ? undefined : selectValues(varyNames, request.headers),
-      shareable: notStorableReason('GET', response.status, {}, response.headers, this.options.targets) === undefined || response.status === 304,
+      // A streamed body can be read once: a waiting request asks the origin itself.
+      shareable: !(response.body instanceof Readable) && (notStorableReason('GET', response.status, {}, response.headers, this.options.targets) === undefined || response.status === 304),
     }
   }
 
   /** A conditional request for a stored response; concurrent revalidations of one entry share one origin request. */
   private revalidate(found: Found, request: ProxyRequest): Promise<Fetched> {
     const key = `rv:${found.key}`
-    const running = this.inflight.get(key)
-    if (running !== undefined && request.headers.authorization === undefined) return running
     const hasValidator = found.stored.headers.etag !== undefined || found.stored.headers['last-modified'] !== undefined
-    const promise = this.fetchOrigin(request, hasValidator ? found.stored : undefined).finally(() => this.inflight.delete(key))
+    const validators = hasValidator ? found.stored : undefined
+    const running = this.inflight.get(key)
+    // A streamed answer can be read once: who joined it asks again.
+    if (running !== undefined && request.headers.authorization === undefined) return running.then((shared) => (shared.response.body instanceof Readable ? this.fetchOrigin(request, validators) : shared))
+    const promise = this.fetchOrigin(request, validators).finally(() => this.inflight.delete(key))
     this.inflight.set(key, promise)
     return promise
   }
@@ -297,7 +338,11 @@ export class ProxyCache {
     delete background.headers['cache-control']
     const task = this.revalidate(found, background)
       .then(async (fetched) => {
-        if (fetched.response.status === 304) {
+        if (fetched.response.body instanceof Readable) {
+          // Nobody reads it, and the stored response is outdated by a representation too large to store.
+          discard(fetched.response.body)
+          await this.store.delete(found.key)
+        } else if (fetched.response.status === 304) {
           this.checkNotModified(found.stored, fetched)
           await this.put(found.key, request.path, this.freshen(found.stored, fetched))
         } else if (fetched.response.status < 500) await this.storeAndAnswer('GET', background, fetched, 'MISS', 'stale')
@@ -333,8 +378,9 @@ export class ProxyCache {
       if (name === 'content-length' || name === 'content-encoding' || name === 'content-type') continue
       headers[name] = value
     }
+    const { softPurgedAt: _purged, ...kept } = stored
     return {
-      ...stored,
+      ...kept,
       headers,
       requestTime: fetched.requestTime,
       responseTime: fetched.responseTime,
@@ -346,22 +392,53 @@ export class ProxyCache {
 
   private async lookup(request: ProxyRequest): Promise<{ found?: Found; reason: ForwardReason }> {
     const key = primaryKey(request.path)
-    const primary = await this.store.get(key)
+    const primary = await this.read(key)
     if (primary === undefined) return { reason: 'uri-miss' }
     let found: Found | undefined
-    if (primary.kind === 'vary') {
-      const secondary = secondaryKey(request.path, selectValues(primary.headers, request.headers))
-      const variant = await this.store.get(secondary)
-      found = variant?.kind === 'response' ? { key: secondary, stored: variant } : undefined
-      if (found === undefined) return { reason: 'vary-miss' }
+    if (primary.value.kind === 'vary') {
+      const secondary = secondaryKey(request.path, selectValues(primary.value.headers, request.headers))
+      const variant = await this.read(secondary)
+      if (variant?.value.kind !== 'response') return { reason: 'vary-miss' }
+      found = {
+        key: secondary,
+        stored: variant.value,
+        ...(variant.stale ? { softPurged: true } : {}),
+        ...(primary.stale ? { staleVaryRecord: primary.value } : {}),
+      }
     } else {
-      found = { key, stored: primary }
+      found = { key, stored: primary.value, ...(primary.stale ? { softPurged: true } : {}) }
     }
     // §3.5: a stored response is reused for a request with Authorization only if the response allows sharing.
     if (request.headers.authorization !== undefined && !sharedWithAuthorization(this.policy(found.stored.headers).cc)) {
       return { reason: 'miss' }
     }
-    return { found, reason: 'miss' }
+    const settled = found.softPurged === true || found.staleVaryRecord !== undefined ? await this.endFreshness(found, request.path) : found
+    return { found: settled, reason: 'miss' }
+  }
+
+  /**
+   * A stored value, fresh in the engine or stale there. The proxy's entries are kept without engine grace, so only a
+   * soft purge (expireByTag) makes one stale; `inspect` finds it without counting the read a second time.
+   */
+  private async read(key: string): Promise<Read<StoredValue> | undefined> {
+    const fresh = await this.store.get(key)
+    if (fresh !== undefined) return { value: fresh, stale: false }
+    const held = await this.store.inspect(key)
+    return held?.state === 'stale' ? { value: held.value, stale: true } : undefined
+  }
+
+  /**
+   * The first read of a soft-purged response ends its freshness in the stored response itself, written back (fresh
+   * in the engine again): from then on it is a stale response like any other, on every instance, and its staleness
+   * counts from here, not from when it would have expired. A soft-purged VaryRecord is only written back.
+   */
+  private async endFreshness(found: Found, path: string): Promise<Found> {
+    const stored: StoredResponse = found.softPurged === true ? { ...found.stored, softPurgedAt: found.stored.softPurgedAt ?? this.clock() } : found.stored
+    if (found.staleVaryRecord !== undefined) {
+      await this.store.set(primaryKey(path), found.staleVaryRecord, { ttl: this.storageMs(stored), tags: [urlTag(path)] })
+    }
+    if (found.softPurged === true) await this.put(found.key, path, stored)
+    return { key: found.key, stored }
   }
 
   private async save(request: ProxyRequest, stored: StoredResponse): Promise<void> {
@@ -395,8 +472,10 @@ export class ProxyCache {
     return Math.min(MAX_STORE_MS, Math.max(1_000, Math.ceil(keep)))
   }
 
-  private lifetime(stored: Pick<StoredResponse, 'status' | 'headers' | 'responseTime'>): number {
-    return freshnessLifetime(stored, this.options.heuristicFraction, this.options.targets, this.options.negativeSeconds)
+  /** §4.2.1's freshness lifetime, cut at the age the response had when a soft purge ended it. */
+  private lifetime(stored: StoredResponse): number {
+    const lifetime = freshnessLifetime(stored, this.options.heuristicFraction, this.options.targets, this.options.negativeSeconds)
+    return stored.softPurgedAt === undefined ? lifetime : Math.min(lifetime, currentAge(stored, stored.softPurgedAt))
   }
 
   private policy(headers: Record<string, string | string[]>) {
@@ -453,11 +532,11 @@ export class ProxyCache {
  * RFC 9110 §14: a 206 (or 416) cut from a complete 200 the cache is about to serve, with its stored header fields
  * (§15.3.7.1: the fields a 200 would have, Content-Range instead of the full length).
  */
-function withRange(answer: ProxyResponse, requestHeaders: Record<string, string | string[] | undefined>): ProxyResponse {
+function withRange(answer: ProxyResponse, requestHeaders: Record<string, string | string[] | undefined>, body: Uint8Array): ProxyResponse {
   const range = answerRange(
     header(requestHeaders, 'range') ?? '',
     header(requestHeaders, 'if-range'),
-    answer.body!,
+    body,
     { etag: header(answer.headers, 'etag'), lastModified: header(answer.headers, 'last-modified'), date: header(answer.headers, 'date') },
     header(answer.headers, 'content-type'),
   )
@@ -486,13 +565,13 @@ function sameOriginTarget(value: string | undefined, requestPath: string): strin
   }
 }
 
-function toStored(fetched: Fetched, request: ProxyRequest): StoredResponse {
+function toStored(fetched: Fetched, request: ProxyRequest, body: Uint8Array): StoredResponse {
   const { response } = fetched
   return {
     kind: 'response',
     status: response.status,
     headers: response.headers,
-    body: response.body,
+    body,
     requestTime: fetched.requestTime,
     responseTime: fetched.responseTime,
     correctedInitialAge: correctedInitialAge(fetched.requestTime, fetched.responseTime, response.headers),
@@ -565,6 +644,11 @@ function clientValidatorMatches(request: Record<string, string | string[] | unde
 
 function weakEqual(a: string, b: string): boolean {
   return a.replace(/^W\//, '') === b.replace(/^W\//, '')
+}
+
+/** A streamed body nobody will read: destroyed, which frees its origin connection. */
+function discard(body: Uint8Array | Readable | undefined): void {
+  if (body instanceof Readable) body.destroy()
 }
 
 function notCached(path: string): StrataError {

@@ -15,7 +15,7 @@ export interface UpstreamConfig {
   keepForRevalidationMs?: number
   /** Default 0.1 (RFC 9111 §4.2.2's typical 10%). */
   heuristicFraction?: number
-  /** Largest response body stored, bytes. Default 8 MiB. */
+  /** Largest response body stored (and read into memory), bytes; a larger answer streams to the client, not stored. Default 8 MiB. */
   maxBodyBytes?: number
   /** Anyone may use this upstream without a gateway credential (when auth is on). Default false. Same as auth: 'public'. */
   public?: boolean
@@ -73,22 +73,31 @@ export class ProxyService {
         if (other !== undefined) throw new StrataError('E_INVALID_OPTION', `upstreams.${name}.hosts: '${host}' is already fronted by '${other}'`, { context: { upstream: name } })
         this.hosts.set(key, name)
       }
+      const maxBodyBytes = config.maxBodyBytes ?? 8 * 1024 * 1024
       const store = cache.defineNamespace<StoredValue>(`proxy.${name}`, {
         codec: msgpackCodec,
         // Bodies are usually compressed already; deflating them again costs CPU on every L2 write.
         compressAbove: Number.POSITIVE_INFINITY,
         maxKeyLength: 8_192,
-        maxValueBytes: (config.maxBodyBytes ?? 8 * 1024 * 1024) + 64 * 1024,
+        maxValueBytes: maxBodyBytes + 64 * 1024,
         grace: 0,
         stampede: 'local',
         writeMode: 'cache-aside',
         refreshAhead: undefined,
       })
       const connections = config.connections ?? 16
-      const origin = new OriginClient(name, config.url, config.timeoutMs ?? 10_000, connections, {
-        ...(config.connectionsPerClient === undefined ? {} : { perClient: config.connectionsPerClient }),
-        ...(config.queueLimit === undefined ? {} : { maxQueued: config.queueLimit }),
-      })
+      // A larger answer is never stored, so it is never held in memory either: it streams from the origin.
+      const origin = new OriginClient(
+        name,
+        config.url,
+        config.timeoutMs ?? 10_000,
+        connections,
+        {
+          ...(config.connectionsPerClient === undefined ? {} : { perClient: config.connectionsPerClient }),
+          ...(config.queueLimit === undefined ? {} : { maxQueued: config.queueLimit }),
+        },
+        maxBodyBytes,
+      )
       const ownTarget = config.targetedCacheControl?.toLowerCase()
       this.caches.set(
         name,

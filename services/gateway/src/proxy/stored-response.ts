@@ -15,6 +15,8 @@ export interface StoredResponse {
   varyValues?: Record<string, string>
   /** Whether the request that produced it carried Authorization (§3.5 decides later reuse). */
   authorized: boolean
+  /** Epoch ms: a soft purge ended its freshness then (the first read that found the purge's stale mark). */
+  softPurgedAt?: number
 }
 
 /** Stored at the primary key when the response varies: which request headers select the variant (§4.1). */

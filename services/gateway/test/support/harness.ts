@@ -1,4 +1,5 @@
 import { METHODS } from 'node:http'
+import type { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { createCache, memoryStore, type BufferedWrite, type CreateCacheOptions, type InvalidationBus, type Keyring, type L2Store, type StrataCache, type WriteBehindQueue } from '@strata/core'
 import { memcachedStore } from '@strata/core/memcached'
@@ -100,7 +101,8 @@ export async function startGateway(options: TestGatewayOptions = {}): Promise<Te
 export interface OriginReply {
   status?: number
   headers?: Record<string, string | string[]>
-  body?: string | Buffer
+  /** A Readable is streamed (chunked unless the headers give a Content-Length). */
+  body?: string | Buffer | Readable
 }
 
 /** An HTTP origin on loopback whose answers each test scripts per path, counting requests and keeping their headers. */
