@@ -102,7 +102,7 @@ describe('testkit servers in containers', () => {
     const configured = process.env.STRATA_REDIS_IMAGE
     process.env.STRATA_REDIS_IMAGE = `strata-local/${uniqueName('no-such-image')}:none`
     try {
-      await expect(requireRedis()).rejects.toThrow(/Redis container from image "strata-local\/no-such-image.*STRATA_REDIS_IMAGE/)
+      await expect(requireRedis()).rejects.toThrow(/Redis container from image "strata-local\/no-such-image.*comes from STRATA_REDIS_IMAGE/)
     } finally {
       if (configured === undefined) delete process.env.STRATA_REDIS_IMAGE
       else process.env.STRATA_REDIS_IMAGE = configured

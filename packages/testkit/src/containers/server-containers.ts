@@ -169,22 +169,30 @@ async function start(key: string, spec: ServerSpec): Promise<RunningServer> {
   const image = imageName(spec.image)
   const { GenericContainer, getContainerRuntimeClient } = await loadTestcontainers()
   const host = (await getContainerRuntimeClient()).info.containerRuntime.host
-  const hostPort = spec.sameHostPort ? await freePort() : undefined
-  const published = { host, port: hostPort ?? 0 }
-  let container: StartedTestContainer
-  try {
-    container = await spec
-      .configure(new GenericContainer(image), published)
+  const labels = { ...containerRunLabel(), 'strata.testkit.server': key, 'strata.testkit.pid': String(process.pid) }
+  const run = async (hostPort: number | undefined): Promise<StartedTestContainer> =>
+    spec
+      .configure(new GenericContainer(image), { host, port: hostPort ?? 0 })
       .withExposedPorts(hostPort === undefined ? spec.port : { container: hostPort, host: hostPort })
-      .withLabels({ ...containerRunLabel(), 'strata.testkit.server': key, 'strata.testkit.pid': String(process.pid) })
+      .withLabels(labels)
       .withStartupTimeout(spec.readyWithinMs)
       .start()
-  } catch (error) {
-    throw new Error(
-      `${spec.what} container from image "${image}" did not start (${(error as Error).message}). ` +
-        `Set ${spec.image.variable} to an image Docker has or can pull (default ${spec.image.official}).`,
-      { cause: error },
-    )
+  let container: StartedTestContainer
+  let hostPort: number | undefined
+  for (let attempt = 1; ; attempt++) {
+    hostPort = spec.sameHostPort ? await freePort() : undefined
+    try {
+      container = await run(hostPort)
+      break
+    } catch (error) {
+      // Another process took the free port between our choosing it and Docker binding it: choose again.
+      if (hostPort !== undefined && attempt < 3 && /port is already allocated|address already in use/i.test(String(error))) continue
+      throw new Error(
+        `${spec.what} container from image "${image}" did not start (${(error as Error).message}). ` +
+          `The image comes from ${spec.image.variable} (default ${spec.image.official}): Docker must have it or be able to pull it.`,
+        { cause: error },
+      )
+    }
   }
   const address = { host, port: container.getMappedPort(hostPort ?? spec.port) }
   try {
