@@ -1,5 +1,6 @@
 import { readdirSync, existsSync } from 'node:fs'
-import { defineConfig } from 'vitest/config'
+import { fileURLToPath } from 'node:url'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 // One vitest project per workspace package and service, so `vitest --project core` runs one of them.
 // A root with no package yet (services/ before the first service lands) is skipped, not an error.
@@ -9,19 +10,27 @@ const workspaceDirs = ['packages', 'services'].flatMap((root) =>
     .map((entry) => ({ root, name: entry.name })),
 )
 
-// Suites that start containers (docker-compose.yml) run on their own, after the others (`pnpm test:docker`): they
-// load both cores for minutes, which would skew the timing-bound fault suites running beside them.
+// STRATA_SERVERS=containers (`pnpm test:containers`): the testkit's require* helpers start their servers through
+// testcontainers; each test file stops its containers when done, and the run removes whatever a killed process left.
+// `*.containers.test.ts` files test that mode itself and run only in it.
+const containers = process.env.STRATA_SERVERS?.trim() === 'containers'
+const testkitContainers = fileURLToPath(new URL('packages/testkit/src/containers', import.meta.url))
+
+// docker-compose.yml's test (services/platform/test/docker) runs on its own, after the others (`pnpm test:docker`,
+// STRATA_DOCKER_TESTS=1): it loads both cores for minutes, which would skew the timing-bound fault suites beside it.
 const DOCKER_TESTS = 'test/docker/**'
 
 export default defineConfig({
   test: {
+    globalSetup: containers ? [`${testkitContainers}/vitest-global-setup.ts`] : [],
     projects: [
       ...workspaceDirs.map(({ root, name }) => ({
         test: {
           name,
           root: `${root}/${name}`,
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', DOCKER_TESTS],
+          exclude: [...configDefaults.exclude, DOCKER_TESTS, ...(containers ? [] : ['**/*.containers.test.ts'])],
+          setupFiles: containers ? [`${testkitContainers}/vitest-stop-containers.ts`] : [],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

@@ -1,4 +1,4 @@
-import { requireTcp, hostPorts, servers } from '@strata/testkit'
+import { requireMemcached } from '@strata/testkit'
 import { memcachedStore } from '@strata/core/memcached'
 import { runL2ContractSuite } from '@strata/core/testing'
 
@@ -6,15 +6,13 @@ import { runL2ContractSuite } from '@strata/core/testing'
 // The suite stores a 1 MiB value: memcached must run with -I 2m or more (its default item limit is 1 MiB, key and
 // header included). On a smaller limit that one test fails with E_VALUE_TOO_LARGE, which says so.
 runL2ContractSuite('memcached', async () => {
-  for (const target of hostPorts(servers.memcachedServers.join(','))) await requireTcp('Memcached', target)
-  const store = memcachedStore({ servers: servers.memcachedServers })
+  const store = memcachedStore({ servers: await requireMemcached() })
   return { store, cleanup: () => store.disconnect() }
 }, { capabilities: { scan: false } })
 
 // The same contract with every key kept on both servers (EVCache-style replication): leases, fills, deletes and clears
 // must behave exactly as with one copy.
 runL2ContractSuite('memcached (replicas: 2)', async () => {
-  for (const target of hostPorts(servers.memcachedServers.join(','))) await requireTcp('Memcached', target)
-  const store = memcachedStore({ servers: servers.memcachedServers, replicas: 2 })
+  const store = memcachedStore({ servers: await requireMemcached(), replicas: 2 })
   return { store, cleanup: () => store.disconnect() }
 }, { capabilities: { scan: false } })

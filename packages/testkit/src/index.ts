@@ -9,6 +9,9 @@ export {
   requirePostgres,
   requireZipkin,
 } from './require-server.js'
+export { serversFromContainers } from './containers/servers-mode.js'
+export { stopServerContainers } from './containers/server-containers.js'
+export { serverImages, imageName } from './containers/server-images.js'
 export { uniqueName } from './unique-name.js'
 export { RedisProcess, type RedisProcessOptions } from './redis-process.js'
 export { waitUntil, eventually } from './wait.js'

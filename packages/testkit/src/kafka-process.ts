@@ -1,9 +1,9 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { kraftClusterId } from './kraft-cluster-id.js'
 import { requireKafka } from './require-server.js'
 
 /**
@@ -49,11 +49,7 @@ export class KafkaProcess {
       ].join('\n'),
     )
     writeFileSync(join(this.dir, 'log4j.properties'), 'log4j.rootLogger=WARN, file\nlog4j.appender.file=org.apache.log4j.FileAppender\n' + `log4j.appender.file.File=${join(this.dir, 'server.log')}\nlog4j.appender.file.layout=org.apache.log4j.PatternLayout\nlog4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n\n`)
-    // A KRaft cluster id is 16 random bytes, base64url without padding — never starting with '-', which the storage
-    // tool would read as an option (Kafka's own Uuid.randomUuid() redraws those too; 1 in 64 ids failed here).
-    let clusterId = randomBytes(16).toString('base64url')
-    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url')
-    execFileSync('java', [...this.javaArgs(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', this.properties, '--ignore-formatted'], { stdio: 'ignore' })
+    execFileSync('java', [...this.javaArgs(), 'kafka.tools.StorageTool', 'format', '-t', kraftClusterId(), '-c', this.properties, '--ignore-formatted'], { stdio: 'ignore' })
   }
 
   get brokers(): string[] {

@@ -1,43 +1,33 @@
+import {
+  containerKafkaBrokers,
+  containerMemcachedServers,
+  containerPostgresUrl,
+  containerQueueRedisUrl,
+  containerRedisUrl,
+} from './containers/server-containers.js'
+import { serversFromContainers } from './containers/servers-mode.js'
+import { kafkaApiVersions, memcachedVersion, postgresSslRequest, redisPing } from './handshakes.js'
 import { type Handshake, type HostPort, hostPorts, requireTcp, servers, urlHostPort } from './servers.js'
 
 // Each helper checks that the server answers its own protocol (an open port held by something else does not pass),
-// then returns where it is, so a test reads: `const url = await requireRedis()`.
-
-const redisPing: Handshake = {
-  request: 'PING\r\n',
-  // +PONG, or an error such as -NOAUTH from a server that wants a password: either way, a Redis answered.
-  accepts: (reply) => (reply.includes('\r\n') ? reply[0] === 0x2b || reply[0] === 0x2d : undefined),
-}
-
-const memcachedVersion: Handshake = {
-  request: 'version\r\n',
-  accepts: (reply) => (reply.includes('\r\n') ? reply.toString('latin1').startsWith('VERSION ') : undefined),
-}
-
-// Kafka ApiVersions v0 with correlation id 0x53540001: a broker answers with a size-prefixed frame echoing the id.
-const kafkaApiVersions: Handshake = {
-  request: Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0x53, 0x54, 0, 1, 0xff, 0xff]),
-  accepts: (reply) => (reply.length >= 8 ? reply.readInt32BE(4) === 0x53540001 : undefined),
-}
-
-// PostgreSQL SSLRequest: a server answers a single byte, 'S' or 'N'.
-const postgresSslRequest: Handshake = {
-  request: Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]),
-  accepts: (reply) => reply[0] === 0x53 || reply[0] === 0x4e,
-}
+// then returns where it is, so a test reads: `const url = await requireRedis()`. Called without an address under
+// STRATA_SERVERS=containers, the helpers for Redis, the queue Redis, Memcached, Kafka and PostgreSQL start the
+// server in a container instead (containers/server-containers.ts); an address given is always the one checked.
 
 async function requireAll(what: string, targets: HostPort[], handshake: Handshake): Promise<void> {
   await Promise.all(targets.map((target) => requireTcp(what, target, 2000, handshake)))
 }
 
 /** The standalone cache Redis (STRATA_REDIS_URL). */
-export async function requireRedis(url = servers.redisUrl): Promise<string> {
+export async function requireRedis(given?: string): Promise<string> {
+  const url = given ?? (serversFromContainers() ? await containerRedisUrl() : servers.redisUrl)
   await requireTcp('Redis (STRATA_REDIS_URL)', urlHostPort(url, 6379), 2000, redisPing)
   return url
 }
 
 /** The append-only Redis behind the BullMQ queues (STRATA_QUEUE_REDIS_URL). */
-export async function requireQueueRedis(url = servers.queueRedisUrl): Promise<string> {
+export async function requireQueueRedis(given?: string): Promise<string> {
+  const url = given ?? (serversFromContainers() ? await containerQueueRedisUrl() : servers.queueRedisUrl)
   await requireTcp('Queue Redis (STRATA_QUEUE_REDIS_URL)', urlHostPort(url, 6379), 2000, redisPing)
   return url
 }
@@ -58,19 +48,22 @@ export async function requireSentinel(
 }
 
 /** Every Memcached server (STRATA_MEMCACHED_SERVERS), as "host:port" strings. */
-export async function requireMemcached(list = servers.memcachedServers): Promise<string[]> {
+export async function requireMemcached(given?: string[]): Promise<string[]> {
+  const list = given ?? (serversFromContainers() ? await containerMemcachedServers() : servers.memcachedServers)
   await requireAll('Memcached (STRATA_MEMCACHED_SERVERS)', hostPorts(list.join(',')), memcachedVersion)
   return [...list]
 }
 
 /** Every Kafka broker (STRATA_KAFKA_BROKERS), as "host:port" strings. */
-export async function requireKafka(brokers = servers.kafkaBrokers): Promise<string[]> {
+export async function requireKafka(given?: string[]): Promise<string[]> {
+  const brokers = given ?? (serversFromContainers() ? await containerKafkaBrokers() : servers.kafkaBrokers)
   await requireAll('Kafka (STRATA_KAFKA_BROKERS)', hostPorts(brokers.join(',')), kafkaApiVersions)
   return [...brokers]
 }
 
 /** The PostgreSQL database the cache uses (STRATA_POSTGRES_URL). */
-export async function requirePostgres(url = servers.postgresUrl): Promise<string> {
+export async function requirePostgres(given?: string): Promise<string> {
+  const url = given ?? (serversFromContainers() ? await containerPostgresUrl() : servers.postgresUrl)
   await requireTcp('PostgreSQL (STRATA_POSTGRES_URL)', urlHostPort(url, 5432), 2000, postgresSslRequest)
   return url
 }

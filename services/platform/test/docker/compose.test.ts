@@ -8,8 +8,8 @@ import { freePort, uniqueName, waitUntil } from '@strata/testkit'
 // Issue 23, acceptance 2 and 4: the README's "With Docker" blocks, run as written against docker-compose.yml (MISS →
 // HIT → a domain event on Kafka → MISS), then the trace of that request read back from the tracing backend and a
 // dashboard's query answered by Prometheus, then `down`. Where no image registry is reachable, the images the
-// compose file names are replaced by local builds (infra/docker/local-images/build.sh; STRATA_COMPOSE_IMAGES=official
-// keeps the official ones). Run by `pnpm test:docker`, which `pnpm test` calls after the other suites.
+// compose file names are replaced by local builds (infra/docker/local-images/build.sh) unless STRATA_IMAGES=official
+// or the STRATA_*_IMAGE variables are set. Run by `pnpm test:docker`, which `pnpm test` calls after the other suites.
 const root = join(import.meta.dirname, '..', '..', '..', '..')
 const hasDocker = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0
 if (!hasDocker && process.env.CI === 'true') throw new Error('CI runs the compose test: docker is not available (`docker info` failed); .ci/run starts dockerd')
@@ -21,7 +21,7 @@ describe.skipIf(!hasDocker)('docker-compose.yml: the README walk-through, traces
   const downAt = blocks.findIndex((code) => /compose down/.test(code))
 
   beforeAll(async () => {
-    if (process.env.STRATA_COMPOSE_IMAGES !== 'official') Object.assign(env, localImages())
+    if (process.env.STRATA_IMAGES !== 'official' && process.env.STRATA_NODE_IMAGE === undefined) Object.assign(env, localImages())
     // Ports of their own: the loopback servers of `pnpm infra:up` and other runs keep theirs.
     for (const name of ['HTTP', 'ANALYTICS', 'ALERTING', 'TRACING', 'PROMETHEUS', 'GRAFANA']) env[`STRATA_${name}_PORT`] = String(await freePort())
   }, 900_000)
