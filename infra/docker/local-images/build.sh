@@ -43,7 +43,7 @@ build() {
   cp "$here/$dockerfile" "$context/Dockerfile"
   for file in "$@"; do cp -a "$file" "$context/"; done
   say "docker: building $TAG/$name:local"
-  docker build -q --build-arg BASE="$BASE" -t "$TAG/$name:local" "$context" >/dev/null 2>"$LOG_DIR/docker-build-$name.log" ||
+  docker build -q --force-rm --build-arg BASE="$BASE" -t "$TAG/$name:local" "$context" >/dev/null 2>"$LOG_DIR/docker-build-$name.log" ||
     die "docker: building $TAG/$name:local failed; see $LOG_DIR/docker-build-$name.log"
 }
 
