@@ -5,32 +5,41 @@ import { printReport, round } from './lib/report.js'
 // `pnpm bench gateway`: L1-hit GET through the whole gateway (routing, schema, namespace lookup, engine get +
 // metadata, headers, metrics hook) vs a bare Fastify route returning the same bytes, in one server process, loaded
 // by autocannon from this process, alternating. Target: ≥ 0.8× the floor.
+// BENCH_BASELINE_DIR=<an installed checkout of an earlier commit> adds that commit's gateway as a third contender,
+// loaded in the same rounds, so "not slower than before" is measured in one run (`strata/baseline`).
+const baselineDir = process.env.BENCH_BASELINE_DIR
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8)
 const durationS = Number(process.env.BENCH_SECONDS ?? 5)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 
 const server = fileURLToPath(new URL('./lib/gateway-bench-server.ts', import.meta.url))
 const { child, match } = await startChild(process.execPath, ['--import', 'tsx', server, 'gateway'], /READY (\{.*\})/)
+const baseline = baselineDir === undefined ? undefined : await startChild(process.execPath, ['--import', 'tsx', `${baselineDir}/bench/lib/gateway-bench-server.ts`, 'gateway'], /READY (\{.*\})/)
 try {
   const ports = JSON.parse(match[1]!) as { strata: number; floor: number }
   const path = '/v1/namespaces/bench/keys/hot'
-  const check = await fetch(`http://127.0.0.1:${ports.strata}${path}`)
-  if (check.headers.get('x-cache') !== 'HIT') throw new Error(`expected an L1 hit, got ${check.status} ${check.headers.get('x-cache')}`)
-  await check.arrayBuffer()
-  const results = await compareLoad(
-    { strata: `http://127.0.0.1:${ports.strata}${path}`, floor: `http://127.0.0.1:${ports.floor}${path}` },
-    { connections, durationS, rounds, warmupS: 2 },
-  )
+  const targets: Record<string, string> = { strata: `http://127.0.0.1:${ports.strata}${path}`, floor: `http://127.0.0.1:${ports.floor}${path}` }
+  if (baseline !== undefined) targets.baseline = `http://127.0.0.1:${(JSON.parse(baseline.match[1]!) as { strata: number }).strata}${path}`
+  for (const [name, url] of Object.entries(targets).filter(([name]) => name !== 'floor')) {
+    const check = await fetch(url)
+    if (check.headers.get('x-cache') !== 'HIT') throw new Error(`${name}: expected an L1 hit, got ${check.status} ${check.headers.get('x-cache')}`)
+    await check.arrayBuffer()
+  }
+  const results = await compareLoad(targets, { connections, durationS, rounds, warmupS: 2 })
   printReport({
     bench: 'gateway',
     metric: 'L1-hit GET throughput',
     unit: 'req/s',
     higherIsBetter: true,
-    results: { strata: results.strata!.rps, floor: results.floor!.rps },
+    results: Object.fromEntries(Object.entries(results).map(([name, r]) => [name, r.rps])),
     table: Object.entries(results).map(([name, r]) => ({ contender: name, 'req/s': r.rps, 'p99 ms': r.p99Ms, errors: r.errors })),
-    env: { connections, durationS, rounds, p99Ms: { strata: results.strata!.p99Ms, floor: results.floor!.p99Ms }, target: 'strata/floor >= 0.8' },
-    ratios: { 'strata/floor': round(results.strata!.rps / results.floor!.rps) },
+    env: { connections, durationS, rounds, p99Ms: Object.fromEntries(Object.entries(results).map(([name, r]) => [name, r.p99Ms])), target: 'strata/floor >= 0.8', ...(baselineDir === undefined ? {} : { baseline: baselineDir }) },
+    ratios: {
+      'strata/floor': round(results.strata!.rps / results.floor!.rps),
+      ...(results.baseline === undefined ? {} : { 'strata/baseline': round(results.strata!.rps / results.baseline.rps) }),
+    },
   })
 } finally {
   await stopChild(child)
+  if (baseline !== undefined) await stopChild(baseline.child)
 }
