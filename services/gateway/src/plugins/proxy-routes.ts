@@ -107,6 +107,7 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
         headers,
         body: Buffer.isBuffer(request.body) ? request.body : undefined,
         client: request.principal?.id ?? `ip:${request.ip}`,
+        onInterim: (status, hints) => relayInterim(reply, status, hints),
       })
       reply.code(answer.status).headers(answer.headers).header('x-cache', answer.outcome).header('cache-status', cacheStatus(answer.cacheStatus))
       const { body } = answer
@@ -188,4 +189,14 @@ declare module 'fastify' {
     /** Set on the routes of an upstream mounted at a path prefix. */
     proxyMount?: { prefix: string; upstream: string }
   }
+}
+
+/**
+ * RFC 9110 §15.2: a proxy forwards 1xx answers. 103 Early Hints (RFC 8297) is the one that means something past this
+ * hop (100 Continue answers our own request, 101 is refused, 102 is obsolete); it goes to the client before the final
+ * answer, as long as that has not started.
+ */
+function relayInterim(reply: FastifyReply, status: number, hints: Record<string, string | string[]>): void {
+  if (status !== 103 || reply.raw.headersSent || reply.raw.writableEnded) return
+  reply.raw.writeEarlyHints(hints)
 }

@@ -3,6 +3,9 @@ import { Pool } from 'undici'
 import { StrataError } from '@strata/core'
 import { OriginGate, type OriginGateOptions } from './origin-gate.js'
 
+/** A 1xx interim answer (RFC 9110 §15.2) the origin sent before its final one, end-to-end fields only. */
+export type InterimListener = (status: number, headers: Record<string, string | string[]>) => void
+
 export interface OriginResponse {
   status: number
   headers: Record<string, string | string[]>
@@ -63,7 +66,7 @@ export class OriginClient {
    * clients. Errors never carry the HTTP client library's message (it would reach the caller in the problem detail):
    * they say what happened in the origin's terms, with the original error as `cause` for the logs.
    */
-  async request(method: string, path: string, headers: Record<string, string | string[]>, body?: Buffer, client = 'anonymous'): Promise<OriginResponse> {
+  async request(method: string, path: string, headers: Record<string, string | string[]>, body?: Buffer, client = 'anonymous', onInterim?: InterimListener): Promise<OriginResponse> {
     const release = await this.gate.acquire(client)
     // The whole exchange has timeoutMs, unless the body streams: then undici's bodyTimeout (between chunks) bounds it,
     // since a large body may take longer than any request should to a slow client.
@@ -71,7 +74,14 @@ export class OriginClient {
     const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${this.timeoutMs} ms`, 'TimeoutError')), this.timeoutMs)
     let streaming = false
     try {
-      const response = await this.pool.request({ method, path: this.basePath + path, headers, body, signal: deadline.signal })
+      const response = await this.pool.request({
+        method,
+        path: this.basePath + path,
+        headers,
+        body,
+        signal: deadline.signal,
+        ...(onInterim === undefined ? {} : { onInfo: (info: { statusCode: number; headers: Record<string, string | string[]> }) => onInterim(info.statusCode, endToEndHeaders(info.headers)) }),
+      })
       const answer = { status: response.statusCode, headers: endToEndHeaders(response.headers) }
       // RFC 9110 §6.4.1: 1xx, 204 and 304 answers and answers to HEAD have no content whatever Content-Length says
       // (a 304 may carry the length the 200 would have, §15.4.5). undici still counts the body against it and fails

@@ -4,7 +4,7 @@ import { StrataError, type NamespaceCache } from '@strata/core'
 import type { CacheStatusEntry, ForwardReason } from '../http/cache-status.js'
 import { parseCacheControl, type CacheControl } from './cache-control.js'
 import { correctedInitialAge, currentAge, freshnessLifetime, httpDate, mustRevalidate, notStorableReason, sharedWithAuthorization } from './freshness.js'
-import { endToEndHeaders, type OriginClient, type OriginResponse } from './origin-client.js'
+import { endToEndHeaders, type InterimListener, type OriginClient, type OriginResponse } from './origin-client.js'
 import { header, type StoredResponse, type StoredValue, type VaryRecord } from './stored-response.js'
 import { answerRange } from './byte-ranges.js'
 import { responsePolicy } from './targeted-cache-control.js'
@@ -20,6 +20,11 @@ export interface ProxyRequest {
   body?: Buffer | undefined
   /** Who asks (principal id or address): origin connections are shared fairly between clients. */
   client?: string
+  /**
+   * 1xx interim answers of the origin request made for this client (103 Early Hints): relayed to it, never stored;
+   * a request that joins another's origin request gets only the final answer.
+   */
+  onInterim?: InterimListener
 }
 
 export interface ProxyResponse {
@@ -304,7 +309,7 @@ export class ProxyCache {
       conditional = etag !== undefined || lastModified !== undefined
     }
     const requestTime = this.clock()
-    const response = await this.origin.request('GET', request.path, headers, undefined, request.client)
+    const response = await this.origin.request('GET', request.path, headers, undefined, request.client, request.onInterim)
     const responseTime = this.clock()
     const varyNames = varyHeaders(response.headers)
     return {
@@ -485,7 +490,7 @@ export class ProxyCache {
   // ------------------------------------------------------------------ pass-through
 
   private async pass(method: string, request: ProxyRequest, fwd: ForwardReason, detail?: string): Promise<ProxyResponse> {
-    const response = await this.origin.request(method, request.path, this.forwardHeaders(request.headers, fwd !== 'method'), request.body, request.client)
+    const response = await this.origin.request(method, request.path, this.forwardHeaders(request.headers, fwd !== 'method'), request.body, request.client, request.onInterim)
     return {
       status: response.status,
       headers: this.clientHeaders(response.headers),
