@@ -79,11 +79,11 @@ function NamespaceSection({ ns }: { ns: NamespaceReport }) {
         {ns.requests} requests ({ns.perSecond.toFixed(2)}/s), hit ratio {percent(ns.hitRatio)}, stale {percent(ns.staleRatio)}, {formatBytes(ns.bytes)} served, {ns.evictions} evictions.
       </p>
       <h3 id={`${id}-recommendations`}>Recommendations</h3>
-      {(ns.recommendations ?? []).length === 0 ? (
+      {ns.recommendations.length === 0 ? (
         <p>Nothing to change: no rule of the optimization report fired.</p>
       ) : (
         <ul aria-labelledby={`${id}-recommendations`}>
-          {ns.recommendations!.map((recommendation) => (
+          {ns.recommendations.map((recommendation) => (
             <li key={recommendation.kind} data-kind={recommendation.kind}>
               <strong>{recommendation.severity === 'warning' ? 'Warning: ' : ''}{recommendation.finding}</strong> {recommendation.action}
             </li>
