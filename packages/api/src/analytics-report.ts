@@ -37,11 +37,20 @@ export interface TierReport {
   latency: LatencySummary
 }
 
+/** One rollup bucket: requests of every kind, the hit ratio and latency of the reads (null: no read in the bucket). */
 export interface SeriesPoint {
   bucket: number
   requests: number
   hitRatio: number | null
+  p50Ms: number | null
   p99Ms: number | null
+}
+
+/** GET /v1/series: the rollups of every namespace (or of one) bucket by bucket, for a window. */
+export interface SeriesReport {
+  window: { from: number; to: number; granularity: Granularity }
+  namespace: string | null
+  series: SeriesPoint[]
 }
 
 export interface Trend {

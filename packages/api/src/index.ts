@@ -4,7 +4,7 @@
 export { Duration, NamespaceSecuritySchema, NamespaceSpecSchema, OriginSpecSchema, type NamespaceSecurity, type NamespaceSpec, type OriginSpec } from './namespace-spec.js'
 export { EntryPageSchema, EntryViewSchema, type EntryPage, type EntryView } from './entry-view.js'
 export type { NamespaceStatsView, NamespaceView, Readiness, WriteResult } from './namespace-view.js'
-export type { Latency, NamespaceStats, StatsSnapshot } from './stats-snapshot.js'
+export type { Latency, NamespaceStats, ProxyUpstreamStats, StatsSnapshot } from './stats-snapshot.js'
 export { ApiKeyViewSchema, AuditRecordSchema, GrantSchema, RateLimitSchema, SCOPES, ScopeSchema, type ApiKeyView, type AuditRecordView, type Grant, type Scope } from './api-key-view.js'
 export type {
   AlertRule,
@@ -31,6 +31,7 @@ export type {
   Recommendation,
   ResourceSample,
   SeriesPoint,
+  SeriesReport,
   TierReport,
   TimelineEntry,
   Trend,

@@ -105,7 +105,8 @@ function mrcSizes(references: number): number[] {
   return sizes
 }
 
-function seriesOf(rows: readonly StoredAccessRow[]): SeriesPoint[] {
+/** The rows bucket by bucket, whatever their namespace and tier (the report's per-namespace series, GET /v1/series). */
+export function seriesOf(rows: readonly StoredAccessRow[]): SeriesPoint[] {
   return [...groupBy(rows, (row) => row.bucket)]
     .sort(([a], [b]) => a - b)
     .map(([bucket, bucketRows]) => {
@@ -113,11 +114,13 @@ function seriesOf(rows: readonly StoredAccessRow[]): SeriesPoint[] {
       const readRequests = sum(reads, (row) => row.requests)
       const latency = newLatencyHistogram()
       for (const row of reads) latency.add(decodeHistogram(row.latency))
+      const percentiles = latency.totalCount > 0 ? summarize(latency) : undefined
       return {
         bucket,
         requests: sum(bucketRows, (row) => row.requests),
         hitRatio: readRequests > 0 ? sum(reads, (row) => row.hits) / readRequests : null,
-        p99Ms: latency.totalCount > 0 ? summarize(latency).p99 : null,
+        p50Ms: percentiles?.p50 ?? null,
+        p99Ms: percentiles?.p99 ?? null,
       }
     })
 }

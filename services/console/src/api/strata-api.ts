@@ -68,7 +68,7 @@ export class AlertingApi {
   deliveries = async () => (await this.http.request<{ deliveries: Api.DeliveryRecord[] }>('/deliveries', { query: { limit: 50 } })).deliveries
 }
 
-/** The analytics service's report API (config.json's services.analytics), same key. */
+/** The analytics service's report and series API (config.json's services.analytics), same key. */
 export class AnalyticsApi {
   private readonly http: HttpClient
 
@@ -77,6 +77,8 @@ export class AnalyticsApi {
   }
 
   report = (query: { window?: string; granularity?: string; namespace?: string }) => this.http.request<Api.AnalyticsReport>('/v1/report', { query })
+  /** The rollups bucket by bucket, of every namespace or of one (the Overview's history). */
+  series = (query: { window: string; granularity: string; namespace?: string }) => this.http.request<Api.SeriesReport>('/v1/series', { query })
 }
 
 /** config.json is public and served beside the SPA; a gateway without it still gets a usable console. */
