@@ -344,8 +344,25 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
           { timeout: 60_000, interval: 2_000 },
         )
         .toBe(1)
-      expect(await section.getByRole('rowheader', { name: /^item:\d+$/ }).count()).toBeGreaterThan(0)
+      // Several namespaces had traffic (the onboarding probe, this run's namespaces): each starts collapsed to its
+      // one-line summary, and opens and closes from its heading.
+      const picker = page.getByLabel('Namespace', { exact: true })
+      expect(await picker.locator('option').count()).toBeGreaterThan(2)
+      const hotKeys = section.getByRole('rowheader', { name: /^item:\d+$/ })
+      const disclosure = section.getByRole('button', { name: ns, exact: true })
+      expect(await disclosure.getAttribute('aria-expanded')).toBe('false')
+      expect(await hotKeys.count()).toBe(0)
       expect(await section.textContent()).toMatch(/hit ratio \d+\.\d %/)
+      await disclosure.click()
+      expect(await disclosure.getAttribute('aria-expanded')).toBe('true')
+      expect(await hotKeys.count()).toBeGreaterThan(0)
+      await axeClean()
+      await disclosure.click()
+      expect(await hotKeys.count()).toBe(0)
+      // The picker shows one namespace alone, open.
+      await picker.selectOption(ns)
+      expect(await page.locator('main section.card').count()).toBe(1)
+      expect(await hotKeys.count()).toBeGreaterThan(0)
       // The optimization report: its findings, or the line saying none fired.
       await section.getByRole('heading', { name: 'Recommendations' }).waitFor()
       await shot('analytics')
