@@ -43,6 +43,7 @@ function HistoryCharts({ analytics, namespace, theme }: { analytics: AnalyticsAp
   )
   const lines = history.data === undefined ? undefined : historyLines(history.data, range.bucketMs)
   const unit = range.granularity === 'minute' ? 'minute' : 'hour'
+  const span: [number, number] | undefined = history.data === undefined ? undefined : [history.data.window.from / 1000, history.data.window.to / 1000]
   return (
     <>
       <div className="toolbar">
@@ -69,13 +70,13 @@ function HistoryCharts({ analytics, namespace, theme }: { analytics: AnalyticsAp
         <p data-testid="history-empty">No traffic was recorded in this range.</p>
       ) : (
         <div className="charts">
-          <TimeChart id="chart-history-hit-ratio" title="Hit ratio (history)" theme={theme} times={lines.times} format={ratio} yRange={[0, 1]} lines={[{ label: 'hit ratio', values: lines.hitRatio }]} />
-          <TimeChart id="chart-history-requests" title="Requests (history)" theme={theme} times={lines.times} format={perSecond} lines={[{ label: 'requests', values: lines.requestsPerSec }]} />
+          <TimeChart id="chart-history-hit-ratio" title="Hit ratio (history)" theme={theme} times={lines.times} xRange={span} format={ratio} yRange={[0, 1]} lines={[{ label: 'hit ratio', values: lines.hitRatio }]} />
+          <TimeChart id="chart-history-requests" title="Requests (history)" theme={theme} times={lines.times} xRange={span} format={perSecond} lines={[{ label: 'requests', values: lines.requestsPerSec }]} />
           <TimeChart
             id="chart-history-latency"
             title="Latency (history)"
             theme={theme}
-            times={lines.times}
+            times={lines.times} xRange={span}
             format={ms}
             lines={[
               { label: 'p50', values: lines.p50 },
