@@ -24,6 +24,24 @@ export interface NamespaceStats {
   latencyMs: Latency
 }
 
+/** One proxy upstream in GET /v1/stats: its answers since the gateway started, by X-Cache outcome. */
+export interface ProxyUpstreamStats {
+  upstream: string
+  requests: number
+  hits: number
+  misses: number
+  /** Stale responses served (stale-while-revalidate, stale-if-error). */
+  stale: number
+  /** Stored responses served after the origin answered 304. */
+  revalidated: number
+  /** Requests passed to the origin without the cache (uncacheable methods or responses, no-store, purges). */
+  bypass: number
+  /** Requests that failed before the proxy answered (origin down, refused). */
+  errors: number
+  /** (hits + revalidated) / (hits + revalidated + stale + misses); 0 before any lookup. */
+  hitRatio: number
+}
+
 /**
  * GET /v1/stats: cumulative counters since the gateway started (the console polls and derives rates) and KV latency
  * percentiles over the last 60 seconds, per gateway instance.
@@ -33,4 +51,6 @@ export interface StatsSnapshot {
   uptimeMs: number
   totals: Omit<NamespaceStats, 'name' | 'sets' | 'deletes' | 'l1Entries'>
   namespaces: NamespaceStats[]
+  /** The caching proxy's upstreams (empty when none is configured). */
+  proxy: ProxyUpstreamStats[]
 }

@@ -21,7 +21,7 @@ export { MemoryRollupStore } from './store/memory-rollup-store.js'
 export { ShardsMrc } from './sketches/shards-mrc.js'
 export { SpaceSaving } from './sketches/space-saving.js'
 export { HotKeysPublisher, type HotKeysPublisherOptions } from './hot-keys-publisher.js'
-export type { AnalyticsReport, NamespaceReport } from './report/report-model.js'
+export type { AnalyticsReport, NamespaceReport } from '@strata/api'
 export type { TimelineEntry, AlertEntry, WarmRunEntry } from './aggregation/event-timeline.js'
 
 export interface AnalyticsDependencies {

@@ -5,6 +5,7 @@ import type { AccessEvent } from '@strata/bus'
 import { zipfKeys } from '@strata/testkit'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SeriesReport } from '@strata/api'
 import type { AnalyticsReport } from '../src/app.js'
 import { startAnalytics, type AnalyticsHarness } from './support/analytics-harness.js'
 
@@ -65,6 +66,27 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
     expect(report.namespaces.find((ns) => ns.namespace === 'sessions')!.requests).toBe(60)
     expect(report.errors).toEqual([{ code: 'E_ORIGIN_TIMEOUT', service: 'gateway', namespace: 'catalog', count: 30 }])
     expect(report.invalidations).toEqual([{ namespace: 'catalog', kind: 'keys', count: 1, keys: 1 }])
+  })
+
+  it('series: every namespace bucket by bucket (the Overview history of the console), or one namespace, over the window asked', async () => {
+    const all = (await harness.analytics.http.inject({ method: 'GET', url: '/v1/series?window=1h' })).json<SeriesReport>()
+    expect(all.namespace).toBeNull()
+    expect(all.window.granularity).toBe('minute')
+    expect(all.series).toHaveLength(30)
+    // Each minute: 1,000 reads of catalog and one sampled set of sessions standing for two.
+    expect(all.series.every((point) => point.requests === 1_002)).toBe(true)
+    expect(all.series[0]!.hitRatio).toBeCloseTo(0.8, 6)
+    expect(all.series.at(-1)!.hitRatio).toBeCloseTo(0.1, 6)
+    expect(all.series[0]!.p50Ms).toBeGreaterThan(0)
+    expect(all.series[0]!.p99Ms).toBeGreaterThanOrEqual(all.series[0]!.p50Ms!)
+    const sessions = (await harness.analytics.http.inject({ method: 'GET', url: '/v1/series?window=1h&namespace=sessions' })).json<SeriesReport>()
+    expect(sessions.namespace).toBe('sessions')
+    expect(sessions.series.map((point) => [point.requests, point.hitRatio, point.p99Ms])).toEqual(Array.from({ length: 30 }, () => [2, null, null]))
+    const lastQuarter = (await harness.analytics.http.inject({ method: 'GET', url: '/v1/series?window=15m' })).json<SeriesReport>()
+    expect(lastQuarter.series.length).toBeLessThanOrEqual(15)
+    const hourly = (await harness.analytics.http.inject({ method: 'GET', url: '/v1/series?window=7d&granularity=hour' })).json<SeriesReport>()
+    expect(hourly.series.reduce((sum, point) => sum + point.requests, 0)).toBe(30 * 1_002)
+    expect((await harness.analytics.http.inject({ method: 'GET', url: '/v1/series?window=soon' })).statusCode).toBe(400)
   })
 
   it('CSV: one line per bucket, namespace and tier, with a header', async () => {

@@ -6,5 +6,5 @@ import { consoleJourney } from './support/console-journey.js'
 // docs/console/ with `pnpm docs:screenshots`.
 consoleJourney('console against the embedded platform (pnpm start)', async () => {
   const platform = await startPlatformProcess()
-  return { gatewayUrl: platform.urls.gateway, adminKey: platform.adminKey, alertingUrl: platform.urls.alerting, analytics: true, screenshots: true, close: () => platform.stop() }
+  return { gatewayUrl: platform.urls.gateway, adminKey: platform.adminKey, alertingUrl: platform.urls.alerting, analytics: true, proxy: { upstream: 'demo', path: '/products/1' }, screenshots: true, close: () => platform.stop() }
 })

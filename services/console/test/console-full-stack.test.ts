@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PROCESS_ADMIN_KEY, requireKafka, requirePostgres, requireQueueRedis, requireRedis, servers, startGatewayProcess, uniqueName } from '@strata/testkit'
@@ -9,7 +11,8 @@ import { freePort, startServiceProcess } from './support/processes.js'
 // audit in PostgreSQL, every access published to Kafka) serving the console; the alerting service's main.ts (Redis
 // store, BullMQ deliveries, the same keys from PostgreSQL) scraping the gateway's /metrics; the analytics service's
 // main.ts (rollups in PostgreSQL) consuming the access events. Both services allow the console's origin (CORS).
-// Topics are this run's own, so analytics reads only this run's events.
+// Topics are this run's own, so analytics reads only this run's events. A small origin behind the gateway's proxy
+// (upstream `shop`) answers a cacheable page for the Overview's proxy panel.
 consoleJourney('console against the full stack (gateway and alerting main.ts on the infra servers)', async () => {
   await Promise.all([requireRedis(), requireQueueRedis(), requireKafka(), requirePostgres()])
   const [gatewayPort, alertingPort, analyticsPort] = [await freePort(), await freePort(), await freePort()]
@@ -17,6 +20,9 @@ consoleJourney('console against the full stack (gateway and alerting main.ts on 
   const alertingUrl = `http://127.0.0.1:${alertingPort}`
   const analyticsUrl = `http://127.0.0.1:${analyticsPort}`
   const topic = uniqueName('strata.console-test')
+  const origin = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'public, max-age=300' }).end('a page'))
+  await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
+  const originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`
   const gateway = await startGatewayProcess({
     STRATA_GATEWAY_PORT: String(gatewayPort),
     STRATA_GATEWAY_L2: 'redis',
@@ -27,6 +33,7 @@ consoleJourney('console against the full stack (gateway and alerting main.ts on 
     STRATA_POSTGRES_URL: servers.postgresUrl,
     STRATA_CONSOLE_ALERTING_URL: alertingUrl,
     STRATA_CONSOLE_ANALYTICS_URL: analyticsUrl,
+    STRATA_GATEWAY_UPSTREAMS: JSON.stringify({ shop: { url: originUrl } }),
     STRATA_GATEWAY_ACCESS_EVENTS: JSON.stringify({ defaultSampleRate: 1, topic: `${topic}.access` }),
   })
   const rulesFile = join(mkdtempSync(join(tmpdir(), 'console-alerting-')), 'rules.yaml')
@@ -62,11 +69,13 @@ consoleJourney('console against the full stack (gateway and alerting main.ts on 
     adminKey: PROCESS_ADMIN_KEY,
     alertingUrl: alerting.url,
     analytics: true,
+    proxy: { upstream: 'shop', path: '/page' },
     screenshots: false,
     close: async () => {
       await analytics.stop()
       await alerting.stop()
       await gateway.stop()
+      await new Promise((resolve) => origin.close(resolve))
     },
   }
 })

@@ -182,7 +182,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   // Namespaces that do not exist are not tracked: a caller could otherwise grow the table with made-up names.
   const stats = new GatewayStats((name) => deps.registry.get(name) !== undefined)
   await app.register(kvRoutes, { registry: deps.registry, clock, stats })
-  await app.register(statsRoutes, { cache: deps.cache, registry: deps.registry, stats })
+  await app.register(statsRoutes, { cache: deps.cache, registry: deps.registry, stats, upstreams: proxy.upstreams })
   await app.register(entryRoutes, { registry: deps.registry, clock })
   const history = new InvalidationHistory(deps.historySize ?? 1_000)
   const records = deps.invalidationRecords === undefined ? undefined : await followInvalidationRecords(history, deps.invalidationRecords)
@@ -198,7 +198,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     distDir: deps.console?.distDir ?? DEFAULT_CONSOLE_DIST,
     config: { mode: deps.console?.mode ?? 'gateway', version: GATEWAY_VERSION, services: deps.console?.services ?? {} },
   })
-  await app.register(proxyRoutes, { proxy })
+  await app.register(proxyRoutes, { proxy, traffic: stats.proxy })
 
   return {
     app: shell.app,

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requireRedis } from '@strata/testkit'
-import { startGateway, type TestGateway } from './support/harness.js'
+import { ScriptedOrigin, startGateway, type TestGateway } from './support/harness.js'
 
 interface Stats {
   at: number
   uptimeMs: number
   totals: Record<string, number> & { latencyMs: { p50: number; p95: number; p99: number } }
   namespaces: (Record<string, number> & { name: string; latencyMs: { p50: number; p95: number; p99: number } })[]
+  proxy: (Record<string, number> & { upstream: string })[]
 }
 
 /** GET /v1/stats: the engine's counters and the gateway's own KV latency, per namespace and in total. */
@@ -67,5 +68,33 @@ describe.each(['memory', 'redis'] as const)('GET /v1/stats (%s L2)', (l2) => {
       other.registry.close()
       await other.cache.close()
     }
+  })
+})
+
+/** GET /v1/stats's proxy section: every configured upstream, its answers by X-Cache outcome (the console's proxy panel). */
+describe('GET /v1/stats: the proxy per upstream', () => {
+  let origin: ScriptedOrigin
+  let gw: TestGateway
+  beforeAll(async () => {
+    origin = await new ScriptedOrigin().start()
+    origin.on('/page', () => ({ headers: { 'cache-control': 'max-age=60' }, body: 'page' }))
+    gw = await startGateway({ l2: 'memory', upstreams: { shop: { url: origin.url }, idle: { url: origin.url } } })
+  })
+  afterAll(async () => {
+    await gw.stop()
+    await origin.stop()
+  })
+
+  it('counts misses, hits and bypasses per upstream, lists an idle upstream with zeros, and ignores unknown names', async () => {
+    const zero = { requests: 0, hits: 0, misses: 0, stale: 0, revalidated: 0, bypass: 0, errors: 0, hitRatio: 0 }
+    const first = (await gw.app.inject({ method: 'GET', url: '/v1/stats' })).json<Stats>()
+    expect(first.proxy).toEqual([{ upstream: 'idle', ...zero }, { upstream: 'shop', ...zero }])
+    const outcomes = []
+    for (const method of ['GET', 'GET', 'GET', 'POST'] as const) outcomes.push((await gw.app.inject({ method, url: '/proxy/shop/page' })).headers['x-cache'])
+    expect(outcomes).toEqual(['MISS', 'HIT', 'HIT', 'BYPASS'])
+    expect((await gw.app.inject({ method: 'GET', url: '/proxy/nowhere/page' })).statusCode).toBe(404)
+    const after = (await gw.app.inject({ method: 'GET', url: '/v1/stats' })).json<Stats>()
+    expect(after.proxy.map((row) => row.upstream)).toEqual(['idle', 'shop'])
+    expect(after.proxy[1]).toEqual({ upstream: 'shop', ...zero, requests: 4, hits: 2, misses: 1, bypass: 1, hitRatio: 2 / 3 })
   })
 })

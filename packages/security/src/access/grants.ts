@@ -3,14 +3,11 @@
  * (`*`); `admin` on a namespace implies every other scope there. Global operations (keys, audit, subject purges) ask
  * for a scope on `*`, which only a `*` grant satisfies, so a namespace admin cannot mint keys for other namespaces.
  */
-export const SCOPES = ['read', 'write', 'invalidate', 'admin'] as const
-export type Scope = (typeof SCOPES)[number]
+import { SCOPES, type Grant, type Scope } from '@strata/api'
 
-export interface Grant {
-  /** A namespace name, `prefix*`, or `*` for every namespace. */
-  namespace: string
-  scopes: Scope[]
-}
+// Scopes and grants are part of the HTTP contract (a key's grants): declared once in @strata/api. A grant's
+// namespace is a namespace name, `prefix*`, or `*` for every namespace.
+export { SCOPES, type Grant, type Scope } from '@strata/api'
 
 /** Roles are named bundles of scopes, so keys can be made as `{ role: 'writer', namespace: 'orders' }`. */
 export const ROLES = {

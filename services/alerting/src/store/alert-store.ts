@@ -1,19 +1,10 @@
-import type { Severity } from '@strata/config'
+import type { AlertView, DeliveryRecord, Silence } from '@strata/api'
 
-export type AlertState = 'pending' | 'firing' | 'resolved'
+// What the HTTP API serves (alerts, silences, deliveries) is declared in @strata/api, which the console reads too.
+export type { AlertState, DeliveryRecord, Silence } from '@strata/api'
 
 /** One alert: one rule × one group of `by` labels. Persisted so a restart neither forgets nor repeats it. */
-export interface AlertRecord {
-  fingerprint: string
-  rule: string
-  labels: Record<string, string>
-  severity: Severity
-  summary: string
-  state: AlertState
-  activeSince: number
-  firedAt?: number
-  resolvedAt?: number
-  value?: number
+export interface AlertRecord extends AlertView {
   /** The last state a notification was committed for ('none' until the first). */
   notified: 'none' | 'firing' | 'resolved'
 }
@@ -25,26 +16,6 @@ export interface Notification {
   groupKey: string
   /** The exact body the receiver gets (signed as is on every attempt). */
   body: string
-}
-
-export interface Silence {
-  id: string
-  /** Every label named must equal the value given for an alert to be silenced. */
-  matchers: Record<string, string>
-  startsAt: number
-  endsAt: number
-  comment: string
-  createdBy: string
-}
-
-export interface DeliveryRecord {
-  notificationId: string
-  receiver: string
-  attempt: number
-  outcome: 'delivered' | 'failed' | 'dead-lettered'
-  status?: number
-  error?: string
-  at: number
 }
 
 export interface StoreChange {

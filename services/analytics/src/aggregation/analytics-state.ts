@@ -1,3 +1,4 @@
+import type { IngestCounters } from '@strata/api'
 import type { AccessBatchEvent, AccessEvent, AlertEvent, ErrorEvent, InvalidationEvent, WarmEvent } from '@strata/bus'
 import { EventTimeline } from './event-timeline.js'
 import { newLatencyHistogram, recordLatencyMs } from '../sketches/latency-histogram.js'
@@ -42,7 +43,7 @@ export class AnalyticsState {
   /** The largest L1 capacity a gateway reported (entries, shared by its namespaces). */
   l1MaxEntries: number | undefined
   /** `skipped`: messages Kafka redelivered from behind the stored positions (already counted). */
-  readonly counters = { accesses: 0, batches: 0, droppedAtGateways: 0, errors: 0, invalidations: 0, alerts: 0, warmRuns: 0, invalid: 0, skipped: 0 }
+  readonly counters: IngestCounters = { accesses: 0, batches: 0, droppedAtGateways: 0, errors: 0, invalidations: 0, alerts: 0, warmRuns: 0, invalid: 0, skipped: 0 }
   /** Alerts and finished warm runs, in memory only (not in the rollups): the report shows those in its window. */
   readonly timeline = new EventTimeline()
   private readonly topK: number

@@ -1,33 +1,10 @@
+import type { AlertTimelineEntry, TimelineEntry, WarmRunTimelineEntry } from '@strata/api'
 import type { AlertEvent, WarmEvent } from '@strata/bus'
 
-/** An alert changing state, as alerting announced it on strata.alerts.v1. */
-export interface AlertEntry {
-  kind: 'alert'
-  at: number
-  alertId: string
-  rule: string
-  state: AlertEvent['state']
-  severity: string
-  summary: string
-  labels: Record<string, string>
-  value?: number
-}
-
-/** A finished warming run, as the warmer announced it on strata.warming.v1. */
-export interface WarmRunEntry {
-  kind: 'warm'
-  at: number
-  runId: string
-  target: string
-  trigger: WarmEvent['trigger']
-  loaded: number
-  cached: number
-  failed: number
-  total: number
-  durationMs: number
-}
-
-export type TimelineEntry = AlertEntry | WarmRunEntry
+// The entries are part of the report (the analytics API's contract): declared in @strata/api.
+export type AlertEntry = AlertTimelineEntry
+export type WarmRunEntry = WarmRunTimelineEntry
+export type { TimelineEntry }
 
 /**
  * What happened to the caches besides traffic — alerts changing state, warming runs finishing — kept beside the

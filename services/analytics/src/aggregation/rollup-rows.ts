@@ -1,7 +1,8 @@
+import type { Granularity } from '@strata/api'
 import type { Histogram } from 'hdr-histogram-js'
 import type { SpaceSavingState } from '../sketches/space-saving.js'
 
-export type Granularity = 'minute' | 'hour' | 'day'
+export type { Granularity } from '@strata/api'
 export const GRANULARITIES: readonly Granularity[] = ['minute', 'hour', 'day']
 
 /** Usage and performance of one namespace and tier over one bucket. Counts are estimates (sampled accesses × 1/rate). */

@@ -1,10 +1,11 @@
+import type { SeriesReport } from '@strata/api'
 import { StrataError } from '@strata/core'
 import type { FastifyInstance } from 'fastify'
 import type { AnalyticsState } from '../aggregation/analytics-state.js'
 import { GRANULARITIES, type Granularity } from '../aggregation/rollup-rows.js'
 import { rollupsCsv } from '../report/csv-report.js'
 import { htmlReport } from '../report/html-report.js'
-import { buildReport } from '../report/report-model.js'
+import { buildReport, seriesOf } from '../report/report-model.js'
 import type { ResourceMonitor } from '../resources/resource-monitor.js'
 import type { RollupStore } from '../store/rollup-store.js'
 
@@ -19,7 +20,8 @@ interface ReportQuery {
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 /**
- * GET /v1/report (JSON), /v1/report.csv (rollup rows), /v1/report.html (self-contained page). Window: `window=1h`
+ * GET /v1/report (JSON), /v1/report.csv (rollup rows), /v1/report.html (self-contained page), and /v1/series (the
+ * rollups of every namespace, or `namespace`'s, bucket by bucket: the console's history charts). Window: `window=1h`
  * (up to now) or `from`/`to` (ISO 8601 or epoch ms); granularity minute (default), hour or day. Bad parameters answer
  * 400 problem+json with E_INVALID_REQUEST.
  */
@@ -55,6 +57,11 @@ export function reportRoutes(
   app.get<{ Querystring: ReportQuery }>('/v1/report', { config }, async (request) => {
     const window = parse(request.query)
     return buildReport(deps.store, deps.state, { ...window, ...(deps.resources === undefined ? {} : { resources: deps.resources.latest() }) })
+  })
+  app.get<{ Querystring: ReportQuery }>('/v1/series', { config }, async (request): Promise<SeriesReport> => {
+    const { from, to, granularity, namespace } = parse(request.query)
+    const rows = await deps.store.accessRows({ from, to, granularity, ...(namespace === undefined ? {} : { namespace }) })
+    return { window: { from, to, granularity }, namespace: namespace ?? null, series: seriesOf(rows) }
   })
   app.get<{ Querystring: ReportQuery }>('/v1/report.csv', { config }, async (request, reply) => {
     const window = parse(request.query)

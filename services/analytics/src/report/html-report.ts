@@ -1,4 +1,4 @@
-import type { AnalyticsReport, NamespaceReport } from './report-model.js'
+import type { AnalyticsReport, NamespaceReport } from '@strata/api'
 import { barChart, escapeHtml, lineChart } from './svg-charts.js'
 
 const COLORS = ['#2563eb', '#16a34a', '#dc2626', '#9333ea', '#ea580c', '#0891b2']

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { NamespaceReport } from './report-model.js'
+import type { NamespaceReport } from '@strata/api'
 import { recommend } from './recommendations.js'
 
 const latency = { count: 1, p50: 1, p90: 1, p99: 1, p999: 1, max: 1 }

@@ -1,17 +1,6 @@
-import type { NamespaceReport } from './report-model.js'
+import type { NamespaceReport, Recommendation } from '@strata/api'
 
-/**
- * One finding of the optimization report: what the figures show and the policy change that addresses it. `kind` is
- * stable (dashboards and alert rules can key on it); the sentences are for people.
- */
-export interface Recommendation {
-  kind: 'hot-keys-off-l1' | 'grow-l1' | 'stampede' | 'low-hit-ratio' | 'stale-reads'
-  severity: 'info' | 'warning'
-  finding: string
-  action: string
-  /** The keys the finding is about, hottest first (hot keys, stampede-prone keys). */
-  keys?: string[]
-}
+export type { Recommendation } from '@strata/api'
 
 /** Thresholds of the rules; the defaults are a starting point, not a law. */
 export interface RecommendationThresholds {

@@ -1,92 +1,16 @@
+import type { AnalyticsReport, Anomaly, Granularity, NamespaceReport, ResourceSample, SeriesPoint, Trend } from '@strata/api'
 import type { AnalyticsState } from '../aggregation/analytics-state.js'
-import type { Granularity } from '../aggregation/rollup-rows.js'
-import { decodeHistogram, newLatencyHistogram, summarize, type LatencySummary } from '../sketches/latency-histogram.js'
-import type { MrcPoint, ShardsMrc } from '../sketches/shards-mrc.js'
-import type { HeavyHitter } from '../sketches/space-saving.js'
-import type { ResourceSample } from '../resources/resource-probe.js'
-import type { TimelineEntry } from '../aggregation/event-timeline.js'
+import { decodeHistogram, newLatencyHistogram, summarize } from '../sketches/latency-histogram.js'
+import type { ShardsMrc } from '../sketches/shards-mrc.js'
 import type { RollupStore, StoredAccessRow } from '../store/rollup-store.js'
-import { recommend, type Recommendation } from './recommendations.js'
-
-export interface TierReport {
-  tier: string
-  requests: number
-  /** Of the namespace's reads (set/delete rows: of its writes). */
-  share: number
-  latency: LatencySummary
-}
-
-export interface SeriesPoint {
-  bucket: number
-  requests: number
-  hitRatio: number | null
-  p99Ms: number | null
-}
-
-export interface Trend {
-  metric: 'requests' | 'hitRatio'
-  /** requests: ratio current/previous - 1; hitRatio: difference in points. Null when the previous period was empty. */
-  change: number | null
-  current: number
-  previous: number
-}
-
-export interface Anomaly {
-  bucket: number
-  metric: 'hitRatio' | 'p99Ms' | 'requests'
-  value: number
-  mean: number
-  std: number
-  z: number
-}
-
-export interface NamespaceReport {
-  namespace: string
-  requests: number
-  perSecond: number
-  /** Hits (L1 + L2) over reads; stale answers count as neither. */
-  hitRatio: number | null
-  staleRatio: number | null
-  bytes: number
-  evictions: number
-  tiers: TierReport[]
-  hotKeys: HeavyHitter[]
-  stampedeKeys: HeavyHitter[]
-  keysHashed: boolean
-  /**
-   * LRU miss-ratio curve (SHARDS); absent when no access was sampled at rate 1. `relative`: the same read against the
-   * gateways' L1 capacity ("an L1 of N× this size would hit X"), when a gateway reported it.
-   */
-  mrc?: { samplingRate: number; references: number; points: MrcPoint[]; l1MaxEntries?: number; relative?: Array<MrcPoint & { multiple: number }> }
-  series: SeriesPoint[]
-  trends: { hourOverHour: Trend[]; dayOverDay: Trend[] }
-  anomalies: Anomaly[]
-  /** The optimization report: findings and the policy changes that address them (see recommendations.ts). */
-  recommendations: Recommendation[]
-}
-
-export interface AnalyticsReport {
-  generatedAt: number
-  window: { from: number; to: number; granularity: Granularity }
-  namespaces: NamespaceReport[]
-  errors: Array<{ code: string; service: string; namespace: string; count: number }>
-  invalidations: Array<{ namespace: string; kind: string; count: number; keys: number }>
-  ingest: AnalyticsState['counters']
-  /** The newest reading of each resource probe. */
-  resources: ResourceSample[]
-  /**
-   * Alert state changes (strata.alerts.v1) and finished warm runs (strata.warming.v1) in the window, newest first.
-   * Kept in memory since this analytics process started, not in the rollups.
-   */
-  timeline: TimelineEntry[]
-}
+import { recommend } from './recommendations.js'
 
 const READ_TIERS = new Set(['l1', 'l2', 'origin', 'none'])
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
 /**
- * The report every format renders (JSON as is, CSV, HTML): rollups from PostgreSQL for the window, sketches from the
+ * The report every format renders (its shape is the analytics API's contract, declared in @strata/api) (JSON as is, CSV, HTML): rollups from PostgreSQL for the window, sketches from the
  * live state (hot keys, stampedes, miss-ratio curve), trends against the previous hour and day, and anomaly flags
  * (a minute more than 3 standard deviations off its trailing hour).
  */
@@ -181,7 +105,8 @@ function mrcSizes(references: number): number[] {
   return sizes
 }
 
-function seriesOf(rows: readonly StoredAccessRow[]): SeriesPoint[] {
+/** The rows bucket by bucket, whatever their namespace and tier (the report's per-namespace series, GET /v1/series). */
+export function seriesOf(rows: readonly StoredAccessRow[]): SeriesPoint[] {
   return [...groupBy(rows, (row) => row.bucket)]
     .sort(([a], [b]) => a - b)
     .map(([bucket, bucketRows]) => {
@@ -189,11 +114,13 @@ function seriesOf(rows: readonly StoredAccessRow[]): SeriesPoint[] {
       const readRequests = sum(reads, (row) => row.requests)
       const latency = newLatencyHistogram()
       for (const row of reads) latency.add(decodeHistogram(row.latency))
+      const percentiles = latency.totalCount > 0 ? summarize(latency) : undefined
       return {
         bucket,
         requests: sum(bucketRows, (row) => row.requests),
         hitRatio: readRequests > 0 ? sum(reads, (row) => row.hits) / readRequests : null,
-        p99Ms: latency.totalCount > 0 ? summarize(latency).p99 : null,
+        p50Ms: percentiles?.p50 ?? null,
+        p99Ms: percentiles?.p99 ?? null,
       }
     })
 }

@@ -1,14 +1,5 @@
 import * as hdr from 'hdr-histogram-js'
-
-export interface LatencySummary {
-  count: number
-  /** Milliseconds. */
-  p50: number
-  p90: number
-  p99: number
-  p999: number
-  max: number
-}
+import type { LatencySummary } from '@strata/api'
 
 // Microseconds from 1 µs to one hour at 3 significant digits: percentiles are exact to 0.1%.
 const HIGHEST_US = 3_600_000_000

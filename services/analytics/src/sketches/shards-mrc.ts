@@ -1,17 +1,11 @@
 import { hash32 } from './key-hash.js'
+import type { MrcPoint } from '@strata/api'
 
 export interface ShardsOptions {
   /** Most keys tracked; past it the sampling rate is lowered (fixed-size SHARDS). Default 16 384. */
   maxTracked?: number
   /** Starting sampling rate, 0..1. Default 1 (exact until the key space outgrows maxTracked). */
   initialRate?: number
-}
-
-export interface MrcPoint {
-  /** Cache size in entries. */
-  size: number
-  /** Estimated LRU hit ratio at that size, 0..1. */
-  hitRatio: number
 }
 
 const SPACE = 0x1_0000_0000

@@ -1,9 +1,4 @@
-export interface HeavyHitter {
-  key: string
-  /** Upper bound of the key's count; `count - error` is a lower bound. */
-  count: number
-  error: number
-}
+import type { HeavyHitter } from '@strata/api'
 
 export interface SpaceSavingState {
   capacity: number

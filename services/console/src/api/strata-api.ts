@@ -1,21 +1,5 @@
 import { HttpClient, seg } from './http-client.js'
-import type {
-  AlertRuleView,
-  AlertView,
-  AnalyticsReport,
-  ApiKeyView,
-  AuditRecord,
-  ConsoleConfig,
-  DeliveryView,
-  DryRunCounts,
-  EntryInfo,
-  InvalidationRecord,
-  InvalidationRequest,
-  NamespacePolicy,
-  NamespaceView,
-  SilenceView,
-  StatsSnapshot,
-} from './types.js'
+import type * as Api from './types.js'
 
 export interface AuditFilter {
   actor?: string
@@ -34,15 +18,15 @@ export class GatewayApi {
     this.http = new HttpClient(baseUrl, apiKey)
   }
 
-  stats = () => this.http.request<StatsSnapshot>('/v1/stats')
-  namespaces = async () => (await this.http.request<{ namespaces: NamespaceView[] }>('/v1/admin/namespaces')).namespaces
-  namespace = (name: string) => this.http.request<NamespaceView>(`/v1/admin/namespaces/${seg(name)}`)
-  putNamespace = (name: string, policy: NamespacePolicy) => this.http.request<NamespaceView>(`/v1/admin/namespaces/${seg(name)}`, { method: 'PUT', body: policy })
+  stats = () => this.http.request<Api.StatsSnapshot>('/v1/stats')
+  namespaces = async () => (await this.http.request<{ namespaces: Api.NamespaceView[] }>('/v1/admin/namespaces')).namespaces
+  namespace = (name: string) => this.http.request<Api.NamespaceView>(`/v1/admin/namespaces/${seg(name)}`)
+  putNamespace = (name: string, policy: Api.NamespacePolicy) => this.http.request<Api.NamespaceView>(`/v1/admin/namespaces/${seg(name)}`, { method: 'PUT', body: policy })
   deleteNamespace = (name: string) => this.http.request<undefined>(`/v1/admin/namespaces/${seg(name)}`, { method: 'DELETE' })
 
   entries = (namespace: string, filter: { prefix?: string; tag?: string; limit?: number; cursor?: string }) =>
-    this.http.request<{ entries: EntryInfo[]; cursor: string | null }>(`/v1/namespaces/${seg(namespace)}/entries`, { query: filter })
-  entry = (namespace: string, key: string) => this.http.request<EntryInfo>(`/v1/namespaces/${seg(namespace)}/entries/${seg(key)}`)
+    this.http.request<{ entries: Api.EntryInfo[]; cursor: string | null }>(`/v1/namespaces/${seg(namespace)}/entries`, { query: filter })
+  entry = (namespace: string, key: string) => this.http.request<Api.EntryInfo>(`/v1/namespaces/${seg(namespace)}/entries/${seg(key)}`)
   /** The value itself (GET on the KV API: decoded, decrypted for a key allowed to read it). */
   value = (namespace: string, key: string) => this.http.request<unknown>(`/v1/namespaces/${seg(namespace)}/keys/${seg(key)}`)
   /** Writes the value back with a new ttl and the same tags, only if the entry is still at `version` (If-Match). */
@@ -54,17 +38,17 @@ export class GatewayApi {
     })
   deleteKey = (namespace: string, key: string) => this.http.request<undefined>(`/v1/namespaces/${seg(namespace)}/keys/${seg(key)}`, { method: 'DELETE' })
 
-  dryRun = (namespace: string, request: InvalidationRequest) =>
-    this.http.request<{ dryRun: true; namespace: string; counts: DryRunCounts }>(`/v1/namespaces/${seg(namespace)}/invalidations`, { method: 'POST', body: { ...request, dryRun: true } })
-  invalidate = (namespace: string, request: InvalidationRequest) =>
+  dryRun = (namespace: string, request: Api.InvalidationTargets) =>
+    this.http.request<{ dryRun: true; namespace: string; counts: Api.DryRunCounts }>(`/v1/namespaces/${seg(namespace)}/invalidations`, { method: 'POST', body: { ...request, dryRun: true } })
+  invalidate = (namespace: string, request: Api.InvalidationTargets) =>
     this.http.request<Record<string, unknown>>(`/v1/namespaces/${seg(namespace)}/invalidations`, { method: 'POST', body: request })
   invalidations = async (filter: { namespace?: string; limit?: number }) =>
-    (await this.http.request<{ invalidations: InvalidationRecord[] }>('/v1/invalidations', { query: filter })).invalidations
+    (await this.http.request<{ invalidations: Api.InvalidationRecord[] }>('/v1/invalidations', { query: filter })).invalidations
 
-  keys = async () => (await this.http.request<{ keys: ApiKeyView[] }>('/v1/admin/keys')).keys
+  keys = async () => (await this.http.request<{ keys: Api.ApiKeyView[] }>('/v1/admin/keys')).keys
   createKey = (body: { name: string; grants: Array<{ namespace: string; scopes: string[] }> }) =>
-    this.http.request<{ token: string; key: ApiKeyView }>('/v1/admin/keys', { method: 'POST', body })
-  audit = async (filter: AuditFilter) => (await this.http.request<{ records: AuditRecord[] }>('/v1/admin/audit', { query: { ...filter } })).records
+    this.http.request<{ token: string; key: Api.ApiKeyView }>('/v1/admin/keys', { method: 'POST', body })
+  audit = async (filter: AuditFilter) => (await this.http.request<{ records: Api.AuditRecordView[] }>('/v1/admin/audit', { query: { ...filter } })).records
 }
 
 /** The alerting service's API (config.json's services.alerting), same key. */
@@ -75,16 +59,16 @@ export class AlertingApi {
     this.http = new HttpClient(baseUrl, apiKey)
   }
 
-  rules = async () => (await this.http.request<{ rules: AlertRuleView[] }>('/rules')).rules
-  alerts = async () => (await this.http.request<{ alerts: AlertView[] }>('/alerts')).alerts
-  silences = async () => (await this.http.request<{ silences: SilenceView[] }>('/silences')).silences
+  rules = async () => (await this.http.request<{ rules: Api.AlertRule[] }>('/rules')).rules
+  alerts = async () => (await this.http.request<{ alerts: Api.AlertView[] }>('/alerts')).alerts
+  silences = async () => (await this.http.request<{ silences: Api.Silence[] }>('/silences')).silences
   silence = (body: { matchers: Record<string, string>; duration: string; comment: string; createdBy: string }) =>
-    this.http.request<SilenceView>('/silences', { method: 'POST', body })
+    this.http.request<Api.Silence>('/silences', { method: 'POST', body })
   expireSilence = (id: string) => this.http.request<undefined>(`/silences/${seg(id)}`, { method: 'DELETE' })
-  deliveries = async () => (await this.http.request<{ deliveries: DeliveryView[] }>('/deliveries', { query: { limit: 50 } })).deliveries
+  deliveries = async () => (await this.http.request<{ deliveries: Api.DeliveryRecord[] }>('/deliveries', { query: { limit: 50 } })).deliveries
 }
 
-/** The analytics service's report API (config.json's services.analytics), same key. */
+/** The analytics service's report and series API (config.json's services.analytics), same key. */
 export class AnalyticsApi {
   private readonly http: HttpClient
 
@@ -92,14 +76,16 @@ export class AnalyticsApi {
     this.http = new HttpClient(baseUrl, apiKey)
   }
 
-  report = (query: { window?: string; granularity?: string; namespace?: string }) => this.http.request<AnalyticsReport>('/v1/report', { query })
+  report = (query: { window?: string; granularity?: string; namespace?: string }) => this.http.request<Api.AnalyticsReport>('/v1/report', { query })
+  /** The rollups bucket by bucket, of every namespace or of one (the Overview's history). */
+  series = (query: { window: string; granularity: string; namespace?: string }) => this.http.request<Api.SeriesReport>('/v1/series', { query })
 }
 
 /** config.json is public and served beside the SPA; a gateway without it still gets a usable console. */
-export async function loadConfig(): Promise<ConsoleConfig> {
+export async function loadConfig(): Promise<Api.ConsoleConfig> {
   try {
     const response = await fetch(`${import.meta.env.BASE_URL}config.json`, { cache: 'no-store' })
-    if (response.ok) return (await response.json()) as ConsoleConfig
+    if (response.ok) return (await response.json()) as Api.ConsoleConfig
   } catch {
     // fall through: the gateway's own APIs still work.
   }

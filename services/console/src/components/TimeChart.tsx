@@ -34,6 +34,7 @@ export function TimeChart({
   theme,
   format,
   yRange,
+  xRange,
 }: {
   id: string
   title: string
@@ -42,6 +43,8 @@ export function TimeChart({
   theme: Theme
   format: (value: number) => string
   yRange?: [number, number]
+  /** Seconds: the span the x axis shows whatever the data covers (a history's whole range, not just its points). */
+  xRange?: [number, number]
 }) {
   const host = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
@@ -58,7 +61,7 @@ export function TimeChart({
       cursor: { show: false },
       scales: {
         // One bucket (a fresh namespace) would give uPlot a zero-width range, which it widens to years: a minute each side.
-        x: { time: true, range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]) },
+        x: { time: true, range: (_u, min, max) => (xRange !== undefined ? [xRange[0], xRange[1]] : min === max ? [min - 60, max + 60] : [min, max]) },
         y: yRange === undefined ? { auto: true, range: (_u, min, max) => [Math.min(0, min), Math.max(max, 1) * 1.1] } : { auto: false, range: yRange },
       },
       axes: [
@@ -77,7 +80,7 @@ export function TimeChart({
       plot.current = null
     }
     // Rebuilt only when what is drawn changes shape (theme, lines); new data goes through setData below.
-  }, [theme, labels, yRange?.[0], yRange?.[1]])
+  }, [theme, labels, yRange?.[0], yRange?.[1], xRange?.[0], xRange?.[1]])
 
   useEffect(() => {
     plot.current?.setData([times, ...lines.map((line) => line.values)] as uPlot.AlignedData)

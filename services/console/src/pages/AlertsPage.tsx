@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { describeError } from '../api/problem.js'
 import type { AlertingApi } from '../api/strata-api.js'
-import type { AlertView, SilenceView } from '../api/types.js'
+import type { AlertView, Silence } from '../api/types.js'
 import { useConsole } from '../app/console-context.js'
 import { useAsync } from '../app/use-async.js'
 import { useTicker } from '../app/use-ticker.js'
@@ -37,7 +37,7 @@ function AlertsView({ alerting }: { alerting: AlertingApi }) {
   const now = Date.now()
   const active = (alerts.data ?? []).filter((alert) => alert.state !== 'resolved')
 
-  const expire = (silence: SilenceView) => {
+  const expire = (silence: Silence) => {
     alerting.expireSilence(silence.id).then(
       () => {
         setMessage(`Silence ${silence.id.slice(0, 8)} expired.`)
@@ -168,7 +168,7 @@ function AlertsView({ alerting }: { alerting: AlertingApi }) {
                 <tr key={rule.name}>
                   <th scope="row">{rule.name}</th>
                   <td>{rule.kind}</td>
-                  <td className="wrap">{rule.op === undefined ? rule.summary : `${rule.op} ${rule.threshold} — ${rule.summary}`}</td>
+                  <td className="wrap">{'op' in rule ? `${rule.op} ${rule.threshold} — ${rule.summary}` : rule.summary}</td>
                   <td>{formatDuration(rule.forMs)}</td>
                   <td>{rule.severity}</td>
                   <td>{rule.origin}</td>

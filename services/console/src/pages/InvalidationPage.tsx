@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react'
 import { describeError } from '../api/problem.js'
-import type { DryRunCounts, InvalidationRequest } from '../api/types.js'
+import type { DryRunCounts, InvalidationTargets } from '../api/types.js'
 import { useConsole } from '../app/console-context.js'
 import { useAsync } from '../app/use-async.js'
 import { NamespacePicker } from '../components/NamespacePicker.js'
@@ -14,7 +14,7 @@ const KINDS: Array<{ kind: Kind; label: string }> = [
   { kind: 'all', label: 'The whole namespace' },
 ]
 
-function requestOf(kind: Kind, text: string): InvalidationRequest | undefined {
+function requestOf(kind: Kind, text: string): InvalidationTargets | undefined {
   if (kind === 'all') return { all: true }
   const values = text
     .split('\n')
@@ -42,7 +42,7 @@ export function InvalidationPage() {
   const [namespace, setNamespace] = useState('')
   const [kind, setKind] = useState<Kind>('keys')
   const [text, setText] = useState('')
-  const [preview, setPreview] = useState<{ request: InvalidationRequest; counts: DryRunCounts; namespace: string; kind: Kind }>()
+  const [preview, setPreview] = useState<{ request: InvalidationTargets; counts: DryRunCounts; namespace: string; kind: Kind }>()
   const [error, setError] = useState<string>()
   const [done, setDone] = useState<string>()
   const history = useAsync(() => gateway.invalidations({ limit: 50 }), [gateway])

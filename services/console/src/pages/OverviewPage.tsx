@@ -1,16 +1,18 @@
 import { useMemo, useState } from 'react'
 import { useConsole } from '../app/console-context.js'
+import { ms, perSecond, ratio } from '../components/chart-formats.js'
+import { HistoryPanel } from '../components/HistoryPanel.js'
+import { ProxyPanel } from '../components/ProxyPanel.js'
 import { TimeChart } from '../components/TimeChart.js'
 import { ErrorNote, Field, formatDuration, percent } from '../components/ui.js'
 import { buildSeries, latest, type Scope } from '../state/stats-series.js'
 
-const ratio = (value: number) => `${Math.round(value * 100)} %`
-const perSecond = (value: number) => (value >= 100 ? `${Math.round(value)}/s` : `${value.toFixed(1)}/s`)
-const ms = (value: number) => `${value >= 10 ? Math.round(value) : value.toFixed(1)} ms`
-
-/** Live charts from /v1/stats, polled at the refresh interval: hit ratio, throughput per tier, latency, errors. */
+/**
+ * Live charts from /v1/stats, polled at the refresh interval (hit ratio, throughput per tier, latency, errors); the
+ * history from the analytics rollups over a chosen range; and the proxy per upstream.
+ */
 export function OverviewPage() {
-  const { snapshots, statsError, preferences } = useConsole()
+  const { snapshots, statsError, preferences, analytics } = useConsole()
   const newest = snapshots.at(-1)
   const names = newest?.namespaces.map((ns) => ns.name) ?? []
   const [chosen, setChosen] = useState<string>(preferences.defaultNamespace)
@@ -39,6 +41,7 @@ export function OverviewPage() {
           Refreshes every {formatDuration(preferences.refreshMs)} (Settings). {newest === undefined ? 'Waiting for the first snapshot…' : `Gateway up ${formatDuration(newest.uptimeMs)}.`}
         </p>
       </div>
+      <h2>Live (this gateway, since sign-in)</h2>
       <section aria-label="Now" className="tiles">
         <div className="tile">
           <span>Hit ratio</span>
@@ -87,6 +90,8 @@ export function OverviewPage() {
         />
         <TimeChart id="chart-errors" title="Errors" theme={theme} times={series.times} format={perSecond} lines={[{ label: 'errors', values: series.errorsPerSec }]} />
       </div>
+      <HistoryPanel analytics={analytics} namespace={scopeName} theme={theme} />
+      <ProxyPanel upstreams={newest?.proxy} />
       <section aria-labelledby="ns-table-title">
         <h2 id="ns-table-title">Namespaces now</h2>
         <div className="table-wrap">

@@ -1,7 +1,7 @@
-import type { AlertView, SilenceView } from '../api/types.js'
+import type { AlertView, Silence } from '../api/types.js'
 
 /** A silence applies to an alert when every label it names has the value it gives (alerting's own rule). */
-export function silencesOf(alert: AlertView, silences: readonly SilenceView[], now: number): SilenceView[] {
+export function silencesOf(alert: AlertView, silences: readonly Silence[], now: number): Silence[] {
   return silences.filter((silence) => silence.startsAt <= now && silence.endsAt > now && Object.entries(silence.matchers).every(([name, value]) => alert.labels[name] === value))
 }
 

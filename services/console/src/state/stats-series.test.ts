@@ -12,7 +12,7 @@ function snapshot(at: number, ns: { hits: number; misses: number; l1Hits: number
     namespaces: [
       { name: 'products', requests: ns.hits + ns.misses, hits: ns.hits, l1Hits: ns.l1Hits, l2Hits: ns.hits - ns.l1Hits, misses: ns.misses, coalesced: 0, staleHits: 0, sets: 0, deletes: 0, errors: ns.errors ?? 0, hitRatio: 0, l1Entries: 1, latencyMs },
       { name: 'idle', requests: 0, hits: 0, l1Hits: 0, l2Hits: 0, misses: 0, coalesced: 0, staleHits: 0, sets: 0, deletes: 0, errors: 0, hitRatio: 0, l1Entries: 0, latencyMs: zero },
-    ],
+    ],    proxy: [],
   }
 }
 

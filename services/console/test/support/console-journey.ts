@@ -10,6 +10,8 @@ export interface ConsoleTarget {
   alertingUrl: string
   /** An analytics service is connected (config.json lists it) and receives the gateway's access events. */
   analytics: boolean
+  /** A proxy upstream of the gateway and a path below it whose answer the proxy may store (the Overview's proxy panel). */
+  proxy: { upstream: string; path: string }
   /** Write the user guide's screenshots (docs/console/*.png) from this run. */
   screenshots: boolean
   close(): Promise<void>
@@ -135,7 +137,8 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
       await page.getByRole('button', { name: `Confirm delete ${doomed}` }).click()
       await poll(() => page.getByRole('status').first().textContent()).toBe(`Namespace ${doomed} deleted, and its entries with it.`)
       expect((await api(`/v1/admin/namespaces/${doomed}`)).status).toBe(404)
-      expect(await page.getByRole('rowheader', { name: doomed, exact: true }).count()).toBe(0)
+      // The list is read again after the delete: wait for that answer, not the one before it.
+      await poll(() => page.getByRole('rowheader', { name: doomed, exact: true }).count()).toBe(0)
     })
 
     it('key browser: a key written through the API is found by prefix, with its metadata', async () => {
@@ -236,6 +239,53 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
       await axeClean()
     }, 60_000)
 
+    it('overview: the history from the analytics rollups over a chosen range, or how to connect analytics', async () => {
+      await go('Overview')
+      const history = page.getByRole('region', { name: 'History' })
+      if (!target.analytics) {
+        await history.getByRole('heading', { name: 'Analytics is not connected' }).waitFor()
+        expect(await history.textContent()).toContain('STRATA_CONSOLE_ANALYTICS_URL')
+        expect(await page.locator('#chart-history-hit-ratio').count()).toBe(0)
+        return
+      }
+      await poll(async () => (await page.getByLabel('Scope').locator('option').allTextContents()).includes(ns)).toBe(true)
+      await page.getByLabel('Scope').selectOption(ns)
+      await history.getByLabel('Range').selectOption('15m')
+      // The reads sent in the previous step reach analytics through the bus and are rolled up every second.
+      await poll(
+        async () => {
+          await history.getByRole('button', { name: 'Refresh history' }).click()
+          await page.waitForLoadState('networkidle')
+          return Number((await page.locator('#chart-history-hit-ratio').getAttribute('data-points')) ?? 0)
+        },
+        { timeout: 60_000, interval: 2_000 },
+      ).toBeGreaterThan(0)
+      expect(await history.textContent()).toContain(`one point per minute, namespace ${ns}`)
+      // The namespace's reads were 100 hits for every 20 misses: the rollups' ratio, not an empty chart.
+      expect(await page.locator('#chart-history-hit-ratio').getAttribute('aria-label')).toMatch(/^Hit ratio \(history\): hit ratio \d+ %$/)
+      expect(await page.locator('#chart-history-requests').getAttribute('aria-label')).toMatch(/^Requests \(history\): requests \d+(\.\d)?\/s$/)
+      expect(await page.locator('#chart-history-latency').getAttribute('aria-label')).toMatch(/p99 \d+(\.\d)? ms$/)
+      // A longer range asks the hourly rollups.
+      await history.getByLabel('Range').selectOption('7d')
+      await poll(() => history.textContent()).toContain('one point per hour')
+      await poll(async () => Number((await page.locator('#chart-history-hit-ratio').getAttribute('data-points')) ?? 0), { timeout: 20_000 }).toBeGreaterThan(0)
+      await axeClean()
+    }, 90_000)
+
+    it('overview: the proxy panel counts the answers of each upstream by outcome', async () => {
+      await go('Overview')
+      const path = `/proxy/${target.proxy.upstream}${target.proxy.path}`
+      const outcomes: Array<string | null> = []
+      for (let i = 0; i < 3; i++) outcomes.push((await api(path)).headers.get('x-cache'))
+      expect(outcomes.slice(1)).toEqual(['HIT', 'HIT'])
+      const row = page.locator(`#proxy-table tr[data-upstream="${target.proxy.upstream}"]`)
+      // The panel reads /v1/stats at the refresh interval.
+      await poll(async () => ((await row.count()) === 0 ? [] : (await row.locator('td').allTextContents()).map((cell) => cell.trim()))).toSatisfy(
+        (cells: string[]) => cells.length === 8 && Number(cells[0]) >= 3 && Number(cells[2]) >= 2,
+      )
+      await axeClean()
+    })
+
     it('alerts: a rule made to fire through the alerting API is silenced from the UI, listed as silenced, then expired', async () => {
       const created = await api('/rules', {
         base: target.alertingUrl,
@@ -294,8 +344,25 @@ export function consoleJourney(name: string, start: () => Promise<ConsoleTarget>
           { timeout: 60_000, interval: 2_000 },
         )
         .toBe(1)
-      expect(await section.getByRole('rowheader', { name: /^item:\d+$/ }).count()).toBeGreaterThan(0)
+      // Several namespaces had traffic (the onboarding probe, this run's namespaces): each starts collapsed to its
+      // one-line summary, and opens and closes from its heading.
+      const picker = page.getByLabel('Namespace', { exact: true })
+      expect(await picker.locator('option').count()).toBeGreaterThan(2)
+      const hotKeys = section.getByRole('rowheader', { name: /^item:\d+$/ })
+      const disclosure = section.getByRole('button', { name: ns, exact: true })
+      expect(await disclosure.getAttribute('aria-expanded')).toBe('false')
+      expect(await hotKeys.count()).toBe(0)
       expect(await section.textContent()).toMatch(/hit ratio \d+\.\d %/)
+      await disclosure.click()
+      expect(await disclosure.getAttribute('aria-expanded')).toBe('true')
+      expect(await hotKeys.count()).toBeGreaterThan(0)
+      await axeClean()
+      await disclosure.click()
+      expect(await hotKeys.count()).toBe(0)
+      // The picker shows one namespace alone, open.
+      await picker.selectOption(ns)
+      expect(await page.locator('main section.card').count()).toBe(1)
+      expect(await hotKeys.count()).toBeGreaterThan(0)
       // The optimization report: its findings, or the line saying none fired.
       await section.getByRole('heading', { name: 'Recommendations' }).waitFor()
       await shot('analytics')

@@ -1,19 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import type { ConsoleServices } from '@strata/api'
 
-/** The URLs of the services the console talks to besides the gateway; a service left out has no page data. */
-export interface ConsoleServices {
-  alerting?: string
-  analytics?: string
-  invalidator?: string
-}
-
-/** What `/console/config.json` tells the console (docs/guides/gateway.md, "The console"). */
-export interface ConsoleConfig {
-  mode: 'embedded' | 'gateway'
-  version: string
-  services: ConsoleServices
-}
+// The shape of config.json is the console's contract with the gateway: declared in @strata/api.
+export type { ConsoleConfig, ConsoleServices } from '@strata/api'
 
 /** Where `pnpm console:build` (vite build in services/console) writes the SPA. */
 export const DEFAULT_CONSOLE_DIST = fileURLToPath(new URL('../../../console/dist', import.meta.url))

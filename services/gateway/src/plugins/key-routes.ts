@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox'
-import { SCOPES, type ApiKeys, type AuditLog } from '@strata/security'
+import { ApiKeyViewSchema as KeyView, AuditRecordSchema, GrantSchema, RateLimitSchema } from '@strata/api'
+import type { ApiKeys, AuditLog } from '@strata/security'
 import { problems } from '../http/schemas.js'
 
 export interface KeyRoutesOptions {
@@ -7,21 +8,6 @@ export interface KeyRoutesOptions {
   audit: AuditLog | undefined
 }
 
-const ScopeSchema = Type.Union(SCOPES.map((scope) => Type.Literal(scope)))
-const GrantSchema = Type.Object(
-  { namespace: Type.String({ pattern: '^(\\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\\*?)$' }), scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true }) },
-  { additionalProperties: false },
-)
-const RateLimitSchema = Type.Object({ perSecond: Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }), burst: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }, { additionalProperties: false })
-const KeyView = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  grants: Type.Array(GrantSchema),
-  createdAt: Type.Number(),
-  expiresAt: Type.Optional(Type.Number()),
-  revokedAt: Type.Optional(Type.Number()),
-  rateLimit: Type.Optional(RateLimitSchema),
-})
 const CreateBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -32,18 +18,6 @@ const CreateBody = Type.Object(
   { additionalProperties: false },
 )
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9]{12}$' }) })
-const AuditRecordSchema = Type.Object({
-  seq: Type.Integer(),
-  at: Type.Number(),
-  actor: Type.String(),
-  action: Type.String(),
-  resource: Type.String(),
-  outcome: Type.String(),
-  ip: Type.Optional(Type.String()),
-  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-  prevHash: Type.String(),
-  hash: Type.String(),
-})
 const AuditQuerySchema = Type.Object(
   {
     actor: Type.Optional(Type.String({ maxLength: 300 })),

@@ -7,10 +7,13 @@ import { credentialOf, type AuthRequirement } from '@strata/security'
 import { cacheStatus } from '../http/cache-status.js'
 import { problems } from '../http/schemas.js'
 import type { ProxyService } from '../proxy/proxy-service.js'
+import type { ProxyTraffic } from '../stats/proxy-traffic.js'
 import { normalizeTarget } from '../proxy/request-target.js'
 
 export interface ProxyRoutesOptions {
   proxy: ProxyService
+  /** Where each answer is counted per upstream (GET /v1/stats). */
+  traffic?: ProxyTraffic
 }
 
 const Params = Type.Object({ upstream: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), '*': Type.String() })
@@ -41,7 +44,7 @@ export const PROXY_WRITE_METHODS = FORWARDED_METHODS.filter((m) => !SAFE.include
  * sent beside an x-api-key is the origin's, and goes through. `PURGE` (the Varnish convention) removes the target's
  * stored responses, or with `Fastly-Soft-Purge: 1` marks them stale, and needs `invalidate`.
  */
-export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (app, { proxy }, done) => {
+export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (app, { proxy, traffic }, done) => {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
   for (const method of [...FORWARDED_METHODS, 'PURGE']) {
@@ -83,6 +86,15 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
   const publicWhen = (request: FastifyRequest) => {
     const upstream = upstreamOf(request)
     return proxy.upstreams.includes(upstream) && proxy.authOf(upstream) === 'public'
+  }
+
+  // Counted once the answer is sent, errors included; only configured upstreams, so made-up names cannot grow the table.
+  if (traffic !== undefined) {
+    app.addHook('onResponse', (request, reply, next) => {
+      const upstream = upstreamOf(request)
+      if (proxy.upstreams.includes(upstream)) traffic.record(upstream, reply.getHeader('x-cache') as string | undefined)
+      next()
+    })
   }
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {

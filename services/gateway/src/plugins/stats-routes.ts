@@ -8,6 +8,8 @@ export interface StatsRoutesOptions {
   cache: StrataCache
   registry: NamespaceRegistry
   stats: GatewayStats
+  /** The proxy's configured upstreams (each listed, with zeros until it is asked). */
+  upstreams: readonly string[]
 }
 
 const Latency = Type.Object(
@@ -26,6 +28,20 @@ const Counters = {
   hitRatio: Type.Number({ minimum: 0, maximum: 1, description: '(hits + coalesced) / (hits + coalesced + misses)' }),
   latencyMs: Latency,
 }
+const ProxyUpstream = Type.Object(
+  {
+    upstream: Type.String(),
+    requests: Type.Integer({ description: 'Proxy answers of this upstream' }),
+    hits: Type.Integer({ description: 'X-Cache: HIT' }),
+    misses: Type.Integer({ description: 'X-Cache: MISS' }),
+    stale: Type.Integer({ description: 'X-Cache: STALE (stale-while-revalidate, stale-if-error, max-stale)' }),
+    revalidated: Type.Integer({ description: 'X-Cache: REVALIDATED (stored response served after a 304)' }),
+    bypass: Type.Integer({ description: 'X-Cache: BYPASS (not cacheable, no-store, purges)' }),
+    errors: Type.Integer({ description: 'Requests that failed before the proxy answered (origin down, refused)' }),
+    hitRatio: Type.Number({ minimum: 0, maximum: 1, description: '(hits + revalidated) / (hits + revalidated + stale + misses)' }),
+  },
+  { description: "One upstream of the caching proxy: its answers since start, by X-Cache outcome" },
+)
 const StatsSchema = Type.Object({
   at: Type.Number({ description: 'epoch ms' }),
   uptimeMs: Type.Number(),
@@ -39,17 +55,18 @@ const StatsSchema = Type.Object({
       l1Entries: Type.Integer({ description: "Entries of this namespace in this instance's L1 now" }),
     }),
   ),
+  proxy: Type.Array(ProxyUpstream, { description: 'The proxy upstreams (empty when none is configured)' }),
 })
 
 /** `GET /v1/stats`: the live snapshot the console polls (counters since start; it derives rates itself). */
-export const statsRoutes: FastifyPluginCallbackTypebox<StatsRoutesOptions> = (app, { cache, registry, stats }, done) => {
+export const statsRoutes: FastifyPluginCallbackTypebox<StatsRoutesOptions> = (app, { cache, registry, stats, upstreams }, done) => {
   app.get(
     '/v1/stats',
     {
       config: { auth: { scope: 'read', namespace: '*', audit: false } },
       schema: {
         tags: ['console'],
-        summary: 'Live counters since start and 60 s latency percentiles, in total and per namespace (this instance)',
+        summary: 'Live counters since start and 60 s latency percentiles, in total and per namespace, and the proxy per upstream (this instance)',
         response: { 200: StatsSchema, ...problems(401, 403) },
       },
     },
@@ -58,7 +75,7 @@ export const statsRoutes: FastifyPluginCallbackTypebox<StatsRoutesOptions> = (ap
         .list()
         .map((handle) => handle.cache)
         .sort((a, b) => a.name.localeCompare(b.name))
-      return Promise.resolve(stats.snapshot(cache, namespaces))
+      return Promise.resolve(stats.snapshot(cache, namespaces, upstreams))
     },
   )
   done()

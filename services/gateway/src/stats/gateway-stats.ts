@@ -1,6 +1,7 @@
 import type { NamespaceStats, StatsSnapshot } from '@strata/api'
 import type { NamespaceCache, StrataCache } from '@strata/core'
 import { LatencyWindow } from './latency-window.js'
+import { ProxyTraffic } from './proxy-traffic.js'
 
 /** What the gateway itself counts per namespace, beside the engine's counters: its KV answers and their latency. */
 class NamespaceTraffic {
@@ -15,6 +16,8 @@ class NamespaceTraffic {
  */
 export class GatewayStats {
   private readonly traffic = new Map<string, NamespaceTraffic>()
+  /** The proxy's answers per upstream (proxy-routes.ts records them). */
+  readonly proxy = new ProxyTraffic()
   readonly startedAt: number
 
   /**
@@ -40,7 +43,7 @@ export class GatewayStats {
     traffic.latency.record(ms, this.clock())
   }
 
-  snapshot(cache: StrataCache, namespaces: readonly Pick<NamespaceCache<unknown>, 'name' | 'stats'>[]): StatsSnapshot {
+  snapshot(cache: StrataCache, namespaces: readonly Pick<NamespaceCache<unknown>, 'name' | 'stats'>[], upstreams: readonly string[] = []): StatsSnapshot {
     const now = this.clock()
     const l1Entries = cache.l1EntriesByNamespace()
     const views = namespaces.map((namespace): NamespaceStats => {
@@ -87,6 +90,7 @@ export class GatewayStats {
         latencyMs: LatencyWindow.combined(windows, now),
       },
       namespaces: views,
+      proxy: this.proxy.snapshot(upstreams),
     }
   }
 }
