@@ -42,7 +42,15 @@ describe('the doc-sample harness', { timeout: 120_000 }, () => {
       fence,
     ])
     expect(result.failures.map(formatFailure)).toEqual([])
-    expect(result.counts).toEqual({ shell: 2, program: 1, config: 0, destructive: 0, output: 1 })
+    expect(result.counts).toEqual({ shell: 2, program: 1, config: 0, destructive: 0, output: 1, docker: 0, checked: 0 })
+  })
+
+  it('compares a `text check` block with what the sh block before it printed, and names the line it did not print', async () => {
+    const good = await run('check-ok.md', [`${fence}sh`, 'printf "served on http://127.0.0.1:41234\\nkey sk_abc_123\\n"', fence, `${fence}text check`, 'served on http://127.0.0.1:8080', 'key sk_...', fence])
+    expect(good.failures.map(formatFailure)).toEqual([])
+    expect(good.counts.checked).toBe(1)
+    const drifted = await run('check-drift.md', [`${fence}sh`, 'echo "served on http://127.0.0.1:41234"', fence, `${fence}text check`, 'listening on http://127.0.0.1:8080', fence])
+    expect(drifted.failures.map(formatFailure).join('\n')).toContain('check-drift.md:4 (```text check): the doc shows "listening on http://127.0.0.1:8080", which the command did not print')
   })
 
   it('reports a failing sh block with its line, exit status and output, and runs nothing after it', async () => {
