@@ -19,21 +19,32 @@ const quick = process.argv.includes('--quick')
 if (quick) Object.assign(options, { ops: 20_000, rounds: 3, warmupOps: 10_000 })
 
 const strata = createCache({ l1: { maxEntries: 10_000 }, policy: { ttl: 3_600_000 } })
+// BENCH_BASELINE_DIR=<an installed checkout of an earlier commit>: that commit's engine runs as one more contender in
+// the same rounds, so "not slower than before" is measured in one run (`strata/baseline`).
+const baselineDir = process.env.BENCH_BASELINE_DIR
+const baseline =
+  baselineDir === undefined
+    ? undefined
+    : ((await import(`${baselineDir}/packages/core/src/index.ts`)) as typeof import('@strata/core')).createCache({ l1: { maxEntries: 10_000 }, policy: { ttl: 3_600_000 } })
 const lru = new LRUCache<string, object>({ max: 10_000, ttl: 3_600_000 })
 const bento = new BentoCache({ default: 'memory', stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 10_000 })) } })
 const manager = createCacheManager({ stores: [new Keyv()] })
 for (const key of keys) {
   await strata.set(key, value)
+  await baseline?.set(key, value)
   lru.set(key, value)
   await bento.set({ key, value, ttl: '1h' })
   await manager.set(key, value, 3_600_000)
 }
 const key = (i: number) => keys[i % KEYS]!
 const loader = () => value
+const withBaseline = (run: (cache: NonNullable<typeof baseline>, i: number) => unknown): Record<string, Contender> =>
+  baseline === undefined ? {} : { baseline: { sync: false, run: (i) => run(baseline, i) } }
 
 const get = await compareThroughput(
   {
     strata: { sync: false, run: (i) => strata.get(key(i)) },
+    ...withBaseline((cache, i) => cache.get(key(i))),
     'lru-cache': { sync: true, run: (i) => lru.get(key(i)) },
     bentocache: { sync: false, run: (i) => bento.get({ key: key(i) }) },
     'cache-manager': { sync: false, run: (i) => manager.get(key(i)) },
@@ -43,6 +54,7 @@ const get = await compareThroughput(
 const getOrSet = await compareThroughput(
   {
     strata: { sync: false, run: (i) => strata.getOrSet(key(i), loader) },
+    ...withBaseline((cache, i) => cache.getOrSet(key(i), loader)),
     'lru-cache': { sync: true, run: (i) => lru.get(key(i)) ?? lru.set(key(i), value) },
     bentocache: { sync: false, run: (i) => bento.getOrSet({ key: key(i), factory: loader }) },
     'cache-manager': { sync: false, run: (i) => manager.wrap(key(i), async () => value) },
@@ -52,6 +64,7 @@ const getOrSet = await compareThroughput(
 const set = await compareThroughput(
   {
     strata: { sync: false, run: (i) => strata.set(key(i), value) },
+    ...withBaseline((cache, i) => cache.set(key(i), value)),
     'lru-cache': { sync: true, run: (i) => lru.set(key(i), value) },
     bentocache: { sync: false, run: (i) => bento.set({ key: key(i), value, ttl: '1h' }) },
     'cache-manager': { sync: false, run: (i) => manager.set(key(i), value, 3_600_000) },
@@ -71,7 +84,7 @@ const l2Contenders: Record<string, Contender> = {
 }
 const l2 = await compareThroughput(l2Contenders, { ops: quick ? 2_000 : 10_000, rounds: quick ? 3 : 5, warmupOps: 2_000 })
 
-await Promise.all([strata.close(), l2Only.close(), bento.disconnectAll()])
+await Promise.all([strata.close(), baseline?.close(), l2Only.close(), bento.disconnectAll()])
 raw.disconnect()
 
 const table = [
@@ -93,7 +106,14 @@ printReport({
     'set strata/bentocache': round(set.strata! / set.bentocache!),
     'set strata/cache-manager': round(set.strata! / set['cache-manager']!),
     'l2get strata/ioredis': round(l2.strata! / l2.ioredis!),
+    ...(baseline === undefined
+      ? {}
+      : {
+          'get strata/baseline': round(get.strata! / get.baseline!),
+          'getOrSet strata/baseline': round(getOrSet.strata! / getOrSet.baseline!),
+          'set strata/baseline': round(set.strata! / set.baseline!),
+        }),
   },
   table,
-  env: { keys: KEYS, ...options, getOrSet, set, l2Get: l2 },
+  env: { keys: KEYS, ...options, getOrSet, set, l2Get: l2, ...(baselineDir === undefined ? {} : { baseline: baselineDir }) },
 })
