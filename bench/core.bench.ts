@@ -38,7 +38,7 @@ for (const key of keys) {
 }
 const key = (i: number) => keys[i % KEYS]!
 const loader = () => value
-const withBaseline = (run: (cache: NonNullable<typeof baseline>, i: number) => unknown): Record<string, Contender> =>
+const withBaseline = (run: (cache: NonNullable<typeof baseline>, i: number) => Promise<unknown>): Record<string, Contender> =>
   baseline === undefined ? {} : { baseline: { sync: false, run: (i) => run(baseline, i) } }
 
 const get = await compareThroughput(

@@ -25,12 +25,20 @@ async function runScenario(cluster: CoherenceCluster, name: string, fault: (work
       ifMatchWrites: workload.ifMatchWrites,
       false412: workload.history.falsePreconditionFailures.length,
       refused: workload.history.refused.length,
+      // Why writes were refused, e.g. {"write-through 502": 40}: a refusal is allowed, but the cause must be visible.
+      refusedBy: JSON.stringify(countBy(workload.history.refused, (refusal) => `${refusal.kind} ${refusal.status}`)),
       eventToAppliedP50: percentile(latencies, 50),
       eventToAppliedP99: percentile(latencies, 99),
     }),
   )
   for (const stale of [...verdict.staleBeyondBound, ...verdict.lost].slice(0, 5)) console.log(`  stale: ${JSON.stringify(stale)}`)
   return { workload, verdict }
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1
+  return counts
 }
 
 describe('coherence under faults (real gateways, invalidator, Kafka, Redis)', () => {
@@ -58,7 +66,7 @@ describe('coherence under faults (real gateways, invalidator, Kafka, Redis)', ()
     expect(verdict.lost).toEqual([])
     expect(workload.ifMatchWrites).toBeGreaterThanOrEqual(400)
     expect(workload.history.falsePreconditionFailures).toEqual([])
-    expect(workload.realConflicts).toEqual({ ok: 5, refused: 5 })
+    expect(workload.realConflicts).toEqual({ ok: 5, refused: 5, other: [] })
   }, 240_000)
 
   for (const seconds of [10, 30, 90]) {
