@@ -5,6 +5,7 @@ import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
 import { LRUCache } from 'lru-cache'
 import { createCache } from '@strata/core'
+import type * as StrataCore from '@strata/core'
 import { redisStore } from '@strata/core/redis'
 import { compareThroughput, type Contender } from './lib/measure.js'
 import { printReport, round } from './lib/report.js'
@@ -25,7 +26,7 @@ const baselineDir = process.env.BENCH_BASELINE_DIR
 const baseline =
   baselineDir === undefined
     ? undefined
-    : ((await import(`${baselineDir}/packages/core/src/index.ts`)) as typeof import('@strata/core')).createCache({ l1: { maxEntries: 10_000 }, policy: { ttl: 3_600_000 } })
+    : ((await import(`${baselineDir}/packages/core/src/index.ts`)) as typeof StrataCore).createCache({ l1: { maxEntries: 10_000 }, policy: { ttl: 3_600_000 } })
 const lru = new LRUCache<string, object>({ max: 10_000, ttl: 3_600_000 })
 const bento = new BentoCache({ default: 'memory', stores: { memory: bentostore().useL1Layer(memoryDriver({ maxItems: 10_000 })) } })
 const manager = createCacheManager({ stores: [new Keyv()] })
