@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { request } from 'node:http'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execFileSync, spawn } from 'node:child_process'
@@ -9,12 +10,18 @@ import { compareLoad, startChild, stopChild } from './lib/http-load.js'
 import { printReport, round } from './lib/report.js'
 
 // `pnpm bench proxy`: a cached 1 KiB and a 64 KiB response through the gateway's proxy, Varnish and nginx
-// proxy_cache, all fronting one origin, in one run, alternating. Varnish and nginx are Debian packages (installed
-// with apt-get when missing) started here on loopback as child processes and stopped by PID. Target ≥ 0.5× Varnish.
+// proxy_cache, all fronting one origin, in one run, alternating. The gateway is its production entry (main.ts: auth
+// off, L2 on the loopback Redis, logs at warn) twice: one process (`strata`) and one worker per core
+// (`strata-workers`, STRATA_GATEWAY_WORKERS=auto); the proxied answers are L1 hits either way. Varnish and nginx are
+// Debian packages (installed with apt-get when missing) started here on loopback as child processes and stopped by
+// PID. Target (issue 21): ≥ 0.8× Varnish at 1 KiB and 64 KiB with the gateway on all cores.
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8)
 const durationS = Number(process.env.BENCH_SECONDS ?? 5)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
+const workers = availableParallelism()
+const redisUrl = process.env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const here = fileURLToPath(new URL('.', import.meta.url))
+const gatewayMain = join(here, '../services/gateway/src/main.ts')
 
 function ensurePackage(binary: string, pkg: string): string {
   for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin']) {
@@ -55,15 +62,59 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not answer: ${lastError}`)
 }
 
+/** GETs on fresh connections until `count` distinct workers (x-strata-worker) answered 200; one process: any 200. */
+async function waitForWorkers(url: string, count: number): Promise<void> {
+  const seen = new Set<string>()
+  for (let i = 0; i < 1_800 && seen.size < count; i++) {
+    const answer = await new Promise<{ status: number; worker: string } | undefined>((resolve) => {
+      const outgoing = request(url, { agent: false }, (response) => {
+        response.resume()
+        response.on('end', () => resolve({ status: response.statusCode!, worker: String(response.headers['x-strata-worker'] ?? 'single') }))
+      })
+      outgoing.on('error', () => resolve(undefined))
+      outgoing.end()
+    })
+    if (answer?.status === 200) seen.add(answer.worker)
+    else await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  if (seen.size < count) throw new Error(`${url}: ${seen.size} of ${count} workers answered within 3 min`)
+}
+
+/** The gateway's main.ts fronting the origin as upstream `origin`, with `workerCount` processes on `port`. */
+function startGatewayMain(workerCount: number, port: number, originPort: number): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', gatewayMain], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      STRATA_GATEWAY_HOST: '127.0.0.1',
+      STRATA_GATEWAY_PORT: String(port),
+      STRATA_GATEWAY_WORKERS: String(workerCount),
+      STRATA_GATEWAY_AUTH: 'off',
+      STRATA_GATEWAY_DRAIN_DELAY_MS: '0',
+      STRATA_LOG_LEVEL: 'warn',
+      STRATA_L2: 'redis',
+      STRATA_REDIS_URL: redisUrl,
+      STRATA_QUEUE_REDIS_URL: redisUrl,
+      STRATA_PREFIX: `bench-proxy-${workerCount}-${Date.now().toString(36)}`,
+      STRATA_GATEWAY_UPSTREAMS: JSON.stringify({ origin: { url: `http://127.0.0.1:${originPort}` } }),
+    },
+  })
+}
+
 const varnishd = ensurePackage('varnishd', 'varnish')
 const nginx = ensurePackage('nginx', 'nginx')
 const dir = mkdtempSync(join(tmpdir(), 'strata-bench-proxy-'))
 const children: ChildProcess[] = []
 try {
   // Compiling the gateway with tsx takes over 30 s on a loaded shared machine.
-  const server = await startChild(process.execPath, ['--import', 'tsx', join(here, 'lib/gateway-bench-server.ts'), 'proxy'], /READY (\{.*\})/, 180_000)
+  const server = await startChild(process.execPath, ['--import', 'tsx', join(here, 'lib/gateway-bench-server.ts'), 'origin'], /READY (\{.*\})/, 180_000)
   children.push(server.child)
-  const ports = JSON.parse(server.match[1]!) as { strata: number; origin: number }
+  const ports = JSON.parse(server.match[1]!) as { origin: number }
+  const strataPorts = { single: await freePort(), workers: await freePort() }
+  children.push(startGatewayMain(1, strataPorts.single, ports.origin), startGatewayMain(workers, strataPorts.workers, ports.origin))
+  // Compiling the gateway with tsx takes over 30 s on a loaded shared machine; every worker must answer.
+  await waitForWorkers(`http://127.0.0.1:${strataPorts.single}/health/ready`, 1)
+  await waitForWorkers(`http://127.0.0.1:${strataPorts.workers}/health/ready`, workers)
 
   const varnishPort = await freePort()
   writeFileSync(join(dir, 'varnish.vcl'), readFileSync(join(here, 'proxy/varnish.vcl.template'), 'utf8').replaceAll('@ORIGIN_PORT@', String(ports.origin)))
@@ -83,7 +134,10 @@ try {
   // nginx in the foreground prints nothing when it starts; readiness is checked by requests below.
   children.push(spawn(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' }))
 
-  const bases = { strata: `http://127.0.0.1:${ports.strata}/proxy/origin`, varnish: `http://127.0.0.1:${varnishPort}`, nginx: `http://127.0.0.1:${nginxPort}` }
+  const bases = {
+    strata: `http://127.0.0.1:${strataPorts.single}/proxy/origin`,
+    'strata-workers': `http://127.0.0.1:${strataPorts.workers}/proxy/origin`,
+    varnish: `http://127.0.0.1:${varnishPort}`, nginx: `http://127.0.0.1:${nginxPort}` }
   for (const base of Object.values(bases)) {
     await waitFor(`${base}/1k`)
     await waitFor(`${base}/64k`)
@@ -91,6 +145,7 @@ try {
   // Every contender must really serve from its cache, or the comparison means nothing.
   const hitChecks: [string, string, (headers: Headers) => boolean][] = [
     ['strata', `${bases.strata}/64k`, (h) => h.get('x-cache') === 'HIT' && (h.get('cache-status') ?? '').startsWith('Strata; hit')],
+    ['strata-workers', `${bases['strata-workers']}/64k`, (h) => h.get('x-cache') === 'HIT' && (h.get('cache-status') ?? '').startsWith('Strata; hit')],
     ['varnish', `${bases.varnish}/64k`, (h) => (h.get('x-varnish') ?? '').trim().split(/\s+/).length === 2],
     ['nginx', `${bases.nginx}/64k`, (h) => h.get('x-cache') === 'HIT'],
   ]
@@ -114,8 +169,11 @@ try {
       p99[`${name}-${size}`] = r.p99Ms
       table.push({ size, contender: name, 'req/s': r.rps, 'p99 ms': r.p99Ms, errors: r.errors })
     }
-    ratios[`strata/varnish-${size}`] = round(measured.strata!.rps / measured.varnish!.rps)
-    ratios[`strata/nginx-${size}`] = round(measured.strata!.rps / measured.nginx!.rps)
+    for (const strata of ['strata', 'strata-workers']) {
+      ratios[`${strata}/varnish-${size}`] = round(measured[strata]!.rps / measured.varnish!.rps)
+      ratios[`${strata}/nginx-${size}`] = round(measured[strata]!.rps / measured.nginx!.rps)
+      ratios[`${strata}/varnish-p99-${size}`] = round(measured[strata]!.p99Ms / measured.varnish!.p99Ms)
+    }
   }
   printReport({
     bench: 'proxy',
@@ -125,7 +183,7 @@ try {
     results,
     ratios,
     table,
-    env: { connections, durationS, rounds, p99Ms: p99, nginxWorkers: 1, target: 'strata/varnish >= 0.5' },
+    env: { connections, durationS, rounds, p99Ms: p99, strataWorkers: workers, nginxWorkers: 1, target: 'strata-workers/varnish >= 0.8 at 1k and 64k' },
   })
 } finally {
   for (const child of children.reverse()) await stopChild(child)

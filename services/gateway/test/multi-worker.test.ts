@@ -1,0 +1,143 @@
+import { request } from 'node:http'
+import { requireRedis, startGatewayProcess, uniqueName, type GatewayProcess } from '@strata/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+interface Answer {
+  status: number
+  worker: { slot: number; pid: number }
+  body: string
+}
+
+// The gateway's main.ts with STRATA_GATEWAY_WORKERS=2: a node:cluster primary and two workers on one port (0: the
+// workers share the primary's listening socket), L2 on the shared Redis, bus 'none' so L1 coherence between the
+// workers rests on the primary's IPC relay alone.
+describe('multi-worker gateway (STRATA_GATEWAY_WORKERS=2, real processes, shared Redis)', () => {
+  const namespace = uniqueName('workers').replace(/[^a-z0-9-]/g, '-')
+  let gateway: GatewayProcess
+
+  beforeAll(async () => {
+    const redisUrl = await requireRedis()
+    gateway = await startGatewayProcess({
+      STRATA_GATEWAY_WORKERS: '2',
+      STRATA_GATEWAY_AUTH: 'off',
+      STRATA_L2: 'redis',
+      STRATA_REDIS_URL: redisUrl,
+      STRATA_QUEUE_REDIS_URL: redisUrl,
+      STRATA_PREFIX: uniqueName('workers-prefix'),
+      STRATA_GATEWAY_NAMESPACES: JSON.stringify({ [namespace]: { ttl: 600_000 } }),
+    })
+    // The primary logged the first worker listening; wait for the other.
+    await answersFromEveryWorker(() => send(gateway.port, 'GET', '/health/live'), 1)
+  }, 60_000)
+  afterAll(async () => {
+    await gateway?.kill()
+  })
+
+  const keyPath = (key: string) => `/v1/namespaces/${namespace}/keys/${key}`
+
+  it('serves on one port from both workers, each answer naming its worker', async () => {
+    const byWorker = await answersFromEveryWorker(() => send(gateway.port, 'GET', '/health/live'), 3)
+    expect([...byWorker.keys()].sort()).toEqual([1, 2])
+    for (const answers of byWorker.values()) expect(answers.every((answer) => answer.status === 200)).toBe(true)
+  })
+
+  it("an invalidation or a write through one worker reaches the other worker's L1", async () => {
+    const key = 'lamp'
+    expect((await send(gateway.port, 'PUT', keyPath(key), { value: { name: 'lamp', version: 1 } })).status).toBe(200)
+    // Read enough that both workers hold the value in their L1 (the first read of each fills it from L2).
+    const warm = await answersFromEveryWorker(() => send(gateway.port, 'GET', keyPath(key)), 3)
+    for (const answers of warm.values()) expect(answers.map((answer) => [answer.status, JSON.parse(answer.body) as unknown])).toContainEqual([200, { name: 'lamp', version: 1 }])
+
+    const deleted = await send(gateway.port, 'DELETE', keyPath(key))
+    expect(deleted.status).toBeLessThan(300)
+    // The delete was answered after the event left the deleting worker; give the relay a moment to reach the other.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const afterDelete = await answersFromEveryWorker(() => send(gateway.port, 'GET', keyPath(key)), 5)
+    for (const [slot, answers] of afterDelete) expect({ slot, statuses: answers.map((answer) => answer.status) }).toEqual({ slot, statuses: answers.map(() => 404) })
+
+    // A new value written through one worker is what every worker answers (their L1s dropped the old one).
+    expect((await send(gateway.port, 'PUT', keyPath(key), { value: { name: 'lamp', version: 1 } })).status).toBe(200)
+    await answersFromEveryWorker(() => send(gateway.port, 'GET', keyPath(key)), 3)
+    const writer = await send(gateway.port, 'PUT', keyPath(key), { value: { name: 'lamp', version: 2 } })
+    expect(writer.status).toBe(200)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const afterWrite = await answersFromEveryWorker(() => send(gateway.port, 'GET', keyPath(key)), 5)
+    for (const answers of afterWrite.values()) for (const answer of answers) expect(JSON.parse(answer.body)).toEqual({ name: 'lamp', version: 2 })
+  })
+
+  it('restarts a SIGKILLed worker; every request after the restart succeeds', async () => {
+    expect((await send(gateway.port, 'PUT', keyPath('desk'), { value: { name: 'desk' } })).status).toBe(200)
+    const before = await answersFromEveryWorker(() => send(gateway.port, 'GET', keyPath('desk')), 1)
+    const victim = before.get(1)![0]!.worker.pid
+    process.kill(victim, 'SIGKILL')
+    // Slot 1 comes back with a new pid (requests meanwhile may land on the survivor or fail while the socket dies).
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const answer = await send(gateway.port, 'GET', keyPath('desk')).catch(() => undefined)
+      if (answer?.worker.slot === 1 && answer.worker.pid !== victim) break
+      if (Date.now() > deadline) throw new Error('worker 1 was not restarted within 30 s')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const after = await Promise.all(Array.from({ length: 40 }, () => send(gateway.port, 'GET', keyPath('desk')).catch((error: Error) => ({ status: error.message, worker: { slot: 0, pid: 0 }, body: '' }))))
+    expect(after.map((answer) => answer.status)).toEqual(after.map(() => 200))
+    expect(new Set(after.map((answer) => answer.worker.slot))).toEqual(new Set([1, 2]))
+  }, 60_000)
+
+  it('SIGTERM to the primary drains every worker and exits 0', async () => {
+    const workers = [...(await answersFromEveryWorker(() => send(gateway.port, 'GET', '/health/live'), 1)).values()].map((answers) => answers[0]!.worker.pid)
+    await gateway.stop()
+    expect({ code: gateway.child.exitCode, signal: gateway.child.signalCode }).toEqual({ code: 0, signal: null })
+    for (const pid of workers) expect(alive(pid)).toBe(false)
+  }, 60_000)
+})
+
+/** Sends until every worker (slots 1 and 2) answered `each` times; the answers by slot. */
+async function answersFromEveryWorker(send: () => Promise<Answer>, each: number): Promise<Map<number, Answer[]>> {
+  const bySlot = new Map<number, Answer[]>()
+  const deadline = Date.now() + 30_000
+  while (bySlot.size < 2 || [...bySlot.values()].some((answers) => answers.length < each)) {
+    if (Date.now() > deadline) throw new Error(`not every worker answered ${each} times within 30 s: ${JSON.stringify([...bySlot.keys()])}`)
+    const answer = await send().catch(() => undefined)
+    if (answer === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      continue
+    }
+    const answers = bySlot.get(answer.worker.slot) ?? []
+    answers.push(answer)
+    bySlot.set(answer.worker.slot, answers)
+  }
+  return bySlot
+}
+
+/** One request on a connection of its own, so that the cluster hands each to the next worker in turn. */
+function send(port: number, method: string, path: string, json?: unknown): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const body = json === undefined ? undefined : JSON.stringify(json)
+    const outgoing = request(
+      { host: '127.0.0.1', port, method, path, agent: false, headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        const chunks: Buffer[] = []
+        response.on('data', (chunk: Buffer) => chunks.push(chunk))
+        response.on('end', () => {
+          const match = /^(\d+); pid=(\d+)$/.exec(String(response.headers['x-strata-worker']))
+          if (match === null) return reject(new Error(`no x-strata-worker header on ${method} ${path}`))
+          resolve({ status: response.statusCode!, worker: { slot: Number(match[1]), pid: Number(match[2]) }, body: Buffer.concat(chunks).toString() })
+        })
+        response.on('error', reject)
+      },
+    )
+    outgoing.on('error', reject)
+    // A connection lost with a killed worker must not hold a loop forever.
+    outgoing.setTimeout(5_000, () => outgoing.destroy(new Error(`${method} ${path}: no answer within 5 s`)))
+    outgoing.end(body)
+  })
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
