@@ -91,6 +91,24 @@ describe('multi-worker gateway (STRATA_GATEWAY_WORKERS=2, real processes, shared
   }, 60_000)
 })
 
+describe('multi-worker gateway whose workers cannot start', () => {
+  it('gives up after repeated start failures and exits non-zero, naming why', async () => {
+    const redisUrl = await requireRedis()
+    // Auth on with keys in PostgreSQL that is not there: every worker fails before it listens (the primary does not
+    // touch PostgreSQL, so it is the supervisor that must notice).
+    const started = startGatewayProcess({
+      STRATA_GATEWAY_WORKERS: '2',
+      STRATA_L2: 'redis',
+      STRATA_REDIS_URL: redisUrl,
+      STRATA_QUEUE_REDIS_URL: redisUrl,
+      STRATA_PREFIX: uniqueName('workers-crash'),
+      STRATA_GATEWAY_KEY_STORE: 'postgres',
+      STRATA_POSTGRES_URL: 'postgres://strata:strata@127.0.0.1:1/strata',
+    })
+    await expect(started).rejects.toThrow(/exited with 1 before listening[\s\S]*exited before listening 5 times in a row: giving up/)
+  }, 120_000)
+})
+
 /** Sends until every worker (slots 1 and 2) answered `each` times; the answers by slot. */
 async function answersFromEveryWorker(send: () => Promise<Answer>, each: number): Promise<Map<number, Answer[]>> {
   const bySlot = new Map<number, Answer[]>()

@@ -1,4 +1,4 @@
-import type { DeadLetter, IncomingMessage, OutgoingMessage, RetryPolicy, SubscribeOptions } from '../transport.js'
+import type { DeadLetter, IncomingMessage, OutgoingMessage, SubscribeOptions } from '../transport.js'
 
 /** What crosses the channel between a ClusterIpcTransport and its ClusterIpcBroker: JSON only (bytes as base64). */
 export interface WireOutgoing {
@@ -11,14 +11,7 @@ export interface WireOutgoing {
 export type WireIncoming = Omit<IncomingMessage, 'value'> & { value: string }
 
 /** SubscribeOptions without its callbacks (the broker says when `onDeadLetter` should be called). */
-export interface WireSubscribeOptions {
-  group: string
-  mode?: 'group' | 'broadcast'
-  instanceId?: string
-  startFrom?: 'latest' | 'earliest'
-  retry?: Partial<RetryPolicy>
-  deadLetter?: boolean
-}
+export type WireSubscribeOptions = Pick<SubscribeOptions, 'group' | 'mode' | 'instanceId' | 'startFrom' | 'retry' | 'deadLetter'>
 
 export interface SubscribeRequest {
   subscription: number
