@@ -24,7 +24,8 @@ interface Attached {
 export class ClusterIpcBroker {
   private readonly attached = new Map<IpcChannel, Attached>()
 
-  constructor(private readonly transport: Transport = new MemoryTransport()) {}
+  /** By default the topics keep the newest 10 000 messages per partition: the primary lives as long as the gateway. */
+  constructor(private readonly transport: Transport = new MemoryTransport({ retainPerPartition: 10_000 })) {}
 
   /** Serves `channel` (a `cluster.Worker`, a `ChildProcess`) until `detach`. */
   attach(channel: IpcChannel): void {
