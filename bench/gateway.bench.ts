@@ -1,24 +1,42 @@
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '@strata/testkit'
+import { startGatewayMain, waitForWorkers } from './lib/gateway-main.js'
 import { compareLoad, startChild, stopChild } from './lib/http-load.js'
 import { printReport, round } from './lib/report.js'
 
 // `pnpm bench gateway`: L1-hit GET through the whole gateway (routing, schema, namespace lookup, engine get +
 // metadata, headers, metrics hook) vs a bare Fastify route returning the same bytes, in one server process, loaded
-// by autocannon from this process, alternating. Target: ≥ 0.8× the floor.
+// by autocannon from this process, alternating. Target: ≥ 0.8× the floor. Beside them, for the record, the same GET
+// through main.ts with one worker per core (`strata-workers`, STRATA_GATEWAY_WORKERS=auto, L2 on the loopback Redis;
+// the answers are L1 hits of every worker).
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8)
 const durationS = Number(process.env.BENCH_SECONDS ?? 5)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const workers = availableParallelism()
+const redisUrl = process.env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 const server = fileURLToPath(new URL('./lib/gateway-bench-server.ts', import.meta.url))
 const { child, match } = await startChild(process.execPath, ['--import', 'tsx', server, 'gateway'], /READY (\{.*\})/)
+const workersPort = await freePort()
+const multi = startGatewayMain({ workers, port: workersPort, redisUrl, env: { STRATA_GATEWAY_NAMESPACES: JSON.stringify({ bench: { ttl: 3_600_000 } }) } })
 try {
   const ports = JSON.parse(match[1]!) as { strata: number; floor: number }
   const path = '/v1/namespaces/bench/keys/hot'
-  const check = await fetch(`http://127.0.0.1:${ports.strata}${path}`)
-  if (check.headers.get('x-cache') !== 'HIT') throw new Error(`expected an L1 hit, got ${check.status} ${check.headers.get('x-cache')}`)
-  await check.arrayBuffer()
+  await waitForWorkers(`http://127.0.0.1:${workersPort}/health/ready`, workers)
+  // The same value the single process serves (the floor answers its bytes).
+  const value = await (await fetch(`http://127.0.0.1:${ports.floor}${path}`)).text()
+  const seeded = await fetch(`http://127.0.0.1:${workersPort}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: `{"value":${value}}` })
+  if (seeded.status !== 200) throw new Error(`seeding strata-workers failed: ${seeded.status}`)
+  // Every worker reads it into its L1 (on connections of their own) before anything is measured.
+  await waitForWorkers(`http://127.0.0.1:${workersPort}${path}`, workers)
+  for (const port of [ports.strata, workersPort]) {
+    const check = await fetch(`http://127.0.0.1:${port}${path}`)
+    if (check.headers.get('x-cache') !== 'HIT') throw new Error(`expected an L1 hit, got ${check.status} ${check.headers.get('x-cache')}`)
+    await check.arrayBuffer()
+  }
   const results = await compareLoad(
-    { strata: `http://127.0.0.1:${ports.strata}${path}`, floor: `http://127.0.0.1:${ports.floor}${path}` },
+    { strata: `http://127.0.0.1:${ports.strata}${path}`, 'strata-workers': `http://127.0.0.1:${workersPort}${path}`, floor: `http://127.0.0.1:${ports.floor}${path}` },
     { connections, durationS, rounds, warmupS: 2 },
   )
   printReport({
@@ -26,11 +44,19 @@ try {
     metric: 'L1-hit GET throughput',
     unit: 'req/s',
     higherIsBetter: true,
-    results: { strata: results.strata!.rps, floor: results.floor!.rps },
+    results: { strata: results.strata!.rps, 'strata-workers': results['strata-workers']!.rps, floor: results.floor!.rps },
     table: Object.entries(results).map(([name, r]) => ({ contender: name, 'req/s': r.rps, 'p99 ms': r.p99Ms, errors: r.errors })),
-    env: { connections, durationS, rounds, p99Ms: { strata: results.strata!.p99Ms, floor: results.floor!.p99Ms }, target: 'strata/floor >= 0.8' },
-    ratios: { 'strata/floor': round(results.strata!.rps / results.floor!.rps) },
+    env: {
+      connections,
+      durationS,
+      rounds,
+      workers,
+      p99Ms: { strata: results.strata!.p99Ms, 'strata-workers': results['strata-workers']!.p99Ms, floor: results.floor!.p99Ms },
+      target: 'strata/floor >= 0.8',
+    },
+    ratios: { 'strata/floor': round(results.strata!.rps / results.floor!.rps), 'strata-workers/strata': round(results['strata-workers']!.rps / results.strata!.rps) },
   })
 } finally {
+  await stopChild(multi)
   await stopChild(child)
 }

@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { request } from 'node:http'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execFileSync, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
+import { startGatewayMain, waitForWorkers } from './lib/gateway-main.js'
 import { compareLoad, startChild, stopChild } from './lib/http-load.js'
 import { printReport, round } from './lib/report.js'
 
@@ -21,7 +21,6 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2)
 const workers = availableParallelism()
 const redisUrl = process.env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const here = fileURLToPath(new URL('.', import.meta.url))
-const gatewayMain = join(here, '../services/gateway/src/main.ts')
 
 function ensurePackage(binary: string, pkg: string): string {
   for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/sbin']) {
@@ -62,45 +61,6 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not answer: ${lastError}`)
 }
 
-/** GETs on fresh connections until `count` distinct workers (x-strata-worker) answered 200; one process: any 200. */
-async function waitForWorkers(url: string, count: number): Promise<void> {
-  const seen = new Set<string>()
-  for (let i = 0; i < 1_800 && seen.size < count; i++) {
-    const answer = await new Promise<{ status: number; worker: string } | undefined>((resolve) => {
-      const outgoing = request(url, { agent: false }, (response) => {
-        response.resume()
-        response.on('end', () => resolve({ status: response.statusCode!, worker: String(response.headers['x-strata-worker'] ?? 'single') }))
-      })
-      outgoing.on('error', () => resolve(undefined))
-      outgoing.end()
-    })
-    if (answer?.status === 200) seen.add(answer.worker)
-    else await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  if (seen.size < count) throw new Error(`${url}: ${seen.size} of ${count} workers answered within 3 min`)
-}
-
-/** The gateway's main.ts fronting the origin as upstream `origin`, with `workerCount` processes on `port`. */
-function startGatewayMain(workerCount: number, port: number, originPort: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', gatewayMain], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      STRATA_GATEWAY_HOST: '127.0.0.1',
-      STRATA_GATEWAY_PORT: String(port),
-      STRATA_GATEWAY_WORKERS: String(workerCount),
-      STRATA_GATEWAY_AUTH: 'off',
-      STRATA_GATEWAY_DRAIN_DELAY_MS: '0',
-      STRATA_LOG_LEVEL: 'warn',
-      STRATA_L2: 'redis',
-      STRATA_REDIS_URL: redisUrl,
-      STRATA_QUEUE_REDIS_URL: redisUrl,
-      STRATA_PREFIX: `bench-proxy-${workerCount}-${Date.now().toString(36)}`,
-      STRATA_GATEWAY_UPSTREAMS: JSON.stringify({ origin: { url: `http://127.0.0.1:${originPort}` } }),
-    },
-  })
-}
-
 const varnishd = ensurePackage('varnishd', 'varnish')
 const nginx = ensurePackage('nginx', 'nginx')
 const dir = mkdtempSync(join(tmpdir(), 'strata-bench-proxy-'))
@@ -111,7 +71,11 @@ try {
   children.push(server.child)
   const ports = JSON.parse(server.match[1]!) as { origin: number }
   const strataPorts = { single: await freePort(), workers: await freePort() }
-  children.push(startGatewayMain(1, strataPorts.single, ports.origin), startGatewayMain(workers, strataPorts.workers, ports.origin))
+  const upstreams = { STRATA_GATEWAY_UPSTREAMS: JSON.stringify({ origin: { url: `http://127.0.0.1:${ports.origin}` } }) }
+  children.push(
+    startGatewayMain({ workers: 1, port: strataPorts.single, redisUrl, env: upstreams }),
+    startGatewayMain({ workers, port: strataPorts.workers, redisUrl, env: upstreams }),
+  )
   // Compiling the gateway with tsx takes over 30 s on a loaded shared machine; every worker must answer.
   await waitForWorkers(`http://127.0.0.1:${strataPorts.single}/health/ready`, 1)
   await waitForWorkers(`http://127.0.0.1:${strataPorts.workers}/health/ready`, workers)
