@@ -51,7 +51,10 @@ const hashKeysOf = (namespace: string) => late.registry?.get(namespace)?.spec.se
 // Traces: started by `--import @strata/telemetry/register` (package.json start script); absent, the API is a no-op.
 const telemetry = currentTelemetry()
 // pino with trace_id/span_id on every line (@strata/telemetry), secrets redacted, hashed keys where asked.
+// In a worker: its slot (1..N), which tells its log lines, answers and broadcast group apart from the other workers'.
+const workerSlot = currentWorkerSlot()
 const logger = createLogger('strata-gateway', {
+  ...(workerSlot === undefined ? {} : { base: { worker: workerSlot } }),
   level: config.logLevel,
   redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
   serializers: {
@@ -90,8 +93,6 @@ if (settings.workers > 1 && cluster.isPrimary) {
   await telemetry?.shutdown()
   process.exit(code)
 }
-// In a worker: its slot (1..N), which also tells its requests and its broadcast group apart from the other workers'.
-const workerSlot = currentWorkerSlot()
 
 const l2 = await createL2Store(config.l2)
 // Each gateway follows invalidations in a broadcast group of its own: a fresh id unless STRATA_INSTANCE_ID names one.
