@@ -1,9 +1,9 @@
-import cluster, { type Worker } from 'node:cluster'
+import cluster from 'node:cluster'
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { ClusterIpcBroker, ClusterIpcTransport, transportInvalidationBus, type IpcChannel } from '@strata/bus'
+import { ClusterIpcTransport, transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { kafkaClientSettings, listenOrExplain } from '@strata/config'
 import { createL2RedisClient, createL2Store } from '@strata/config/l2'
@@ -24,7 +24,8 @@ import { KeyHasher, telemetryKey } from './namespaces/namespace-security.js'
 import { onShutdownSignals } from '@strata/service'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 import { topicUse } from './topic-use.js'
-import { WorkerSupervisor, currentWorkerSlot } from './workers/worker-supervisor.js'
+import { runWorkerPrimary } from './workers/worker-primary.js'
+import { currentWorkerSlot } from './workers/worker-supervisor.js'
 
 /**
  * The production entry point: configuration (@strata/config: STRATA_CONFIG_FILE, then STRATA_* variables), real
@@ -38,7 +39,7 @@ import { WorkerSupervisor, currentWorkerSlot } from './workers/worker-supervisor
  *   (`writeBehindQueue` + `RedisPendingWrites` on STRATA_QUEUE_REDIS_URL) that services/write-behind flushes to the
  *   origin; a write is acknowledged once Redis has it. `memory` flushes from this process to each namespace's origin.
  * - workers: STRATA_GATEWAY_WORKERS=N (or auto) makes this process a node:cluster primary that runs N copies of all
- *   of the below on one port (workers/worker-supervisor.ts). Each worker's L1 follows the others' invalidations: over
+ *   of the below on one port (workers/worker-primary.ts). Each worker's L1 follows the others' invalidations: over
  *   Kafka with bus kafka (a broadcast group per worker), else over this primary (ClusterIpcBroker).
  * - auth (on unless STRATA_GATEWAY_AUTH=off): API keys and the audit log in PostgreSQL, rate limits in Redis,
  *   STRATA_BOOTSTRAP_ADMIN_KEY stored as the first admin key (docs/guides/security.md).
@@ -70,26 +71,14 @@ const logger = createLogger('strata-gateway', {
 for (const warning of warnings) logger.warn(warning)
 
 if (settings.workers > 1 && cluster.isPrimary) {
-  // Without Kafka, the workers' invalidations cross this process: each worker's L1 hears every other's deletes.
-  const broker = settings.bus === 'kafka' ? undefined : new ClusterIpcBroker()
-  const channelOf = (worker: Worker) => worker as unknown as IpcChannel
-  const supervisor = new WorkerSupervisor({
+  const code = await runWorkerPrimary({
     workers: settings.workers,
+    // Without Kafka, the workers' invalidations cross this process: each worker's L1 hears every other's deletes.
+    relayInvalidations: settings.bus !== 'kafka',
     logger,
     // A worker's drain waits drainDelay, then for in-flight requests (bounded by the request timeout).
     shutdownTimeoutMs: settings.drainDelay + 30_000,
-    ...(broker === undefined
-      ? {}
-      : {
-          onFork: (worker: Worker) => {
-            broker.attach(channelOf(worker))
-            return () => broker.detach(channelOf(worker))
-          },
-        }),
   })
-  logger.info({ workers: settings.workers, bus: broker === undefined ? 'kafka' : 'cluster-ipc' }, 'starting gateway workers')
-  const code = await supervisor.run()
-  await broker?.close()
   await telemetry?.shutdown()
   process.exit(code)
 }
