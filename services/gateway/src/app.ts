@@ -97,7 +97,7 @@ export interface GatewayDeps {
    * not only this instance's own. Read in a broadcast group of this instance, from when it starts. Off: own only.
    */
   invalidationRecords?: { transport: Transport; instanceId: string; topic?: string }
-  /** This process is worker `slot` of a multi-worker gateway: answers say so in `x-strata-worker: <slot>; pid=<pid>`. */
+  /** This process is worker `slot` of a multi-worker gateway: answers say so in `x-strata-worker: <slot>`. */
   worker?: { slot: number }
   /** Sampled `strata.access.v1` accesses for analytics; the publisher is closed with the app. */
   accessEvents?: { publisher: AccessPublisher; sampling: AccessSampling }
@@ -179,7 +179,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   if (deps.docs === false) app.addSchema(NamespaceSpecSchema)
   if (deps.worker !== undefined) {
     // Which worker answered: operators tell the workers' logs and /v1/stats apart by it (each worker has its own).
-    const answeredBy = `${deps.worker.slot}; pid=${process.pid}`
+    // The slot only: a pid would tell every client something about the host.
+    const answeredBy = String(deps.worker.slot)
     app.addHook('onRequest', (_request, reply, done) => {
       void reply.header('x-strata-worker', answeredBy)
       done()
