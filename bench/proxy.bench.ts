@@ -136,7 +136,6 @@ try {
     for (const strata of ['strata', 'strata-workers']) {
       ratios[`${strata}/varnish-${size}`] = round(measured[strata]!.rps / measured.varnish!.rps)
       ratios[`${strata}/nginx-${size}`] = round(measured[strata]!.rps / measured.nginx!.rps)
-      ratios[`${strata}/varnish-p99-${size}`] = round(measured[strata]!.p99Ms / measured.varnish!.p99Ms)
     }
   }
   printReport({
