@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { request } from 'node:http'
-import { requireRedis, startGatewayProcess, uniqueName, type GatewayProcess } from '@strata/testkit'
+import { requireKafka, requireRedis, startGatewayProcess, uniqueName, type GatewayProcess } from '@strata/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 interface Answer {
@@ -44,27 +44,7 @@ describe('multi-worker gateway (STRATA_GATEWAY_WORKERS=2, real processes, shared
   })
 
   it("an invalidation or a write through one worker reaches the other worker's L1", async () => {
-    const key = 'lamp'
-    expect((await send(gateway.port, 'PUT', keyPath(key), { value: { name: 'lamp', version: 1 } })).status).toBe(200)
-    // Read enough that both workers hold the value in their L1 (the first read of each fills it from L2).
-    const warm = await answersFromEveryWorker(() => send(gateway.port, 'GET', keyPath(key)), 3)
-    for (const answers of warm.values()) expect(answers.map((answer) => [answer.status, JSON.parse(answer.body) as unknown])).toContainEqual([200, { name: 'lamp', version: 1 }])
-
-    const deleted = await send(gateway.port, 'DELETE', keyPath(key))
-    expect(deleted.status).toBeLessThan(300)
-    // The delete was answered after the event left the deleting worker; give the relay a moment to reach the other.
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    const afterDelete = await answersFromEveryWorker(() => send(gateway.port, 'GET', keyPath(key)), 5)
-    for (const [slot, answers] of afterDelete) expect({ slot, statuses: answers.map((answer) => answer.status) }).toEqual({ slot, statuses: answers.map(() => 404) })
-
-    // A new value written through one worker is what every worker answers (their L1s dropped the old one).
-    expect((await send(gateway.port, 'PUT', keyPath(key), { value: { name: 'lamp', version: 1 } })).status).toBe(200)
-    await answersFromEveryWorker(() => send(gateway.port, 'GET', keyPath(key)), 3)
-    const writer = await send(gateway.port, 'PUT', keyPath(key), { value: { name: 'lamp', version: 2 } })
-    expect(writer.status).toBe(200)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-    const afterWrite = await answersFromEveryWorker(() => send(gateway.port, 'GET', keyPath(key)), 5)
-    for (const answers of afterWrite.values()) for (const answer of answers) expect(JSON.parse(answer.body)).toEqual({ name: 'lamp', version: 2 })
+    await checkCoherence(gateway.port, namespace)
   })
 
   it('restarts a SIGKILLed worker; every request after the restart succeeds', async () => {
@@ -95,6 +75,37 @@ describe('multi-worker gateway (STRATA_GATEWAY_WORKERS=2, real processes, shared
   }, 60_000)
 })
 
+// With bus kafka each worker is a gateway instance on Kafka: with STRATA_INSTANCE_ID set (a pod name), the workers must
+// still get broadcast groups of their own, or they would share the topic's partitions and each hear only part of it.
+describe('multi-worker gateway on Kafka (STRATA_GATEWAY_BUS=kafka, one STRATA_INSTANCE_ID)', () => {
+  const namespace = uniqueName('workers-kafka').replace(/[^a-z0-9-]/g, '-')
+  let gateway: GatewayProcess
+
+  beforeAll(async () => {
+    const [redisUrl, brokers] = await Promise.all([requireRedis(), requireKafka()])
+    gateway = await startGatewayProcess({
+      STRATA_GATEWAY_WORKERS: '2',
+      STRATA_GATEWAY_AUTH: 'off',
+      STRATA_GATEWAY_BUS: 'kafka',
+      STRATA_KAFKA_BROKERS: brokers.join(','),
+      STRATA_INSTANCE_ID: uniqueName('pod'),
+      STRATA_L2: 'redis',
+      STRATA_REDIS_URL: redisUrl,
+      STRATA_QUEUE_REDIS_URL: redisUrl,
+      STRATA_PREFIX: uniqueName('workers-kafka-prefix'),
+      STRATA_GATEWAY_NAMESPACES: JSON.stringify({ [namespace]: { ttl: 600_000 } }),
+    })
+    await answersFromEveryWorker(() => send(gateway.port, 'GET', '/health/ready'), 1)
+  }, 90_000)
+  afterAll(async () => {
+    await gateway?.kill()
+  })
+
+  it("over Kafka, each worker in a broadcast group of its own: a change through one worker reaches the other's L1", async () => {
+    await checkCoherence(gateway.port, namespace)
+  }, 60_000)
+})
+
 describe('multi-worker gateway whose workers cannot start', () => {
   it('gives up after repeated start failures and exits non-zero, naming why', async () => {
     const redisUrl = await requireRedis()
@@ -112,6 +123,44 @@ describe('multi-worker gateway whose workers cannot start', () => {
     await expect(started).rejects.toThrow(/exited with 1 before listening[\s\S]*exited before listening 5 times in a row: giving up/)
   }, 120_000)
 })
+
+/**
+ * Both workers hold a key in L1 (their metrics say so: L1 hits, which also proves each hears the bus, since an L1 copy
+ * is only served while the invalidation stream is heard); a delete through one worker, then a write through one, must
+ * be what every worker answers after.
+ */
+async function checkCoherence(port: number, namespace: string): Promise<void> {
+  const keyPath = (key: string) => `/v1/namespaces/${namespace}/keys/${key}`
+  const key = 'lamp'
+  expect((await send(port, 'PUT', keyPath(key), { value: { name: 'lamp', version: 1 } })).status).toBe(200)
+  // Read enough that both workers hold the value in their L1 (the first read of each fills it from L2).
+  const warm = await answersFromEveryWorker(() => send(port, 'GET', keyPath(key)), 3)
+  for (const answers of warm.values()) expect(answers.map((answer) => [answer.status, JSON.parse(answer.body) as unknown])).toContainEqual([200, { name: 'lamp', version: 1 }])
+  const metrics = await answersFromEveryWorker(() => send(port, 'GET', '/metrics'), 1)
+  for (const [slot, answers] of metrics) expect({ slot, l1Hits: l1HitsOf(answers[0]!.body, namespace) > 0 }).toEqual({ slot, l1Hits: true })
+
+  const deleted = await send(port, 'DELETE', keyPath(key))
+  expect(deleted.status).toBeLessThan(300)
+  // The delete was answered after the event left the deleting worker; give the relay a moment to reach the other.
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const afterDelete = await answersFromEveryWorker(() => send(port, 'GET', keyPath(key)), 5)
+  for (const [slot, answers] of afterDelete) expect({ slot, statuses: answers.map((answer) => answer.status) }).toEqual({ slot, statuses: answers.map(() => 404) })
+
+  // A new value written through one worker is what every worker answers (their L1s dropped the old one).
+  expect((await send(port, 'PUT', keyPath(key), { value: { name: 'lamp', version: 1 } })).status).toBe(200)
+  await answersFromEveryWorker(() => send(port, 'GET', keyPath(key)), 3)
+  const writer = await send(port, 'PUT', keyPath(key), { value: { name: 'lamp', version: 2 } })
+  expect(writer.status).toBe(200)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const afterWrite = await answersFromEveryWorker(() => send(port, 'GET', keyPath(key)), 5)
+  for (const answers of afterWrite.values()) for (const answer of answers) expect(JSON.parse(answer.body)).toEqual({ name: 'lamp', version: 2 })
+}
+
+/** `strata_cache_requests_total{tier="l1",result="hit"}` of `namespace` in a /metrics text (0 when absent). */
+function l1HitsOf(metrics: string, namespace: string): number {
+  const line = metrics.split('\n').find((row) => row.startsWith('strata_cache_requests_total{') && row.includes(`namespace="${namespace}"`) && row.includes('tier="l1"') && row.includes('result="hit"'))
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1))
+}
 
 /** Sends until every worker (slots 1 and 2) answered `each` times; the answers by slot. */
 async function answersFromEveryWorker(send: () => Promise<Answer>, each: number): Promise<Map<number, Answer[]>> {
