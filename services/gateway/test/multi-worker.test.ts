@@ -18,18 +18,7 @@ describe('multi-worker gateway (STRATA_GATEWAY_WORKERS=2, real processes, shared
   let gateway: GatewayProcess
 
   beforeAll(async () => {
-    const redisUrl = await requireRedis()
-    gateway = await startGatewayProcess({
-      STRATA_GATEWAY_WORKERS: '2',
-      STRATA_GATEWAY_AUTH: 'off',
-      STRATA_L2: 'redis',
-      STRATA_REDIS_URL: redisUrl,
-      STRATA_QUEUE_REDIS_URL: redisUrl,
-      STRATA_PREFIX: uniqueName('workers-prefix'),
-      STRATA_GATEWAY_NAMESPACES: JSON.stringify({ [namespace]: { ttl: 600_000 } }),
-    })
-    // The primary logged the first worker listening; wait for the other.
-    await answersFromEveryWorker(() => send(gateway.port, 'GET', '/health/live'), 1)
+    gateway = await startTwoWorkers(namespace, {})
   }, 60_000)
   afterAll(async () => {
     await gateway?.kill()
@@ -82,20 +71,8 @@ describe('multi-worker gateway on Kafka (STRATA_GATEWAY_BUS=kafka, one STRATA_IN
   let gateway: GatewayProcess
 
   beforeAll(async () => {
-    const [redisUrl, brokers] = await Promise.all([requireRedis(), requireKafka()])
-    gateway = await startGatewayProcess({
-      STRATA_GATEWAY_WORKERS: '2',
-      STRATA_GATEWAY_AUTH: 'off',
-      STRATA_GATEWAY_BUS: 'kafka',
-      STRATA_KAFKA_BROKERS: brokers.join(','),
-      STRATA_INSTANCE_ID: uniqueName('pod'),
-      STRATA_L2: 'redis',
-      STRATA_REDIS_URL: redisUrl,
-      STRATA_QUEUE_REDIS_URL: redisUrl,
-      STRATA_PREFIX: uniqueName('workers-kafka-prefix'),
-      STRATA_GATEWAY_NAMESPACES: JSON.stringify({ [namespace]: { ttl: 600_000 } }),
-    })
-    await answersFromEveryWorker(() => send(gateway.port, 'GET', '/health/ready'), 1)
+    const brokers = await requireKafka()
+    gateway = await startTwoWorkers(namespace, { STRATA_GATEWAY_BUS: 'kafka', STRATA_KAFKA_BROKERS: brokers.join(','), STRATA_INSTANCE_ID: uniqueName('pod') })
   }, 90_000)
   afterAll(async () => {
     await gateway?.kill()
@@ -123,6 +100,24 @@ describe('multi-worker gateway whose workers cannot start', () => {
     await expect(started).rejects.toThrow(/exited with 1 before listening[\s\S]*exited before listening 5 times in a row: giving up/)
   }, 120_000)
 })
+
+/** main.ts with two workers, auth off, L2 on the shared Redis, `namespace` created; resolves once both are ready. */
+async function startTwoWorkers(namespace: string, env: Record<string, string>): Promise<GatewayProcess> {
+  const redisUrl = await requireRedis()
+  const gateway = await startGatewayProcess({
+    STRATA_GATEWAY_WORKERS: '2',
+    STRATA_GATEWAY_AUTH: 'off',
+    STRATA_L2: 'redis',
+    STRATA_REDIS_URL: redisUrl,
+    STRATA_QUEUE_REDIS_URL: redisUrl,
+    STRATA_PREFIX: uniqueName('workers-prefix'),
+    STRATA_GATEWAY_NAMESPACES: JSON.stringify({ [namespace]: { ttl: 600_000 } }),
+    ...env,
+  })
+  // The primary logged the first worker listening; wait for the other.
+  await answersFromEveryWorker(() => send(gateway.port, 'GET', '/health/ready'), 1)
+  return gateway
+}
 
 /**
  * Both workers hold a key in L1 (their metrics say so: L1 hits, which also proves each hears the bus, since an L1 copy
