@@ -1,31 +1,48 @@
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '@strata/testkit'
+import { startGatewayMain, waitForWorkers } from './lib/gateway-main.js'
 import { compareLoad, startChild, stopChild } from './lib/http-load.js'
 import { printReport, round } from './lib/report.js'
 
 // `pnpm bench gateway`: L1-hit GET through the whole gateway (routing, schema, namespace lookup, engine get +
 // metadata, headers, metrics hook) vs a bare Fastify route returning the same bytes, in one server process, loaded
-// by autocannon from this process, alternating. Target: ≥ 0.8× the floor.
-// BENCH_BASELINE_DIR=<an installed checkout of an earlier commit> adds that commit's gateway as a third contender,
+// by autocannon from this process, alternating. Target: ≥ 0.8× the floor. Beside them, for the record, the same GET
+// through main.ts with one worker per core (`strata-workers`, STRATA_GATEWAY_WORKERS=auto, L2 on the loopback Redis;
+// the answers are L1 hits of every worker).
+// BENCH_BASELINE_DIR=<an installed checkout of an earlier commit> adds that commit's gateway as one more contender,
 // loaded in the same rounds, so "not slower than before" is measured in one run (`strata/baseline`).
 const baselineDir = process.env.BENCH_BASELINE_DIR
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 8)
 const durationS = Number(process.env.BENCH_SECONDS ?? 5)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
+const workers = availableParallelism()
+const redisUrl = process.env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
 const server = fileURLToPath(new URL('./lib/gateway-bench-server.ts', import.meta.url))
 const { child, match } = await startChild(process.execPath, ['--import', 'tsx', server, 'gateway'], /READY (\{.*\})/)
 const baseline = baselineDir === undefined ? undefined : await startChild(process.execPath, ['--import', 'tsx', `${baselineDir}/bench/lib/gateway-bench-server.ts`, 'gateway'], /READY (\{.*\})/)
+const workersPort = await freePort()
+const multi = startGatewayMain({ workers, port: workersPort, redisUrl, env: { STRATA_GATEWAY_NAMESPACES: JSON.stringify({ bench: { ttl: 3_600_000 } }) } })
 try {
   const ports = JSON.parse(match[1]!) as { strata: number; floor: number }
   const path = '/v1/namespaces/bench/keys/hot'
-  const targets: Record<string, string> = { strata: `http://127.0.0.1:${ports.strata}${path}`, floor: `http://127.0.0.1:${ports.floor}${path}` }
-  if (baseline !== undefined) targets.baseline = `http://127.0.0.1:${(JSON.parse(baseline.match[1]!) as { strata: number }).strata}${path}`
-  for (const [name, url] of Object.entries(targets).filter(([name]) => name !== 'floor')) {
-    const check = await fetch(url)
-    if (check.headers.get('x-cache') !== 'HIT') throw new Error(`${name}: expected an L1 hit, got ${check.status} ${check.headers.get('x-cache')}`)
+  await waitForWorkers(`http://127.0.0.1:${workersPort}/health/ready`, workers)
+  // The same value the single process serves (the floor answers its bytes).
+  const value = await (await fetch(`http://127.0.0.1:${ports.floor}${path}`)).text()
+  const seeded = await fetch(`http://127.0.0.1:${workersPort}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: `{"value":${value}}` })
+  if (seeded.status !== 200) throw new Error(`seeding strata-workers failed: ${seeded.status}`)
+  // Every worker reads it into its L1 (on connections of their own) before anything is measured.
+  await waitForWorkers(`http://127.0.0.1:${workersPort}${path}`, workers)
+  for (const port of [ports.strata, workersPort]) {
+    const check = await fetch(`http://127.0.0.1:${port}${path}`)
+    if (check.headers.get('x-cache') !== 'HIT') throw new Error(`expected an L1 hit, got ${check.status} ${check.headers.get('x-cache')}`)
     await check.arrayBuffer()
   }
-  const results = await compareLoad(targets, { connections, durationS, rounds, warmupS: 2 })
+  const results = await compareLoad(
+    { strata: `http://127.0.0.1:${ports.strata}${path}`, 'strata-workers': `http://127.0.0.1:${workersPort}${path}`, floor: `http://127.0.0.1:${ports.floor}${path}` },
+    { connections, durationS, rounds, warmupS: 2 },
+  )
   printReport({
     bench: 'gateway',
     metric: 'L1-hit GET throughput',
@@ -33,13 +50,23 @@ try {
     higherIsBetter: true,
     results: Object.fromEntries(Object.entries(results).map(([name, r]) => [name, r.rps])),
     table: Object.entries(results).map(([name, r]) => ({ contender: name, 'req/s': r.rps, 'p99 ms': r.p99Ms, errors: r.errors })),
-    env: { connections, durationS, rounds, p99Ms: Object.fromEntries(Object.entries(results).map(([name, r]) => [name, r.p99Ms])), target: 'strata/floor >= 0.8', ...(baselineDir === undefined ? {} : { baseline: baselineDir }) },
+    env: {
+      connections,
+      durationS,
+      rounds,
+      workers,
+      p99Ms: Object.fromEntries(Object.entries(results).map(([name, r]) => [name, r.p99Ms])),
+      target: 'strata/floor >= 0.8',
+      ...(baselineDir === undefined ? {} : { baseline: baselineDir }),
+    },
     ratios: {
       'strata/floor': round(results.strata!.rps / results.floor!.rps),
+      'strata-workers/strata': round(results['strata-workers']!.rps / results.strata!.rps),
       ...(results.baseline === undefined ? {} : { 'strata/baseline': round(results.strata!.rps / results.baseline.rps) }),
     },
   })
 } finally {
+  await stopChild(multi)
   await stopChild(child)
   if (baseline !== undefined) await stopChild(baseline.child)
 }

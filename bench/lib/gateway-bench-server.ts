@@ -3,10 +3,11 @@ import { createCache, memoryStore } from '@strata/core'
 import { NamespaceRegistry, buildGateway } from '@strata/gateway'
 
 // A child process for `pnpm bench gateway` and `pnpm bench proxy`: the gateway (embedded default store) and, for the
-// gateway bench, a bare Fastify route returning the same bytes (the floor). Prints READY <json of ports>.
+// gateway bench, a bare Fastify route returning the same bytes (the floor); `origin` serves the proxy bench's origin
+// alone (the gateway under test is then main.ts). Prints READY <json of ports>.
 const mode = process.argv[2] ?? 'gateway'
 let originUrl: string | undefined
-if (mode === 'proxy') {
+if (mode === 'proxy' || mode === 'origin') {
   // The origin every contender of `pnpm bench proxy` fronts: 1 KiB and 64 KiB bodies, cacheable for an hour.
   const origin = Fastify({ logger: false })
   for (const [path, size] of [['/1k', 1024], ['/64k', 64 * 1024]] as const) {
@@ -14,6 +15,11 @@ if (mode === 'proxy') {
     origin.get(path, (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type('application/octet-stream').send(body))
   }
   originUrl = await origin.listen({ port: 0, host: '127.0.0.1' })
+}
+if (mode === 'origin') {
+  console.log(`READY ${JSON.stringify({ origin: Number(new URL(originUrl!).port) })}`)
+  process.on('SIGTERM', () => process.exit(0))
+  await new Promise(() => undefined)
 }
 const value = { id: 42, name: 'Product 42', price: 19.5, tags: ['a', 'b', 'c'], description: 'x'.repeat(120) }
 const bytes = JSON.stringify(value)

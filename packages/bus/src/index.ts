@@ -20,6 +20,9 @@ export {
 } from './transport/transport.js'
 export { DEAD_LETTER_HEADERS, isTransient, type DeliveryOutcome } from './transport/delivery.js'
 export { MemoryTransport, type MemoryTransportOptions } from './transport/memory/memory-transport.js'
+export { ClusterIpcTransport, type ClusterIpcTransportOptions } from './transport/cluster-ipc/cluster-ipc-transport.js'
+export { ClusterIpcBroker } from './transport/cluster-ipc/cluster-ipc-broker.js'
+export type { IpcChannel } from './transport/cluster-ipc/ipc-peer.js'
 export { ErrorEventPublisher, type ErrorEventPublisherOptions, type ErrorReport } from './errors/error-event-publisher.js'
 export {
   TransportInvalidationBus,

@@ -1,4 +1,5 @@
 import { describeSource, type ConfigIssue, type ConfigSource } from './config-source.js'
+import { workerCountOf } from './worker-count.js'
 
 type Values = Readonly<Record<string, unknown>>
 
@@ -17,5 +18,11 @@ export function crossChecks(values: Values, sources: Readonly<Record<string, Con
   need(gateway.jwtJwksUrl !== '' && gateway.jwtJwksUrl !== undefined && (gateway.jwtIssuer === '' || gateway.jwtAudience === ''), 'gateway.jwtJwksUrl', 'needs gateway.jwtIssuer (STRATA_JWT_ISSUER) and gateway.jwtAudience (STRATA_JWT_AUDIENCE) too')
   need((gateway.tlsCertFile === '') !== (gateway.tlsKeyFile === ''), 'gateway.tlsCertFile', 'gateway.tlsCertFile (STRATA_TLS_CERT_FILE) and gateway.tlsKeyFile (STRATA_TLS_KEY_FILE) go together')
   need(gateway.accessEvents !== undefined && gateway.bus !== 'kafka', 'gateway.accessEvents', 'needs gateway.bus kafka (STRATA_GATEWAY_BUS=kafka)')
+  // Several workers are several processes: what lives in one process's memory would be one worker's alone.
+  const workers = workerCountOf(gateway.workers) ?? 1
+  const several = `with gateway.workers ${JSON.stringify(gateway.workers)} (STRATA_GATEWAY_WORKERS, ${workers} processes)`
+  need(workers > 1 && gateway.queue === 'memory', 'gateway.queue', `'memory' ${several}: each worker would flush its own write-behind buffer, so two writes of one key could reach the origin out of order; set STRATA_GATEWAY_QUEUE=redis`)
+  need(workers > 1 && section('l2').kind === 'memory', 'l2.kind', `'memory' ${several}: each worker would have an L2 of its own that the others' deletes never reach; use a shared L2 (STRATA_L2=redis, redis-cluster, redis-sentinel or memcached)`)
+  need(workers > 1 && gateway.auth !== 'off' && gateway.keyStore === 'memory', 'gateway.keyStore', `'memory' ${several}: an API key created through one worker would be unknown to the others; set STRATA_GATEWAY_KEY_STORE=postgres`)
   return issues
 }

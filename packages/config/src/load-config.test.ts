@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { isStrataError, type StrataError } from '@strata/core'
@@ -98,6 +98,29 @@ describe('loadConfig', () => {
     const issues = issuesOf(() => loadConfig({ env: { STRATA_KAFKA_SASL_MECHANISM: 'scram-sha-512', STRATA_KAFKA_CA_FILE: '/etc/ca.pem' } }))
     expect(issues.find((issue) => issue.path === '/kafka/saslMechanism')!.message).toContain('STRATA_KAFKA_SASL_USERNAME')
     expect(issues.find((issue) => issue.path === '/kafka/tls')!.message).toContain('STRATA_KAFKA_TLS=on')
+  })
+
+  it("reads gateway.workers as a count: digits, an integer in the file, or 'auto' (one per core); refuses anything else naming the forms", () => {
+    expect(loadConfig({ env: {} }).config.gateway.workers).toBe(1)
+    expect(loadConfig({ env: { STRATA_GATEWAY_WORKERS: '3' } }).config.gateway.workers).toBe(3)
+    expect(loadConfig({ env: { STRATA_GATEWAY_WORKERS: 'auto' } }).config.gateway.workers).toBe(availableParallelism())
+    expect(loadConfig({ file: file('workers.yaml', 'gateway:\n  workers: 4\n'), env: {} }).config.gateway.workers).toBe(4)
+    for (const bad of ['0', 'many', '1.5']) {
+      const issue = issuesOf(() => loadConfig({ env: { STRATA_GATEWAY_WORKERS: bad } })).find((found) => found.path === '/gateway/workers')
+      expect(issue).toEqual({ path: '/gateway/workers', source: 'env STRATA_GATEWAY_WORKERS', message: `must be an integer ≥ 1, or 'auto' (one per core), got ${JSON.stringify(bad)}` })
+    }
+  })
+
+  it('refuses several gateway workers over per-process state: an in-process write-behind queue, a memory L2, API keys in memory', () => {
+    const env = { STRATA_GATEWAY_WORKERS: '2', STRATA_GATEWAY_QUEUE: 'memory', STRATA_L2: 'memory', STRATA_GATEWAY_KEY_STORE: 'memory' }
+    const issues = issuesOf(() => loadConfig({ env }))
+    const at = (pointer: string) => issues.find((issue) => issue.path === pointer)?.message
+    expect(at('/gateway/queue')).toMatch(/^'memory' with gateway.workers "2" \(STRATA_GATEWAY_WORKERS, 2 processes\): .*out of order; set STRATA_GATEWAY_QUEUE=redis$/)
+    expect(at('/l2/kind')).toContain('STRATA_L2=redis')
+    expect(at('/gateway/keyStore')).toContain('STRATA_GATEWAY_KEY_STORE=postgres')
+    // One worker keeps every embedded choice; auth off needs no key store.
+    expect(() => loadConfig({ env: { ...env, STRATA_GATEWAY_WORKERS: '1' } })).not.toThrow()
+    expect(() => loadConfig({ env: { STRATA_GATEWAY_WORKERS: '2', STRATA_GATEWAY_AUTH: 'off', STRATA_GATEWAY_KEY_STORE: 'memory' } })).not.toThrow()
   })
 
   it('never echoes a secret, in an error or in explain', () => {

@@ -115,7 +115,7 @@ function settingAt(pointer: string): SettingInfo | undefined {
   return SETTING_BY_PATH.get(first) ?? (second === undefined ? undefined : SETTING_BY_PATH.get(`${first}.${second}`))
 }
 
-type Annotated = TSchema & { anyOf?: Annotated[]; const?: unknown; pattern?: string; minimum?: number; maximum?: number; 'x-duration'?: boolean; 'x-minimum'?: number }
+type Annotated = TSchema & { anyOf?: Annotated[]; const?: unknown; pattern?: string; minimum?: number; maximum?: number; 'x-duration'?: boolean; 'x-minimum'?: number; 'x-expected'?: string }
 
 /** TypeBox's message made to name the allowed values and what was given (never a secret's value). */
 function messageOf(error: ValueError, info: SettingInfo | undefined): string {
@@ -127,6 +127,7 @@ function messageOf(error: ValueError, info: SettingInfo | undefined): string {
     const minimum = schema['x-minimum'] ?? 0
     return typeof error.value === 'number' && error.value >= 0 && error.value < minimum ? `must be at least ${minimum} ms${got}` : `must be ${DURATION_HINT}${got}`
   }
+  if (schema['x-expected'] !== undefined) return `must be ${schema['x-expected']}${got}`
   if (schema.anyOf !== undefined && schema.anyOf.every((member) => member.const !== undefined)) {
     return `must be one of ${schema.anyOf.map((member) => `'${String(member.const)}'`).join(', ')}${got}`
   }

@@ -3,8 +3,9 @@ import { SERVICE_SETTINGS, SERVICES, SETTINGS, UpstreamSchema, GatewaySettingsSc
 
 /** A TypeBox schema as a short type for a table cell: `'redis' \| 'memory'`, `integer ≥ 0`, `duration`... */
 export function describeType(schema: TSchema): string {
-  const s = schema as TSchema & { anyOf?: TSchema[]; const?: unknown; type?: string; items?: TSchema; minimum?: number; maximum?: number; pattern?: string; patternProperties?: Record<string, TSchema>; 'x-duration'?: boolean }
+  const s = schema as TSchema & { anyOf?: TSchema[]; const?: unknown; type?: string; items?: TSchema; minimum?: number; maximum?: number; pattern?: string; patternProperties?: Record<string, TSchema>; 'x-duration'?: boolean; 'x-expected'?: string }
   if (s['x-duration'] === true) return 'duration (ms, or "10s", "5m"…)'
+  if (s['x-expected'] !== undefined) return s['x-expected']
   if (s.anyOf !== undefined) return s.anyOf.map(describeType).join(' | ')
   if (s.const !== undefined) return `'${typeof s.const === 'string' ? s.const : JSON.stringify(s.const)}'`
   if (s.type === 'array') return `list of ${describeType(s.items!)}`

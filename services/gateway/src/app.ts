@@ -97,6 +97,8 @@ export interface GatewayDeps {
    * not only this instance's own. Read in a broadcast group of this instance, from when it starts. Off: own only.
    */
   invalidationRecords?: { transport: Transport; instanceId: string; topic?: string }
+  /** This process is worker `slot` of a multi-worker gateway: answers say so in `x-strata-worker: <slot>`. */
+  worker?: { slot: number }
   /** Sampled `strata.access.v1` accesses for analytics; the publisher is closed with the app. */
   accessEvents?: { publisher: AccessPublisher; sampling: AccessSampling }
 }
@@ -175,6 +177,15 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, hidden, auth: route.config?.auth })
   })
   if (deps.docs === false) app.addSchema(NamespaceSpecSchema)
+  if (deps.worker !== undefined) {
+    // Which worker answered: operators tell the workers' logs and /v1/stats apart by it (each worker has its own).
+    // The slot only: a pid would tell every client something about the host.
+    const answeredBy = String(deps.worker.slot)
+    app.addHook('onRequest', (_request, reply, done) => {
+      void reply.header('x-strata-worker', answeredBy)
+      done()
+    })
+  }
 
   if (deps.hooks !== undefined && deps.hooks.length > 0) await app.register(cacheHooksPlugin, { cache: deps.cache, hooks: deps.hooks })
   await app.register(metricsPlugin, { cache: deps.cache, registry: shell.registry, l1Bounds: deps.l1Bounds })

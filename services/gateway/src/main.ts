@@ -1,8 +1,9 @@
+import cluster from 'node:cluster'
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { transportInvalidationBus } from '@strata/bus'
+import { ClusterIpcTransport, transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { kafkaClientSettings, listenOrExplain } from '@strata/config'
 import { createL2RedisClient, createL2Store } from '@strata/config/l2'
@@ -23,6 +24,8 @@ import { KeyHasher, telemetryKey } from './namespaces/namespace-security.js'
 import { onShutdownSignals } from '@strata/service'
 import { InProcessWriteBehindQueue } from './write-behind/in-process-queue.js'
 import { topicUse } from './topic-use.js'
+import { runWorkerPrimary } from './workers/worker-primary.js'
+import { currentWorkerSlot } from './workers/worker-supervisor.js'
 
 /**
  * The production entry point: configuration (@strata/config: STRATA_CONFIG_FILE, then STRATA_* variables), real
@@ -35,6 +38,9 @@ import { topicUse } from './topic-use.js'
  * - queue: STRATA_GATEWAY_QUEUE=redis (the default) puts write-behind writes in the durable Redis buffer
  *   (`writeBehindQueue` + `RedisPendingWrites` on STRATA_QUEUE_REDIS_URL) that services/write-behind flushes to the
  *   origin; a write is acknowledged once Redis has it. `memory` flushes from this process to each namespace's origin.
+ * - workers: STRATA_GATEWAY_WORKERS=N (or auto) makes this process a node:cluster primary that runs N copies of all
+ *   of the below on one port (workers/worker-primary.ts). Each worker's L1 follows the others' invalidations: over
+ *   Kafka with bus kafka (a broadcast group per worker), else over this primary (ClusterIpcBroker).
  * - auth (on unless STRATA_GATEWAY_AUTH=off): API keys and the audit log in PostgreSQL, rate limits in Redis,
  *   STRATA_BOOTSTRAP_ADMIN_KEY stored as the first admin key (docs/guides/security.md).
  */
@@ -46,7 +52,10 @@ const hashKeysOf = (namespace: string) => late.registry?.get(namespace)?.spec.se
 // Traces: started by `--import @strata/telemetry/register` (package.json start script); absent, the API is a no-op.
 const telemetry = currentTelemetry()
 // pino with trace_id/span_id on every line (@strata/telemetry), secrets redacted, hashed keys where asked.
+// In a worker: its slot (1..N), which tells its log lines, answers and broadcast group apart from the other workers'.
+const workerSlot = currentWorkerSlot()
 const logger = createLogger('strata-gateway', {
+  ...(workerSlot === undefined ? {} : { base: { worker: workerSlot } }),
   level: config.logLevel,
   redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
   serializers: {
@@ -61,14 +70,30 @@ const logger = createLogger('strata-gateway', {
 
 for (const warning of warnings) logger.warn(warning)
 
+if (settings.workers > 1 && cluster.isPrimary) {
+  const code = await runWorkerPrimary({
+    workers: settings.workers,
+    // Without Kafka, the workers' invalidations cross this process: each worker's L1 hears every other's deletes.
+    relayInvalidations: settings.bus !== 'kafka',
+    logger,
+    // A worker's drain waits drainDelay, then for in-flight requests (bounded by the request timeout).
+    shutdownTimeoutMs: settings.drainDelay + 30_000,
+  })
+  await telemetry?.shutdown()
+  process.exit(code)
+}
+
 const l2 = await createL2Store(config.l2)
 // Each gateway follows invalidations in a broadcast group of its own: a fresh id unless STRATA_INSTANCE_ID names one.
-const instanceId = config.instanceId === '' ? randomUUID() : config.instanceId
+const instanceId = `${config.instanceId === '' ? randomUUID() : config.instanceId}${workerSlot === undefined ? '' : `-w${workerSlot}`}`
 const kafka = settings.bus === 'kafka' ? new KafkaTransport(kafkaClientSettings(config.kafka, `gateway-${instanceId}`)) : undefined
+// Workers without Kafka: the same invalidation events, through the primary (an L1 per worker must hear the others).
+const ipc = workerSlot !== undefined && kafka === undefined ? new ClusterIpcTransport() : undefined
+const busTransport = kafka ?? ipc
 const bus: InvalidationBus | undefined =
-  kafka !== undefined
+  busTransport !== undefined
     ? // One topic both ways: this instance's deletes go out on it, and its L1 follows every other instance's there.
-      transportInvalidationBus(kafka, { instanceId, source: 'strata/gateway', topic: topicUse.consumed.invalidations })
+      transportInvalidationBus(busTransport, { instanceId, source: 'strata/gateway', topic: topicUse.consumed.invalidations })
     : settings.bus === 'local'
       ? new LocalInvalidationBus()
       : undefined
@@ -177,6 +202,7 @@ const gateway = await buildGateway({
   // The invalidators' records join GET /v1/invalidations (the console's history), beside this instance's own.
   ...(kafka === undefined ? {} : { invalidationRecords: { transport: kafka, instanceId } }),
   l1Bounds: { maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes },
+  ...(workerSlot === undefined ? {} : { worker: { slot: workerSlot } }),
   console: {
     ...(settings.consoleDistDir === '' ? {} : { distDir: settings.consoleDistDir }),
     services: {
@@ -202,9 +228,13 @@ onShutdownSignals(
     registry.close()
     await cache.close()
     await kafka?.close()
+    await ipc?.close()
     await pool?.end()
     rateRedis?.disconnect()
     await telemetry?.shutdown()
   },
   (message) => logger.info(message),
+  // A worker drains on the SIGTERM its primary relays; Ctrl-C reaches the whole process group, the primary included.
+  workerSlot === undefined ? undefined : ['SIGTERM'],
 )
+if (workerSlot !== undefined) process.on('SIGINT', () => undefined)

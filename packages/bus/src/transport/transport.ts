@@ -4,7 +4,7 @@
  * (`publishEvents`, `consumeEvents`), so an adapter moves bytes and headers and knows nothing of events.
  */
 export interface Transport {
-  /** `kafka`, `memory`. */
+  /** `kafka`, `memory`, `cluster-ipc`. */
   readonly name: string
   /**
    * Resolves once every message is durably accepted (Kafka: acknowledged by all in-sync replicas). Messages with the

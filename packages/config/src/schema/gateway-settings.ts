@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { Duration } from '../duration.js'
 import { OneOf, OnOff, listen, setting } from '../setting.js'
+import { WorkerCount } from '../worker-count.js'
 
 const Bytes = (description: string) => Type.Integer({ minimum: 1, description })
 
@@ -70,6 +71,14 @@ export const GatewaySettingsSchema = Type.Object(
     ),
     bodyLimit: setting(Type.Integer({ minimum: 1, default: 2 * 1024 * 1024, description: 'Largest request body, bytes' }), { env: 'STRATA_GATEWAY_BODY_LIMIT' }),
     maxHeaderSize: setting(Type.Integer({ minimum: 1, default: 16 * 1024, description: 'Largest request header block, bytes' }), { env: 'STRATA_GATEWAY_MAX_HEADER_SIZE' }),
+    workers: setting(
+      WorkerCount({
+        default: 1,
+        description:
+          "Processes serving the port (node:cluster): an integer, or 'auto' for one per core; above 1 each worker's L1 follows the others' invalidations (over Kafka with bus kafka, else over the primary's IPC)",
+      }),
+      { env: 'STRATA_GATEWAY_WORKERS' },
+    ),
     drainDelay: setting(Duration({ default: 5_000, description: 'After SIGTERM, readiness fails this long before the server stops accepting' }), { env: 'STRATA_GATEWAY_DRAIN_DELAY_MS' }),
     auth: setting(OnOff('on', "'off' is an open gateway: only behind something that authenticates"), { env: 'STRATA_GATEWAY_AUTH' }),
     bootstrapAdminKey: setting(Type.String({ default: '', pattern: '^$|^sk_', description: 'An sk_<id>_<secret> admin key stored at start if its id is new' }), {

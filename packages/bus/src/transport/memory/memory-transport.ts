@@ -15,6 +15,18 @@ import {
 export interface MemoryTransportOptions {
   /** Partitions per topic (keys hash onto them); 3 like the loopback Kafka. */
   partitions?: number
+  /**
+   * At least this many of the newest messages are kept per partition (up to twice as many), like Kafka's retention;
+   * older ones are dropped, and a group still behind them skips to the oldest kept. Unbounded by default: set it for a
+   * process that lives long (invalidation heartbeats alone add ten messages a second per subscriber).
+   */
+  retainPerPartition?: number
+}
+
+/** One partition's messages from offset `base` on. */
+interface PartitionLog {
+  base: number
+  messages: StoredMessage[]
 }
 
 interface StoredMessage {
@@ -52,13 +64,15 @@ interface Group {
 export class MemoryTransport implements Transport {
   readonly name = 'memory'
   private readonly partitionTotal: number
-  private readonly topics = new Map<string, StoredMessage[][]>()
+  private readonly retain: number
+  private readonly topics = new Map<string, PartitionLog[]>()
   private readonly groups = new Map<string, Group>()
   private roundRobin = 0
   private closed = false
 
   constructor(options: MemoryTransportOptions = {}) {
     this.partitionTotal = options.partitions ?? 3
+    this.retain = options.retainPerPartition ?? Infinity
   }
 
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
@@ -73,13 +87,20 @@ export class MemoryTransport implements Transport {
           : message.key === undefined
             ? this.roundRobin++ % this.partitionTotal
             : hashKey(message.key) % this.partitionTotal
-      log[partition]!.push({
+      const kept = log[partition]!
+      kept.messages.push({
         key: message.key,
         // A copy, like bytes on a wire: the publisher may reuse its buffer.
         value: Buffer.from(message.value),
         headers: { ...message.headers },
         timestamp: Date.now(),
       })
+      // Trimmed in halves, so that dropping the oldest costs O(1) per message on average.
+      if (kept.messages.length >= 2 * this.retain) {
+        const dropped = kept.messages.length - this.retain
+        kept.messages.splice(0, dropped)
+        kept.base += dropped
+      }
       touched.add(partition)
     }
     for (const group of this.groups.values()) {
@@ -114,7 +135,7 @@ export class MemoryTransport implements Transport {
       log.forEach((partition, index) => {
         const position = `${topic}/${index}`
         if (!group.committed.has(position)) {
-          group.committed.set(position, options.startFrom === 'earliest' && !broadcast ? 0 : partition.length)
+          group.committed.set(position, options.startFrom === 'earliest' && !broadcast ? partition.base : partition.base + partition.messages.length)
         }
       })
     }
@@ -139,10 +160,10 @@ export class MemoryTransport implements Transport {
     this.closed = true
   }
 
-  private log(topic: string): StoredMessage[][] {
+  private log(topic: string): PartitionLog[] {
     let log = this.topics.get(topic)
     if (log === undefined) {
-      log = Array.from({ length: this.partitionTotal }, () => [])
+      log = Array.from({ length: this.partitionTotal }, () => ({ base: 0, messages: [] }))
       this.topics.set(topic, log)
     }
     return log
@@ -188,12 +209,13 @@ export class MemoryTransport implements Transport {
     for (;;) {
       // Let the publisher's synchronous code finish first, as a network hop would.
       await new Promise((resolve) => setImmediate(resolve))
-      const offset = group.committed.get(position) ?? 0
-      if (offset >= log.length) return false
+      // A group behind the retained messages skips to the oldest kept.
+      const offset = Math.max(group.committed.get(position) ?? 0, log.base)
+      if (offset >= log.base + log.messages.length) return false
       const owners = group.members.filter((member) => member.topics.has(topic) && !member.closing.signal.aborted)
       if (owners.length === 0) return false
       const member = owners[partition % owners.length]!
-      const stored = log[offset]!
+      const stored = log.messages[offset - log.base]!
       const delivery = deliver(
         'memory',
         { topic, partition, offset: String(offset), key: stored.key, value: stored.value, headers: { ...stored.headers }, timestamp: stored.timestamp },
