@@ -34,15 +34,14 @@ try {
   if (seeded.status !== 200) throw new Error(`seeding strata-workers failed: ${seeded.status}`)
   // Every worker reads it into its L1 (on connections of their own) before anything is measured.
   await waitForWorkers(`http://127.0.0.1:${workersPort}${path}`, workers)
-  for (const port of [ports.strata, workersPort]) {
-    const check = await fetch(`http://127.0.0.1:${port}${path}`)
-    if (check.headers.get('x-cache') !== 'HIT') throw new Error(`expected an L1 hit, got ${check.status} ${check.headers.get('x-cache')}`)
+  const targets: Record<string, string> = { strata: `http://127.0.0.1:${ports.strata}${path}`, 'strata-workers': `http://127.0.0.1:${workersPort}${path}`, floor: `http://127.0.0.1:${ports.floor}${path}` }
+  if (baseline !== undefined) targets.baseline = `http://127.0.0.1:${(JSON.parse(baseline.match[1]!) as { strata: number }).strata}${path}`
+  for (const [name, url] of Object.entries(targets).filter(([name]) => name !== 'floor')) {
+    const check = await fetch(url)
+    if (check.headers.get('x-cache') !== 'HIT') throw new Error(`${name}: expected an L1 hit, got ${check.status} ${check.headers.get('x-cache')}`)
     await check.arrayBuffer()
   }
-  const results = await compareLoad(
-    { strata: `http://127.0.0.1:${ports.strata}${path}`, 'strata-workers': `http://127.0.0.1:${workersPort}${path}`, floor: `http://127.0.0.1:${ports.floor}${path}` },
-    { connections, durationS, rounds, warmupS: 2 },
-  )
+  const results = await compareLoad(targets, { connections, durationS, rounds, warmupS: 2 })
   printReport({
     bench: 'gateway',
     metric: 'L1-hit GET throughput',
