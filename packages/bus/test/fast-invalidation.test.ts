@@ -1,6 +1,6 @@
 import { createCache, memoryStore, type L2Store, type StrataCache } from '@strata/core'
-import { TcpProxy, freePort, requireKafka, requireRedis, uniqueName, urlHostPort, waitUntil } from '@strata/testkit'
-import { Redis } from 'ioredis'
+import { TcpProxy, freePort, requireKafka, requireRedis, requireRedisCluster, requireSentinel, uniqueName, urlHostPort, waitUntil } from '@strata/testkit'
+import { Cluster, Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { EVENT_HEADERS, INVALIDATION_EVENT_TYPE, transportInvalidationBus, type IncomingMessage, type MessageHandler, type SubscribeOptions, type Transport } from '../src/index.js'
 import { RedisInvalidationFanout, fastInvalidationChannel } from '../src/fanout/redis/index.js'
@@ -72,6 +72,8 @@ describe('fast invalidation fanout over Redis pub/sub, beside Kafka (real Redis,
     const transportA = new KafkaTransport({ brokers, clientId: uniqueName('fast-a'), log: () => undefined, maxWaitTimeMs: 100 })
     const transportB = new HeldInvalidations(new KafkaTransport({ brokers, clientId: uniqueName('fast-b'), log: () => undefined, maxWaitTimeMs: 100 }), options.holdKafkaOfB)
     closers.push(() => transportA.close(), () => transportB.close())
+    // Created (leaders elected) before two subscribers race to create it.
+    await transportA.partitionCount(topic)
     const fanoutErrorsOfA: unknown[] = []
     const l2: L2Store = memoryStore()
     const fanoutRedisOfA = client(options.fanoutRedisUrl ?? redisUrl)
@@ -171,5 +173,31 @@ describe('fast invalidation fanout over Redis pub/sub, beside Kafka (real Redis,
 
     expect((await nb.inspect('order:9'))?.tier).toBe('l1')
     expect(await nb.get('order:9')).toBe('fresh')
+  })
+
+  // PUBLISH on one Cluster node reaches subscribers on every node; a Sentinel client follows the primary.
+  const topologies: Record<string, () => Promise<() => Redis | Cluster>> = {
+    cluster: async () => {
+      const nodes = await requireRedisCluster()
+      return () => new Cluster(nodes)
+    },
+    sentinel: async () => {
+      const { sentinels, name } = await requireSentinel()
+      return () => new Redis({ sentinels, name })
+    },
+  }
+  it.each(Object.keys(topologies))('carries a message between two clients of a Redis %s', { timeout: 30_000 }, async (topology) => {
+    const connect = await topologies[topology]!()
+    const [publisherClient, subscriberClient] = [connect(), connect()]
+    closers.push(() => Promise.resolve(publisherClient.disconnect()), () => Promise.resolve(subscriberClient.disconnect()))
+    const channel = fastInvalidationChannel(uniqueName('fast'), 'strata.invalidations.v1')
+    const received: string[] = []
+    const stop = await new RedisInvalidationFanout(subscriberClient, { channel, subscribeWaitMs: 10_000 }).subscribe((payload) => received.push(payload))
+    closers.push(stop)
+    const publisher = new RedisInvalidationFanout(publisherClient, { channel })
+    await waitUntil(() => publisherClient.status === 'ready', 10_000)
+    await publisher.publish('one')
+    await waitUntil(() => received.length === 1, 5_000)
+    expect(received).toEqual(['one'])
   })
 })
