@@ -31,6 +31,7 @@ export {
   INVALIDATION_HEARTBEAT_TYPE,
   type TransportInvalidationBusOptions,
 } from './invalidation/transport-invalidation-bus.js'
+export type { InvalidationFanout } from './fanout/invalidation-fanout.js'
 export { buildAsyncApiDocument } from './asyncapi/asyncapi-document.js'
 export { startPublishSpan, withConsumeSpan, activeTraceparent, outsideTrace, type PublishSpan } from './tracing/message-tracing.js'
 export {

@@ -123,6 +123,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { STRATA_GATEWAY_WORKERS: '2', STRATA_GATEWAY_AUTH: 'off', STRATA_GATEWAY_KEY_STORE: 'memory' } })).not.toThrow()
   })
 
+  it('takes fast invalidation over Redis only beside a Redis L2', () => {
+    const issues = issuesOf(() => loadConfig({ env: { STRATA_FAST_INVALIDATION: 'redis', STRATA_L2: 'memcached' } }))
+    expect(issues.find((issue) => issue.path === '/fastInvalidation')).toMatchObject({ source: 'env STRATA_FAST_INVALIDATION', message: expect.stringContaining("l2.kind is 'memcached'") })
+    expect(loadConfig({ env: { STRATA_FAST_INVALIDATION: 'redis', STRATA_L2: 'redis-sentinel' } }).config.fastInvalidation).toBe('redis')
+    expect(loadConfig({ env: {} }).config.fastInvalidation).toBe('off')
+  })
+
   it('never echoes a secret, in an error or in explain', () => {
     const issues = issuesOf(() => loadConfig({ env: { STRATA_BOOTSTRAP_ADMIN_KEY: 'hunter2-not-a-key' } }))
     expect(JSON.stringify(issues)).not.toContain('hunter2')

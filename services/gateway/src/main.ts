@@ -5,6 +5,7 @@ import { Redis } from 'ioredis'
 import pg from 'pg'
 import { ClusterIpcTransport, transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { RedisInvalidationFanout, fastInvalidationChannel } from '@strata/bus/redis'
 import { kafkaClientSettings, listenOrExplain } from '@strata/config'
 import { createL2RedisClient, createL2Store } from '@strata/config/l2'
 import { LocalInvalidationBus, createCache, createKeyring, type InvalidationBus, type WriteBehindQueue } from '@strata/core'
@@ -34,7 +35,8 @@ import { currentWorkerSlot } from './workers/worker-supervisor.js'
  * - l2: the `l2` section (STRATA_L2: memory, redis, redis-cluster, redis-sentinel, memcached), shared with the
  *   invalidator and the warmer; every key under STRATA_PREFIX, so deployments sharing a Redis stay apart.
  * - bus: STRATA_GATEWAY_BUS=kafka follows and publishes invalidations on Kafka (one broadcast group per instance on
- *   `strata.invalidations.v1`), so every gateway's L1 drops what any instance or the invalidator invalidated.
+ *   `strata.invalidations.v1`), so every gateway's L1 drops what any instance or the invalidator invalidated; with
+ *   STRATA_FAST_INVALIDATION=redis also over Redis pub/sub on the L2's Redis, faster and best effort.
  * - queue: STRATA_GATEWAY_QUEUE=redis (the default) puts write-behind writes in the durable Redis buffer
  *   (`writeBehindQueue` + `RedisPendingWrites` on STRATA_QUEUE_REDIS_URL) that services/write-behind flushes to the
  *   origin; a write is acknowledged once Redis has it. `memory` flushes from this process to each namespace's origin.
@@ -90,10 +92,17 @@ const kafka = settings.bus === 'kafka' ? new KafkaTransport(kafkaClientSettings(
 // Workers without Kafka: the same invalidation events, through the primary (an L1 per worker must hear the others).
 const ipc = workerSlot !== undefined && kafka === undefined ? new ClusterIpcTransport() : undefined
 const busTransport = kafka ?? ipc
+// A plain client on the L2's Redis beside Kafka: the invalidation outbox, and the fast fanout's publishes.
+const outboxClient = kafka !== undefined ? await createL2RedisClient(config.l2) : undefined
+// The fast path beside Kafka (docs/guides/invalidation.md): Kafka still carries, and vouches for, every invalidation.
+const fanout =
+  outboxClient !== undefined && config.fastInvalidation === 'redis'
+    ? new RedisInvalidationFanout(outboxClient, { channel: fastInvalidationChannel(config.prefix, topicUse.consumed.invalidations) })
+    : undefined
 const bus: InvalidationBus | undefined =
   busTransport !== undefined
     ? // One topic both ways: this instance's deletes go out on it, and its L1 follows every other instance's there.
-      transportInvalidationBus(busTransport, { instanceId, source: 'strata/gateway', topic: topicUse.consumed.invalidations })
+      transportInvalidationBus(busTransport, { instanceId, source: 'strata/gateway', topic: topicUse.consumed.invalidations, ...(fanout === undefined ? {} : { fanout }) })
     : settings.bus === 'local'
       ? new LocalInvalidationBus()
       : undefined
@@ -120,7 +129,6 @@ const queue: WriteBehindQueue =
 // Invalidations Kafka cannot take wait in a Redis list on the L2's Redis and are relayed once it can: a write is never
 // answered 200 over a lost broadcast (docs/guides/scaling.md). One outbox per Kafka cluster: gateways of another
 // cluster sharing this Redis must not relay (and remove) ours.
-const outboxClient = kafka !== undefined ? await createL2RedisClient(config.l2) : undefined
 const outbox =
   outboxClient === undefined ? undefined : new RedisInvalidationOutbox(outboxClient, { key: `{${config.prefix}:invalidation-outbox:${config.kafka.brokers.join(',')}}` }, true)
 const cache = createCache({

@@ -1,5 +1,6 @@
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
+import { RedisInvalidationFanout, fastInvalidationChannel } from '@strata/bus/redis'
 import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
 import { createL2RedisClient, createL2Store } from '@strata/config/l2'
 import { onShutdownSignals } from '@strata/service'
@@ -30,6 +31,12 @@ const transport = new KafkaTransport(kafkaClientSettings(config.kafka, `invalida
 const l2 = await createL2Store(config.l2)
 const redis = (await createL2RedisClient(config.l2, { maxRetriesPerRequest: 3 })) as Redis | undefined
 const dedupe: EventDedupe = redis === undefined ? new MemoryEventDedupe() : new RedisEventDedupe(redis, config.prefix)
+// STRATA_FAST_INVALIDATION=redis: each invalidation also goes over Redis pub/sub, ahead of the Kafka copy every
+// guarantee rests on (docs/guides/invalidation.md). @strata/config refuses it without a Redis L2.
+const fanout =
+  redis !== undefined && config.fastInvalidation === 'redis'
+    ? new RedisInvalidationFanout(redis, { channel: fastInvalidationChannel(config.prefix, topicUse.produced.invalidations) })
+    : undefined
 const pool = settings.auth === 'on' ? new pg.Pool({ connectionString: config.postgresUrl, max: 4 }) : undefined
 const auth =
   pool === undefined
@@ -40,7 +47,7 @@ const invalidator = buildInvalidator({
   corsOrigins: config.corsOrigins,
   transport,
   l2,
-  publisher: transportInvalidationBus(transport, { instanceId, source: `strata/invalidator/${instanceId}`, topic: topicUse.produced.invalidations }),
+  publisher: transportInvalidationBus(transport, { instanceId, source: `strata/invalidator/${instanceId}`, topic: topicUse.produced.invalidations, ...(fanout === undefined ? {} : { fanout }) }),
   rules,
   dedupe,
   prefix: config.prefix,

@@ -8,7 +8,8 @@ import { TOPICS } from '../topics.js'
 
 /** What each Strata topic carries. Who produces and consumes it comes from the components' TopicUse declarations. */
 const TOPIC_PURPOSE: Record<TopicId, string> = {
-  invalidations: 'Invalidations every cache instance applies to its L1. Broadcast: each instance reads with its own consumer group.',
+  invalidations:
+    "Invalidations every cache instance applies to its L1. Broadcast: each instance reads with its own consumer group. With fastInvalidation 'redis' the same envelopes also go, best effort, over the Redis pub/sub channel `<prefix>:strata.invalidations.v1` (no headers: trace context is in the envelope).",
   invalidationRecords: 'One record per invalidation the invalidator carried out.',
   access: 'Sampled cache accesses.',
   errors: 'Errors from every service (never a cached value).',

@@ -1,7 +1,8 @@
 import { StrataError, type InvalidationBus, type InvalidationMessage } from '@strata/core'
 import { createEvent } from '../envelope/event-envelope.js'
-import { consumeEvents, encodeEvent, publishEvents } from '../envelope/event-codec.js'
+import { consumeEvents, decodeEvent, encodeEvent } from '../envelope/event-codec.js'
 import type { InvalidationEvent, InvalidationHeartbeatEvent } from '../events/strata-events.js'
+import type { InvalidationFanout } from '../fanout/invalidation-fanout.js'
 import { TOPICS } from '../topics.js'
 import type { Transport } from '../transport/transport.js'
 
@@ -37,6 +38,14 @@ export interface TransportInvalidationBusOptions {
    * whole publish budget. A send that completes later only duplicates the message, which is harmless. Default 3 s.
    */
   publishTimeoutMs?: number
+  /**
+   * A fast side channel (`RedisInvalidationFanout`, `@strata/bus/redis`): each invalidation is also sent there, before
+   * the durable send, and what arrives there is applied at once. Best effort both ways; the transport's copy is still
+   * published, awaited and applied as without it, so every guarantee stays on the transport (docs/guides/invalidation.md).
+   */
+  fanout?: InvalidationFanout
+  /** Called when the fanout drops a message or delivers one that is not a valid invalidation (default: ignored). */
+  onFanoutError?: (error: unknown) => void
 }
 
 /**
@@ -74,6 +83,9 @@ export class TransportInvalidationBus implements InvalidationBus {
   /** Several invalidations in one send, in order (the outbox relay). */
   async publishMany(messages: readonly InvalidationMessage[]): Promise<void> {
     const events = messages.map((message) => createEvent<InvalidationEvent>({ type: INVALIDATION_EVENT_TYPE, source: this.source, subject: message.namespace, data: message }))
+    // Validated before anything leaves, so an invalid message goes nowhere.
+    const encoded = events.map((event) => encodeEvent(event))
+    this.fanOut(encoded)
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -82,7 +94,7 @@ export class TransportInvalidationBus implements InvalidationBus {
       )
       timer.unref()
     })
-    const sent = publishEvents(this.transport, this.topic, events)
+    const sent = this.transport.publish(this.topic, encoded)
     // A late failure of the abandoned send must not surface as an unhandled rejection.
     sent.catch(() => undefined)
     try {
@@ -92,7 +104,16 @@ export class TransportInvalidationBus implements InvalidationBus {
     }
   }
 
+  /** The fast copies: not awaited (the caller waits for the durable send only), failures only reported. */
+  private fanOut(encoded: readonly { value: Buffer | string }[]): void {
+    const fanout = this.options.fanout
+    if (fanout === undefined) return
+    for (const message of encoded) void fanout.publish(message.value.toString()).catch((error: unknown) => this.options.onFanoutError?.(error))
+  }
+
   async subscribe(handler: (message: InvalidationMessage) => void, onGap?: (reason: string) => void, onHeard?: (upTo: number) => void): Promise<() => Promise<void>> {
+    // The fast path first, so that it is live by the time the durable subscription is (ready means both).
+    const stopFast = await this.options.fanout?.subscribe((payload) => this.applyFast(payload, handler))
     const heard = this.heartbeatMs === undefined || onHeard === undefined ? undefined : new HeardPartitions(onHeard)
     const subscription = await consumeEvents(
       this.transport,
@@ -124,8 +145,28 @@ export class TransportInvalidationBus implements InvalidationBus {
     const stopBeating = heard === undefined ? undefined : await this.beat(heard)
     return async () => {
       stopBeating?.()
+      await stopFast?.()
       await subscription.close()
     }
+  }
+
+  /**
+   * A fast copy is applied as it arrives, and its durable copy again when that arrives: applying an invalidation twice
+   * only evicts twice, and the durable path stays exactly what it is without the fanout (the staleness bound and the
+   * engine's handling of a racing fill rest on it). Heartbeats never travel here: only the transport vouches.
+   */
+  private applyFast(payload: string, handler: (message: InvalidationMessage) => void): void {
+    let event
+    try {
+      event = decodeEvent({ value: Buffer.from(payload), headers: {} })
+    } catch (error) {
+      this.options.onFanoutError?.(error)
+      return
+    }
+    if (event.type !== INVALIDATION_EVENT_TYPE) return
+    const message = event.data as InvalidationMessage
+    handler(message)
+    this.options.onApplied?.(message, Date.now())
   }
 
   /** Publishes this instance's beat on every partition, every heartbeatMs, one send at a time. */

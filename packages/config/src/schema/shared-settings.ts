@@ -28,6 +28,14 @@ export const sharedSettings = {
   queueRedisUrl: setting(Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6380', description: 'The queue Redis (appendonly yes): write-behind buffer, BullMQ jobs, alerts' }), {
     env: 'STRATA_QUEUE_REDIS_URL',
   }),
+  fastInvalidation: setting(
+    OneOf(
+      ['off', 'redis'],
+      'off',
+      "'redis': every invalidation also goes over Redis pub/sub on the L2's Redis (an l2 kind redis, redis-sentinel or redis-cluster) beside Kafka, so L1s drop it within a Redis round trip; best effort, the guarantees stay on Kafka. The gateway uses it with bus kafka",
+    ),
+    { env: 'STRATA_FAST_INVALIDATION' },
+  ),
   keyCacheTtl: setting(Duration({ default: 5_000, description: 'How long a verified API key is trusted from memory (bound on revocation delay)' }), { env: 'STRATA_KEY_CACHE_MS' }),
   serverSecret: setting(Type.String({ default: '', description: 'Keys API key hashes (HMAC-SHA-256) and hashKeys key hashes; the same on every service sharing the key store' }), {
     env: 'STRATA_SERVER_SECRET',

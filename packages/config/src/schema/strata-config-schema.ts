@@ -32,8 +32,8 @@ export type StrataService = (typeof SERVICES)[number]
 
 /** The settings (paths, a section name standing for all of it) each service reads: what `explain` shows for it. */
 export const SERVICE_SETTINGS: Record<StrataService, readonly string[]> = {
-  gateway: ['prefix', 'logLevel', 'instanceId', 'postgresUrl', 'queueRedisUrl', 'keyCacheTtl', 'serverSecret', 'l2', 'kafka', 'writeBehind.queue', 'gateway'],
-  invalidator: ['prefix', 'logLevel', 'instanceId', 'postgresUrl', 'keyCacheTtl', 'serverSecret', 'corsOrigins', 'l2', 'kafka', 'invalidator'],
+  gateway: ['prefix', 'logLevel', 'instanceId', 'postgresUrl', 'queueRedisUrl', 'fastInvalidation', 'keyCacheTtl', 'serverSecret', 'l2', 'kafka', 'writeBehind.queue', 'gateway'],
+  invalidator: ['prefix', 'logLevel', 'instanceId', 'postgresUrl', 'fastInvalidation', 'keyCacheTtl', 'serverSecret', 'corsOrigins', 'l2', 'kafka', 'invalidator'],
   'write-behind': ['prefix', 'logLevel', 'instanceId', 'postgresUrl', 'queueRedisUrl', 'keyCacheTtl', 'serverSecret', 'kafka', 'writeBehind'],
   warmer: ['prefix', 'logLevel', 'instanceId', 'postgresUrl', 'keysPostgresUrl', 'queueRedisUrl', 'keyCacheTtl', 'serverSecret', 'l2', 'kafka', 'warmer'],
   analytics: ['prefix', 'logLevel', 'instanceId', 'postgresUrl', 'keyCacheTtl', 'serverSecret', 'corsOrigins', 'l2', 'kafka', 'analytics'],
