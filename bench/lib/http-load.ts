@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import autocannon from 'autocannon'
+import { duration, perSecond, progress } from './progress.js'
 import { median } from './report.js'
 
 export interface LoadResult {
@@ -23,11 +24,17 @@ export async function compareLoad(
   options: { connections: number; durationS: number; rounds: number; warmupS: number; headers?: Record<string, string> },
 ): Promise<Record<string, LoadResult>> {
   const names = Object.keys(urls)
+  const seconds = names.length * (options.warmupS + options.rounds * options.durationS)
+  progress(`${names.join(', ')}: ${options.rounds} rounds of ${options.durationS} s each after a ${options.warmupS} s warm-up, ${options.connections} connections — about ${duration(seconds)}`)
   for (const name of names) await load(urls[name]!, { ...options, durationS: options.warmupS })
   const samples = new Map<string, LoadResult[]>(names.map((n) => [n, []]))
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse()
-    for (const name of order) samples.get(name)!.push(await load(urls[name]!, options))
+    for (const name of order) {
+      const result = await load(urls[name]!, options)
+      samples.get(name)!.push(result)
+      progress(`round ${round + 1}/${options.rounds} ${name}: ${perSecond(result.rps, 'req/s')}, p99 ${result.p99Ms} ms`)
+    }
   }
   return Object.fromEntries(
     names.map((name) => {

@@ -1,3 +1,4 @@
+import { perSecond, progress } from './progress.js'
 import { median } from './report.js'
 
 /** One way of doing the operation under test; `sync` contenders run without await (lru-cache's get is sync). */
@@ -29,11 +30,18 @@ async function timeOps(contender: Contender, ops: number): Promise<number> {
  */
 export async function compareThroughput(contenders: Record<string, Contender>, options: CompareOptions): Promise<Record<string, number>> {
   const names = Object.keys(contenders)
+  progress(`${names.join(', ')}: ${options.rounds} rounds of ${options.ops.toLocaleString('en-US')} operations each after ${options.warmupOps.toLocaleString('en-US')} to warm up`)
   for (const name of names) await timeOps(contenders[name]!, options.warmupOps)
   const samples = new Map<string, number[]>(names.map((name) => [name, []]))
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse()
-    for (const name of order) samples.get(name)!.push(await timeOps(contenders[name]!, options.ops))
+    const line: string[] = []
+    for (const name of order) {
+      const opsPerSecond = await timeOps(contenders[name]!, options.ops)
+      samples.get(name)!.push(opsPerSecond)
+      line.push(`${name} ${perSecond(opsPerSecond, 'ops/s')}`)
+    }
+    progress(`round ${round + 1}/${options.rounds}: ${line.join(', ')}`)
   }
   return Object.fromEntries(names.map((name) => [name, Math.round(median(samples.get(name)!))]))
 }
