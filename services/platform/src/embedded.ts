@@ -61,6 +61,9 @@ rules:
   'embedded demo rules',
 )
 
+/** Messages the in-process transport keeps per partition (3 partitions per topic). */
+const EMBEDDED_LOG_RETAINED = 20_000
+
 /** The L1 capacity of the embedded gateway (the analytics service sizes its miss-ratio curves against it). */
 const EMBEDDED_L1_ENTRIES = 10_000
 /** Memory the embedded L1 may hold whatever the value sizes (issue 22: entry counts alone let one writer fill the heap). */
@@ -80,7 +83,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   // The queue flushes through the registry, which needs the cache, which needs the queue: bind the flush late.
   const late: { registry?: NamespaceRegistry } = {}
   const queue = new InProcessWriteBehindQueue((writes) => late.registry!.flush(writes))
-  const transport = new MemoryTransport()
+  // A long-running `pnpm start` keeps only the newest messages of each partition: invalidation heartbeats and every
+  // access (sampled at rate 1) would otherwise grow the log for as long as the process lives. Its consumers (the
+  // gateway's bus, analytics, alerting) read within milliseconds; one left this far behind skips to the oldest kept.
+  const transport = new MemoryTransport({ retainPerPartition: EMBEDDED_LOG_RETAINED })
   const cache = createCache({ l1: { maxEntries: EMBEDDED_L1_ENTRIES, maxBytes: EMBEDDED_L1_BYTES }, l2: memoryStore(), bus: new TransportInvalidationBus(transport, { instanceId: 'embedded' }), queue })
   const registry = (late.registry = new NamespaceRegistry(cache))
   await registry.start({
