@@ -12,6 +12,8 @@ import { freePort, uniqueName, waitUntil } from '@strata/testkit'
 // or the STRATA_*_IMAGE variables are set. Run by `pnpm test:docker`, which `pnpm test` calls after the other suites.
 const root = join(import.meta.dirname, '..', '..', '..', '..')
 const hasDocker = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0
+// Compose v2 (the docker plugin) where it is installed, else v1's docker-compose (Debian 12 has only v1).
+const compose: [string, ...string[]] = hasDocker && spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0 ? ['docker', 'compose'] : ['docker-compose']
 if (!hasDocker && process.env.CI === 'true') throw new Error('CI runs the compose test: docker is not available (`docker info` failed); .ci/run starts dockerd')
 
 describe.skipIf(!hasDocker)('docker-compose.yml: the README walk-through, traces and Prometheus', () => {
@@ -27,7 +29,7 @@ describe.skipIf(!hasDocker)('docker-compose.yml: the README walk-through, traces
   }, 900_000)
 
   afterAll(() => {
-    spawnSync('docker-compose', ['down', '-v', '--remove-orphans', '--timeout', '5'], { cwd: root, env, stdio: 'ignore' })
+    spawnSync(compose[0], [...compose.slice(1), 'down', '-v', '--remove-orphans', '--timeout', '5'], { cwd: root, env, stdio: 'ignore' })
   }, 120_000)
 
   it("runs the README's blocks up to `down`: up, the admin key, MISS → HIT → a domain event on Kafka → MISS", () => {
@@ -79,7 +81,7 @@ if ! docker compose version >/dev/null 2>&1; then docker() { if [ "$1" = compose
   }
 
   function containerAddress(service: string): string {
-    const id = execFileSync('docker-compose', ['ps', '-q', service], { cwd: root, env, encoding: 'utf8' }).trim()
+    const id = execFileSync(compose[0], [...compose.slice(1), 'ps', '-q', service], { cwd: root, env, encoding: 'utf8' }).trim()
     return execFileSync('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', id], { encoding: 'utf8' }).trim()
   }
 })
