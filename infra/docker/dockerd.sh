@@ -12,7 +12,8 @@ need debootstrap debootstrap
 docker info >/dev/null 2>&1 && exit 0
 mkdir -p "$LOG_DIR"
 say "docker: starting dockerd (ports published on 127.0.0.1; log $LOG_DIR/dockerd.log)"
-setsid dockerd --ip 127.0.0.1 >"$LOG_DIR/dockerd.log" 2>&1 </dev/null &
+# fd 3 (our stdout, a pipe to the caller's $(...)) is closed for dockerd: held open, the caller would wait forever.
+setsid dockerd --ip 127.0.0.1 >"$LOG_DIR/dockerd.log" 2>&1 </dev/null 3>&- &
 pid=$!
 for _ in $(seq 60); do
   docker info >/dev/null 2>&1 && { echo "$pid" >&3; exit 0; }
