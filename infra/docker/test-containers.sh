@@ -4,14 +4,9 @@
 # `pnpm test:docker` run it through test-docker.sh, which picks the images. Images default to the official ones;
 # STRATA_REDIS_IMAGE, STRATA_MEMCACHED_IMAGE, STRATA_KAFKA_IMAGE, STRATA_POSTGRES_IMAGE point elsewhere.
 #
-#   bash infra/docker/test-containers.sh [vitest args...]   # fails when Docker does not answer
+#   bash infra/docker/test-containers.sh [vitest args...]   # test-docker.sh has checked that Docker answers
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-
-if ! docker_error=$(docker info 2>&1 >/dev/null); then
-  echo "test:containers: Docker does not answer (\`docker info\`: ${docker_error##*$'\n'}). Start Docker, or run the suites against \`pnpm infra:up\`'s servers with vitest." >&2
-  exit 1
-fi
 
 export STRATA_SERVERS=containers
 # Ryuk, testcontainers' reaper, is an image of its own that a machine without a registry cannot pull; the testkit

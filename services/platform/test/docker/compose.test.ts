@@ -7,9 +7,9 @@ import { freePort, uniqueName, waitUntil } from '@strata/testkit'
 
 // Issue 23, acceptance 2 and 4: the README's "With Docker" blocks, run as written against docker-compose.yml (MISS →
 // HIT → a domain event on Kafka → MISS), then the trace of that request read back from the tracing backend and a
-// dashboard's query answered by Prometheus, then `down`. Where no image registry is reachable, the images the
-// compose file names are replaced by local builds (infra/docker/local-images/build.sh) unless STRATA_IMAGES=official
-// or the STRATA_*_IMAGE variables are set. Run by `pnpm test:docker`, which `pnpm test` calls after the other suites.
+// dashboard's query answered by Prometheus, then `down`. The images are what the STRATA_*_IMAGE variables name:
+// infra/docker/test-docker.sh (`pnpm test:docker`, the only way this project runs) sets them to local builds unless
+// STRATA_IMAGES=official. Run by `pnpm test:docker`, which `pnpm test` calls after the other suites.
 const root = join(import.meta.dirname, '..', '..', '..', '..')
 const hasDocker = spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0
 // Compose v2 (the docker plugin) where it is installed, else v1's docker-compose (Debian 12 has only v1).
@@ -23,10 +23,9 @@ describe.skipIf(!hasDocker)('docker-compose.yml: the README walk-through, traces
   const downAt = blocks.findIndex((code) => /compose down/.test(code))
 
   beforeAll(async () => {
-    if (process.env.STRATA_IMAGES !== 'official' && process.env.STRATA_NODE_IMAGE === undefined) Object.assign(env, localImages())
     // Ports of their own: the loopback servers of `pnpm infra:up` and other runs keep theirs.
     for (const name of ['HTTP', 'ANALYTICS', 'ALERTING', 'TRACING', 'PROMETHEUS', 'GRAFANA']) env[`STRATA_${name}_PORT`] = String(await freePort())
-  }, 900_000)
+  })
 
   afterAll(() => {
     spawnSync(compose[0], [...compose.slice(1), 'down', '-v', '--remove-orphans', '--timeout', '5'], { cwd: root, env, stdio: 'ignore' })
@@ -88,15 +87,8 @@ if ! docker compose version >/dev/null 2>&1; then docker() { if [ "$1" = compose
 
 /** The README's stack=docker blocks, in order, through the docs harness's own parser. */
 function dockerBlocks(): string[] {
-  const { samples } = planSamples(extractCodeBlocks(readFileSync(join(import.meta.dirname, '..', '..', '..', '..', 'README.md'), 'utf8')))
+  const { samples } = planSamples(extractCodeBlocks(readFileSync(join(root, 'README.md'), 'utf8')))
   return samples.flatMap((sample) => (sample.kind === 'docker' ? [sample.block.code] : []))
-}
-
-/** The STRATA_*_IMAGE variables of the local stand-ins (built once; docker's cache makes later runs quick). */
-function localImages(): Record<string, string> {
-  const script = join(import.meta.dirname, '..', '..', '..', '..', 'infra/docker/local-images/build.sh')
-  const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 900_000 })
-  return Object.fromEntries([...out.matchAll(/^export (STRATA_\w+_IMAGE)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]))
 }
 
 /** Request paths of the gateway's server spans, from Zipkin's API (CI's stand-in) or Jaeger's (the official image). */
