@@ -7,31 +7,43 @@ export interface LoadResult {
   rps: number
   p99Ms: number
   errors: number
+  /** CPU time (user + system) of the serving process per request, µs: when compareLoad was told which process serves. */
+  cpuUsPerRequest?: number
 }
 
-/** One autocannon run (programmatic API): requests per second, p99 latency, and non-2xx/errors counted. */
-export async function load(url: string, options: { connections: number; durationS: number; headers?: Record<string, string> }): Promise<LoadResult> {
+/** One autocannon run (programmatic API): requests per second, p99 latency, non-2xx/errors counted, requests made. */
+export async function load(url: string, options: { connections: number; durationS: number; headers?: Record<string, string> }): Promise<LoadResult & { requests: number }> {
   const result = await autocannon({ url, connections: options.connections, duration: options.durationS, pipelining: 1, ...(options.headers === undefined ? {} : { headers: options.headers }) })
-  return { rps: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts }
+  return { rps: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts, requests: result.requests.total }
 }
 
 /**
  * Runs every contender `rounds` times, alternating the order each round so a noisy neighbour hits all alike, after
- * one short warm-up each. Returns the median requests/s and p99 per contender.
+ * one short warm-up each. Returns the median requests/s and p99 per contender. With `cpu` (a function reading the CPU
+ * ms used so far by the process serving that contender), also the CPU it spent per request over all rounds: unlike
+ * throughput, that cost does not move much when other work shares the cores.
  */
 export async function compareLoad(
   urls: Record<string, string>,
-  options: { connections: number; durationS: number; rounds: number; warmupS: number; headers?: Record<string, string> },
+  options: { connections: number; durationS: number; rounds: number; warmupS: number; headers?: Record<string, string>; cpu?: Record<string, () => number> },
 ): Promise<Record<string, LoadResult>> {
   const names = Object.keys(urls)
   const seconds = names.length * (options.warmupS + options.rounds * options.durationS)
   progress(`${names.join(', ')}: ${options.rounds} rounds of ${options.durationS} s each after a ${options.warmupS} s warm-up, ${options.connections} connections — about ${duration(seconds)}`)
   for (const name of names) await load(urls[name]!, { ...options, durationS: options.warmupS })
   const samples = new Map<string, LoadResult[]>(names.map((n) => [n, []]))
+  const spent = new Map<string, { cpuMs: number; requests: number }>(names.map((n) => [n, { cpuMs: 0, requests: 0 }]))
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse()
     for (const name of order) {
+      const cpu = options.cpu?.[name]
+      const before = cpu?.()
       const result = await load(urls[name]!, options)
+      if (cpu !== undefined) {
+        const total = spent.get(name)!
+        total.cpuMs += cpu() - before!
+        total.requests += result.requests
+      }
       samples.get(name)!.push(result)
       progress(`round ${round + 1}/${options.rounds} ${name}: ${perSecond(result.rps, 'req/s')}, p99 ${result.p99Ms} ms`)
     }
@@ -39,7 +51,16 @@ export async function compareLoad(
   return Object.fromEntries(
     names.map((name) => {
       const runs = samples.get(name)!
-      return [name, { rps: Math.round(median(runs.map((r) => r.rps))), p99Ms: median(runs.map((r) => r.p99Ms)), errors: runs.reduce((a, r) => a + r.errors, 0) }]
+      const { cpuMs, requests } = spent.get(name)!
+      return [
+        name,
+        {
+          rps: Math.round(median(runs.map((r) => r.rps))),
+          p99Ms: median(runs.map((r) => r.p99Ms)),
+          errors: runs.reduce((a, r) => a + r.errors, 0),
+          ...(options.cpu?.[name] === undefined || requests === 0 ? {} : { cpuUsPerRequest: Math.round((cpuMs * 10_000) / requests) / 10 }),
+        },
+      ]
     }),
   )
 }

@@ -47,3 +47,60 @@ describe('MemoryRateLimiter', () => {
     expect((await limiter.take('k', limit)).remaining).toBe(1)
   })
 })
+
+describe('RedisRateLimiter leases', () => {
+  /** A limiter on its own connection that counts its Redis calls. */
+  function counted(prefix: string, clock: () => number): { limiter: RateLimiter; calls: () => number } {
+    const client = new Redis(servers.redisUrl)
+    clients.push(client)
+    const limiter = new RedisRateLimiter(client, prefix, clock)
+    const script = client as unknown as { strataTokenBucket: (...args: unknown[]) => Promise<unknown> }
+    const original = script.strataTokenBucket.bind(client)
+    let calls = 0
+    script.strataTokenBucket = (...args: unknown[]) => {
+      calls++
+      return original(...args)
+    }
+    return { limiter, calls: () => calls }
+  }
+
+  it('a busy key spends tokens taken ahead, and two instances together never pass the shared limit', async () => {
+    const now = 5_000_000
+    const prefix = uniqueName('rl')
+    const a = counted(prefix, () => now)
+    const b = counted(prefix, () => now)
+    const limit = { perSecond: 10_000, burst: 1_000 }
+    // Concurrent takes on both instances; the clock stands still, so exactly the burst may pass, no more.
+    const decisions = await Promise.all(Array.from({ length: 1_500 }, (_, i) => (i % 2 === 0 ? a : b).limiter.take('key:busy', limit)))
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(1_000)
+    expect(decisions.filter((d) => !d.allowed).every((d) => d.retryAfterMs >= 1)).toBe(true)
+    // Leases grow while they are spent: far fewer round trips than requests.
+    expect(a.calls() + b.calls()).toBeLessThan(200)
+  })
+
+  it('hands unspent tokens back, so a lease that expired costs the bucket nothing', async () => {
+    let now = 7_000_000
+    const prefix = uniqueName('rl')
+    const a = counted(prefix, () => now)
+    const b = counted(prefix, () => now)
+    // Leases of up to 10 tokens; a burst far above what the test spends, so the bucket is never capped.
+    const limit = { perSecond: 100, burst: 10_000 }
+    // a's leases grow (1, 2, 4, 8, 10, 10, 10): after 40 takes it holds 5 unspent tokens.
+    for (let i = 0; i < 40; i++) expect((await a.limiter.take('key:k', limit)).allowed).toBe(true)
+    now += 150 // a's lease expires
+    const before = (await b.limiter.take('key:k', limit)).remaining
+    // a's next lease hands its 5 back and takes 5 (halved: the last one was not spent): the bucket is where it was.
+    await a.limiter.take('key:k', limit)
+    const after = (await b.limiter.take('key:k', limit)).remaining
+    // b's own second lease takes 2 and keeps 1; without the hand-back the bucket would be 5 lower.
+    expect(after).toBe(before - 1)
+  })
+
+  it('keys under 10/s take one token per request, as without leases', async () => {
+    const now = 9_000_000
+    const a = counted(uniqueName('rl'), () => now)
+    const limit = { perSecond: 5, burst: 20 }
+    for (let i = 0; i < 10; i++) await a.limiter.take('key:slow', limit)
+    expect(a.calls()).toBe(10)
+  })
+})

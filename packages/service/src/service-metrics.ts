@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify'
-import { Histogram, collectDefaultMetrics, type Registry } from 'prom-client'
+import type { FastifyInstance, onResponseHookHandler } from 'fastify'
+import { collectDefaultMetrics, type Registry } from 'prom-client'
 import { problems } from './problem-schema.js'
+import { RouteDurations } from './route-durations.js'
 
 /** More Prometheus text for /metrics: a registry of the service's own, or a function rendering some. */
 export type MetricsSource = Registry | (() => Promise<string> | string)
@@ -13,25 +14,21 @@ export type MetricsSource = Registry | (() => Promise<string> | string)
 export function serviceMetrics(app: FastifyInstance, options: { registry: Registry; processMetrics: boolean }): void {
   const { registry } = options
   if (options.processMetrics) collectDefaultMetrics({ register: registry })
-  const duration = new Histogram({
-    name: 'strata_http_request_duration_seconds',
-    help: 'HTTP request duration by route, method and status code',
-    labelNames: ['method', 'route', 'status_code'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  })
-  // prom-client hashes the label object on every observe; the label sets are few (route × method × status), so
-  // each one's child is looked up once and kept.
-  const children = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>()
-  app.addHook('onResponse', (request, reply, next) => {
-    const route = request.routeOptions.url ?? 'unmatched'
-    const labels = `${request.method} ${reply.statusCode} ${route}`
-    let child = children.get(labels)
-    if (child === undefined) {
-      child = duration.labels({ method: request.method, route, status_code: reply.statusCode })
-      children.set(labels, child)
+  const durations = new RouteDurations(registry)
+  // Each route records into its own series (added as a route hook when the route is declared), so the hot path
+  // neither builds a label key nor reads request.routeOptions (a new object on every access).
+  app.addHook('onRoute', (route) => {
+    const observe = durations.route(route.url)
+    const hook: onResponseHookHandler = (request, reply, next) => {
+      observe(request.method, reply.statusCode, reply.elapsedTime / 1000)
+      next()
     }
-    child.observe(reply.elapsedTime / 1000)
+    route.onResponse = [...[route.onResponse ?? []].flat(), hook] as typeof route.onResponse
+  })
+  // Requests no route matched (the not-found handler) are counted under one route label.
+  const unmatched = durations.route('unmatched')
+  app.addHook('onResponse', (request, reply, next) => {
+    if (request.is404) unmatched(request.method, reply.statusCode, reply.elapsedTime / 1000)
     next()
   })
 }

@@ -1,4 +1,4 @@
-export { buildGateway, type Gateway, type GatewayDeps, type GatewayLimits } from './app.js'
+export { buildGateway, type Gateway, type GatewayAuth, type GatewayDeps, type GatewayLimits } from './app.js'
 export { NamespaceRegistry, type NamespaceHandle } from './namespaces/namespace-registry.js'
 export { NamespaceSpecSchema, type NamespaceSpec, type OriginSpec } from './namespaces/namespace-spec.js'
 export type { UpstreamConfig } from './proxy/proxy-service.js'

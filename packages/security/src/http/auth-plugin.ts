@@ -77,20 +77,23 @@ const FAIL_CLOSED: AuthRequirement = { scope: 'admin', namespace: ANY_NAMESPACE 
 export function requirementOf(
   request: FastifyRequest,
 ): { scope: Scope; namespace: string; action: string; audit: boolean; resource?: ((request: FastifyRequest) => string) | undefined } | 'public' {
-  const declared = request.routeOptions.config.auth ?? FAIL_CLOSED
+  // One read of routeOptions: Fastify builds a new object on every access.
+  const route = request.routeOptions
+  const declared = route.config.auth ?? FAIL_CLOSED
   if (declared === 'public' || declared.publicWhen?.(request) === true) return 'public'
-  const params = request.params as Record<string, unknown> | undefined
-  const namespace =
-    typeof declared.namespace === 'function'
-      ? declared.namespace(request)
-      : (declared.namespace ?? (typeof params?.ns === 'string' ? params.ns : ANY_NAMESPACE))
   return {
     scope: declared.scope,
-    namespace,
-    action: declared.action ?? `${declared.scope} ${request.method} ${request.routeOptions.url ?? ''}`,
+    namespace: namespaceOf(declared, request),
+    action: declared.action ?? `${declared.scope} ${request.method} ${route.url ?? ''}`,
     audit: declared.audit ?? AUDITED_BY_DEFAULT.has(declared.scope),
     resource: declared.resource,
   }
+}
+
+function namespaceOf(declared: Exclude<AuthRequirement, 'public'>, request: FastifyRequest): string {
+  if (typeof declared.namespace === 'function') return declared.namespace(request)
+  const params = request.params as Record<string, unknown> | undefined
+  return declared.namespace ?? (typeof params?.ns === 'string' ? params.ns : ANY_NAMESPACE)
 }
 
 /**
@@ -122,7 +125,46 @@ export const authPlugin = fp(
     }
     app.decorateRequest('principal', undefined)
 
-    app.addHook(options.stage ?? 'onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    /**
+     * The common case answered without a promise: a key verified within the cache TTL, allowed on the namespace, and
+     * a rate decision this instance can make alone (MemoryRateLimiter, or a token of a Redis lease). Anything else —
+     * a first sign-in, a refusal to explain, a lease to renew — is left to `check`, which repeats these cheap steps.
+     */
+    const fastCheck = (request: FastifyRequest, reply: FastifyReply): boolean => {
+      checkPathEncoding(request.url)
+      const route = request.routeOptions
+      const declared = route.config.auth ?? FAIL_CLOSED
+      if (declared === 'public' || declared.publicWhen?.(request) === true) return true
+      const credential = credentialOf(request.headers)
+      if (credential.kind === 'none') return false
+      const principal = options.authenticator.cached(credential.token)
+      if (principal === undefined || !allows(principal.grants, declared.scope, namespaceOf(declared, request))) return false
+      const limiter = options.rateLimiter
+      if (limiter === undefined) {
+        request.principal = principal
+        return true
+      }
+      const limit = principal.rateLimit ?? defaultLimit
+      const decision = limiter.takeLocal?.(principal.id, limit)
+      if (decision === undefined) return false
+      request.principal = principal
+      reply.header('x-ratelimit-remaining', String(decision.remaining))
+      if (!decision.allowed) throw rateLimited(limit, principal.id, decision.retryAfterMs)
+      return true
+    }
+
+    app.addHook(options.stage ?? 'onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+      let answered: boolean
+      try {
+        answered = fastCheck(request, reply)
+      } catch (error) {
+        return done(error as Error)
+      }
+      if (answered) return done()
+      check(request, reply).then(() => done(), done)
+    })
+
+    const check = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
       // Before anything is looked up or recorded: a NUL or broken UTF-8 in the path would reach stores that refuse it.
       checkPathEncoding(request.url)
       const requirement = requirementOf(request)
@@ -158,12 +200,9 @@ export const authPlugin = fp(
       request.principal = principal
       if (!allows(principal.grants, requirement.scope, requirement.namespace)) {
         if (options.rateLimiter !== undefined) {
-          const decision = await options.rateLimiter.take(principal.id, principal.rateLimit ?? defaultLimit)
-          if (!decision.allowed) {
-            throw new StrataError('E_RATE_LIMITED', `Rate limit of ${(principal.rateLimit ?? defaultLimit).perSecond}/s exceeded for ${principal.id}`, {
-              context: { retryAfterMs: decision.retryAfterMs, principal: principal.id },
-            })
-          }
+          const limit = principal.rateLimit ?? defaultLimit
+          const decision = await options.rateLimiter.take(principal.id, limit)
+          if (!decision.allowed) throw rateLimited(limit, principal.id, decision.retryAfterMs)
         }
         denials?.deny({ actor: principal.id, action: requirement.action, resource, outcome: 'denied', ip: request.ip, at: Date.now(), detail: { needed: requirement.scope } })
         throw new StrataError(
@@ -173,15 +212,12 @@ export const authPlugin = fp(
         )
       }
       if (options.rateLimiter !== undefined) {
-        const decision = await options.rateLimiter.take(principal.id, principal.rateLimit ?? defaultLimit)
+        const limit = principal.rateLimit ?? defaultLimit
+        const decision = await options.rateLimiter.take(principal.id, limit)
         reply.header('x-ratelimit-remaining', String(decision.remaining))
-        if (!decision.allowed) {
-          throw new StrataError('E_RATE_LIMITED', `Rate limit of ${(principal.rateLimit ?? defaultLimit).perSecond}/s exceeded for ${principal.id}`, {
-            context: { retryAfterMs: decision.retryAfterMs, principal: principal.id },
-          })
-        }
+        if (!decision.allowed) throw rateLimited(limit, principal.id, decision.retryAfterMs)
       }
-    })
+    }
 
     app.addHook('onResponse', (request, reply, next) => {
       const principal = request.principal
@@ -203,6 +239,10 @@ export const authPlugin = fp(
   },
   { name: 'strata-auth' },
 )
+
+function rateLimited(limit: RateLimitSpec, principal: string, retryAfterMs: number): StrataError {
+  return new StrataError('E_RATE_LIMITED', `Rate limit of ${limit.perSecond}/s exceeded for ${principal}`, { context: { retryAfterMs, principal } })
+}
 
 function resourceOf({ namespace, resource }: { namespace: string; resource?: ((request: FastifyRequest) => string) | undefined }, request: FastifyRequest): string {
   if (resource !== undefined) return resource(request)

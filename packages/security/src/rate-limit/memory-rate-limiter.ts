@@ -8,6 +8,10 @@ export class MemoryRateLimiter implements RateLimiter {
   constructor(private readonly clock: () => number = Date.now) {}
 
   take(subject: string, limit: RateLimitSpec): Promise<RateDecision> {
+    return Promise.resolve(this.takeLocal(subject, limit))
+  }
+
+  takeLocal(subject: string, limit: RateLimitSpec): RateDecision {
     const now = this.clock()
     const bucket = this.buckets.get(subject) ?? { tokens: limit.burst, at: now }
     bucket.tokens = Math.min(limit.burst, bucket.tokens + (Math.max(0, now - bucket.at) * limit.perSecond) / 1000)
@@ -15,8 +19,8 @@ export class MemoryRateLimiter implements RateLimiter {
     this.buckets.set(subject, bucket)
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1
-      return Promise.resolve({ allowed: true, remaining: Math.floor(bucket.tokens), retryAfterMs: 0 })
+      return { allowed: true, remaining: Math.floor(bucket.tokens), retryAfterMs: 0 }
     }
-    return Promise.resolve({ allowed: false, remaining: 0, retryAfterMs: Math.ceil(((1 - bucket.tokens) * 1000) / limit.perSecond) })
+    return { allowed: false, remaining: 0, retryAfterMs: Math.ceil(((1 - bucket.tokens) * 1000) / limit.perSecond) }
   }
 }

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { StrataCache } from '@strata/core'
 
@@ -111,9 +111,15 @@ export const metricsPlugin = fp(
       registers: [registry],
     })
 
-    app.addHook('onResponse', (request, reply, next) => {
-      if (request.routeOptions.url === '/proxy/:upstream/*' || request.routeOptions.config.proxyMount !== undefined) proxyResults.inc({ outcome: String(reply.getHeader('x-cache') ?? 'ERROR') })
+    // Only proxy routes carry the hook (added as each is declared): other answers pay nothing for it.
+    const countProxyResult: onResponseHookHandler = (_request, reply, next) => {
+      proxyResults.inc({ outcome: String(reply.getHeader('x-cache') ?? 'ERROR') })
       next()
+    }
+    app.addHook('onRoute', (route) => {
+      if (route.url === '/proxy/:upstream/*' || route.config?.proxyMount !== undefined) {
+        route.onResponse = [...[route.onResponse ?? []].flat(), countProxyResult] as typeof route.onResponse
+      }
     })
     done()
   },
