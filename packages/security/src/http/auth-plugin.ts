@@ -221,7 +221,7 @@ export const authPlugin = fp(
 
     app.addHook('onResponse', (request, reply, next) => {
       const principal = request.principal
-      if (principal !== undefined && reply.statusCode !== 401 && reply.statusCode !== 403) {
+      if (principal !== undefined && reply.statusCode !== 401 && reply.statusCode !== 403 && reply.statusCode !== 429 && audited(request)) {
         const requirement = requirementOf(request)
         if (requirement !== 'public' && requirement.audit && reply.statusCode !== 429) {
           audit(request, {
@@ -239,6 +239,12 @@ export const authPlugin = fp(
   },
   { name: 'strata-auth' },
 )
+
+/** Whether a route's successful calls are audited, read without building the whole requirement (reads are not, by default). */
+function audited(request: FastifyRequest): boolean {
+  const declared = request.routeOptions.config.auth ?? FAIL_CLOSED
+  return declared !== 'public' && (declared.audit ?? AUDITED_BY_DEFAULT.has(declared.scope))
+}
 
 function rateLimited(limit: RateLimitSpec, principal: string, retryAfterMs: number): StrataError {
   return new StrataError('E_RATE_LIMITED', `Rate limit of ${limit.perSecond}/s exceeded for ${principal}`, { context: { retryAfterMs, principal } })
