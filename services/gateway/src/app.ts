@@ -1,4 +1,5 @@
 import type { ServerOptions as HttpsServerOptions } from 'node:https'
+import type { IncomingMessage } from 'node:http'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { createServiceShell, type CheckResult, type HealthCheck, type ServiceLimits } from '@strata/service'
 import type { AuditTrail, Authenticator, AuthRequirement, RateLimiter, RateLimitSpec } from '@strata/security'
@@ -165,8 +166,9 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
     processMetrics: deps.processMetrics ?? true,
     ...(deps.docs === false ? {} : { documentation: openApiPlugin }),
     coerceTypes: false,
-    // An upstream fronted for a Host (upstreams.<name>.hosts) gets every path of it, before routing.
-    rewriteUrl: (request) => proxy.rewriteForHost(request.headers.host, request.url ?? '/'),
+    // An upstream fronted for a Host (upstreams.<name>.hosts) gets every path of it, before routing. Hosts are fixed
+    // at start, so a gateway fronting none does not pay a rewrite call per request.
+    ...(proxy.frontsHosts ? { rewriteUrl: (request: IncomingMessage) => proxy.rewriteForHost(request.headers.host, request.url ?? '/') } : {}),
   })
   const app = shell.app.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('onRoute', (route) => {

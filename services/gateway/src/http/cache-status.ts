@@ -13,7 +13,7 @@ export interface CacheStatusEntry {
   /** The request was collapsed into another one for the same target. */
   collapsed?: boolean
   /** Remaining freshness, seconds (negative: stale by that much). */
-  ttl?: number
+  ttl?: number | undefined
   /** The cache key, where the operator chose to expose it. */
   key?: string
   /** Free text for what the parameters cannot say (`stale-if-error`, `stale-while-revalidate`, `soft-purged`). */

@@ -120,7 +120,7 @@ export const kvRoutes: FastifyPluginCallbackTypebox<KvRoutesOptions> = (app, { r
       }
       reply.header('x-cache', loaded ? 'MISS' : 'HIT')
       const ttl = entry === undefined ? undefined : (entry.expiresAt - clock()) / 1000
-      reply.header('cache-status', cacheStatus(loaded ? { fwd: 'uri-miss', stored: entry !== undefined, ...(ttl === undefined ? {} : { ttl }) } : { hit: true, ...(ttl === undefined ? {} : { ttl }) }))
+      reply.header('cache-status', cacheStatus(loaded ? { fwd: 'uri-miss', stored: entry !== undefined, ttl } : { hit: true, ttl }))
       if (entry === undefined) return reply.type(JSON_TYPE).send(serialize(value))
       const etag = etagOf(entry.version)
       setEntryHeaders(reply, entry, clock())

@@ -128,6 +128,11 @@ export class ProxyService {
     return config?.auth ?? (config?.public === true ? 'public' : 'any')
   }
 
+  /** Whether any upstream is fronted by Host (upstreams.<name>.hosts); fixed at start. */
+  get frontsHosts(): boolean {
+    return this.hosts.size > 0
+  }
+
   /** The upstream fronted for a Host header value (port and case ignored), if any. */
   upstreamForHost(host: string | undefined): string | undefined {
     if (host === undefined) return undefined
