@@ -1,5 +1,6 @@
 import { mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { AccessEvent } from '@strata/bus'
 import { zipfKeys } from '@strata/testkit'
@@ -9,11 +10,11 @@ import type { SeriesReport } from '@strata/api'
 import { MAX_BUCKETS_PER_REQUEST, type AnalyticsReport } from '../src/app.js'
 import { startAnalytics, type AnalyticsHarness } from './support/analytics-harness.js'
 
-const PORT = 19231
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium'
 
 describe('reports: JSON, CSV and a self-contained HTML page with charts', () => {
   let harness: AnalyticsHarness
+  let port: number
   const now = Date.now()
 
   beforeAll(async () => {
@@ -34,7 +35,9 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
     }
     harness.analytics.state.ingestInvalidation({ origin: 'invalidator', namespace: 'catalog', kind: 'keys', keys: ['product:1'], at: now - 60_000 })
     await harness.analytics.flusher.flush()
-    await harness.analytics.http.listen({ host: '127.0.0.1', port: PORT })
+    // Port 0: the OS picks a free one, so parallel runs and other suites never collide.
+    await harness.analytics.http.listen({ host: '127.0.0.1', port: 0 })
+    port = (harness.analytics.http.server.address() as AddressInfo).port
   }, 60_000)
 
   afterAll(async () => {
@@ -147,7 +150,7 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
       const requests: string[] = []
       page.on('request', (request) => requests.push(request.url()))
-      const response = await page.goto(`http://127.0.0.1:${PORT}/v1/report.html?window=1h`)
+      const response = await page.goto(`http://127.0.0.1:${port}/v1/report.html?window=1h`)
       expect(response?.status()).toBe(200)
       // Rendered under a CSP that lets nothing load or frame it but its own inline stylesheet.
       expect(response?.headers()).toMatchObject({
