@@ -46,7 +46,10 @@ export interface SeriesPoint {
   p99Ms: number | null
 }
 
-/** GET /v1/series: the rollups of every namespace (or of one) bucket by bucket, for a window. */
+/**
+ * GET /v1/series: the rollups of every namespace (or of one) bucket by bucket, for a window of at most 10,080 buckets
+ * (a week of minutes; wider: 400 E_INVALID_REQUEST naming `window` or `from..to`, see docs/guides/observability.md).
+ */
 export interface SeriesReport {
   window: { from: number; to: number; granularity: Granularity }
   namespace: string | null

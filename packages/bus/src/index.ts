@@ -32,6 +32,7 @@ export {
   type TransportInvalidationBusOptions,
 } from './invalidation/transport-invalidation-bus.js'
 export type { InvalidationFanout } from './fanout/invalidation-fanout.js'
+export { FanoutErrorReport, type FanoutErrorReportOptions, type FanoutErrorStage } from './fanout/fanout-error-report.js'
 export { buildAsyncApiDocument } from './asyncapi/asyncapi-document.js'
 export { startPublishSpan, withConsumeSpan, activeTraceparent, outsideTrace, type PublishSpan } from './tracing/message-tracing.js'
 export {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { requireRedis, servers, uniqueName } from '@strata/testkit'
+import { isStrataError } from '@strata/core'
+import { RedisProcess, freePort, requireRedis, servers, uniqueName } from '@strata/testkit'
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../src/index.js'
 
 const clients: Redis[] = []
@@ -32,6 +33,59 @@ describe('RedisRateLimiter', () => {
     now += 500
     expect((await b.take('key:x', limit)).allowed).toBe(true)
     expect((await a.take('key:x', limit)).allowed).toBe(false)
+  })
+})
+
+describe('RedisRateLimiter while its Redis fails over', () => {
+  // A throwaway server of this test's own: it is demoted and killed, which the shared one must never be.
+  let redis: RedisProcess
+  let client: Redis
+  beforeAll(async () => {
+    redis = new RedisProcess(await freePort())
+    await redis.start()
+    // As the gateway builds it (createL2RedisClient): a command is retried over two reconnects, then rejected.
+    client = new Redis(redis.url, { maxRetriesPerRequest: 2 })
+    client.on('error', () => undefined)
+  })
+  afterAll(async () => {
+    client?.disconnect()
+    await redis?.dispose()
+  })
+
+  it('refuses with E_RATE_LIMIT_UNAVAILABLE and a retryAfterMs, never an untyped ioredis error', async () => {
+    const limiter = new RedisRateLimiter(client, uniqueName('rl'))
+    // A slow key takes one token per request; a busy one takes leases (its first, of one token, spent at once).
+    const slow = { perSecond: 5, burst: 5 }
+    const busy = { perSecond: 1_000, burst: 1_000 }
+    expect((await limiter.take('key:slow', slow)).allowed).toBe(true)
+    expect((await limiter.take('key:busy', busy)).allowed).toBe(true)
+
+    // What a demoted primary answers in a Sentinel failover: the script's write fails with READONLY.
+    await client.call('REPLICAOF', '127.0.0.1', String(await freePort()))
+    for (const [subject, limit] of [['key:slow', slow], ['key:busy', busy]] as const) {
+      const readonly = await limiter.take(subject, limit).catch((error: unknown) => error)
+      expect(isStrataError(readonly, 'E_RATE_LIMIT_UNAVAILABLE'), `${subject}: ${String(readonly)}`).toBe(true)
+      expect((readonly as { context: Record<string, unknown> }).context.retryAfterMs).toBe(1_000)
+      expect(((readonly as Error).cause as Error).message).toMatch(/^READONLY/)
+    }
+
+    // The primary gone: the command outlives its retries (MaxRetriesPerRequestError) or finds the connection closed.
+    await redis.kill()
+    for (const [subject, limit] of [['key:slow', slow], ['key:busy', busy]] as const) {
+      const gone = await limiter.take(subject, limit).catch((error: unknown) => error)
+      expect(isStrataError(gone, 'E_RATE_LIMIT_UNAVAILABLE'), `${subject}: ${String(gone)}`).toBe(true)
+    }
+  })
+
+  it('lets an error that is not an outage through untouched (a bug must stay a 500)', async () => {
+    const broken = new Redis(servers.redisUrl)
+    clients.push(broken)
+    const key = uniqueName('rl-wrongtype')
+    await broken.set(`${key}:{key:a}`, 'not a hash')
+    const error = await new RedisRateLimiter(broken, key).take('key:a', { perSecond: 1, burst: 1 }).catch((caught: unknown) => caught)
+    expect(isStrataError(error)).toBe(false)
+    expect(String(error)).toContain('WRONGTYPE')
+    await broken.del(`${key}:{key:a}`)
   })
 })
 

@@ -2,6 +2,7 @@
 export { createServiceShell, type ServiceShell, type ServiceShellOptions, type ServiceLimits } from './service-shell.js'
 export type { HealthCheck, CheckResult } from './health-routes.js'
 export type { MetricsSource } from './service-metrics.js'
+export { fanoutErrorMetric, type FanoutErrorCounts } from './fanout-error-metric.js'
 export { ProblemSchema, problemRef, problems, type ProblemResponse } from './problem-schema.js'
 export { API_SECURITY_HEADERS } from './security-headers.js'
 export { answerError, instanceOf } from './problem-answers.js'

@@ -5,6 +5,13 @@ import type { MethodIndex } from './method-index.js'
 import { API_SECURITY_HEADERS } from './security-headers.js'
 import type { SchemaValidationError } from './validation-message.js'
 
+/**
+ * Retry-After of the 503s whose error does not say when (no context.retryAfterMs): a store or the bus that cannot be
+ * reached is usually back within seconds (a Redis failover takes 1-3 s), and a client told so backs off instead of
+ * hammering or giving up.
+ */
+const UNAVAILABLE_RETRY_AFTER_MS: Partial<Record<ErrorCode, number>> = { E_L2_UNAVAILABLE: 1_000, E_BUS_UNAVAILABLE: 1_000 }
+
 /** Paths longer than this are cut in problems: a 16 KB URL is not sent back to the one who sent it. */
 const MAX_ECHOED_PATH = 256
 
@@ -34,7 +41,7 @@ export function answerError(error: FastifyError | Error, request: FastifyRequest
   if (answer.status >= 500) request.log.error({ err: error, code: answer.code }, 'request failed')
   else request.log.info({ code: answer.code, detail: answer.detail }, 'request refused')
   // Backpressure, rate limits and other refusals that know when to come back say so (RFC 9110 §10.2.3).
-  const retryAfterMs = isStrataError(error) ? error.context.retryAfterMs : undefined
+  const retryAfterMs = isStrataError(error) ? (error.context.retryAfterMs ?? UNAVAILABLE_RETRY_AFTER_MS[error.code]) : undefined
   if (typeof retryAfterMs === 'number' && retryAfterMs >= 0) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))))
   closeIfBodyUnread(request, reply)
   return reply.code(answer.status).type(PROBLEM_CONTENT_TYPE).send(answer)

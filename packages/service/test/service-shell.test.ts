@@ -2,6 +2,7 @@ import { connect } from 'node:net'
 import { Type } from '@sinclair/typebox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiKeys, Authenticator, MemoryApiKeyStore } from '@strata/security'
+import { StrataError } from '@strata/core'
 import { createServiceShell, type ServiceShell } from '../src/index.js'
 
 const PROBLEM = 'application/problem+json; charset=utf-8'
@@ -56,6 +57,11 @@ describe('the service shell: one problem+json edge for every service', () => {
     shell.app.get('/v1/things/:name', open, (request) => request.params)
     shell.app.post('/v1/guarded', { config: { auth: { scope: 'write', namespace: '*' } } }, () => ({ ok: true }))
     shell.app.post('/v1/open', open, () => ({ ok: true }))
+    // A dependency away for a moment (a Redis failover, a broker restart): 503 with Retry-After, whatever the code.
+    shell.app.get('/v1/unavailable/:code', open, (request) => {
+      const { code } = request.params as { code: 'E_L2_UNAVAILABLE' | 'E_BUS_UNAVAILABLE' | 'E_BACKPRESSURE' }
+      throw new StrataError(code, 'away for a moment', code === 'E_BACKPRESSURE' ? { context: { retryAfterMs: 2_500 } } : {})
+    })
     shell.app.get('/v1/crash', open, () => {
       throw new Error('database password is hunter2')
     })
@@ -74,6 +80,16 @@ describe('the service shell: one problem+json edge for every service', () => {
     expect(body).toMatchObject({ status, code, type: `urn:strata:error:${code}` })
     return body
   }
+
+  it('a dependency that cannot be reached → 503 problem+json with Retry-After (1 s unless the error says when)', async () => {
+    for (const [code, retryAfter] of [['E_L2_UNAVAILABLE', '1'], ['E_BUS_UNAVAILABLE', '1'], ['E_BACKPRESSURE', '3']] as const) {
+      const response = await shell.app.inject({ method: 'GET', url: `/v1/unavailable/${code}` })
+      expect(response.statusCode, code).toBe(503)
+      expect(response.headers['content-type']).toBe(PROBLEM)
+      expect(response.json()).toMatchObject({ code, status: 503 })
+      expect(response.headers['retry-after'], code).toBe(retryAfter)
+    }
+  })
 
   it('a path segment over maxParamLength → 414 problem+json with the security headers, the URL not echoed', async () => {
     const long = 'x'.repeat(5_000)

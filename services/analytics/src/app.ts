@@ -15,6 +15,7 @@ import { TransportEventSource } from './source/transport-event-source.js'
 import { DEFAULT_RETENTION, type RetentionPolicy, type RollupStore } from './store/rollup-store.js'
 
 export { AnalyticsState } from './aggregation/analytics-state.js'
+export { MAX_BUCKETS_PER_REQUEST } from './http/report-routes.js'
 export type { RollupStore, RollupQuery, StoredAccessRow, RetentionPolicy } from './store/rollup-store.js'
 export { PostgresRollupStore } from './store/postgres-rollup-store.js'
 export { MemoryRollupStore } from './store/memory-rollup-store.js'
@@ -48,6 +49,8 @@ export interface AnalyticsDependencies {
   consumer?: string
   flushIntervalMs?: number
   retention?: RetentionPolicy
+  /** The most buckets one report or series request may span (default MAX_BUCKETS_PER_REQUEST, 10,080: a week of minutes); past it a 400. */
+  maxReportBuckets?: number
   state?: AnalyticsStateOptions
   clock?: () => number
   /** pino: a logger, or options for one (with trace ids, from the service shell). Default off. */
@@ -131,7 +134,7 @@ export function buildAnalytics(deps: AnalyticsDependencies): Analytics {
 
   // Reports span every namespace: reading them needs `read` on `*` (a route that declares nothing would need admin).
   const readAll = { auth: { scope: 'read' as const, namespace: '*', audit: false } }
-  reportRoutes(http, { store: deps.store, state, clock, resources, routeConfig: readAll })
+  reportRoutes(http, { store: deps.store, state, clock, resources, routeConfig: readAll, ...(deps.maxReportBuckets === undefined ? {} : { maxBuckets: deps.maxReportBuckets }) })
   http.get('/v1/resources', { config: readAll }, () => ({ resources: resources.latest() }))
 
   return {

@@ -1,19 +1,20 @@
 import { mkdtempSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { AccessEvent } from '@strata/bus'
 import { zipfKeys } from '@strata/testkit'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SeriesReport } from '@strata/api'
-import type { AnalyticsReport } from '../src/app.js'
+import { MAX_BUCKETS_PER_REQUEST, type AnalyticsReport } from '../src/app.js'
 import { startAnalytics, type AnalyticsHarness } from './support/analytics-harness.js'
 
-const PORT = 19231
 const CHROMIUM = process.env.STRATA_CHROMIUM ?? '/usr/bin/chromium'
 
 describe('reports: JSON, CSV and a self-contained HTML page with charts', () => {
   let harness: AnalyticsHarness
+  let port: number
   const now = Date.now()
 
   beforeAll(async () => {
@@ -34,7 +35,9 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
     }
     harness.analytics.state.ingestInvalidation({ origin: 'invalidator', namespace: 'catalog', kind: 'keys', keys: ['product:1'], at: now - 60_000 })
     await harness.analytics.flusher.flush()
-    await harness.analytics.http.listen({ host: '127.0.0.1', port: PORT })
+    // Port 0: the OS picks a free one, so parallel runs and other suites never collide.
+    await harness.analytics.http.listen({ host: '127.0.0.1', port: 0 })
+    port = (harness.analytics.http.server.address() as AddressInfo).port
   }, 60_000)
 
   afterAll(async () => {
@@ -101,12 +104,37 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
   })
 
   it('refuses bad parameters with problem+json E_INVALID_REQUEST', async () => {
-    for (const url of ['/v1/report?window=forever', '/v1/report.csv?granularity=week', '/v1/report.html?from=yesterday', '/v1/report?namespace=%20bad']) {
+    for (const url of ['/v1/report?window=forever', '/v1/report.csv?granularity=week', '/v1/report.html?from=yesterday', '/v1/report?namespace=%20bad', '/v1/series?from=0&to=99999999999999999999']) {
       const response = await harness.analytics.http.inject({ method: 'GET', url })
       expect(response.statusCode, url).toBe(400)
       expect(response.headers['content-type']).toContain('application/problem+json')
       expect(response.json<{ code: string }>().code).toBe('E_INVALID_REQUEST')
     }
+  })
+
+  it(`refuses a window of more than ${MAX_BUCKETS_PER_REQUEST} buckets with a 400 naming the parameter, and takes it at a coarser granularity`, async () => {
+    const refused = async (url: string, parameter: string) => {
+      const response = await harness.analytics.http.inject({ method: 'GET', url })
+      expect(response.statusCode, url).toBe(400)
+      expect(response.headers['content-type']).toContain('application/problem+json')
+      const problem = response.json<{ code: string; detail: string }>()
+      expect(problem.code).toBe('E_INVALID_REQUEST')
+      expect(problem.detail, url).toContain(parameter)
+      expect(problem.detail, url).toContain(`more than the ${MAX_BUCKETS_PER_REQUEST}`)
+      return problem.detail
+    }
+    // 9999 days of minutes (14.4 million buckets) was answered before, bucket by bucket.
+    expect(await refused('/v1/series?window=9999d', 'window=9999d')).toContain('granularity=hour or day')
+    await refused('/v1/series?window=8d&namespace=catalog', 'window=8d')
+    await refused('/v1/report?window=30d', 'window=30d')
+    await refused(`/v1/report.csv?from=0&to=${now}&granularity=hour`, 'from..to')
+    await refused('/v1/report.html?window=169h', 'window=169h')
+    // A week of minutes is the widest that fits; wider spans fit at a coarser granularity.
+    for (const url of ['/v1/report?window=7d', '/v1/series?window=8d&granularity=hour', '/v1/report?window=9999d&granularity=day', `/v1/report.csv?from=${now - 86_400_000}&to=${now}`]) {
+      expect((await harness.analytics.http.inject({ method: 'GET', url })).statusCode, url).toBe(200)
+    }
+    const hourly = (await harness.analytics.http.inject({ method: 'GET', url: '/v1/series?window=8d&granularity=hour' })).json<SeriesReport>()
+    expect(hourly.series.reduce((sum, point) => sum + point.requests, 0)).toBe(30_060)
   })
 
   it('answers unknown routes with problem+json E_ROUTE_NOT_FOUND', async () => {
@@ -122,7 +150,7 @@ describe('reports: JSON, CSV and a self-contained HTML page with charts', () => 
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
       const requests: string[] = []
       page.on('request', (request) => requests.push(request.url()))
-      const response = await page.goto(`http://127.0.0.1:${PORT}/v1/report.html?window=1h`)
+      const response = await page.goto(`http://127.0.0.1:${port}/v1/report.html?window=1h`)
       expect(response?.status()).toBe(200)
       // Rendered under a CSP that lets nothing load or frame it but its own inline stylesheet.
       expect(response?.headers()).toMatchObject({

@@ -1,4 +1,4 @@
-import { connect } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { requireKafka, requireMemcached, requireRedis, servers, uniqueName } from '@strata/testkit'
 import { Kafka, logLevel } from 'kafkajs'
@@ -11,8 +11,6 @@ import { RedisInfoProbe } from '../src/resources/redis-info-probe.js'
 import { ResourceMonitor } from '../src/resources/resource-monitor.js'
 import { ServiceMetricsProbe } from '../src/resources/service-metrics-probe.js'
 import { startAnalytics, type AnalyticsHarness } from './support/analytics-harness.js'
-
-const PORT = 19241
 
 function memcachedCommand(host: string, port: number, command: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -31,11 +29,14 @@ function memcachedCommand(host: string, port: number, command: string): Promise<
 
 describe('resource utilisation probes on the real servers', () => {
   let harness: AnalyticsHarness
+  let analyticsPort: number
 
   beforeAll(async () => {
     await Promise.all([requireRedis(), requireMemcached(), requireKafka()])
     harness = await startAnalytics({ kafka: false, resources: { probes: [new ProcessProbe('analytics-under-test')], intervalMs: 100 } })
-    await harness.analytics.http.listen({ host: '127.0.0.1', port: PORT })
+    // Port 0: the OS picks a free one, so parallel runs and other suites never collide.
+    await harness.analytics.http.listen({ host: '127.0.0.1', port: 0 })
+    analyticsPort = (harness.analytics.http.server.address() as AddressInfo).port
   })
   afterAll(async () => {
     await harness?.stop()
@@ -93,7 +94,7 @@ describe('resource utilisation probes on the real servers', () => {
     expect(own.rss_bytes).toBeGreaterThan(10_000_000)
     expect(own.cpu_ratio).toBeGreaterThanOrEqual(0)
     expect(own.event_loop_delay_p99_seconds).toBeGreaterThan(0)
-    const scraped = await new ServiceMetricsProbe('analytics', `http://127.0.0.1:${PORT}/metrics`).sample()
+    const scraped = await new ServiceMetricsProbe('analytics', `http://127.0.0.1:${analyticsPort}/metrics`).sample()
     expect(scraped.rss_bytes).toBeGreaterThan(10_000_000)
     expect(scraped.cpu_seconds_total).toBeGreaterThan(0)
     expect(scraped.event_loop_delay_p99_seconds).toBeGreaterThanOrEqual(0)

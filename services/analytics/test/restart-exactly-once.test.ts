@@ -1,12 +1,11 @@
 import { createEvent, publishEvents, type AccessEvent, type EventEnvelope } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
-import { ServiceProcess, requireKafka, requirePostgres, uniqueName, waitUntil } from '@strata/testkit'
+import { ServiceProcess, freePort, requireKafka, requirePostgres, uniqueName, waitUntil } from '@strata/testkit'
 import { Kafka, logLevel } from 'kafkajs'
 import pg from 'pg'
 import type { AnalyticsReport } from '../src/app.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-const PORT = 19221
 const BATCHES = 300
 const PER_BATCH = 40
 const ERRORS = 60
@@ -32,10 +31,13 @@ describe('analytics rollups across a kill -9 of the consumer', () => {
   let transport: KafkaTransport
   let env: Record<string, string>
   let running: ServiceProcess | undefined
+  // One free port for both runs (the restarted consumer answers where the first did).
+  let port: number
 
   beforeAll(async () => {
     brokers = await requireKafka()
     const postgresUrl = await requirePostgres()
+    port = await freePort()
     pool = new pg.Pool({ connectionString: postgresUrl, max: 2 })
     transport = new KafkaTransport({ brokers, clientId: 'restart-test', log: () => undefined })
     env = {
@@ -53,7 +55,7 @@ describe('analytics rollups across a kill -9 of the consumer', () => {
       STRATA_ANALYTICS_ALERTS_TOPIC: topics.alerts,
       STRATA_ANALYTICS_WARMING_TOPIC: topics.warming,
       STRATA_ANALYTICS_FLUSH_MS: '150',
-      STRATA_ANALYTICS_PORT: String(PORT),
+      STRATA_ANALYTICS_PORT: String(port),
     }
   })
 
@@ -68,7 +70,7 @@ describe('analytics rollups across a kill -9 of the consumer', () => {
     const service = ServiceProcess.start('analytics', env)
     await waitUntil(async () => {
       if (service.exited) throw new Error(`analytics exited:\n${service.output.join('')}`)
-      return (await fetch(`http://127.0.0.1:${PORT}/health/ready`).catch(() => undefined))?.ok === true
+      return (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok === true
     }, 60_000)
     return service
   }
@@ -83,7 +85,7 @@ describe('analytics rollups across a kill -9 of the consumer', () => {
       invalidations: await one(`SELECT granularity AS g, sum(count) AS n FROM ${schema}.invalidation_rollups GROUP BY 1`),
     }
   }
-  const skipped = async () => Number(/strata_analytics_ingested_total\{kind="skipped"\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text())?.[1] ?? 0)
+  const skipped = async () => Number(/strata_analytics_ingested_total\{kind="skipped"\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0)
   const minuteAccesses = async () => Number((await totals()).access.find((entry) => entry.startsWith('minute:'))?.split(':')[1] ?? 0)
 
   it('counts every published event exactly once after a crash and a restart', async () => {
@@ -135,7 +137,7 @@ describe('analytics rollups across a kill -9 of the consumer', () => {
     // restarts its counts must be exact.
     const truth = new Map<string, number>()
     for (let i = 0; i < BATCHES; i++) for (let j = 0; j < PER_BATCH; j++) truth.set(`k${(i * 7 + j) % 500}`, (truth.get(`k${(i * 7 + j) % 500}`) ?? 0) + 1)
-    const report = (await (await fetch(`http://127.0.0.1:${PORT}/v1/report?window=1h&namespace=orders`)).json()) as AnalyticsReport
+    const report = (await (await fetch(`http://127.0.0.1:${port}/v1/report?window=1h&namespace=orders`)).json()) as AnalyticsReport
     const hotKeys = report.namespaces[0]!.hotKeys
     expect(hotKeys).toHaveLength(20)
     for (const hit of hotKeys) expect({ key: hit.key, count: hit.count, error: hit.error }).toEqual({ key: hit.key, count: truth.get(hit.key), error: 0 })

@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ServiceProcess, eventually, requireKafka, uniqueName, waitUntil, zipfKeys } from '@strata/testkit'
+import { ServiceProcess, eventually, freePort, requireKafka, uniqueName, waitUntil, zipfKeys } from '@strata/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AnalyticsReport } from '../src/app.js'
 import { startAnalytics, type AnalyticsHarness } from './support/analytics-harness.js'
 
-const GATEWAY_PORT = 19211
 const ITEMS = 4_000
 const REQUESTS = 16_000
 
@@ -24,8 +23,8 @@ function lruHitRatio(keys: Int32Array, size: number): number {
 }
 
 /** The gateway's own counters for one namespace, from its Prometheus /metrics. */
-async function gatewayCounters(namespace: string): Promise<{ hits: number; reads: number }> {
-  const text = await (await fetch(`http://127.0.0.1:${GATEWAY_PORT}/metrics`)).text()
+async function gatewayCounters(gatewayPort: number, namespace: string): Promise<{ hits: number; reads: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${gatewayPort}/metrics`)).text()
   let hits = 0
   let reads = 0
   for (const line of text.split('\n')) {
@@ -49,9 +48,11 @@ describe('analytics of a Zipf workload through the gateway', () => {
   let origin: Server
   let gateway: ServiceProcess
   let harness: AnalyticsHarness
+  let gatewayPort: number
 
   beforeAll(async () => {
     const brokers = await requireKafka()
+    gatewayPort = await freePort()
     // At most 400 keys tracked for the curve: SHARDS must sample (~10% of the 4 000 keys), not count everything.
     harness = await startAnalytics({ state: { mrc: { maxTracked: 400 } } })
     origin = createServer((request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: request.url })))
@@ -61,7 +62,7 @@ describe('analytics of a Zipf workload through the gateway', () => {
       STRATA_GATEWAY_AUTH: 'off',
       OTEL_SDK_DISABLED: 'true',
       HOST: '127.0.0.1',
-      PORT: String(GATEWAY_PORT),
+      PORT: String(gatewayPort),
       STRATA_GATEWAY_L2: 'memory',
       STRATA_GATEWAY_L1_ENTRIES: '1000',
       STRATA_GATEWAY_BUS: 'kafka',
@@ -73,7 +74,7 @@ describe('analytics of a Zipf workload through the gateway', () => {
     })
     await waitUntil(async () => {
       if (gateway.exited) throw new Error(`gateway exited:\n${gateway.output.join('')}`)
-      return (await fetch(`http://127.0.0.1:${GATEWAY_PORT}/health/ready`).catch(() => undefined))?.ok === true
+      return (await fetch(`http://127.0.0.1:${gatewayPort}/health/ready`).catch(() => undefined))?.ok === true
     }, 60_000)
   }, 90_000)
 
@@ -88,13 +89,13 @@ describe('analytics of a Zipf workload through the gateway', () => {
     let next = 0
     const lane = async () => {
       for (let i = next++; i < REQUESTS; i = next++) {
-        const response = await fetch(`http://127.0.0.1:${GATEWAY_PORT}/v1/namespaces/${namespace}/keys/k${keys[i]}`)
+        const response = await fetch(`http://127.0.0.1:${gatewayPort}/v1/namespaces/${namespace}/keys/k${keys[i]}`)
         expect(response.status).toBe(200)
         await response.arrayBuffer()
       }
     }
     await Promise.all([lane(), lane(), lane(), lane()])
-    const counters = await gatewayCounters(namespace)
+    const counters = await gatewayCounters(gatewayPort, namespace)
     expect(counters.reads).toBe(REQUESTS)
 
     let report: AnalyticsReport | undefined

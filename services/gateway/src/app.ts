@@ -1,7 +1,7 @@
 import type { ServerOptions as HttpsServerOptions } from 'node:https'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import { createServiceShell, type CheckResult, type HealthCheck, type ServiceLimits } from '@strata/service'
+import { createServiceShell, type CheckResult, type FanoutErrorCounts, type HealthCheck, type ServiceLimits } from '@strata/service'
 import type { AuditTrail, Authenticator, AuthRequirement, RateLimiter, RateLimitSpec } from '@strata/security'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { CacheHook, StrataCache } from '@strata/core'
@@ -57,6 +57,8 @@ export interface GatewayDeps {
   registry: NamespaceRegistry
   /** The L1 capacity the cache was built with, shown on /metrics. */
   l1Bounds?: { maxEntries: number; maxBytes?: number | undefined } | undefined
+  /** The fast invalidation fanout's failure report (main.ts: a FanoutErrorReport), shown on /metrics. */
+  fanoutErrors?: FanoutErrorCounts | undefined
   /** Proxy upstreams by name, served under /proxy/{name}/... */
   upstreams?: Record<string, UpstreamConfig>
   /** Domain event → invalidation rules for POST /v1/events (the embedded stand-in for the invalidator): `parseRules`. */
@@ -190,7 +192,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<Gateway> {
   }
 
   if (deps.hooks !== undefined && deps.hooks.length > 0) await app.register(cacheHooksPlugin, { cache: deps.cache, hooks: deps.hooks })
-  await app.register(metricsPlugin, { cache: deps.cache, registry: shell.registry, l1Bounds: deps.l1Bounds })
+  await app.register(metricsPlugin, { cache: deps.cache, registry: shell.registry, l1Bounds: deps.l1Bounds, fanoutErrors: deps.fanoutErrors })
   if (deps.accessEvents !== undefined) await app.register(accessEventsPlugin, { cache: deps.cache, ...deps.accessEvents })
   // Namespaces that do not exist are not tracked: a caller could otherwise grow the table with made-up names.
   const stats = new GatewayStats((name) => deps.registry.get(name) !== undefined)

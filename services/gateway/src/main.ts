@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { ClusterIpcTransport, transportInvalidationBus } from '@strata/bus'
+import { ClusterIpcTransport, FanoutErrorReport, transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { RedisInvalidationFanout, fastInvalidationChannel } from '@strata/bus/redis'
 import { kafkaClientSettings, listenOrExplain } from '@strata/config'
@@ -99,10 +99,17 @@ const fanout =
   outboxClient !== undefined && config.fastInvalidation === 'redis'
     ? new RedisInvalidationFanout(outboxClient, { channel: fastInvalidationChannel(config.prefix, topicUse.consumed.invalidations) })
     : undefined
+// Its failures never fail a request (Kafka carries every invalidation), so they are made visible: a warn, a metric.
+const fanoutErrors = fanout === undefined ? undefined : new FanoutErrorReport(fanout.name, { warn: logger.warn.bind(logger) })
 const bus: InvalidationBus | undefined =
   busTransport !== undefined
     ? // One topic both ways: this instance's deletes go out on it, and its L1 follows every other instance's there.
-      transportInvalidationBus(busTransport, { instanceId, source: 'strata/gateway', topic: topicUse.consumed.invalidations, ...(fanout === undefined ? {} : { fanout }) })
+      transportInvalidationBus(busTransport, {
+        instanceId,
+        source: 'strata/gateway',
+        topic: topicUse.consumed.invalidations,
+        ...(fanout === undefined ? {} : { fanout, onFanoutError: fanoutErrors!.report }),
+      })
     : settings.bus === 'local'
       ? new LocalInvalidationBus()
       : undefined
@@ -210,6 +217,7 @@ const gateway = await buildGateway({
   // The invalidators' records join GET /v1/invalidations (the console's history), beside this instance's own.
   ...(kafka === undefined ? {} : { invalidationRecords: { transport: kafka, instanceId } }),
   l1Bounds: { maxEntries: settings.l1MaxEntries, maxBytes: settings.l1MaxBytes },
+  ...(fanoutErrors === undefined ? {} : { fanoutErrors }),
   ...(workerSlot === undefined ? {} : { worker: { slot: workerSlot } }),
   console: {
     ...(settings.consoleDistDir === '' ? {} : { distDir: settings.consoleDistDir }),

@@ -22,12 +22,16 @@ describe('fast invalidation wired in the gateway and invalidator processes (real
   let invalidatorUrl: string
   let tap: Redis
   let redisUrl: string
+  const gatewayLog: string[] = []
 
   beforeAll(async () => {
     const [brokers, url] = await Promise.all([requireKafka(), requireRedis()])
     redisUrl = url
     tap = new Redis(redisUrl)
-    tap.on('message', (_channel: string, payload: string) => seen.push(JSON.parse(payload) as EventEnvelope<InvalidationEvent>))
+    tap.on('message', (_channel: string, payload: string) => {
+      // The last test sends what is not JSON at all, to see the gateway refuse it.
+      if (payload.startsWith('{')) seen.push(JSON.parse(payload) as EventEnvelope<InvalidationEvent>)
+    })
     await tap.subscribe(channel)
     const shared = { STRATA_L2: 'redis', STRATA_REDIS_URL: redisUrl, STRATA_KAFKA_BROKERS: brokers.join(','), STRATA_PREFIX: prefix, STRATA_FAST_INVALIDATION: 'redis' }
     const rules = join(dir, 'rules.yaml')
@@ -44,6 +48,7 @@ describe('fast invalidation wired in the gateway and invalidator processes (real
       STRATA_INSTANCE_ID: uniqueName('invalidator'),
     })
     gateway = await startGatewayProcess({ ...shared, STRATA_GATEWAY_BUS: 'kafka', STRATA_GATEWAY_QUEUE: 'memory', STRATA_GATEWAY_NAMESPACES: JSON.stringify({ [namespace]: { ttl: 600_000 } }) })
+    gateway.child.stdout!.on('data', (chunk: Buffer) => gatewayLog.push(chunk.toString()))
     await waitUntil(async () => (await fetch(`${gateway.url}/health/ready`).catch(() => undefined))?.status === 200, 60_000)
     await waitUntil(async () => (await fetch(`${invalidatorUrl}/health/ready`).catch(() => undefined))?.status === 200, 120_000).catch((error: unknown) => {
       throw new Error(`the invalidator did not get ready: ${String(error)}\n${invalidator.output.join('').slice(-3000)}`)
@@ -84,5 +89,31 @@ describe('fast invalidation wired in the gateway and invalidator processes (real
       publisher.disconnect()
     }
     await waitUntil(async () => (await tierOf('order:2')) === 'l2', 10_000)
+  })
+
+  it('a fanout failure is visible: a warn in the log and strata_fast_invalidation_errors_total on /metrics', { timeout: 60_000 }, async () => {
+    const errors = async (stage: string): Promise<number> => {
+      const metrics = await (await fetch(`${gateway.url}/metrics`, { headers: AUTH })).text()
+      return Number(new RegExp(`^strata_fast_invalidation_errors_total\\{fanout="redis",stage="${stage}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? Number.NaN)
+    }
+    expect(await errors('receive')).toBe(0)
+    expect(await errors('publish')).toBe(0)
+    // Something on the channel that is not an invalidation event (another deployment's channel clash, a bad tool).
+    const publisher = new Redis(redisUrl)
+    try {
+      await publisher.publish(channel, 'not an event: order:3')
+      await publisher.publish(channel, JSON.stringify({ specversion: '1.0', type: INVALIDATION_EVENT_TYPE }))
+    } finally {
+      publisher.disconnect()
+    }
+    await waitUntil(async () => (await errors('receive')) === 2, 10_000)
+    const warned = gatewayLog
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('fast invalidation fanout is not a valid invalidation'))
+    // One warn for both (at most one per stage per 10 s), without the payload.
+    expect(warned).toHaveLength(1)
+    expect(JSON.parse(warned[0]!)).toMatchObject({ level: 40, fanout: 'redis', stage: 'receive' })
+    expect(warned[0]).not.toContain('order:3')
   })
 })

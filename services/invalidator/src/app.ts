@@ -13,7 +13,7 @@ import {
 import { createCache, isStrataError, type InvalidationBus, type L2Store, type StrataCache } from '@strata/core'
 import type { FastifyInstance } from 'fastify'
 import type { AuthPluginOptions } from '@strata/security'
-import { createServiceShell, type ServiceShellOptions } from '@strata/service'
+import { createServiceShell, fanoutErrorMetric, type FanoutErrorCounts, type ServiceShellOptions } from '@strata/service'
 import type { EventDedupe } from './event-dedupe.js'
 import { EventInvalidator } from './event-invalidator.js'
 import { invalidationRoutes } from './http/invalidation-routes.js'
@@ -59,6 +59,8 @@ export interface InvalidatorDependencies {
    * gateway listens). None: no cross-origin access.
    */
   corsOrigins?: readonly string[] | (() => readonly string[])
+  /** The fast invalidation fanout's failure report (main.ts: a FanoutErrorReport), shown on /metrics. */
+  fanoutErrors?: FanoutErrorCounts
 }
 
 export interface Invalidator {
@@ -157,6 +159,7 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
     metrics: [analytics.registry],
   })
   const http = shell.app
+  if (deps.fanoutErrors !== undefined) fanoutErrorMetric(shell.registry, deps.fanoutErrors)
   invalidationRoutes(http, { cache, invalidate, clock })
 
   return {

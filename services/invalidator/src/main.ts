@@ -1,4 +1,4 @@
-import { transportInvalidationBus } from '@strata/bus'
+import { FanoutErrorReport, transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { RedisInvalidationFanout, fastInvalidationChannel } from '@strata/bus/redis'
 import { instanceIdOf, kafkaClientSettings, listenOrExplain, loadServiceConfig } from '@strata/config'
@@ -37,6 +37,10 @@ const fanout =
   redis !== undefined && config.fastInvalidation === 'redis'
     ? new RedisInvalidationFanout(redis, { channel: fastInvalidationChannel(config.prefix, topicUse.produced.invalidations) })
     : undefined
+// Its failures never fail an invalidation (Kafka carries every one), so they are made visible: a warn, a metric. The
+// HTTP app's logger exists only once the invalidator is built, so the report logs through it late.
+let warn: (fields: Record<string, unknown>, message: string) => void = () => undefined
+const fanoutErrors = fanout === undefined ? undefined : new FanoutErrorReport(fanout.name, { warn: (fields, message) => warn(fields, message) })
 const pool = settings.auth === 'on' ? new pg.Pool({ connectionString: config.postgresUrl, max: 4 }) : undefined
 const auth =
   pool === undefined
@@ -47,7 +51,13 @@ const invalidator = buildInvalidator({
   corsOrigins: config.corsOrigins,
   transport,
   l2,
-  publisher: transportInvalidationBus(transport, { instanceId, source: `strata/invalidator/${instanceId}`, topic: topicUse.produced.invalidations, ...(fanout === undefined ? {} : { fanout }) }),
+  publisher: transportInvalidationBus(transport, {
+    instanceId,
+    source: `strata/invalidator/${instanceId}`,
+    topic: topicUse.produced.invalidations,
+    ...(fanout === undefined ? {} : { fanout, onFanoutError: fanoutErrors!.report }),
+  }),
+  ...(fanoutErrors === undefined ? {} : { fanoutErrors }),
   rules,
   dedupe,
   prefix: config.prefix,
@@ -56,6 +66,7 @@ const invalidator = buildInvalidator({
   logger: loggerOptions('strata-invalidator', { level: config.logLevel }),
   ...(auth === undefined ? {} : { auth }),
 })
+warn = (fields, message) => invalidator.http.log.warn(fields, message)
 for (const warning of warnings) invalidator.http.log.warn(warning)
 
 onShutdownSignals(async () => {

@@ -2,6 +2,7 @@ import { StrataError, type InvalidationBus, type InvalidationMessage } from '@st
 import { createEvent } from '../envelope/event-envelope.js'
 import { consumeEvents, decodeEvent, encodeEvent } from '../envelope/event-codec.js'
 import type { InvalidationEvent, InvalidationHeartbeatEvent } from '../events/strata-events.js'
+import type { FanoutErrorStage } from '../fanout/fanout-error-report.js'
 import type { InvalidationFanout } from '../fanout/invalidation-fanout.js'
 import { TOPICS } from '../topics.js'
 import type { Transport } from '../transport/transport.js'
@@ -44,8 +45,11 @@ export interface TransportInvalidationBusOptions {
    * published, awaited and applied as without it, so every guarantee stays on the transport (docs/guides/invalidation.md).
    */
   fanout?: InvalidationFanout
-  /** Called when the fanout drops a message or delivers one that is not a valid invalidation (default: ignored). */
-  onFanoutError?: (error: unknown) => void
+  /**
+   * Called when the fanout drops a message (`publish`) or delivers one that is not a valid invalidation (`receive`).
+   * Default: ignored; the services pass a FanoutErrorReport (a warn log and strata_fast_invalidation_errors_total).
+   */
+  onFanoutError?: (error: unknown, stage: FanoutErrorStage) => void
 }
 
 /**
@@ -108,7 +112,7 @@ export class TransportInvalidationBus implements InvalidationBus {
   private fanOut(encoded: readonly { value: Buffer | string }[]): void {
     const fanout = this.options.fanout
     if (fanout === undefined) return
-    for (const message of encoded) void fanout.publish(message.value.toString()).catch((error: unknown) => this.options.onFanoutError?.(error))
+    for (const message of encoded) void fanout.publish(message.value.toString()).catch((error: unknown) => this.options.onFanoutError?.(error, 'publish'))
   }
 
   async subscribe(handler: (message: InvalidationMessage) => void, onGap?: (reason: string) => void, onHeard?: (upTo: number) => void): Promise<() => Promise<void>> {
@@ -160,7 +164,7 @@ export class TransportInvalidationBus implements InvalidationBus {
     try {
       event = decodeEvent({ value: Buffer.from(payload), headers: {} })
     } catch (error) {
-      this.options.onFanoutError?.(error)
+      this.options.onFanoutError?.(error, 'receive')
       return
     }
     if (event.type !== INVALIDATION_EVENT_TYPE) return

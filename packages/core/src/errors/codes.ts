@@ -68,6 +68,7 @@ export const ERROR_CODES = {
   E_UNAUTHENTICATED: { status: 401, title: 'No credentials, or an API key or token that is unknown, revoked, expired or malformed' },
   E_FORBIDDEN: { status: 403, title: 'The credentials are valid but lack the scope for this namespace' },
   E_RATE_LIMITED: { status: 429, title: 'The API key is over its request rate; retry after retryAfterMs' },
+  E_RATE_LIMIT_UNAVAILABLE: { status: 503, title: 'The store of the rate limits (Redis) cannot be reached; retry after retryAfterMs' },
   E_API_KEY_NOT_FOUND: { status: 404, title: 'No API key with this id exists' },
   E_POLICY_VIOLATION: { status: 400, title: "The request breaks the namespace's security policy (max TTL, value size, key pattern)" },
   E_ENCRYPTION_REQUIRED: { status: 400, title: 'The namespace policy requires encryption and no keyring is configured for it' },

@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs'
 import type { Redis } from 'ioredis'
+import { StrataError } from '@strata/core'
+import { isRedisUnavailable } from '@strata/core/redis'
 import type { RateLimitSpec } from '../access/principal.js'
 import type { RateDecision, RateLimiter } from './rate-limiter.js'
 
 const SCRIPT = readFileSync(new URL('./token-bucket.lua', import.meta.url), 'utf8')
+
+/** The Retry-After of a request refused because Redis is away: a Sentinel failover or a reconnect takes about that. */
+const UNAVAILABLE_RETRY_AFTER_MS = 1_000
 
 /** The Redis commands this adapter uses: one script, loaded once and called by its SHA (ioredis defineCommand). */
 type TokenBucketClient = Redis & {
@@ -69,6 +74,7 @@ export class RedisRateLimiter implements RateLimiter {
     return lease === undefined ? undefined : this.spend(lease, this.largestLease(limit), this.clock())
   }
 
+  /** Throws E_RATE_LIMIT_UNAVAILABLE while Redis cannot be reached and no local token or refusal answers (see `bucket`). */
   async take(subject: string, limit: RateLimitSpec): Promise<RateDecision> {
     const largest = this.largestLease(limit)
     if (largest <= 1) return this.takeOne(subject, limit)
@@ -110,7 +116,7 @@ export class RedisRateLimiter implements RateLimiter {
     if (returned > 0) lease.size = Math.max(1, Math.ceil(lease.size / 2))
     lease.tokens = 0
     const want = Math.min(largest, lease.size)
-    const [granted, remaining, retry] = await this.redis.strataTokenBucket(this.keyOf(subject), limit.perSecond, limit.burst, now, want, returned)
+    const [granted, remaining, retry] = await this.bucket(subject, limit, now, want, returned)
     if (granted === 0) {
       lease.refusedUntil = now + retry
       return { allowed: false, remaining: 0, retryAfterMs: retry }
@@ -144,8 +150,27 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   private async takeOne(subject: string, limit: RateLimitSpec): Promise<RateDecision> {
-    const [granted, remaining, retry] = await this.redis.strataTokenBucket(this.keyOf(subject), limit.perSecond, limit.burst, this.clock(), 1, 0)
+    const [granted, remaining, retry] = await this.bucket(subject, limit, this.clock(), 1, 0)
     return { allowed: granted === 1, remaining, retryAfterMs: retry }
+  }
+
+  /**
+   * The one call to Redis (a lease or a single token). Throws E_RATE_LIMIT_UNAVAILABLE (503 with Retry-After) while
+   * Redis cannot be reached (a failover answers READONLY, a lost primary MaxRetriesPerRequestError): a request that
+   * could not be counted is refused, not let through, and the caller learns it is temporary. Tokens a failed renewal
+   * was handing back are lost (fewer requests pass, never more). The detail keeps Redis' own words out (they are in
+   * `cause`, which is logged); any other error (a script bug) is passed through.
+   */
+  private async bucket(subject: string, limit: RateLimitSpec, now: number, want: number, returned: number): Promise<[number, number, number]> {
+    try {
+      return await this.redis.strataTokenBucket(this.keyOf(subject), limit.perSecond, limit.burst, now, want, returned)
+    } catch (error) {
+      if (!isRedisUnavailable(error)) throw error
+      throw new StrataError('E_RATE_LIMIT_UNAVAILABLE', 'Rate limits cannot be checked: their Redis cannot be reached (a failover or a restart); retry shortly', {
+        cause: error,
+        context: { retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS },
+      })
+    }
   }
 
   private keyOf(subject: string): string {

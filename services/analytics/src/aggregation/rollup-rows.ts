@@ -79,7 +79,12 @@ const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
 
+/** The length of one bucket of `granularity`, ms (UTC days: no daylight-saving days). */
+export function bucketMs(granularity: Granularity): number {
+  return granularity === 'minute' ? MINUTE : granularity === 'hour' ? HOUR : DAY
+}
+
 export function truncate(at: number, granularity: Granularity): number {
-  const size = granularity === 'minute' ? MINUTE : granularity === 'hour' ? HOUR : DAY
+  const size = bucketMs(granularity)
   return Math.floor(at / size) * size
 }

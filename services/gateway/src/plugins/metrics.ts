@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { StrataCache } from '@strata/core'
+import { fanoutErrorMetric, type FanoutErrorCounts } from '@strata/service'
 
 export interface MetricsOptions {
   cache: StrataCache
@@ -9,6 +10,8 @@ export interface MetricsOptions {
   registry: Registry
   /** The L1's configured capacity, exposed as strata_l1_max_entries / strata_l1_max_bytes. */
   l1Bounds?: { maxEntries: number; maxBytes?: number | undefined } | undefined
+  /** The fast invalidation fanout's failures (STRATA_FAST_INVALIDATION=redis), as strata_fast_invalidation_errors_total. */
+  fanoutErrors?: FanoutErrorCounts | undefined
 }
 
 /**
@@ -17,7 +20,7 @@ export interface MetricsOptions {
  * nothing; proxy outcomes come from one onResponse hook.
  */
 export const metricsPlugin = fp(
-  (app: FastifyInstance, { cache, registry, l1Bounds }: MetricsOptions, done: (error?: Error) => void) => {
+  (app: FastifyInstance, { cache, registry, l1Bounds, fanoutErrors }: MetricsOptions, done: (error?: Error) => void) => {
 
     new Counter({
       name: 'strata_cache_requests_total',
@@ -86,6 +89,7 @@ export const metricsPlugin = fp(
       if (l1Bounds.maxBytes !== undefined) new Gauge({ name: 'strata_l1_max_bytes', help: 'Configured L1 capacity in encoded bytes', registers: [registry] }).set(l1Bounds.maxBytes)
     }
     const gapDropped = new Counter({ name: 'strata_l1_dropped_on_gap_total', help: 'L1 entries dropped because of bus gaps', registers: [registry] })
+    if (fanoutErrors !== undefined) fanoutErrorMetric(registry, fanoutErrors)
     const unsubscribe = [
       cache.on('l2-circuit', ({ state }) => {
         circuitState = state

@@ -3,3 +3,4 @@ export { redisStore, FAIL_FAST_REDIS_OPTIONS, type RedisStoreConfig, type HostAn
 export { hashSlot } from './hash-slot.js'
 export { leaseKeyOf } from './redis-keys.js'
 export { RedisInvalidationOutbox, redisInvalidationOutbox, type RedisInvalidationOutboxOptions } from './redis-invalidation-outbox.js'
+export { isRedisUnavailable } from './redis-errors.js'

@@ -19,7 +19,7 @@ const UNAVAILABLE_MESSAGES = [
   'connect ETIMEDOUT',
   'Too many Cluster redirections',
 ]
-const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY)\b/
+const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|BUSY|NOREPLICAS)\b/
 
 /**
  * Connection-class errors become E_L2_UNAVAILABLE, so the engine's circuit breaker can open and serve from L1.
@@ -27,7 +27,7 @@ const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|
  */
 export function toStrataError(error: unknown, store: string): unknown {
   if (isStrataError(error) || !(error instanceof Error)) return error
-  if (isUnavailable(error)) {
+  if (isRedisUnavailable(error)) {
     return new StrataError('E_L2_UNAVAILABLE', `The ${store} store cannot be reached: ${error.message}`, {
       cause: error,
       context: { store },
@@ -36,12 +36,17 @@ export function toStrataError(error: unknown, store: string): unknown {
   return error
 }
 
-function isUnavailable(error: Error): boolean {
+/**
+ * Whether an ioredis error means "Redis cannot be reached right now" (a failover, a restart, a dropped connection),
+ * as opposed to a bug or bad data. Shared with the other Redis adapters (rate limits), so each can type its outage.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
   const code = (error as { code?: unknown }).code
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true
   if (error.name === 'MaxRetriesPerRequestError' || error.name === 'ClusterAllFailedError') return true
   if (UNAVAILABLE_REPLIES.test(error.message)) return true
   if (UNAVAILABLE_MESSAGES.some((text) => error.message.includes(text))) return true
   const cause = (error as { lastNodeError?: unknown }).lastNodeError
-  return cause instanceof Error && isUnavailable(cause)
+  return isRedisUnavailable(cause)
 }
