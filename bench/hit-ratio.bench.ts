@@ -1,4 +1,4 @@
-import { basename, join } from 'node:path'
+import { basename } from 'node:path'
 import { parseArgs } from 'node:util'
 import { LRUCache } from 'lru-cache'
 import { ADVERSARIAL_FAMILIES, ADVERSARIAL_LENGTHS, compact } from '@strata/testkit'
@@ -7,7 +7,7 @@ import type { EvictionPolicyName } from '../packages/core/src/l1/index.js'
 import { beladyHitRatio, beladySizedHitRatio } from './lib/belady.js'
 import { round, printReport } from './lib/report.js'
 import { keyNames, replay, strataTier, type Access } from './lib/simulate.js'
-import { PUBLIC_TRACES, formatOf, locateTracesDir, readTrace, type Trace, type TraceFormat } from './lib/traces.js'
+import { PUBLIC_TRACES, formatOf, locateTrace, locateTracesDir, readTrace, type Trace, type TraceFormat } from './lib/traces.js'
 import { loopKeys, seededRandom, zipfKeys, zipfWithScans } from './lib/zipf.js'
 
 /**
@@ -108,16 +108,22 @@ function adversarialWorkloads(): Workload[] {
 }
 
 /** The README's sizes, Caffeine's chart sizes for gli and OLTP, and with --all a few more. */
-function publicWorkloads(dir: string, all: boolean): Workload[] {
+function publicWorkloads(dir: string | undefined, all: boolean): Workload[] {
   const extra: Record<string, number[]> = all
     ? { gli: [500, 1500], OLTP: [250, 500, 1500, 2000], multi2: [512, 2048], sprite: [512], '2_pools': [512], P3: [20_000, 40_000] }
     : { gli: [500, 1500], OLTP: [250, 2000] }
-  return PUBLIC_TRACES.map((trace) => ({
-    name: trace.name,
-    group: 'public' as const,
-    load: () => readTrace(join(dir, trace.file)),
-    sizes: [...new Set([...trace.cases.map((c) => c.size), ...(extra[trace.name] ?? [])])].sort((a, b) => a - b),
-  }))
+  return PUBLIC_TRACES.flatMap((trace) => {
+    const path = locateTrace(trace.file, dir)
+    if (path === undefined) return []
+    return [
+      {
+        name: trace.name,
+        group: 'public' as const,
+        load: () => readTrace(path),
+        sizes: [...new Set([...trace.cases.map((c) => c.size), ...(extra[trace.name] ?? [])])].sort((a, b) => a - b),
+      },
+    ]
+  })
 }
 
 /** Hit ratio (%) and accesses/s of one policy over a trace, through the shipped tier. */
@@ -231,9 +237,9 @@ if (userTrace !== undefined) {
 } else {
   const dir = locateTracesDir()
   if (dir === undefined) {
-    console.error('The public traces were not found: set STRATA_TRACES_DIR or put shared/traces beside the clone.')
+    console.error('shared/traces not found: replaying the LIRS traces shipped in the repository, without OLTP and P3 (set STRATA_TRACES_DIR or put shared/traces beside the clone).')
   }
-  workloads = [...generatedWorkloads(), ...(dir === undefined ? [] : publicWorkloads(dir, values.all))]
+  workloads = [...generatedWorkloads(), ...publicWorkloads(dir, values.all)]
 }
 
 const results = run(workloads, userTrace === undefined && !values['no-bytes'])

@@ -68,6 +68,24 @@ export function locateTracesDir(from: string = dirname(fileURLToPath(import.meta
   }
 }
 
+/**
+ * The LIRS traces of PUBLIC_TRACES as shipped in the repository (see the README there): a clone without the shared
+ * folder still replays them. OLTP and P3 are not shipped.
+ */
+export const SHIPPED_TRACES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/core/test/fixtures/traces')
+
+/**
+ * Where a public trace file is: the shared traces folder (`dir`, see locateTracesDir) when it has the file, else the
+ * repository's shipped copy, else undefined.
+ */
+export function locateTrace(file: string, dir: string | undefined): string | undefined {
+  for (const folder of dir === undefined ? [SHIPPED_TRACES_DIR] : [dir, SHIPPED_TRACES_DIR]) {
+    const path = join(folder, file)
+    if (existsSync(path)) return path
+  }
+  return undefined
+}
+
 /** The format from the file name: `.lis` (ARC) or one key per line, gzipped or not. */
 export function formatOf(path: string): TraceFormat {
   return /\.lis(\.gz)?$/i.test(path) ? 'lis' : 'lines'

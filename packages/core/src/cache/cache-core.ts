@@ -95,8 +95,8 @@ export class CacheCore {
    * latest write of a key wins in write-behind flushing and conditional requests. Integers: they are ETags, which a
    * client compares as strings (`"1796615223847477"`, never a fraction).
    */
-  nextVersion(): number {
-    const candidate = Math.floor(this.now() * 1000)
+  nextVersion(now: number = this.now()): number {
+    const candidate = Math.floor(now * 1000)
     this.lastVersion = candidate > this.lastVersion ? candidate : this.lastVersion + 1
     return this.lastVersion
   }

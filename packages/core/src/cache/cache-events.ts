@@ -30,8 +30,24 @@ export type CacheListener<E extends CacheEventName> = (event: CacheEventMap[E]) 
  */
 export class CacheEvents {
   private readonly listeners = new Map<CacheEventName, Set<(event: never) => void>>()
-  /** `listening.hit` etc.: a property read, cheaper than a Map lookup on every cache hit. */
-  readonly listening: Partial<Record<CacheEventName, boolean>> = {}
+  /**
+   * `listening.hit` etc.: a property read, cheaper than a Map lookup on every cache hit. Every name is present from the
+   * start, so the object keeps one shape and each check on the hit and set paths is a monomorphic load.
+   */
+  readonly listening: Record<CacheEventName, boolean> = {
+    hit: false,
+    miss: false,
+    set: false,
+    delete: false,
+    evict: false,
+    load: false,
+    refresh: false,
+    'fail-safe': false,
+    invalidate: false,
+    error: false,
+    'l2-circuit': false,
+    'bus-gap': false,
+  }
 
   on<E extends CacheEventName>(name: E, listener: CacheListener<E>): () => void {
     let set = this.listeners.get(name)

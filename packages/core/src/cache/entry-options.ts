@@ -37,12 +37,15 @@ export interface ResolvedEntryOptions {
   tags: readonly string[]
 }
 
+/** The tags of an untagged entry: one shared, frozen array rather than one per write. */
+const NO_TAGS: readonly string[] = Object.freeze([])
+
 export function resolveEntryOptions(policy: CachePolicy, options: EntryOptions | undefined): ResolvedEntryOptions {
   return {
     ttl: options?.ttl ?? policy.ttl,
     grace: options?.grace ?? policy.grace,
     l1Ttl: options?.l1Ttl ?? policy.l1Ttl,
-    tags: options?.tags ?? [],
+    tags: options?.tags ?? NO_TAGS,
   }
 }
 

@@ -44,6 +44,8 @@ export class NamespaceCache<T = unknown> {
   private readonly codecOptions: EntryCodecOptions
   private readonly encodeForL1: boolean
   private readonly guard: KeyGuard
+  /** The policy's entry options, resolved once: a write without per-call options allocates none. */
+  private readonly policyEntryOptions: ResolvedEntryOptions
 
   constructor(
     protected readonly core: CacheCore,
@@ -63,6 +65,7 @@ export class NamespaceCache<T = unknown> {
     this.codecOptions = { codec: policy.codec, compressAbove: policy.compressAbove, encryption: policy.encryption }
     this.encodeForL1 = core.l1BoundedByBytes
     this.guard = previous?.guard ?? new KeyGuard(core.l2, core.now)
+    this.policyEntryOptions = resolveEntryOptions(policy, undefined)
     core.codecs.set(policy.codec.id, policy.codec)
     core.registerNamespace(name, (message) => this.applyRemote(message))
   }
@@ -606,10 +609,10 @@ export class NamespaceCache<T = unknown> {
     assertKey(key, this.policy.maxKeyLength, this.name)
     if (value === undefined) throw new StrataError('E_VALUE_UNDEFINED', 'undefined cannot be cached', { context: { key } })
     if (options !== undefined) validateEntryOptions(this.policy, this.name, options)
-    const resolved = resolveEntryOptions(this.policy, options)
-    const entry = this.makeEntry(value, this.core.now(), resolved)
+    const resolved = options === undefined ? this.policyEntryOptions : resolveEntryOptions(this.policy, options)
+    const entry = this.makeEntry(value, undefined, resolved)
     const encoded = this.encodeChecked(key, entry)
-    return { key, entry: { ...entry, size: encoded?.length ?? 0 }, resolved, encoded }
+    return { key, entry: encoded === undefined ? entry : { ...entry, size: encoded.length }, resolved, encoded }
   }
 
   private async writeOrigin(key: string, value: T, entry: { version: number; tags: readonly string[] }, mode: WriteMode): Promise<void> {
@@ -1099,15 +1102,16 @@ export class NamespaceCache<T = unknown> {
     return encoded
   }
 
-  private makeEntry(value: unknown, createdAt: number, options: ResolvedEntryOptions): StoredEntry {
+  /** `createdAt`: when the value's load started; undefined for now (a set). The clock is read once (~50 ns a read). */
+  private makeEntry(value: unknown, createdAt: number | undefined, options: ResolvedEntryOptions): StoredEntry {
     const now = this.core.now()
     const expiresAt = now + options.ttl
     return {
       value,
-      createdAt: Math.min(createdAt, now),
+      createdAt: createdAt === undefined || createdAt > now ? now : createdAt,
       expiresAt,
       staleUntil: expiresAt + options.grace,
-      version: this.core.nextVersion(),
+      version: this.core.nextVersion(now),
       tags: options.tags,
       size: 0,
     }

@@ -31,6 +31,8 @@ export class SingleFlight {
   }
 
   invalidate(key: string): void {
+    // Every write calls this; with no load under way (the usual case) there is nothing to look up.
+    if (this.flights.size === 0) return
     const flight = this.flights.get(key)
     if (flight !== undefined) {
       flight.invalidated = true

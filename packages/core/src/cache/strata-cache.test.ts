@@ -125,6 +125,19 @@ describe('StrataCache', () => {
     await cache.close()
   })
 
+  it('refuses keys with control characters, short or long, and accepts the characters around them', async () => {
+    const cache = createCache()
+    for (const key of ['a\u0000b', 'tab\there', 'del\u007f', `${'x'.repeat(40)}\u001f`, `\n${'y'.repeat(40)}`]) {
+      await expect(cache.set(key, 1)).rejects.toMatchObject({ code: 'E_KEY_INVALID' })
+      await expect(cache.get(key)).rejects.toMatchObject({ code: 'E_KEY_INVALID' })
+    }
+    for (const key of ['sp ace', '~tilde', '\u0080latin', `${'z'.repeat(40)} ~`]) {
+      await cache.set(key, key)
+      expect(await cache.get(key)).toBe(key)
+    }
+    await cache.close()
+  })
+
   it('reports health of both tiers', async () => {
     const cache = createCache({ l2: memoryStore() })
     await cache.set('k', 1)

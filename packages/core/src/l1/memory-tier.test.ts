@@ -87,6 +87,33 @@ describe('MemoryTier', () => {
     expect(removals.map(([key]) => key)).toEqual(['a', 'c'])
   })
 
+  it('reclaims an overwritten entry at its latest expiry, whether the overwrite moved it later, earlier or to never', () => {
+    const { cache, removals, now, tick } = tier()
+    const start = now()
+    // Later: each overwrite pushes the expiry out (the node may stay in its first bucket; the wheel re-sorts it).
+    for (let i = 1; i <= 20; i++) cache.set('later', 'L', start + i * 3_000)
+    cache.set('earlier', 'E', start + 200_000)
+    cache.set('earlier', 'E', start + 2_000)
+    cache.set('never', 'N', start + 2_000)
+    cache.set('never', 'N', FOREVER)
+    tick(5_000)
+    cache.cleanUp()
+    expect(removals).toEqual([['earlier', 'E', 'expired']])
+    tick(54_000)
+    cache.cleanUp()
+    expect(cache.has('later')).toBe(true)
+    tick(3_000)
+    cache.cleanUp()
+    expect(removals).toEqual([
+      ['earlier', 'E', 'expired'],
+      ['later', 'L', 'expired'],
+    ])
+    tick(10 * 86_400_000)
+    cache.cleanUp()
+    expect(cache.size).toBe(1)
+    expect(cache.get('never')).toBe('N')
+  })
+
   it('hides expired entries from keys() and reports them as expired when cleared', () => {
     const { cache, removals, now, tick } = tier()
     cache.set('old', 'o', now() + 10)

@@ -222,9 +222,13 @@ export class MemoryTier<V> {
       existing.value = value
       this.bytes += weight - existing.bytes
       existing.bytes = weight
-      if (existing.expiresAt !== expiresAt) {
+      const previousExpiry = existing.expiresAt
+      if (previousExpiry !== expiresAt) {
         existing.expiresAt = expiresAt
-        this.wheel.reschedule(existing)
+        // A later expiry may leave the node in its earlier bucket: the wheel re-sorts a node that is not due when it
+        // visits the bucket, so it is still reclaimed on time, and an overwrite (which nearly always pushes the expiry
+        // out) costs no unlink and relink.
+        if (expiresAt < previousExpiry || expiresAt === INFINITY) this.wheel.reschedule(existing)
       }
       if (previous !== value && this.notifyReplaced) this.notify(key, previous, 'replaced')
       resident = this.policy.onUpdate(existing, cost)

@@ -188,19 +188,22 @@ export class WTinyLfuPolicy<N extends PolicyNode = PolicyNode> implements Evicti
   }
 
   onHit(node: N): void {
+    // Kept small so the tier's `get` inlines it: the common hit (a protected entry, its counters saturated) is a few
+    // loads and one list move; the window and probation cases go through `reorder`.
     // A hot key's four counters stay at 15 until the next aging: skipping them then changes nothing.
     if (node.saturatedEpoch !== this.sketch.epoch) this.countHit(node)
-    const queue = node.queue
-    if (queue === WINDOW) {
-      this.window.moveToLast(node)
-    } else if (queue === PROBATION) {
-      this.reorderProbation(node)
-    } else if (queue === PROTECTED) {
-      this.protectedDeque.moveToLast(node)
-    } else {
-      return
-    }
+    if (node.queue === PROTECTED) this.protectedDeque.moveToLast(node)
+    else if (!this.reorder(node)) return
     if (++this.hitsInSample + this.missesInSample >= this.sampleSize) this.climb()
+  }
+
+  /** A hit on a window or probation entry; false for a node that is not resident. */
+  private reorder(node: N): boolean {
+    const queue = node.queue
+    if (queue === WINDOW) this.window.moveToLast(node)
+    else if (queue === PROBATION) this.reorderProbation(node)
+    else return false
+    return true
   }
 
   /**
