@@ -164,8 +164,9 @@ export class WriteBehindFlusher extends EventEmitter<WriteBehindFlusherEvents> {
   private async flush(job: Job<FlushJob>): Promise<void> {
     const { pending, origin } = this.options
     const refs = job.data.fields.map(refOf)
-    await pending.renew(refs, this.leaseMs, this.clock())
-    const records = coalesce((await pending.read(refs)).filter((write) => write !== undefined))
+    // Both in one round trip: the read does not depend on the renewal (a key settled meanwhile reads as missing).
+    const [, writes] = await Promise.all([pending.renew(refs, this.leaseMs, this.clock()), pending.read(refs)])
+    const records = coalesce(writes.filter((write) => write !== undefined))
     if (records.length === 0) return
     const last = job.attempt >= job.maxAttempts
     // The flush job itself is added by the dispatcher, outside any trace; the producers' contexts ride on the writes.
