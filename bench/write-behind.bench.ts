@@ -44,7 +44,8 @@ const jobs = new BullmqJobQueue<FlushJob>(`${name}-flush`, { url: redisUrl })
 const deadLetters = new BullmqJobQueue<DeadWrite>(`${name}-dead-writes`, { url: redisUrl, retry: { attempts: 1 } })
 const lag = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 })
 const service = fork(fileURLToPath(new URL('../services/write-behind/src/main.ts', import.meta.url)), [], {
-  execArgv: ['--import', 'tsx'],
+  // BENCH_WB_CPU_PROF=<dir>: the service writes a V8 CPU profile there when it stops (run the bench with --cpu-prof too).
+  execArgv: ['--import', 'tsx', ...(process.env.BENCH_WB_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WB_CPU_PROF}`])],
   stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   env: {
     ...process.env,

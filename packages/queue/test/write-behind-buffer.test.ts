@@ -151,6 +151,41 @@ describe.each(adapters)('write-behind buffer: %s', (_name, make) => {
     expect(await buffer.put(write('b', 2, 2, 1600), limits, 1600)).toMatchObject({ accepted: false, reason: 'lag', lagMs: 600 })
   })
 
+  it('follows the lag limit within one turn: the first write into an empty buffer starts the clock', async () => {
+    const buffer = make()
+    const limits = { maxDepth: 0, maxLagMs: 500 }
+    const outcomes = await Promise.all([
+      buffer.put(write('a', 1, 'a', 1000), limits, 1000),
+      buffer.put(write('b', 1, 'b', 1400), limits, 1400),
+      buffer.put(write('c', 1, 'c', 1600), limits, 1600),
+    ])
+    expect(outcomes).toEqual([{ accepted: true }, { accepted: true }, { accepted: false, reason: 'lag', depth: 2, lagMs: 600 }])
+  })
+
+  it('claims, renews and settles more keys than one variadic command takes (4,500)', async () => {
+    const buffer = make()
+    const keys = Array.from({ length: 4500 }, (_, i) => `bulk:${i}`)
+    await Promise.all(keys.map((key, i) => buffer.put(write(key, 1, i), none, 1000)))
+    const claimed = await buffer.claim(5000, 1000, 1000)
+    expect(claimed).toHaveLength(4500)
+    await buffer.renew(claimed, 60_000, 1500)
+    expect(await buffer.claim(5000, 1000, 3000)).toEqual([])
+    const read = await buffer.read(claimed)
+    expect(read.filter((pending) => pending !== undefined)).toHaveLength(4500)
+    expect(await buffer.settle(read.map((pending) => ({ ...pending!, version: pending!.version })))).toBe(4500)
+    expect(await buffer.stats(3000)).toEqual({ depth: 0, oldestAt: undefined, ready: 0 })
+  })
+
+  it('settles a key named twice once, with the highest version named', async () => {
+    const buffer = make()
+    await buffer.put(write('k', 5, 'five'), none, 1000)
+    await buffer.put(write('j', 7, 'seven'), none, 1000)
+    const k = { namespace: 'ns', key: 'k' }
+    const j = { namespace: 'ns', key: 'j' }
+    expect(await buffer.settle([{ ...k, version: 3 }, { ...k, version: 5 }, { ...j, version: 7 }, { ...j, version: 7 }])).toBe(2)
+    expect(await buffer.stats(1000)).toEqual({ depth: 0, oldestAt: undefined, ready: 0 })
+  })
+
   it('writeBehindQueue rejects with E_BACKPRESSURE and retryAfterMs past a limit', async () => {
     const queue = writeBehindQueue({ pending: make(), maxDepth: 1, maxLagMs: 0, retryAfterMs: 2500 })
     await queue.enqueue({ namespace: 'ns', key: 'a', value: 1, version: 1, at: Date.now() })

@@ -82,6 +82,8 @@ export class WriteBehindFlusher extends EventEmitter<WriteBehindFlusherEvents> {
   private dispatching: Promise<void> | undefined
   private running = false
   private wake: (() => void) | undefined
+  /** Whether the last dispatch claimed keys (or found the job queue full): only then is the queue checked first. */
+  private busy = true
 
   constructor(private readonly options: WriteBehindFlusherOptions) {
     super()
@@ -151,10 +153,15 @@ export class WriteBehindFlusher extends EventEmitter<WriteBehindFlusherEvents> {
 
   /** Leases one batch of ready keys into a flush job; returns how many keys it took. */
   private async dispatchOnce(): Promise<number> {
-    // Keys wait in the buffer, where further writes coalesce, rather than in a long line of jobs.
-    const counts = await this.options.jobs.counts()
-    if (counts.waiting >= this.maxQueuedJobs) return 0
+    // Keys wait in the buffer, where further writes coalesce, rather than in a long line of jobs. An idle dispatcher
+    // (its last claim found nothing) skips that check: it is two scripts on the queue Redis every interval for a
+    // line that cannot have grown from here, and the first batch after a lull exceeds the limit by one job at most.
+    if (this.busy) {
+      const counts = await this.options.jobs.counts()
+      if (counts.waiting >= this.maxQueuedJobs) return 0
+    }
     const refs = await this.options.pending.claim(this.batchSize, this.leaseMs, this.clock())
+    this.busy = refs.length > 0
     if (refs.length === 0) return 0
     // If this process dies before the add, the lease lapses and the keys are claimed again: nothing is lost.
     await this.options.jobs.add({ fields: refs.map(fieldOf) })
@@ -164,8 +171,9 @@ export class WriteBehindFlusher extends EventEmitter<WriteBehindFlusherEvents> {
   private async flush(job: Job<FlushJob>): Promise<void> {
     const { pending, origin } = this.options
     const refs = job.data.fields.map(refOf)
-    await pending.renew(refs, this.leaseMs, this.clock())
-    const records = coalesce((await pending.read(refs)).filter((write) => write !== undefined))
+    // Both in one round trip: the read does not depend on the renewal (a key settled meanwhile reads as missing).
+    const [, writes] = await Promise.all([pending.renew(refs, this.leaseMs, this.clock()), pending.read(refs)])
+    const records = coalesce(writes.filter((write) => write !== undefined))
     if (records.length === 0) return
     const last = job.attempt >= job.maxAttempts
     // The flush job itself is added by the dispatcher, outside any trace; the producers' contexts ride on the writes.

@@ -29,6 +29,8 @@ interface PendingCommands {
 
 type PutReply = [number, string?, number?, number?]
 
+const ACCEPTED: PutReply = [1]
+
 interface QueuedPut {
   field: string
   write: PendingWrite
@@ -107,8 +109,15 @@ export class RedisPendingWrites implements PendingWrites {
       const { maxDepth, maxLagMs } = batch[start]!.limits
       let end = start + 1
       while (end < batch.length && batch[end]!.limits.maxDepth === maxDepth && batch[end]!.limits.maxLagMs === maxLagMs) end++
-      const args = batch.slice(start, end).flatMap((put) => [put.field, put.write.version, put.write.at, put.payload, put.now])
-      replies.push(...(await this.redis.strataWbPut(...this.keys, maxDepth, maxLagMs, ...args)))
+      const args: Array<string | number> = []
+      for (let i = start; i < end; i++) {
+        const put = batch[i]!
+        args.push(put.field, put.write.version, put.write.at, put.payload, put.now)
+      }
+      const part = await this.redis.strataWbPut(...this.keys, maxDepth, maxLagMs, ...args)
+      // An empty reply: every write of the call was accepted (the common case costs no per-write reply).
+      if (part.length === 0) for (let i = start; i < end; i++) replies.push(ACCEPTED)
+      else replies.push(...part)
       start = end
     }
     return replies
