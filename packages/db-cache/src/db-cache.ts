@@ -224,15 +224,13 @@ export class DbCache {
   }
 
   /**
-   * A miss answers as soon as PostgreSQL has: writing the result to L2 and L1 finishes behind the answer (an
-   * invalidation meanwhile still keeps it out, see NamespaceCache.store), and callers that join the load get it from
-   * the cache. A result in L1 or L2 answers when getOrSet does, held back one event-loop turn when hits have had the
-   * loop to themselves for `hitBurstMs` (loop-fairness.ts).
+   * A result in L1 or L2 answers when getOrSet does, held back one event-loop turn when hits have had the loop to
+   * themselves for `hitBurstMs` (loop-fairness.ts). A miss answers once its result is cached, so the next read of the
+   * same query is a hit.
    */
   private read(executor: Executor, config: QueryConfig, plan: ReadPlan): Promise<QueryResult> {
     const { analysis } = plan
     let loaded: QueryResult | undefined
-    let answerLoaded: ((result: QueryResult) => void) | undefined
     const cached = this.namespace.getOrSet(
       cacheKey(analysis, config),
       async (context) => {
@@ -240,7 +238,6 @@ export class DbCache {
         const result = await executor.query(config)
         const originMs = performance.now() - started
         loaded = result
-        answerLoaded?.(result)
         const rows = result.rows.length
         if (rows > this.maxRows) {
           context.skipCache()
@@ -252,23 +249,13 @@ export class DbCache {
       },
       { tags: plan.tags },
     )
-    return new Promise<QueryResult>((resolve, reject) => {
-      answerLoaded = resolve
-      cached.then(
-        (stored) => {
-          // Loaded by this call: already answered with the result as pg returned it.
-          if (loaded !== undefined) return
-          this.queryStats.hit(analysis.fingerprint, analysis.masked)
-          const result = fromStored(stored)
-          const turn = this.fairness.turn()
-          if (turn === undefined) resolve(result)
-          else void turn.then(() => resolve(result))
-        },
-        (error: unknown) => {
-          // After the answer, a failure to store has nothing left to tell this caller (the cache reports its own).
-          if (loaded === undefined) reject(error instanceof Error ? error : new Error(String(error)))
-        },
-      )
+    return cached.then((stored) => {
+      // The loader's own result goes back as pg returned it; a hit gets a result object around the shared rows.
+      if (loaded !== undefined) return loaded
+      this.queryStats.hit(analysis.fingerprint, analysis.masked)
+      const result = fromStored(stored)
+      const turn = this.fairness.turn()
+      return turn === undefined ? result : turn.then(() => result)
     })
   }
 
