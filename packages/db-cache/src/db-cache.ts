@@ -53,7 +53,6 @@ type Analysed = { ok: true; analysis: StatementAnalysis } | { ok: false; fingerp
 /** What a cacheable read needs on every call, worked out once per SQL text. */
 interface ReadPlan {
   analysis: StatementAnalysis
-  tables: readonly BaseTable[]
   tableNames: string[]
   tags: string[]
 }
@@ -216,7 +215,7 @@ export class DbCache {
     let plan = this.plans.get(sql)
     if (plan === undefined) {
       const tableNames = tables.map(tableName)
-      plan = { analysis, tables, tableNames, tags: tableNames.map(tableTag) }
+      plan = { analysis, tableNames, tags: tableNames.map(tableTag) }
       if (this.plans.size >= MAX_MEMO) this.plans.clear()
       this.plans.set(sql, plan)
     }
