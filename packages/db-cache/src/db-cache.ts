@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { StrataError, msgpackCodec, type CachePolicy, type NamespaceCache, type StrataCache } from '@strata/core'
 import type { FieldDef, Pool, PoolClient, QueryArrayConfig, QueryConfig, QueryResult, QueryResultRow } from 'pg'
 import { Catalog, type BaseTable } from './catalog/catalog.js'
+import { LoopFairness } from './loop-fairness.js'
 import { ResultCache } from './results/result-cache.js'
 import { decideRead, type CacheDecision, type PassThroughReason } from './sql/cache-decision.js'
 import { loadSqlParser } from './sql/sql-parser.js'
@@ -31,6 +32,12 @@ export interface DbCacheOptions {
    */
   policy?: Partial<CachePolicy>
   recommendation?: Partial<RecommendationOptions>
+  /**
+   * The longest, in ms, hits are answered back to back from memory before the next ones wait for one turn of the
+   * event loop, so the replies to misses and writes are read meanwhile (see loop-fairness.ts). `Infinity` never
+   * waits. Default 1.
+   */
+  hitBurstMs?: number
 }
 
 /** A cached result as stored: what pg's QueryResult holds, minus the driver internals. */
@@ -42,6 +49,13 @@ interface StoredResult {
 }
 
 type Analysed = { ok: true; analysis: StatementAnalysis } | { ok: false; fingerprint: string }
+
+/** What a cacheable read needs on every call, worked out once per SQL text. */
+interface ReadPlan {
+  analysis: StatementAnalysis
+  tableNames: string[]
+  tags: string[]
+}
 
 interface Executor {
   query(config: QueryConfig): Promise<QueryResult>
@@ -61,19 +75,30 @@ export class DbCache {
   private readonly queryStats: QueryStats
   private readonly analyses = new Map<string, Analysed>()
   private readonly decisions = new Map<string, CacheDecision | Promise<CacheDecision>>()
+  /** Texts decided cacheable: a hit on one of them skips analysis and decision (see `run`). */
+  private readonly plans = new Map<string, ReadPlan>()
+  private parserLoaded = false
   private readonly ttl: number
   private readonly maxRows: number
   private readonly ready: Promise<void>
+  private readonly fairness: LoopFairness
 
   constructor(private readonly options: DbCacheOptions) {
     this.ttl = options.ttl ?? 300_000
     this.maxRows = options.maxRows ?? 10_000
+    const hitBurstMs = options.hitBurstMs ?? 1
+    if (typeof hitBurstMs !== 'number' || !(hitBurstMs >= 0)) {
+      throw new StrataError('E_INVALID_OPTION', `hitBurstMs must be a number of milliseconds ≥ 0 (or Infinity), got ${String(hitBurstMs)}`, { context: { option: 'hitBurstMs' } })
+    }
+    this.fairness = new LoopFairness(hitBurstMs)
     // msgpack keeps Dates, Buffers and nulls as pg returns them (JSON would turn a timestamp into a string).
     this.namespace = options.cache.namespace<StoredResult>(options.namespace ?? 'db', { codec: msgpackCodec, ttl: this.ttl, stampede: 'local', ...options.policy })
     this.catalog = new Catalog(options.pool)
     this.queryStats = new QueryStats(this.activity, options.recommendation)
     this.results = new ResultCache(this.namespace as unknown as NamespaceCache<unknown>, this.queryStats, (tables) => this.resolveTables(tables))
-    this.ready = loadSqlParser()
+    this.ready = loadSqlParser().then(() => {
+      this.parserLoaded = true
+    })
   }
 
   get pool(): Pool {
@@ -81,8 +106,14 @@ export class DbCache {
   }
 
   /** Same shapes as `pool.query`: `(text, values)` or a config object (text, values, rowMode, types, name). */
-  async query<R extends QueryResultRow = QueryResultRow>(textOrConfig: string | QueryConfig | QueryArrayConfig, values?: unknown[]): Promise<QueryResult<R>> {
-    return (await this.run(this.options.pool, toConfig(textOrConfig, values), undefined)) as QueryResult<R>
+  query<R extends QueryResultRow = QueryResultRow>(textOrConfig: string | QueryConfig | QueryArrayConfig, values?: unknown[]): Promise<QueryResult<R>> {
+    let config: QueryConfig
+    try {
+      config = toConfig(textOrConfig, values)
+    } catch (error) {
+      return rejection(error)
+    }
+    return this.run(this.options.pool, config, undefined) as Promise<QueryResult<R>>
   }
 
   /** A pooled client whose queries go through the cache; inside BEGIN…COMMIT everything passes through. */
@@ -127,8 +158,25 @@ export class DbCache {
 
   // ---------------------------------------------------------------- internals shared with CachedClient
 
-  /** @internal Runs one query on `executor`; `transaction` is the client's open transaction, if any. */
-  async run(executor: Executor, config: QueryConfig, transaction: TransactionState | undefined): Promise<QueryResult> {
+  /**
+   * @internal Runs one query on `executor`; `transaction` is the client's open transaction, if any. A text already
+   * decided cacheable goes straight to `read` (no await before the L1 lookup: a hit costs the fewest microtasks).
+   */
+  run(executor: Executor, config: QueryConfig, transaction: TransactionState | undefined): Promise<QueryResult> {
+    if (this.parserLoaded && transaction?.open !== true && config.types === undefined) {
+      const plan = this.plans.get(config.text)
+      if (plan !== undefined) {
+        try {
+          return this.read(executor, config, plan)
+        } catch (error) {
+          return rejection(error)
+        }
+      }
+    }
+    return this.runAnalysed(executor, config, transaction)
+  }
+
+  private async runAnalysed(executor: Executor, config: QueryConfig, transaction: TransactionState | undefined): Promise<QueryResult> {
     if (typeof config.text !== 'string' || config.text.length === 0) {
       throw new StrataError('E_INVALID_OPTION', 'query() needs SQL text (a non-empty string or a config with text)')
     }
@@ -160,15 +208,30 @@ export class DbCache {
     if (config.types !== undefined) return this.passThrough(executor, config, analysis, 'custom-type-parsers')
     const decision = await this.decide(sql, analysis)
     if (!decision.cache) return this.passThrough(executor, config, analysis, decision.reason)
-    return this.read(executor, config, analysis, decision.tables)
+    return this.read(executor, config, this.plan(sql, analysis, decision.tables))
   }
 
-  private async read(executor: Executor, config: QueryConfig, analysis: StatementAnalysis, tables: readonly BaseTable[]): Promise<QueryResult> {
-    const key = cacheKey(analysis, config)
-    const tags = tables.map((table) => tableTag(tableName(table)))
+  private plan(sql: string, analysis: StatementAnalysis, tables: readonly BaseTable[]): ReadPlan {
+    let plan = this.plans.get(sql)
+    if (plan === undefined) {
+      const tableNames = tables.map(tableName)
+      plan = { analysis, tableNames, tags: tableNames.map(tableTag) }
+      if (this.plans.size >= MAX_MEMO) this.plans.clear()
+      this.plans.set(sql, plan)
+    }
+    return plan
+  }
+
+  /**
+   * A result in L1 or L2 answers when getOrSet does, held back one event-loop turn when hits have had the loop to
+   * themselves for `hitBurstMs` (loop-fairness.ts). A miss answers once its result is cached, so the next read of the
+   * same query is a hit.
+   */
+  private read(executor: Executor, config: QueryConfig, plan: ReadPlan): Promise<QueryResult> {
+    const { analysis } = plan
     let loaded: QueryResult | undefined
-    const stored = await this.namespace.getOrSet(
-      key,
+    const cached = this.namespace.getOrSet(
+      cacheKey(analysis, config),
       async (context) => {
         const started = performance.now()
         const result = await executor.query(config)
@@ -180,15 +243,19 @@ export class DbCache {
           this.queryStats.passThrough(analysis.fingerprint, analysis.masked, 'too-large')
           return toStored(result)
         }
-        this.queryStats.miss(analysis.fingerprint, analysis.masked, tables.map(tableName), originMs, rows, jsonSize(result.rows))
+        this.queryStats.miss(analysis.fingerprint, analysis.masked, plan.tableNames, originMs, rows, jsonSize(result.rows))
         return toStored(result)
       },
-      { tags },
+      { tags: plan.tags },
     )
-    // The loader's own result goes back as pg returned it; a hit gets a result object around the shared rows.
-    if (loaded !== undefined) return loaded
-    this.queryStats.hit(analysis.fingerprint, analysis.masked)
-    return fromStored(stored)
+    return cached.then((stored) => {
+      // The loader's own result goes back as pg returned it; a hit gets a result object around the shared rows.
+      if (loaded !== undefined) return loaded
+      this.queryStats.hit(analysis.fingerprint, analysis.masked)
+      const result = fromStored(stored)
+      const turn = this.fairness.turn()
+      return turn === undefined ? result : turn.then(() => result)
+    })
   }
 
   private async write(executor: Executor, config: QueryConfig, analysis: StatementAnalysis, transaction: TransactionState | undefined): Promise<QueryResult> {
@@ -199,6 +266,7 @@ export class DbCache {
     if (analysis.ddl) {
       this.catalog.clear()
       this.decisions.clear()
+      this.plans.clear()
     }
     const changes = typeof result.rowCount === 'number' && result.rowCount > 0 ? result.rowCount : 1
     if (transaction?.open === true) transaction.pending.push(...tables.map((table) => ({ table, changes })))
@@ -229,7 +297,7 @@ export class DbCache {
       try {
         analysed = { ok: true, analysis: analyzeStatement(sql) }
       } catch {
-        analysed = { ok: false, fingerprint: `unparsable:${createHash('sha1').update(sql).digest('hex').slice(0, 12)}` }
+        analysed = { ok: false, fingerprint: `unparsable:${hash('sha1', sql, 'hex').slice(0, 12)}` }
       }
       if (this.analyses.size >= MAX_MEMO) this.analyses.clear()
       this.analyses.set(sql, analysed)
@@ -307,6 +375,11 @@ export function createDbCache(options: DbCacheOptions): DbCache {
   return new DbCache(options)
 }
 
+/** What a Promise-returning method answers for something thrown before its first await (it never throws itself). */
+function rejection(error: unknown): Promise<never> {
+  return Promise.reject(error instanceof Error ? error : new Error(String(error)))
+}
+
 function toConfig(textOrConfig: string | QueryConfig | QueryArrayConfig, values: unknown[] | undefined): QueryConfig {
   if (typeof textOrConfig === 'string') return values === undefined ? { text: textOrConfig } : { text: textOrConfig, values }
   if (typeof textOrConfig !== 'object' || textOrConfig === null) {
@@ -323,7 +396,8 @@ function parseRelationName(name: string): RelationName {
 /** Fingerprint + exact statement + parameters + row mode: equal keys mean the same question to PostgreSQL. */
 function cacheKey(analysis: StatementAnalysis, config: QueryConfig): string {
   const values = config.values
-  const params = values === undefined || values.length === 0 ? '' : createHash('sha1').update(JSON.stringify(values, jsonSafe)).digest('base64url')
+  // One-shot hash: no Hash object per lookup (this runs on every hit).
+  const params = values === undefined || values.length === 0 ? '' : hash('sha1', JSON.stringify(values, jsonSafe), 'base64url')
   return `${analysis.fingerprint}:${analysis.shape}:${params}${(config as { rowMode?: string }).rowMode === 'array' ? ':a' : ''}`
 }
 
