@@ -1,7 +1,8 @@
-import type { FastifyInstance, onResponseHookHandler } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, type Registry } from 'prom-client'
 import { problems } from './problem-schema.js'
 import { RouteDurations } from './route-durations.js'
+import { addRouteResponseHook } from './route-hooks.js'
 
 /** More Prometheus text for /metrics: a registry of the service's own, or a function rendering some. */
 export type MetricsSource = Registry | (() => Promise<string> | string)
@@ -19,11 +20,10 @@ export function serviceMetrics(app: FastifyInstance, options: { registry: Regist
   // neither builds a label key nor reads request.routeOptions (a new object on every access).
   app.addHook('onRoute', (route) => {
     const observe = durations.route(route.url)
-    const hook: onResponseHookHandler = (request, reply, next) => {
+    addRouteResponseHook(route, (request, reply, next) => {
       observe(request.method, reply.statusCode, reply.elapsedTime / 1000)
       next()
-    }
-    route.onResponse = [...[route.onResponse ?? []].flat(), hook] as typeof route.onResponse
+    })
   })
   // Requests no route matched (the not-found handler) are counted under one route label.
   const unmatched = durations.route('unmatched')

@@ -124,16 +124,14 @@ export class ApiKeys {
 
   /** The principal of a token verified (valid) within the cache TTL; undefined when `verify` has to answer. */
   cached(token: string): Principal | undefined {
-    const cached = this.cache.get(digestOf(token))
-    return cached !== undefined && cached.until > this.clock() ? cached.principal : undefined
+    return this.fresh(digestOf(token))?.principal
   }
 
   /** The principal a presented token stands for, or undefined when it is not a valid, live key. */
   verify(token: string): Promise<Principal | undefined> {
     const digest = digestOf(token)
-    const now = this.clock()
-    const cached = this.cache.get(digest)
-    if (cached !== undefined && cached.until > now) return Promise.resolve(cached.principal)
+    const cached = this.fresh(digest)
+    if (cached !== undefined) return Promise.resolve(cached.principal)
     let running = this.pending.get(digest)
     if (running === undefined) {
       running = this.verifyUncached(token)
@@ -146,6 +144,12 @@ export class ApiKeys {
       this.pending.set(digest, running)
     }
     return running
+  }
+
+  /** The cached verification of a token digest while it is within the cache TTL. */
+  private fresh(digest: string): Cached | undefined {
+    const cached = this.cache.get(digest)
+    return cached !== undefined && cached.until > this.clock() ? cached : undefined
   }
 
   private async verifyUncached(token: string): Promise<Principal | undefined> {

@@ -79,8 +79,8 @@ export function requirementOf(
 ): { scope: Scope; namespace: string; action: string; audit: boolean; resource?: ((request: FastifyRequest) => string) | undefined } | 'public' {
   // One read of routeOptions: Fastify builds a new object on every access.
   const route = request.routeOptions
-  const declared = route.config.auth ?? FAIL_CLOSED
-  if (declared === 'public' || declared.publicWhen?.(request) === true) return 'public'
+  const declared = declaredOf(route.config.auth, request)
+  if (declared === 'public') return 'public'
   return {
     scope: declared.scope,
     namespace: namespaceOf(declared, request),
@@ -88,6 +88,12 @@ export function requirementOf(
     audit: declared.audit ?? AUDITED_BY_DEFAULT.has(declared.scope),
     resource: declared.resource,
   }
+}
+
+/** What the route declared, with a declaration of nothing failing closed and `publicWhen` applied. */
+function declaredOf(auth: AuthRequirement | undefined, request: FastifyRequest): Exclude<AuthRequirement, 'public'> | 'public' {
+  const declared = auth ?? FAIL_CLOSED
+  return declared === 'public' || declared.publicWhen?.(request) === true ? 'public' : declared
 }
 
 function namespaceOf(declared: Exclude<AuthRequirement, 'public'>, request: FastifyRequest): string {
@@ -132,9 +138,8 @@ export const authPlugin = fp(
      */
     const fastCheck = (request: FastifyRequest, reply: FastifyReply): boolean => {
       checkPathEncoding(request.url)
-      const route = request.routeOptions
-      const declared = route.config.auth ?? FAIL_CLOSED
-      if (declared === 'public' || declared.publicWhen?.(request) === true) return true
+      const declared = declaredOf(request.routeOptions.config.auth, request)
+      if (declared === 'public') return true
       const credential = credentialOf(request.headers)
       if (credential.kind === 'none') return false
       const principal = options.authenticator.cached(credential.token)
@@ -223,7 +228,7 @@ export const authPlugin = fp(
       const principal = request.principal
       if (principal !== undefined && reply.statusCode !== 401 && reply.statusCode !== 403 && reply.statusCode !== 429 && audited(request)) {
         const requirement = requirementOf(request)
-        if (requirement !== 'public' && requirement.audit && reply.statusCode !== 429) {
+        if (requirement !== 'public') {
           audit(request, {
             actor: principal.id,
             action: requirement.action,
@@ -242,7 +247,7 @@ export const authPlugin = fp(
 
 /** Whether a route's successful calls are audited, read without building the whole requirement (reads are not, by default). */
 function audited(request: FastifyRequest): boolean {
-  const declared = request.routeOptions.config.auth ?? FAIL_CLOSED
+  const declared = declaredOf(request.routeOptions.config.auth, request)
   return declared !== 'public' && (declared.audit ?? AUDITED_BY_DEFAULT.has(declared.scope))
 }
 

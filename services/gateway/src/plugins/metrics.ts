@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { StrataCache } from '@strata/core'
-import { fanoutErrorMetric, type FanoutErrorCounts } from '@strata/service'
+import { addRouteResponseHook, fanoutErrorMetric, type FanoutErrorCounts } from '@strata/service'
 
 export interface MetricsOptions {
   cache: StrataCache
@@ -122,7 +122,7 @@ export const metricsPlugin = fp(
     }
     app.addHook('onRoute', (route) => {
       if (route.url === '/proxy/:upstream/*' || route.config?.proxyMount !== undefined) {
-        route.onResponse = [...[route.onResponse ?? []].flat(), countProxyResult] as typeof route.onResponse
+        addRouteResponseHook(route, countProxyResult)
       }
     })
     done()
