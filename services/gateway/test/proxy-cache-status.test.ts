@@ -49,6 +49,21 @@ describe('Cache-Status (RFC 9211) and CDN-Cache-Control (RFC 9213)', () => {
     expect(await status()).toBe('Strata; hit; ttl=45')
   })
 
+  it('/metrics counts proxy answers by X-Cache outcome, and only proxy answers', async () => {
+    serve(() => ({ headers: { 'cache-control': 'max-age=60' }, body: 'x' }))
+    const count = async (outcome: string) => {
+      const text = (await gw.app.inject({ method: 'GET', url: '/metrics' })).body
+      return Number(new RegExp(`^strata_proxy_responses_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0)
+    }
+    await gw.app.inject({ method: 'PUT', url: '/v1/namespaces/cs/keys/k', payload: { value: 1 } })
+    const before = { miss: await count('MISS'), hit: await count('HIT') }
+    await get()
+    await get()
+    // A KV hit carries X-Cache: HIT too, and is not a proxy answer.
+    expect((await gw.app.inject({ method: 'GET', url: '/v1/namespaces/cs/keys/k' })).headers['x-cache']).toBe('HIT')
+    expect({ miss: await count('MISS'), hit: await count('HIT') }).toEqual({ miss: before.miss + 1, hit: before.hit + 1 })
+  })
+
   it('a response that may not be stored says why', async () => {
     serve(() => ({ headers: { 'cache-control': 'private, max-age=60' }, body: 'x' }))
     expect(await status()).toBe('Strata; fwd=uri-miss; fwd-status=200; detail="not stored: private"')
