@@ -1,15 +1,16 @@
 import { fileURLToPath } from 'node:url'
 import { NginxProcess } from '@strata/testkit'
-import autocannon from 'autocannon'
 import { compareLoad, startChild, startChildren, stopChild } from './lib/http-load.js'
+import { pacedLoad } from './lib/paced-load.js'
 import { cpuMs } from './lib/process-cpu.js'
 import { median, printReport, round } from './lib/report.js'
 
 // `pnpm bench scale`: L1-hit GETs through nginx (the shipped infra/nginx/gateway.conf) in front of 1, 2 and 4 gateway
 // processes (main.ts, auth on, sharing Redis as L2), in one run, alternating.
 // Two measures:
-// - CPU per request (the headline): a fixed request rate, well under what one process serves, for each fleet size;
-//   user + system CPU of the gateway processes (and, apart, of nginx) from /proc, divided by the requests served.
+// - CPU per request (the headline): a fixed request rate, well under what one process serves, evenly spaced
+//   (lib/paced-load.ts: autocannon's rate is a per-second burst), for each fleet size; user + system CPU of the
+//   gateway processes (and, apart, of nginx) from /proc, divided by the requests served.
 //   Scaling is linear when that cost stays flat as processes are added: this is what a 2-core machine shared with
 //   nginx and the load generator can show.
 // - Throughput at saturation, for the record: on 2 shared cores it cannot show scaling (more processes only share
@@ -61,20 +62,24 @@ try {
   for (const port of ports) await (await fetch(`http://127.0.0.1:${port}${path}`, { headers })).arrayBuffer()
 
   const gatewayPids = gateways.map(({ child }) => child.pid!)
-  const cost = new Map<string, { gatewayUs: number[]; nginxUs: number[]; errors: number; requests: number }>(fleets.map((f) => [f.name, { gatewayUs: [], nginxUs: [], errors: 0, requests: 0 }]))
-  for (const fleet of fleets) await autocannon({ url: `${fleet.nginx.url}${path}`, connections, duration: 2, overallRate: rate, headers })
+  const cost = new Map<string, { gatewayUs: number[]; nginxUs: number[]; errors: number; late: number; requests: number; samples: string[] }>(
+    fleets.map((f) => [f.name, { gatewayUs: [], nginxUs: [], errors: 0, late: 0, requests: 0, samples: [] }]),
+  )
+  for (const fleet of fleets) await pacedLoad(`${fleet.nginx.url}${path}`, { rate, durationS: 2, connections, headers })
   for (let r = 0; r < rounds; r++) {
     for (const fleet of r % 2 === 0 ? fleets : [...fleets].reverse()) {
       const pids = gatewayPids.slice(0, fleet.size)
       const nginxPid = [fleet.nginx.pid!]
       const [gatewayBefore, nginxBefore] = [cpuMs(pids), cpuMs(nginxPid)]
-      const result = await autocannon({ url: `${fleet.nginx.url}${path}`, connections, duration: durationS, overallRate: rate, headers })
+      const result = await pacedLoad(`${fleet.nginx.url}${path}`, { rate, durationS, connections, headers })
       const [gatewayAfter, nginxAfter] = [cpuMs(pids), cpuMs(nginxPid)]
-      const served = result.requests.total
+      const served = result.requests
       const entry = cost.get(fleet.name)!
       entry.gatewayUs.push(((gatewayAfter - gatewayBefore) * 1000) / served)
       entry.nginxUs.push(((nginxAfter - nginxBefore) * 1000) / served)
-      entry.errors += result.errors + result.non2xx + result.timeouts
+      entry.errors += result.errors
+      entry.late += result.late
+      entry.samples.push(...result.errorSamples)
       entry.requests += served
       console.error(`  round ${r + 1}/${rounds} ${fleet.name}: ${served} requests, gateway CPU ${round(entry.gatewayUs.at(-1)!, 1)} µs/req`)
     }
@@ -103,6 +108,7 @@ try {
         'saturation req/s': t.rps,
         'saturation p99 ms': t.p99Ms,
         errors: c.errors + t.errors,
+        'late (not sent on time)': c.late,
       }
     }),
     env: {
@@ -111,6 +117,7 @@ try {
       rounds,
       rate,
       errors,
+      errorSamples: [...cost.values()].flatMap((c) => c.samples).slice(0, 5),
       throughputEfficiency2: round(throughput['2-gateways']!.rps / (2 * throughput['1-gateway']!.rps)),
       nginxWorkers: 1,
       note: 'CPU per request flat as processes are added = linear scaling; saturation throughput on 2 shared cores cannot show it',
