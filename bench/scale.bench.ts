@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { NginxProcess } from '@strata/testkit'
+import { NginxProcess, freePort } from '@strata/testkit'
 import { compareLoad, startChild, startChildren, stopChild } from './lib/http-load.js'
 import { pacedLoad } from './lib/paced-load.js'
 import { cpuMs } from './lib/process-cpu.js'
@@ -46,8 +46,9 @@ console.error(
 )
 const gateways = await startChildren(4, () => startChild(process.execPath, ['--import', 'tsx', main], /Server listening at http:\/\/127\.0\.0\.1:(\d+)/, 180_000, env))
 const ports = gateways.map(({ match }) => Number(match[1]))
-const base = 19_700 + Math.floor(Math.random() * 200)
-const fleets = FLEETS.map((size, i) => ({ size, name: `${size}-gateway${size === 1 ? '' : 's'}`, nginx: new NginxProcess(base + i, ports.slice(0, size), config) }))
+const fleets = await Promise.all(
+  FLEETS.map(async (size) => ({ size, name: `${size}-gateway${size === 1 ? '' : 's'}`, nginx: new NginxProcess(await freePort(), ports.slice(0, size), config) })),
+)
 try {
   for (const fleet of fleets) await fleet.nginx.start()
   const path = `/v1/namespaces/${namespace}/keys/hot`

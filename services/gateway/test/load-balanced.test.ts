@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { NginxProcess, PROCESS_ADMIN_KEY, requireRedis, startGatewayProcess, uniqueName, type GatewayProcess } from '@strata/testkit'
+import { NginxProcess, PROCESS_ADMIN_KEY, freePort, requireRedis, startGatewayProcess, uniqueName, type GatewayProcess } from '@strata/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const AUTH = { authorization: `Bearer ${PROCESS_ADMIN_KEY}` }
@@ -23,7 +23,7 @@ describe('gateways behind nginx (real processes, shared Redis)', () => {
       STRATA_GATEWAY_NAMESPACES: JSON.stringify({ [namespace]: { ttl: 600_000 } }),
     }
     gateways.push(...(await Promise.all([startGatewayProcess(env), startGatewayProcess(env)])))
-    nginx = new NginxProcess(19_700 + Math.floor(Math.random() * 100), gateways.map((g) => g.port), fileURLToPath(new URL('../../../infra/nginx/gateway.conf', import.meta.url)))
+    nginx = new NginxProcess(await freePort(), gateways.map((g) => g.port), fileURLToPath(new URL('../../../infra/nginx/gateway.conf', import.meta.url)))
     await nginx.start()
   }, 60_000)
   afterAll(async () => {

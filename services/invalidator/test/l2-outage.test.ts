@@ -4,7 +4,7 @@ import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { createCache } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
-import { TcpProxy, requireKafka, requireRedis, uniqueName, urlHostPort, waitUntil } from '@strata/testkit'
+import { TcpProxy, freePort, requireKafka, requireRedis, uniqueName, urlHostPort, waitUntil } from '@strata/testkit'
 import { Redis } from 'ioredis'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, expect, it } from 'vitest'
@@ -19,7 +19,8 @@ const prefix = uniqueName('l2-outage')
 const topic = uniqueName('shop.orders')
 const group = uniqueName('invalidator')
 const redis = new Redis(redisUrl)
-const proxy = new TcpProxy(19_500 + Math.floor(Math.random() * 100), urlHostPort(redisUrl, 6379))
+// The proxy keeps its port across stop() and start(): the invalidator's client reconnects to the same address.
+const proxy = new TcpProxy(await freePort(), urlHostPort(redisUrl, 6379))
 const transports: KafkaTransport[] = []
 const seed = createCache({ l1: false, prefix, l2: redisStore({ url: redisUrl }) })
 

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { RedisPendingWrites } from '@strata/queue/redis'
-import { TcpProxy, requirePostgres, requireQueueRedis, uniqueName, urlHostPort } from '@strata/testkit'
+import { TcpProxy, freePort, requirePostgres, requireQueueRedis, uniqueName, urlHostPort } from '@strata/testkit'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { afterAll, expect, it } from 'vitest'
 import { PostgresOrigin, type DeadWrite, type WriteBehindErrorEvent } from '../src/app.js'
 import { BullmqJobQueue } from '@strata/queue/bullmq'
-import { freePort, mismatches, NAMESPACE, producer, startApp, tableName, tableRows, waitFor, writeRounds } from './support/harness.js'
+import { mismatches, NAMESPACE, producer, startApp, tableName, tableRows, waitFor, writeRounds } from './support/harness.js'
 
 
 const redisUrl = await requireQueueRedis()
@@ -28,7 +28,7 @@ it(`keeps every write while PostgreSQL is unreachable for ${outageMs / 1000} s a
   const table = tableName(name)
   tables.push(table)
   const target = urlHostPort(postgresUrl, 5432)
-  const proxy = new TcpProxy(freePort(), target)
+  const proxy = new TcpProxy(await freePort(), target)
   await proxy.start()
   const viaProxy = new URL(postgresUrl)
   viaProxy.host = `127.0.0.1:${proxy.port}`

@@ -3,11 +3,11 @@ import pg from 'pg'
 import { afterAll, expect, it } from 'vitest'
 import { RedisPendingWrites } from '@strata/queue/redis'
 import { PostgresOrigin } from '../src/app.js'
-import { RedisProcess, requirePostgres, uniqueName } from '@strata/testkit'
-import { freePort, mismatches, producer, startApp, tableName, tableRows, waitFor, writeRounds } from './support/harness.js'
+import { RedisProcess, freePort, requirePostgres, uniqueName } from '@strata/testkit'
+import { mismatches, producer, startApp, tableName, tableRows, waitFor, writeRounds } from './support/harness.js'
 
 const postgresUrl = await requirePostgres()
-const redis = new RedisProcess(freePort(), { appendOnly: true })
+const redis = new RedisProcess(await freePort(), { appendOnly: true })
 const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 })
 const name = uniqueName('wb-restart')
 const table = tableName(name)

@@ -94,10 +94,6 @@ export function tableName(unique: string): string {
   return unique.replace(/[^a-z0-9_]/g, '_')
 }
 
-export function freePort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000)
-}
-
 /** The service built in-process from app.ts over the given queue Redis and origin, with test-sized timings. */
 export function startApp(options: {
   redisUrl: string
