@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isStrataError } from '@strata/core'
-import { RedisProcess, freePort, requireRedis, servers, uniqueName } from '@strata/testkit'
+import { requireRedis, servers, startThrowawayRedis, uniqueName, type ThrowawayRedis } from '@strata/testkit'
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../src/index.js'
 
 const clients: Redis[] = []
@@ -38,22 +38,16 @@ describe('RedisRateLimiter', () => {
 
 describe('RedisRateLimiter while its Redis fails over', () => {
   // A throwaway server of this test's own: it is demoted and killed, which the shared one must never be.
-  let redis: RedisProcess
-  let client: Redis
+  let redis: ThrowawayRedis
   beforeAll(async () => {
-    redis = new RedisProcess(await freePort())
-    await redis.start()
-    // As the gateway builds it (createL2RedisClient): a command is retried over two reconnects, then rejected.
-    client = new Redis(redis.url, { maxRetriesPerRequest: 2 })
-    client.on('error', () => undefined)
+    redis = await startThrowawayRedis()
   })
   afterAll(async () => {
-    client?.disconnect()
     await redis?.dispose()
   })
 
   it('refuses with E_RATE_LIMIT_UNAVAILABLE and a retryAfterMs, never an untyped ioredis error', async () => {
-    const limiter = new RedisRateLimiter(client, uniqueName('rl'))
+    const limiter = new RedisRateLimiter(redis.client, uniqueName('rl'))
     // A slow key takes one token per request; a busy one takes leases (its first, of one token, spent at once).
     const slow = { perSecond: 5, burst: 5 }
     const busy = { perSecond: 1_000, burst: 1_000 }
@@ -61,7 +55,7 @@ describe('RedisRateLimiter while its Redis fails over', () => {
     expect((await limiter.take('key:busy', busy)).allowed).toBe(true)
 
     // What a demoted primary answers in a Sentinel failover: the script's write fails with READONLY.
-    await client.call('REPLICAOF', '127.0.0.1', String(await freePort()))
+    await redis.demote()
     for (const [subject, limit] of [['key:slow', slow], ['key:busy', busy]] as const) {
       const readonly = await limiter.take(subject, limit).catch((error: unknown) => error)
       expect(isStrataError(readonly, 'E_RATE_LIMIT_UNAVAILABLE'), `${subject}: ${String(readonly)}`).toBe(true)
@@ -70,7 +64,7 @@ describe('RedisRateLimiter while its Redis fails over', () => {
     }
 
     // The primary gone: the command outlives its retries (MaxRetriesPerRequestError) or finds the connection closed.
-    await redis.kill()
+    await redis.server.kill()
     for (const [subject, limit] of [['key:slow', slow], ['key:busy', busy]] as const) {
       const gone = await limiter.take(subject, limit).catch((error: unknown) => error)
       expect(isStrataError(gone, 'E_RATE_LIMIT_UNAVAILABLE'), `${subject}: ${String(gone)}`).toBe(true)

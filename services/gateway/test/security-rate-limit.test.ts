@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { RedisProcess, freePort, requireRedis, servers, uniqueName } from '@strata/testkit'
+import { requireRedis, servers, startThrowawayRedis, uniqueName, type ThrowawayRedis } from '@strata/testkit'
 import { ApiKeys, MemoryApiKeyStore, RedisRateLimiter } from '@strata/security'
 import { startGateway, type TestGateway } from './support/harness.js'
 import { TestAuth } from './support/auth.js'
@@ -58,24 +58,18 @@ describe('rate limits per key, across two gateway instances', () => {
  * (an untyped MaxRetriesPerRequestError from the limiter). A request that cannot be counted is a 503 with Retry-After.
  */
 describe('rate limits while their Redis fails over', () => {
-  let redis: RedisProcess
-  let client: Redis
+  let redis: ThrowawayRedis
   let gw: TestGateway | undefined
   beforeAll(async () => {
-    redis = new RedisProcess(await freePort())
-    await redis.start()
-    // As main.ts builds it (createL2RedisClient).
-    client = new Redis(redis.url, { maxRetriesPerRequest: 2 })
-    client.on('error', () => undefined)
+    redis = await startThrowawayRedis()
   })
   afterAll(async () => {
     await gw?.stop()
-    client?.disconnect()
     await redis?.dispose()
   })
 
   it('answers reads and writes 503 E_RATE_LIMIT_UNAVAILABLE with Retry-After, demoted or gone, and serves again after', async () => {
-    const auth = new TestAuth({ rateLimiter: new RedisRateLimiter(client, uniqueName('rl')) })
+    const auth = new TestAuth({ rateLimiter: new RedisRateLimiter(redis.client, uniqueName('rl')) })
     gw = await startGateway({ prefix: uniqueName('gw'), auth: auth.auth, namespaces: { shop: { ttl: 60_000 } } })
     // Under 10/s a key takes one token per request from Redis (no lease a request could be answered from locally).
     const { token } = await auth.apiKeys.create({ name: 'writer', grants: [{ namespace: 'shop', scopes: ['read', 'write'] }], rateLimit: { perSecond: 9, burst: 100 } })
@@ -90,15 +84,14 @@ describe('rate limits while their Redis fails over', () => {
       expect(answer.headers['retry-after']).toBe('1')
     }
     // The old primary demoted (READONLY), then gone (retries exhausted).
-    const primary = await client.call('REPLICAOF', '127.0.0.1', String(await freePort()))
-    expect(primary).toBe('OK')
+    await redis.demote()
     expectUnavailable(await put())
     expectUnavailable(await get())
-    await redis.kill()
+    await redis.server.kill()
     expectUnavailable(await put())
 
-    await redis.start()
-    await client.call('REPLICAOF', 'NO', 'ONE').catch(() => undefined)
+    await redis.server.start()
+    await redis.promote().catch(() => undefined)
     expect((await put()).statusCode).toBe(200)
     expect((await get()).statusCode).toBe(200)
   })
