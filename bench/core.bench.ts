@@ -45,6 +45,8 @@ const withBaseline = (run: (cache: NonNullable<typeof baseline>, i: number) => P
 const get = await compareThroughput(
   {
     strata: { sync: false, run: (i) => strata.get(key(i)) },
+    // The synchronous L1 read (Caffeine's getIfPresent): no promise, the same copy get answers.
+    'strata getIfPresent': { sync: true, run: (i) => strata.getIfPresent(key(i)) },
     ...withBaseline((cache, i) => cache.get(key(i))),
     'lru-cache': { sync: true, run: (i) => lru.get(key(i)) },
     // The await floor: lru-cache's get behind a Promise, what any Promise-returning get costs at least.
@@ -104,6 +106,7 @@ printReport({
   higherIsBetter: true,
   results: get,
   ratios: {
+    'getIfPresent strata/lru-cache': round(get['strata getIfPresent']! / get['lru-cache']!),
     'getOrSet strata/lru-cache': round(getOrSet.strata! / getOrSet['lru-cache']!),
     'getOrSet strata/bentocache': round(getOrSet.strata! / getOrSet.bentocache!),
     'getOrSet strata/cache-manager': round(getOrSet.strata! / getOrSet['cache-manager']!),

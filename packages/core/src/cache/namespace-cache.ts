@@ -95,6 +95,21 @@ export class NamespaceCache<T = unknown> {
   }
 
   /**
+   * The fresh L1 copy of a key, synchronously, or undefined — Caffeine's `getIfPresent`, lru-cache's `get`: never
+   * reads L2, never loads, never waits, so a hot path can answer without a promise and call `get` only when this
+   * gives nothing. The copy is one `get` would answer (same trust in L1 while the invalidation stream is heard, same
+   * freshness and tag checks); an answer counts as an L1 hit and may start a refresh-ahead, while undefined counts
+   * nothing (a miss is `get`'s to count). A closed cache or an invalid key throws, synchronously.
+   */
+  getIfPresent(key: string): T | undefined {
+    const l1Entry = this.l1Lookup(key)
+    const now = this.core.coarseNow()
+    if (!servesFromL1(l1Entry, now, this.core.l1TrustedUntil, this.tags)) return undefined
+    this.l1Hit(key, l1Entry, now, this.hooks.loader, undefined)
+    return l1Entry.value as T
+  }
+
+  /**
    * `get` that answers the whole entry (value, version, times, tags) from the same lookup, for callers that need the
    * metadata with the value (the gateway's ETag and Age headers) without a second `inspect`. The entry is the
    * cache's own, read-only object.
