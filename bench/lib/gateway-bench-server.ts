@@ -1,7 +1,8 @@
 import Fastify from 'fastify'
 import { createCache, memoryStore } from '@strata/core'
-import { NamespaceRegistry, buildGateway, type GatewayAuth } from '@strata/gateway'
+import { LOG_REDACT_PATHS, NamespaceRegistry, buildGateway, type GatewayAuth } from '@strata/gateway'
 import { ApiKeys, AuditTrail, Authenticator, MemoryApiKeyStore, MemoryAuditLog, RedisRateLimiter } from '@strata/security'
+import { createLogger } from '@strata/telemetry'
 import { Redis } from 'ioredis'
 
 // A child process for `pnpm bench gateway` and `pnpm bench proxy`: the gateway (embedded default store) and, for the
@@ -55,7 +56,7 @@ console.log(`READY ${JSON.stringify({ ...ports, ...(benchKey === undefined ? {} 
 process.on('SIGTERM', () => process.exit(0))
 
 /**
- * The gateway with auth and metrics as main.ts wires them: API keys (verified once, then cached), a per-key rate limit
+ * The gateway with auth, metrics and logging as main.ts wires them: API keys (verified once, then cached), a per-key rate limit
  * in Redis (token buckets on STRATA_REDIS_URL under a fresh prefix; the limit is far above the load), the audit
  * trail (reads are not audited), process metrics on. Its key is printed with the ports (READY …"key").
  */
@@ -72,7 +73,10 @@ async function authenticatedGateway(): Promise<number> {
   const authRegistry = new NamespaceRegistry(authCache)
   await authRegistry.start({ bench: { ttl: 3_600_000 } })
   await authRegistry.get('bench')!.cache.set('hot', value)
-  const gateway = await buildGateway({ cache: authCache, registry: authRegistry, auth, docs: false })
+  // main.ts's logger: pino at info with its redaction (nothing is written per request at info; Fastify still gives
+  // every request a child logger).
+  const logger = createLogger('strata-gateway', { level: 'info', redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } })
+  const gateway = await buildGateway({ cache: authCache, registry: authRegistry, auth, docs: false, logger })
   await gateway.app.listen({ port: 0, host: '127.0.0.1' })
   benchKey = token
   return (gateway.app.server.address() as { port: number }).port

@@ -9,3 +9,4 @@ export { readGatewayConfig, namespaceIssues, type GatewaySettings } from './conf
 export { cacheHooksPlugin, type CacheHooksOptions } from './plugins/cache-hooks.js'
 export { topicUse } from './topic-use.js'
 export { buildOpenApiDocument } from './docs/api-documents.js'
+export { LOG_REDACT_PATHS } from './security/log-redaction.js'
