@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createCache } from '../index.js'
+import { createCache, memoryStore } from '../index.js'
 
 describe('conditional writes without L2', () => {
   it('serialises racing setIf calls in the process: exactly one of many from the same version wins', async () => {
@@ -20,6 +20,32 @@ describe('conditional writes without L2', () => {
     await expect(cache.setIf('k', 'x', (current) => current !== undefined || 'no entry yet')).rejects.toMatchObject({ code: 'E_PRECONDITION_FAILED', message: 'no entry yet' })
     await cache.setIf('k', 'y', (current) => current === undefined)
     expect(await cache.get('k')).toBe('y')
+    await cache.close()
+  })
+})
+
+describe('conditional writes when L2 stops answering mid-write', () => {
+  it('an L2 read that fails after the lease was taken answers E_L2_UNAVAILABLE, not a 412 for a key it could not see', async () => {
+    // A Redis failover between the lease and the check: the read errs. It used to count as "no entry", so an If-Match
+    // write with the right ETag and no other writer was refused with E_PRECONDITION_FAILED.
+    const store = memoryStore()
+    let failReads = false
+    const l2 = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'get' && failReads) return () => Promise.reject(new Error('connection lost (failover)'))
+        const value: unknown = Reflect.get(target, property, receiver)
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const cache = createCache({ l2 })
+    await cache.set('k', 1)
+    const version = (await cache.inspect('k'))!.version
+    failReads = true
+    await expect(cache.setIf('k', 2, (current) => current?.version === version || 'version changed')).rejects.toMatchObject({ code: 'E_L2_UNAVAILABLE' })
+    failReads = false
+    // Nothing was written, and the same ETag still wins once L2 answers.
+    await cache.setIf('k', 3, (current) => current?.version === version || 'version changed')
+    expect(await cache.get('k')).toBe(3)
     await cache.close()
   })
 })

@@ -587,9 +587,12 @@ export class NamespaceCache<T = unknown> {
     await this.deleted([key])
   }
 
-  /** The live entry as conditional writes see it: L2's when there is an L2 (every instance's truth), else L1's. */
+  /**
+   * The live entry as conditional writes see it: L2's when there is an L2 (every instance's truth), else L1's. An L2
+   * that cannot be read fails the write (E_L2_UNAVAILABLE, a 503) rather than pass for "no entry" (a false 412).
+   */
   private async current(key: string): Promise<CacheEntry<T> | undefined> {
-    const entry = this.core.l2 === undefined ? this.l1?.peek(this.keys.l1Key(key)) : await this.readL2(key)
+    const entry = this.core.l2 === undefined ? this.l1?.peek(this.keys.l1Key(key)) : await this.readL2(key, true)
     return entry === undefined || freshness(entry, this.core.now(), this.tags) === 'gone' ? undefined : (entry as CacheEntry<T>)
   }
 
@@ -1045,10 +1048,11 @@ export class NamespaceCache<T = unknown> {
     l1.set(this.keys.l1Key(key), stored, stored.staleUntil, stored.size || 1)
   }
 
-  private async readL2(key: string): Promise<StoredEntry | undefined> {
+  /** `orFail`: an unreachable L2 throws E_L2_UNAVAILABLE instead of reading as a miss. */
+  private async readL2(key: string, orFail = false): Promise<StoredEntry | undefined> {
     const l2 = this.core.l2
     if (l2 === undefined) return undefined
-    const bytes = await l2.get(this.keys.l2Key(key))
+    const bytes = orFail ? await l2.getOrFail(this.keys.l2Key(key)) : await l2.get(this.keys.l2Key(key))
     if (bytes === undefined) return undefined
     const entry = this.decode(key, bytes)
     if (entry !== undefined && entry.tags.length > 0) await this.syncTagRecords(entry.tags)

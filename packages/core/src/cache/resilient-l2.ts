@@ -25,6 +25,9 @@ export const DEFAULT_RESILIENCE: ResilienceOptions = {
   maxPendingInvalidations: 100_000,
 }
 
+/** The fallback of a read that must not pass for a miss. */
+const UNREACHABLE = Symbol('l2-unreachable')
+
 type PendingInvalidation = { kind: 'delete'; key: string } | { kind: 'set'; entry: L2SetEntry }
 
 export type LeaseOutcome = 'acquired' | 'busy' | 'unavailable'
@@ -73,6 +76,16 @@ export class ResilientL2 {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     return this.call('get', () => this.store.get(key), undefined, key)
+  }
+
+  /**
+   * Like `get`, but an L2 that cannot be asked throws E_L2_UNAVAILABLE instead of answering a miss: for reads where
+   * "absent" decides something (a conditional write's check), which a failover must not answer for it.
+   */
+  async getOrFail(key: string): Promise<Uint8Array | undefined> {
+    const bytes = await this.call('get', () => this.store.get(key), UNREACHABLE, key)
+    if (bytes === UNREACHABLE) throw new StrataError('E_L2_UNAVAILABLE', `L2 store '${this.store.name}' could not be read`, { context: { store: this.store.name, key } })
+    return bytes
   }
 
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
