@@ -49,3 +49,33 @@ describe('conditional writes when L2 stops answering mid-write', () => {
     await cache.close()
   })
 })
+
+describe('a conditional write whose L2 write fails', () => {
+  it('answers E_L2_UNAVAILABLE and leaves a delete for replay, so no instance keeps vouching for the old version', async () => {
+    // The lease and the check passed, then L2 did not take the write (a failover): answering 200 left the old entry
+    // in L2, whose ETag another writer could still match (a lost update) and which other instances would serve.
+    const store = memoryStore()
+    let failWrites = false
+    const l2 = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'setWithLease' && failWrites) return () => Promise.reject(new Error('connection lost (failover)'))
+        const value: unknown = Reflect.get(target, property, receiver)
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+      },
+    })
+    const writer = createCache({ l2 })
+    const other = createCache({ l2, l1: false })
+    await writer.set('k', 1)
+    const version = (await writer.inspect('k'))!.version
+    failWrites = true
+    await expect(writer.setIf('k', 2, (current) => current?.version === version || 'version changed')).rejects.toMatchObject({ code: 'E_L2_UNAVAILABLE' })
+    failWrites = false
+    // L2 answers again: the kept delete is replayed on the next call, and the old version is gone from L2.
+    await writer.get('unrelated')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await other.get('k')).toBeUndefined()
+    await expect(other.setIf('k', 3, (current) => current?.version === version || 'version changed')).rejects.toMatchObject({ code: 'E_PRECONDITION_FAILED' })
+    await writer.close()
+    await other.close()
+  })
+})

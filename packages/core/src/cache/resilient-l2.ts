@@ -165,9 +165,14 @@ export class ResilientL2 {
     )
   }
 
-  /** True when written under the lease, false when the lease was lost (an invalidation won), undefined if L2 is down. */
+  /**
+   * True when written under the lease, false when the lease was lost (an invalidation won), undefined if L2 is down:
+   * then, as for `set`, a delete of the key is kept for replay, so the value it replaced does not stay current in L2.
+   */
   async setWithLease(entry: L2SetEntry, token: string): Promise<boolean | undefined> {
-    return this.call('setWithLease', () => this.store.setWithLease(entry.key, token, entry.value, entry.ttlMs), undefined, entry.key)
+    const written = await this.call('setWithLease', () => this.store.setWithLease(entry.key, token, entry.value, entry.ttlMs), undefined, entry.key)
+    if (written !== false) this.afterWrite(written === true, [entry.key])
+    return written
   }
 
   /** True when deleted under the lease, false when the lease was lost (something changed the key), undefined if L2 is down. */
