@@ -58,6 +58,9 @@ interface PendingSend {
   reject: (error: unknown) => void
 }
 
+/** How long a pipelined subscription gathers finished offsets before committing them. */
+const COMMIT_LINGER_MS = 100
+
 /** Pause between two attempts of a send that failed, within the publish budget. */
 const RESEND_PAUSE_MS = 250
 
@@ -586,6 +589,10 @@ class KafkaSubscription implements Subscription {
   private commitDone(topic: string, partition: number, offset: string): void {
     this.toCommit.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(offset) + 1n).toString() })
     this.committing ??= (async () => {
+      // Coalesced over a short window: a commit per event would be a broker request on the next event's path (it
+      // queues behind the parked fetch on the same connection and runs as that fetch returns). Committing later only
+      // widens what a crash redelivers; close still waits for it.
+      if (!this.closing.signal.aborted) await new Promise((resolve) => setTimeout(resolve, COMMIT_LINGER_MS).unref())
       while (this.toCommit.size > 0) {
         const offsets = [...this.toCommit.values()]
         this.toCommit.clear()
