@@ -304,7 +304,7 @@ async function runParent(): Promise<void> {
         stageRow('  stage: claimed -> fast publish (count + L2 delete)', span('claimed', 'fanout')),
         stageRow('  stage: fast publish -> last L1 evicted (pub/sub, cache process)', span('fanout', 'evicted')),
         stageRow('  (produce acknowledged, from produced)', span('produced', 'acked')),
-        stageRow('  (invalidator still on the previous event, from produced)', span('produced', 'previousBusyUntil')),
+        stageRow('  (previous event not yet done at the invalidator when produced; overlapped since pipelining)', span('produced', 'previousBusyUntil')),
         stageRow('  (fast publish -> invalidator done: durable publish, claim complete)', span('fanout', 'completed')),
       ]
     : [stageRow('  stage: produced -> invalidator handler starts (Kafka consume)', span('produced', 'claiming')), stageRow('  stage: claimed -> last L1 evicted', span('claimed', 'evicted'))]
