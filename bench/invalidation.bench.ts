@@ -1,12 +1,13 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { transportInvalidationBus } from '@strata/bus'
 import { KafkaTransport } from '@strata/bus/kafka'
 import { RedisInvalidationFanout, fastInvalidationChannel } from '@strata/bus/redis'
 import { createCache } from '@strata/core'
 import { redisStore } from '@strata/core/redis'
-import { RedisEventDedupe, buildInvalidator, parseRules } from '@strata/invalidator'
+import { RedisEventDedupe, buildInvalidator, parseRules, type EventDedupe } from '@strata/invalidator'
 import { Redis } from 'ioredis'
 import { Kafka, logLevel } from 'kafkajs'
 import { printReport, round } from './lib/report.js'
@@ -20,16 +21,18 @@ import { printReport, round } from './lib/report.js'
 // Redis pub/sub and the caches follow both, so the path is one Kafka hop plus Redis round trips (the Kafka copy still
 // arrives and is applied; an L1 counts as evicted at the first copy). BENCH_FAST_INVALIDATION=off measures the Kafka
 // path alone (two Kafka hops).
+// Fairness: both paths use the same broker, the same producer (acks -1), as many messages (BENCH_EVENTS split evenly,
+// BENCH_ROUNDS alternating rounds), and are awaited the same way (a promise settled by the arrival, no polling loop
+// that would take a core from the processes on the strata path). Stages of the strata path are timed on the way
+// (the invalidator's claim and fast publish, in this process; the evictions, in the cache processes).
 const brokers = (process.env.STRATA_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const redisUrl = process.env.STRATA_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500)
 const FAST = (process.env.BENCH_FAST_INVALIDATION ?? 'redis') !== 'off'
-const ROUNDS = 5
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 0)
 const WARMUP = 30
 const now = () => performance.timeOrigin + performance.now()
-
-if (process.argv[2] === '--worker') await runWorker(process.argv[3]!, process.argv[4]!, process.argv[5]!)
-else await runParent()
 
 async function runWorker(instanceId: string, prefix: string, topic: string): Promise<void> {
   const transport = new KafkaTransport({ brokers, clientId: `bench-${instanceId}`, log: () => undefined })
@@ -64,13 +67,41 @@ interface Worker {
   evictions: Map<string, number>
 }
 
-async function startWorker(instanceId: string, prefix: string, topic: string): Promise<Worker> {
+/** Settles waits on an arrival: `expect(id)` before the send, `arrived(id)` when it lands. */
+class Arrivals {
+  private readonly waiting = new Map<string, () => void>()
+
+  expect(id: string, timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id)
+        reject(new Error(`timed out waiting for ${id}`))
+      }, timeoutMs)
+      this.waiting.set(id, () => {
+        clearTimeout(timer)
+        this.waiting.delete(id)
+        resolve()
+      })
+    })
+  }
+
+  arrived(id: string): void {
+    this.waiting.get(id)?.()
+  }
+}
+
+async function startWorker(instanceId: string, prefix: string, topic: string, onEvicted: (key: string) => void): Promise<Worker> {
   const child = fork(fileURLToPath(import.meta.url), ['--worker', instanceId, prefix, topic], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const worker: Worker = { child, evictions: new Map() }
   child.on('message', (raw) => {
     const message = raw as { evicted?: string[]; at?: number }
+    if (message.evicted === undefined) return
     // The first copy evicts; the other (Kafka after Redis, or the reverse) finds nothing left to drop.
-    if (message.evicted !== undefined) for (const key of message.evicted) if (!worker.evictions.has(key)) worker.evictions.set(key, message.at!)
+    for (const key of message.evicted) {
+      if (worker.evictions.has(key)) continue
+      worker.evictions.set(key, message.at!)
+      onEvicted(key)
+    }
   })
   await waitForMessage(child, (message) => message.ready === true)
   return worker
@@ -87,17 +118,23 @@ function waitForMessage(child: ChildProcess, accept: (message: Record<string, un
   })
 }
 
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for an eviction')
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}
-
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+}
+
+/** When each stage of one event's strata path was reached (epoch ms, sub-ms). */
+interface StageTimes {
+  produced: number
+  acked?: number
+  claiming?: number
+  claimed?: number
+  fanout?: number
+  evicted?: number
+  /** The invalidator done with the event (its durable publish acknowledged, the claim completed). */
+  completed?: number
+  /** The previous event's `completed`, when it came after this event was produced. */
+  previousBusyUntil?: number
 }
 
 async function runParent(): Promise<void> {
@@ -107,6 +144,43 @@ async function runParent(): Promise<void> {
   const floorTopic = `bench.floor.${run}`
   const invalidationsTopic = `bench.invalidations.${run}`
   const redis = new Redis(redisUrl)
+  const loadAtStart = os.loadavg()
+
+  // Stage timestamps along the strata path, by event id and by key: the dedupe claim is the invalidator's handler
+  // starting on the event (after its consume), the fanout publish is the invalidation leaving (after the L2 delete).
+  const stages = new Map<string, StageTimes>()
+  const eventOf = (eventId: string) => stages.get(eventId.slice(eventId.lastIndexOf('-') + 1))
+  const redisDedupe: EventDedupe = new RedisEventDedupe(redis, prefix)
+  const dedupe: EventDedupe = {
+    async claim(eventId, claimant) {
+      const times = eventOf(eventId)
+      if (times !== undefined) times.claiming ??= now()
+      const claim = await redisDedupe.claim(eventId, claimant)
+      if (times !== undefined) times.claimed ??= now()
+      return claim
+    },
+    async complete(eventId, token) {
+      await redisDedupe.complete(eventId, token)
+      const times = eventOf(eventId)
+      if (times === undefined || times.completed !== undefined) return
+      times.completed = now()
+      // The next event, if already produced, waited for this one at the invalidator.
+      const next = stages.get(String(Number(eventId.slice(eventId.lastIndexOf('-') + 1)) + 1))
+      if (next !== undefined) next.previousBusyUntil = times.completed
+    },
+    release: (eventId, token) => redisDedupe.release(eventId, token),
+  }
+  const redisFanout = new RedisInvalidationFanout(redis, { channel: fastInvalidationChannel(prefix, invalidationsTopic) })
+  const fanout = {
+    name: redisFanout.name,
+    publish(payload: string) {
+      const key = /"keys":\["order:(\d+)"/.exec(payload)?.[1]
+      const times = key === undefined ? undefined : stages.get(key)
+      if (times !== undefined) times.fanout ??= now()
+      return redisFanout.publish(payload)
+    },
+    subscribe: (handler: (payload: string) => void) => redisFanout.subscribe(handler),
+  }
 
   const transport = new KafkaTransport({ brokers, clientId: 'bench-invalidator', log: () => undefined })
   const invalidator = buildInvalidator({
@@ -115,15 +189,20 @@ async function runParent(): Promise<void> {
     publisher: transportInvalidationBus(transport, {
       instanceId: 'bench-invalidator',
       topic: invalidationsTopic,
-      ...(FAST ? { fanout: new RedisInvalidationFanout(redis, { channel: fastInvalidationChannel(prefix, invalidationsTopic) }) } : {}),
+      ...(FAST ? { fanout } : {}),
     }),
     rules: parseRules(`version: 1\nrules:\n  - name: order\n    topic: ${domainTopic}\n    namespace: orders\n    keys: ['order:{data.id}']\n`),
-    dedupe: new RedisEventDedupe(redis, prefix),
+    dedupe,
     prefix,
     group: `bench.invalidator.${run}`,
   })
   await invalidator.start()
-  const workers = await Promise.all(['a', 'b'].map((name) => startWorker(`${name}-${run}`, prefix, invalidationsTopic)))
+  const strataArrivals = new Arrivals()
+  const workers: Worker[] = []
+  const onEvicted = (key: string) => {
+    if (workers.every((worker) => worker.evictions.has(key))) strataArrivals.arrived(key)
+  }
+  workers.push(...(await Promise.all(['a', 'b'].map((name) => startWorker(`${name}-${run}`, prefix, invalidationsTopic, onEvicted)))))
 
   const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING })
   const producer = kafka.producer()
@@ -134,11 +213,14 @@ async function runParent(): Promise<void> {
   await admin.disconnect()
   const floorConsumer = kafka.consumer({ groupId: `bench.floor.${run}`, maxWaitTimeInMs: 250 })
   const floorReceived = new Map<string, number>()
+  const floorArrivals = new Arrivals()
   await floorConsumer.connect()
   await floorConsumer.subscribe({ topics: [floorTopic], fromBeginning: true })
   await floorConsumer.run({
     eachMessage: ({ message }) => {
-      floorReceived.set(message.value!.toString(), now())
+      const id = message.value!.toString()
+      floorReceived.set(id, now())
+      floorArrivals.arrived(id)
       return Promise.resolve()
     },
   })
@@ -156,21 +238,30 @@ async function runParent(): Promise<void> {
   }
 
   let next = 0
+  const measured: StageTimes[] = []
   const strataOnce = async (): Promise<number> => {
     const i = next++
     const key = `order:${i}`
-    const start = now()
+    const evicted = strataArrivals.expect(key)
+    if (GAP_MS > 0) await new Promise((resolve) => setTimeout(resolve, GAP_MS))
+    const times: StageTimes = { produced: now() }
+    stages.set(String(i), times)
+
     const event = { specversion: '1.0', id: `${run}-${i}`, type: 'order.updated', source: 'bench', time: new Date().toISOString(), data: { id: i } }
     await producer.send({ topic: domainTopic, acks: -1, messages: [{ key, value: JSON.stringify(event) }] })
-    await waitUntil(() => workers.every((worker) => worker.evictions.has(key)))
-    return Math.max(...workers.map((worker) => worker.evictions.get(key)!)) - start
+    times.acked = now()
+    await evicted
+    times.evicted = Math.max(...workers.map((worker) => worker.evictions.get(key)!))
+    measured.push(times)
+    return times.evicted - times.produced
   }
   let floorNext = 0
   const floorOnce = async (): Promise<number> => {
     const id = `f${floorNext++}`
+    const received = floorArrivals.expect(id)
     const start = now()
     await producer.send({ topic: floorTopic, acks: -1, messages: [{ key: id, value: id }] })
-    await waitUntil(() => floorReceived.has(id))
+    await received
     return floorReceived.get(id)! - start
   }
 
@@ -178,6 +269,7 @@ async function runParent(): Promise<void> {
     await strataOnce()
     await floorOnce()
   }
+  measured.length = 0
   const samples = { strata: [] as number[], floor: [] as number[] }
   const perRound = EVENTS / 2 / ROUNDS
   for (let round = 0; round < ROUNDS; round++) {
@@ -186,6 +278,7 @@ async function runParent(): Promise<void> {
       for (let i = 0; i < perRound; i++) samples[name].push(name === 'strata' ? await strataOnce() : await floorOnce())
     }
   }
+  const loadAtEnd = os.loadavg()
 
   const stage = invalidator.analytics.latency()
   const p50 = { strata: percentile(samples.strata, 50), floor: percentile(samples.floor, 50) }
@@ -201,6 +294,22 @@ async function runParent(): Promise<void> {
   for (let i = 0; i < leftovers.length; i += 1000) await redis.del(...leftovers.slice(i, i + 1000))
   redis.disconnect()
 
+  // Where the strata path's time went, stage by stage (each row: from the previous mark to this one).
+  const span = (from: keyof StageTimes, to: keyof StageTimes) => measured.filter((t) => t[from] !== undefined && t[to] !== undefined).map((t) => t[to]! - t[from]!)
+  const stageRow = (path: string, values: number[]) => ({ path, events: values.length, p50_ms: round(percentile(values, 50)), p99_ms: round(percentile(values, 99)), max_ms: round(Math.max(...values)) })
+  const stageRows = FAST
+    ? [
+        stageRow('  stage: produced -> invalidator handler starts (Kafka consume)', span('produced', 'claiming')),
+        stageRow('  stage: event claim (Redis)', span('claiming', 'claimed')),
+        stageRow('  stage: claimed -> fast publish (count + L2 delete)', span('claimed', 'fanout')),
+        stageRow('  stage: fast publish -> last L1 evicted (pub/sub, cache process)', span('fanout', 'evicted')),
+        stageRow('  (produce acknowledged, from produced)', span('produced', 'acked')),
+        stageRow('  (previous event not yet done at the invalidator when produced; overlapped since pipelining)', span('produced', 'previousBusyUntil')),
+        stageRow('  (fast publish -> invalidator done: durable publish, claim complete)', span('fanout', 'completed')),
+      ]
+    : [stageRow('  stage: produced -> invalidator handler starts (Kafka consume)', span('produced', 'claiming')), stageRow('  stage: claimed -> last L1 evicted', span('claimed', 'evicted'))]
+  const load = (values: number[]) => values.map((value) => round(value, 2)).join(' / ')
+
   printReport({
     bench: 'invalidation',
     metric: 'p99 latency, domain event produced -> entry gone from the L1 of 2 cache processes (floor: one kafkajs produce -> consume hop)',
@@ -210,10 +319,15 @@ async function runParent(): Promise<void> {
     ratios: { 'p99 strata/floor': round(p99.strata / p99.floor), 'p50 strata/floor': round(p50.strata / p50.floor) },
     table: [
       { path: `strata (event -> invalidator -> L2 + ${FAST ? 'Redis pub/sub and Kafka' : 'Kafka'} -> 2 L1s)`, events: samples.strata.length, p50_ms: round(p50.strata), p99_ms: round(p99.strata), max_ms: round(Math.max(...samples.strata)) },
-      { path: "  of which: event time -> invalidation published (invalidator's histogram, ms clock)", events: stage.count, p50_ms: round(stage.p50), p99_ms: round(stage.p99), max_ms: round(stage.max) },
+      ...stageRows,
+      { path: "  event time -> invalidation published, Kafka ack included (invalidator's histogram, ms clock)", events: stage.count, p50_ms: round(stage.p50), p99_ms: round(stage.p99), max_ms: round(stage.max) },
       { path: 'kafkajs floor (produce -> consume)', events: samples.floor.length, p50_ms: round(p50.floor), p99_ms: round(p99.floor), max_ms: round(Math.max(...samples.floor)) },
+      { path: 'ratio strata / floor', events: '', p50_ms: round(p50.strata / p50.floor), p99_ms: round(p99.strata / p99.floor), max_ms: '' },
     ],
-    env: { events: EVENTS, rounds: ROUNDS, warmup: WARMUP, kafka: brokers.join(','), fastInvalidation: FAST ? 'redis' : 'off' },
+    env: { events: EVENTS, rounds: ROUNDS, warmup: WARMUP, kafka: brokers.join(','), fastInvalidation: FAST ? 'redis' : 'off', loadAverageAtStart: load(loadAtStart), loadAverageAtEnd: load(loadAtEnd) },
   })
   process.exit(0)
 }
+
+if (process.argv[2] === '--worker') await runWorker(process.argv[3]!, process.argv[4]!, process.argv[5]!)
+else await runParent()

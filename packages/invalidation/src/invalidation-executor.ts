@@ -44,7 +44,11 @@ export class InvalidationExecutor {
     this.clock = options.clock ?? Date.now
   }
 
-  async apply(request: InvalidationRequest): Promise<InvalidationRecord> {
+  /**
+   * `announced`: called once the change is made in L2 and its announcement handed to the bus, before that is
+   * acknowledged (the invalidator then lets its next event start while the acknowledgement is awaited here).
+   */
+  async apply(request: InvalidationRequest, announced?: () => void): Promise<InvalidationRecord> {
     if (request.urls !== undefined && request.urls.length > 0) {
       throw new StrataError('E_INVALID_OPTION', "URL purges are carried out by the gateway's proxy (POST /v1/proxy/purge), not by the invalidation executor", {
         context: { upstream: request.upstream },
@@ -100,7 +104,11 @@ export class InvalidationExecutor {
     const announce = this.options.announce
     if (announce !== undefined) {
       const at = this.clock()
-      await Promise.all(messages.map((message) => announce.bus.publish({ ...message, origin: announce.origin, at })))
+      const sent = Promise.all(messages.map((message) => announce.bus.publish({ ...message, origin: announce.origin, at })))
+      announced?.()
+      await sent
+    } else {
+      announced?.()
     }
     return recordOf(request, { entriesRemoved, at: this.clock() })
   }

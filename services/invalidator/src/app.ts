@@ -178,6 +178,9 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
           deps.rules.topics,
           {
             group: deps.group ?? 'strata.invalidator',
+            // The next event starts while this one's invalidation awaits the bus's acknowledgement; offsets are still
+            // committed in order, each once its event is done, so a crash redelivers what was not acknowledged.
+            pipeline: true,
             ...(deps.retry === undefined ? {} : { retry: deps.retry }),
             // A domain event that invalidated nothing is a stale read waiting to happen: say so where alerting looks.
             onDeadLetter: (letter) => {
@@ -194,7 +197,7 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
           async (event, message) => {
             if (event.type === INVALIDATION_EVENT_TYPE) return
             // Delivered to us: we own the partition, so a claim left pending there by a dead owner is ours to take.
-            await events.handle(message.topic, event, claimant)
+            await events.handle(message.topic, event, claimant, message.proceed)
           },
         )
       }

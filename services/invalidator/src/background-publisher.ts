@@ -12,6 +12,11 @@ export class BackgroundPublisher<T> {
     private readonly maxBatch = 500,
     private readonly maxPending = 100_000,
     private readonly retryMs = 500,
+    /**
+     * How long the first item waits for others before a batch goes: one send per event would be a broker request on
+     * every event's path (the invalidations it shares the broker with), for analytics that can wait.
+     */
+    private readonly lingerMs = 50,
   ) {}
 
   add(items: readonly T[]): void {
@@ -23,10 +28,24 @@ export class BackgroundPublisher<T> {
   /** Publishes what is pending (one last try), then stops. */
   async close(): Promise<void> {
     this.closed = true
+    this.wake?.()
     await this.flushing
   }
 
+  private wake: (() => void) | undefined
+
   private async flush(): Promise<void> {
+    if (!this.closed && this.lingerMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.lingerMs)
+        timer.unref()
+        this.wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      this.wake = undefined
+    }
     while (this.pending.length > 0) {
       const batch = this.pending.slice(0, this.maxBatch)
       try {

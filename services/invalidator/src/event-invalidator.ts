@@ -26,8 +26,12 @@ export class EventInvalidator {
     return planInvalidations(this.rules, topic, event)
   }
 
-  /** `claimant`: the consumer delivering the event (it owns the event's partition), so it takes over orphaned claims. */
-  async handle(topic: string, event: EventEnvelope, claimant?: Claimant): Promise<InvalidationRecord[]> {
+  /**
+   * `claimant`: the consumer delivering the event (it owns the event's partition), so it takes over orphaned claims.
+   * `proceed`: called once the last invalidation is made in L2 and handed to the bus, so the consumer may start on
+   * the next event while this one waits for the bus's acknowledgement (its offset is committed only after that).
+   */
+  async handle(topic: string, event: EventEnvelope, claimant?: Claimant, proceed?: () => void): Promise<InvalidationRecord[]> {
     let requests: InvalidationRequest[]
     try {
       requests = this.requestsFor(topic, event)
@@ -49,7 +53,7 @@ export class EventInvalidator {
     if (claim.outcome === 'busy') throw new EventBusyError(`Event ${event.id} is being applied by another invalidator`)
     try {
       const records: InvalidationRecord[] = []
-      for (const request of requests) records.push(await this.executor.apply(request))
+      for (const [index, request] of requests.entries()) records.push(await this.executor.apply(request, index === requests.length - 1 ? proceed : undefined))
       await this.emit(records)
       await this.dedupe.complete(event.id, claim.token)
       this.analytics.event('applied')

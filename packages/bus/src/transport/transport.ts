@@ -46,6 +46,12 @@ export interface IncomingMessage {
   timestamp: number
   /** 1 on the first delivery to this subscriber, then 2, 3... while the handler keeps failing. */
   attempt: number
+  /**
+   * In a `pipeline` subscription (Kafka): lets the next message of this partition be fetched and handled while this
+   * handler finishes. Its offset is still committed only once it resolved (or was dead-lettered), and only after every
+   * earlier message of its partition was. Absent, or a no-op, elsewhere.
+   */
+  proceed?: () => void
 }
 
 export type MessageHandler = (message: IncomingMessage) => Promise<void>
@@ -81,6 +87,12 @@ export interface SubscribeOptions {
    * `strata.errors.v1` event). A throwing callback is ignored; the message is consumed either way.
    */
   onDeadLetter?: (letter: DeadLetter) => void
+  /**
+   * The handler may call `message.proceed()` once the part of its work that must stay in order is done, so that the
+   * rest of it (an awaited acknowledgement) overlaps the next fetch. Adapters that do not support it deliver one at a
+   * time as usual. Messages may then finish out of order (a retried one after later ones), never be committed so.
+   */
+  pipeline?: boolean
 }
 
 export interface DeadLetter {

@@ -569,7 +569,15 @@ export class NamespaceCache<T = unknown> {
         if (this.core.hooks.active.beforeSet) this.runBeforeSet(key, value, write.entry)
         await this.writeOrigin(key, value, write.entry, writeMode)
         this.core.flights.invalidate(this.keys.l1Key(key))
-        const stored = await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded, ...(leaseToken === undefined ? {} : { leaseToken }) })
+        let stored: StoredEntry | undefined
+        try {
+          stored = await this.store(key, write.entry, write.resolved.l1Ttl, { encoded: write.encoded, requireL2: true, ...(leaseToken === undefined ? {} : { leaseToken }) })
+        } catch (error) {
+          // L2 did not take it (a delete is kept for replay) but the origin may have: no L1 keeps the old value either.
+          this.dropLocal([key])
+          await this.publish('keys', { keys: [key] }).catch(() => undefined)
+          throw error
+        }
         if (stored === undefined) throw new StrataError('E_PRECONDITION_FAILED', `'${key}' changed while the conditional write ran; it was not written`, { context: { namespace: this.name, key } })
       })
       cached = true
@@ -602,9 +610,12 @@ export class NamespaceCache<T = unknown> {
     await this.deleted([key])
   }
 
-  /** The live entry as conditional writes see it: L2's when there is an L2 (every instance's truth), else L1's. */
+  /**
+   * The live entry as conditional writes see it: L2's when there is an L2 (every instance's truth), else L1's. An L2
+   * that cannot be read fails the write (E_L2_UNAVAILABLE, a 503) rather than pass for "no entry" (a false 412).
+   */
   private async current(key: string): Promise<CacheEntry<T> | undefined> {
-    const entry = this.core.l2 === undefined ? this.l1?.peek(this.keys.l1Key(key)) : await this.readL2(key)
+    const entry = this.core.l2 === undefined ? this.l1?.peek(this.keys.l1Key(key)) : await this.readL2(key, true)
     return entry === undefined || freshness(entry, this.core.now(), this.tags) === 'gone' ? undefined : (entry as CacheEntry<T>)
   }
 
@@ -1006,7 +1017,7 @@ export class NamespaceCache<T = unknown> {
     key: string,
     entry: StoredEntry,
     l1Ttl: number | undefined,
-    how: { flight?: Flight<Found>; leaseToken?: string; encoded?: Uint8Array | undefined },
+    how: { flight?: Flight<Found>; leaseToken?: string; encoded?: Uint8Array | undefined; requireL2?: boolean },
   ): Promise<StoredEntry | undefined> {
     const l2 = this.core.l2
     // A load overtaken by an invalidation returns its value to its callers but is not cached.
@@ -1030,7 +1041,12 @@ export class NamespaceCache<T = unknown> {
       const write = { key: this.keys.l2Key(key), value: encoded, ttlMs: Math.max(1, entry.staleUntil - this.core.now()) }
       if (how.leaseToken !== undefined) {
         // False: an invalidation deleted the key (and our lease) while we loaded; caching would resurrect old data.
-        if ((await l2.setWithLease(write, how.leaseToken)) === false) return undefined
+        const written = await l2.setWithLease(write, how.leaseToken)
+        if (written === false) return undefined
+        // A conditional write is vouched for by L2: one it did not take must not answer as written (E_L2_UNAVAILABLE).
+        if (written === undefined && how.requireL2 === true) {
+          throw new StrataError('E_L2_UNAVAILABLE', `L2 did not take the conditional write of '${key}'`, { context: { namespace: this.name, key } })
+        }
       } else {
         await l2.set(write)
       }
@@ -1060,10 +1076,11 @@ export class NamespaceCache<T = unknown> {
     l1.set(this.keys.l1Key(key), stored, stored.staleUntil, stored.size || 1)
   }
 
-  private async readL2(key: string): Promise<StoredEntry | undefined> {
+  /** `orFail`: an unreachable L2 throws E_L2_UNAVAILABLE instead of reading as a miss. */
+  private async readL2(key: string, orFail = false): Promise<StoredEntry | undefined> {
     const l2 = this.core.l2
     if (l2 === undefined) return undefined
-    const bytes = await l2.get(this.keys.l2Key(key))
+    const bytes = orFail ? await l2.getOrFail(this.keys.l2Key(key)) : await l2.get(this.keys.l2Key(key))
     if (bytes === undefined) return undefined
     const entry = this.decode(key, bytes)
     if (entry !== undefined && entry.tags.length > 0) await this.syncTagRecords(entry.tags)

@@ -25,6 +25,9 @@ export const DEFAULT_RESILIENCE: ResilienceOptions = {
   maxPendingInvalidations: 100_000,
 }
 
+/** The fallback of a read that must not pass for a miss. */
+const UNREACHABLE = Symbol('l2-unreachable')
+
 type PendingInvalidation = { kind: 'delete'; key: string } | { kind: 'set'; entry: L2SetEntry }
 
 export type LeaseOutcome = 'acquired' | 'busy' | 'unavailable'
@@ -73,6 +76,16 @@ export class ResilientL2 {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     return this.call('get', () => this.store.get(key), undefined, key)
+  }
+
+  /**
+   * Like `get`, but an L2 that cannot be asked throws E_L2_UNAVAILABLE instead of answering a miss: for reads where
+   * "absent" decides something (a conditional write's check), which a failover must not answer for it.
+   */
+  async getOrFail(key: string): Promise<Uint8Array | undefined> {
+    const bytes = await this.call('get', () => this.store.get(key), UNREACHABLE, key)
+    if (bytes === UNREACHABLE) throw new StrataError('E_L2_UNAVAILABLE', `L2 store '${this.store.name}' could not be read`, { context: { store: this.store.name, key } })
+    return bytes
   }
 
   async getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]> {
@@ -152,9 +165,14 @@ export class ResilientL2 {
     )
   }
 
-  /** True when written under the lease, false when the lease was lost (an invalidation won), undefined if L2 is down. */
+  /**
+   * True when written under the lease, false when the lease was lost (an invalidation won), undefined if L2 is down:
+   * then, as for `set`, a delete of the key is kept for replay, so the value it replaced does not stay current in L2.
+   */
   async setWithLease(entry: L2SetEntry, token: string): Promise<boolean | undefined> {
-    return this.call('setWithLease', () => this.store.setWithLease(entry.key, token, entry.value, entry.ttlMs), undefined, entry.key)
+    const written = await this.call('setWithLease', () => this.store.setWithLease(entry.key, token, entry.value, entry.ttlMs), undefined, entry.key)
+    if (written !== false) this.afterWrite(written === true, [entry.key])
+    return written
   }
 
   /** True when deleted under the lease, false when the lease was lost (something changed the key), undefined if L2 is down. */

@@ -13,7 +13,7 @@ import {
   type TopicMessages,
 } from 'kafkajs'
 import { startPublishSpan } from '../../tracing/message-tracing.js'
-import { deliver, retryPolicyOf, type DeliveryContext } from '../delivery.js'
+import { deliver, retryPolicyOf, type DeliveryContext, type DeliveryOutcome } from '../delivery.js'
 import { groupIdOf, type MessageHandler, type OutgoingMessage, type SubscribeOptions, type Subscription, type Transport } from '../transport.js'
 import { ensureTopics } from './ensure-topics.js'
 
@@ -57,6 +57,9 @@ interface PendingSend {
   resolve: () => void
   reject: (error: unknown) => void
 }
+
+/** How long a pipelined subscription gathers finished offsets before committing them. */
+const COMMIT_LINGER_MS = 100
 
 /** Pause between two attempts of a send that failed, within the publish budget. */
 const RESEND_PAUSE_MS = 250
@@ -387,6 +390,11 @@ class KafkaSubscription implements Subscription {
   /** Last offset handled per `topic:partition`, to notice a jump (a gap) in broadcast subscriptions. */
   private readonly lastOffsets = new Map<string, bigint>()
   private lastFetchAt = 0
+  /** Pipeline mode: per `topic:partition`, settles true once every message handed over so far is done. */
+  private readonly chains = new Map<string, Promise<boolean>>()
+  /** Pipeline mode: the next offsets to commit (all below them done), one commit request in flight at a time. */
+  private readonly toCommit = new Map<string, { topic: string; partition: number; offset: string }>()
+  private committing: Promise<void> | undefined
 
   constructor(
     private readonly transport: KafkaTransport,
@@ -431,10 +439,11 @@ class KafkaSubscription implements Subscription {
       await consumer.connect()
       await consumer.subscribe({ topics: [...topics], fromBeginning: earliest })
       await consumer.run({
-        autoCommit: true,
+        // Pipelined, the fetch position moves ahead of what is done, so commits are this subscription's (commitDone).
+        autoCommit: this.options.pipeline !== true,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.transport.settings.partitionsConsumedConcurrently,
-        eachBatch: (payload) => this.eachBatch(payload),
+        eachBatch: (payload) => (this.options.pipeline === true ? this.eachBatchPipelined(payload) : this.eachBatch(payload)),
       })
       await live
     } catch (error) {
@@ -473,6 +482,10 @@ class KafkaSubscription implements Subscription {
 
   private async shutdown(): Promise<void> {
     this.closing.abort()
+    // Pipelined handlers still running finish (a retry's backoff ends on the abort) and what they completed is
+    // committed before the group is left; the rest is delivered again to the next owner.
+    await Promise.all(this.chains.values())
+    await this.committing
     // kafkajs's disconnect stops fetching, waits for the running eachBatch calls, commits what they resolved and
     // leaves the group, so the partitions move to another member at once.
     await this.consumer.disconnect().catch(() => undefined)
@@ -513,6 +526,91 @@ class KafkaSubscription implements Subscription {
       await payload.heartbeat()
     }
   }
+
+  /**
+   * Like eachBatch, but the next message is handed over as soon as the handler calls `proceed` (or finishes). The
+   * kafkajs offset is resolved then, which only moves the fetch position (autoCommit is off); an offset is committed
+   * once its message and every earlier one of the partition are done. A delivery that fails after proceeding (its
+   * dead-letter publish failed) rewinds the partition to it, so it and what followed are delivered again.
+   */
+  private async eachBatchPipelined(payload: EachBatchPayload): Promise<void> {
+    const batch = payload.batch
+    const id = `${batch.topic}:${batch.partition}`
+    const context: DeliveryContext = { ...this.context, onWait: () => payload.heartbeat() }
+    const first = batch.messages[0]
+    if (first !== undefined) this.checkContinuity(batch.topic, batch.partition, first.offset)
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale() || this.closing.signal.aborted) return
+      let proceed: () => void = () => undefined
+      const proceeded = new Promise<'proceeded'>((resolve) => {
+        proceed = () => resolve('proceeded')
+      })
+      const delivery = deliver(
+        'kafka',
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          key: message.key === null ? undefined : message.key.toString(),
+          value: message.value ?? Buffer.alloc(0),
+          headers: headersOf(message.headers),
+          timestamp: Number(message.timestamp),
+          proceed,
+        },
+        context,
+      )
+      const previous = this.chains.get(id) ?? Promise.resolve(true)
+      const chain = chained(previous, delivery)
+      this.chains.set(id, chain)
+      void chain.then((done) => {
+        if (done) this.commitDone(batch.topic, batch.partition, message.offset)
+      })
+      delivery.catch(() => {
+        if (this.closing.signal.aborted) return
+        // In the same tick: this batch is stale from here on, and the message fetched again chains after the ones
+        // before it, not after itself (whose chain is false for good).
+        try {
+          this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: message.offset })
+        } catch {
+          // Not running (it failed before proceeding, and kafkajs restarts it from the committed offset).
+        }
+        this.chains.set(id, previous)
+      })
+      // Failing before it proceeded: thrown as in eachBatch (kafkajs restarts the consumer from the committed offset).
+      const handedOver = await Promise.race([delivery, proceeded])
+      if (handedOver === 'abandoned') return
+      this.lastOffsets.set(id, BigInt(message.offset))
+      payload.resolveOffset(message.offset)
+      await payload.heartbeat()
+    }
+  }
+
+  /** Commits `offset + 1` on the partition, coalescing: at most one commit request in flight. */
+  private commitDone(topic: string, partition: number, offset: string): void {
+    this.toCommit.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(offset) + 1n).toString() })
+    this.committing ??= (async () => {
+      // Coalesced over a short window: a commit per event would be a broker request on the next event's path (it
+      // queues behind the parked fetch on the same connection and runs as that fetch returns). Committing later only
+      // widens what a crash redelivers; close still waits for it.
+      if (!this.closing.signal.aborted) await new Promise((resolve) => setTimeout(resolve, COMMIT_LINGER_MS).unref())
+      while (this.toCommit.size > 0) {
+        const offsets = [...this.toCommit.values()]
+        this.toCommit.clear()
+        // A commit that fails (a rebalance, the broker gone) only means these may be delivered again, which
+        // at-least-once consumers absorb; one for a partition since moved elsewhere covers only what was done here.
+        await this.consumer.commitOffsets(offsets).catch(() => undefined)
+      }
+      this.committing = undefined
+    })()
+  }
+}
+
+/** The chain of one partition after `delivery`: true once it and everything before it is done. */
+function chained(previous: Promise<boolean>, delivery: Promise<DeliveryOutcome>): Promise<boolean> {
+  return Promise.all([previous, delivery]).then(
+    ([done, outcome]) => done && outcome !== 'abandoned',
+    () => false,
+  )
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
