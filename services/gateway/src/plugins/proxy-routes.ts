@@ -85,14 +85,14 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
   const namespace = (request: FastifyRequest) => `proxy.${upstreamOf(request)}`
   const publicWhen = (request: FastifyRequest) => {
     const upstream = upstreamOf(request)
-    return proxy.upstreams.includes(upstream) && proxy.authOf(upstream) === 'public'
+    return proxy.has(upstream) && proxy.authOf(upstream) === 'public'
   }
 
   // Counted once the answer is sent, errors included; only configured upstreams, so made-up names cannot grow the table.
   if (traffic !== undefined) {
     app.addHook('onResponse', (request, reply, next) => {
       const upstream = upstreamOf(request)
-      if (proxy.upstreams.includes(upstream)) traffic.record(upstream, reply.getHeader('x-cache') as string | undefined)
+      if (proxy.has(upstream)) traffic.record(upstream, reply.getHeader('x-cache') as string | undefined)
       next()
     })
   }
@@ -109,21 +109,20 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
         reply.header('cache-status', cacheStatus({ fwd: 'bypass', detail: soft ? 'soft-purged' : 'purged' }))
         return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify({ purged: { urls: 1 }, ...(soft ? { soft } : {}) }))
       }
-      const headers = { ...request.headers }
-      delete headers['x-api-key']
-      const credential = credentialOf(request.headers)
-      if (request.principal !== undefined && credential.kind === 'token' && credential.source === 'authorization') delete headers.authorization
       const answer = await cache.handle({
         method: request.method,
         path,
-        headers,
+        headers: forwardable(request),
         body: Buffer.isBuffer(request.body) ? request.body : undefined,
         client: request.principal?.id ?? `ip:${request.ip}`,
-        onInterim: (status, hints) => relayInterim(reply, status, hints),
+        // Bound rather than an arrow: no closure to name and define on every request (most never see a 1xx).
+        onInterim: relayInterim.bind(undefined, reply),
       })
-      reply.code(answer.status).headers(answer.headers).header('x-cache', answer.outcome).header('cache-status', cacheStatus(answer.cacheStatus))
+      reply.code(answer.status).headers(answer.headers)
+      if (answer.age !== undefined) reply.header('age', answer.age)
+      reply.header('x-cache', answer.outcome).header('cache-status', answer.cacheStatus)
       const { body } = answer
-      return reply.send(body === undefined || body instanceof Readable ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength))
+      return reply.send(body === undefined || body instanceof Readable || Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength))
     } catch (error) {
       // Errors are answered by the app's problem+json handler; they still say what this cache did (RFC 9211).
       const code = isStrataError(error) ? error.code : 'E_INTERNAL'
@@ -175,6 +174,20 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
     }
   }
   done()
+}
+
+/**
+ * The request's fields without the gateway credential it consumed: `x-api-key`, and an Authorization header that
+ * authenticated the caller. Without either, the request's own (unchanged) object.
+ */
+function forwardable(request: FastifyRequest): Record<string, string | string[] | undefined> {
+  const authenticated = request.principal !== undefined
+  if (request.headers['x-api-key'] === undefined && !(authenticated && request.headers.authorization !== undefined)) return request.headers
+  const headers = { ...request.headers }
+  delete headers['x-api-key']
+  const credential = credentialOf(request.headers)
+  if (authenticated && credential.kind === 'token' && credential.source === 'authorization') delete headers.authorization
+  return headers
 }
 
 /** Fastly's request header for a soft purge (`Fastly-Soft-Purge: 1`), so purge tooling written for it works unchanged. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { StrataError, type NamespaceCache } from '@strata/core'
-import type { CacheStatusEntry, ForwardReason } from '../http/cache-status.js'
+import { cacheStatus, type CacheStatusEntry, type ForwardReason } from '../http/cache-status.js'
 import { parseCacheControl, type CacheControl } from './cache-control.js'
 import { correctedInitialAge, currentAge, freshnessLifetime, httpDate, mustRevalidate, notStorableReason, sharedWithAuthorization } from './freshness.js'
 import { endToEndHeaders, type InterimListener, type OriginClient, type OriginResponse } from './origin-client.js'
@@ -29,12 +29,15 @@ export interface ProxyRequest {
 
 export interface ProxyResponse {
   status: number
-  headers: Record<string, string | string[]>
+  /** Read-only: an answer from the store shares one object between all its hits. */
+  headers: Readonly<Record<string, string | string[]>>
+  /** The Age field of an answer from the store (kept apart so that its other fields can be shared). */
+  age?: string
   /** Bytes, or a stream for an answer too large to store (it flows from the origin as it arrives). */
   body: Uint8Array | Readable | undefined
   outcome: CacheOutcome
-  /** What the Cache-Status field (RFC 9211) says about this answer. */
-  cacheStatus: CacheStatusEntry
+  /** The Cache-Status field (RFC 9211) of this answer, serialised. */
+  cacheStatus: string
 }
 
 export interface PurgeOptions {
@@ -70,6 +73,25 @@ interface Found {
   softPurged?: boolean
   /** The URL's VaryRecord, when the soft purge marked it stale too (it is written back with the variant). */
   staleVaryRecord?: VaryRecord
+}
+
+/**
+ * What serving one stored response takes that does not change from one hit to the next, worked out on its first hit
+ * and kept beside it: the engine's L1 hands back the same object on every hit (a copy read from L2 gets its own).
+ */
+interface Prepared {
+  cc: CacheControl
+  /** §4.2.1 freshness lifetime, seconds (cut at a soft purge). */
+  lifetime: number
+  /** The fields clients get (internal and private targeted fields removed), without Age; shared, never changed. */
+  headers: Readonly<Record<string, string | string[]>>
+  /** The stored body as a Buffer over the same bytes (no copy). */
+  body: Buffer
+  /** The Age and plain-hit Cache-Status last served, for the whole seconds they were written for. */
+  ageSeconds: number
+  ageText: string
+  hitTtl: number
+  hitText: string
 }
 
 /** A stored value and whether the engine holds it stale (soft-purged). */
@@ -110,6 +132,7 @@ const MAX_STORE_MS = 30 * 24 * 3_600_000
 export class ProxyCache {
   private readonly inflight = new Map<string, Promise<Fetched>>()
   private readonly revalidations = new Map<string, Promise<unknown>>()
+  private readonly prepared = new WeakMap<StoredResponse, Prepared>()
 
   constructor(
     readonly upstream: string,
@@ -167,9 +190,8 @@ export class ProxyCache {
   private async fromStore(method: string, request: ProxyRequest, requestCc: CacheControl, found: Found): Promise<ProxyResponse> {
     const { stored } = found
     const now = this.clock()
-    const { cc } = this.policy(stored.headers)
+    const { cc, lifetime } = this.prepare(stored)
     const age = currentAge(stored, now)
-    const lifetime = this.lifetime(stored)
     const fresh = lifetime > age
     const requestMaxAge = requestCc.seconds('max-age')
     const minFresh = requestCc.seconds('min-fresh')
@@ -227,21 +249,51 @@ export class ProxyCache {
   /** The stored response as the client gets it: Age added, internal fields removed, 304 for a matching validator. */
   private answer(method: string, request: ProxyRequest, found: Found, outcome: CacheOutcome, now: number, status: CacheStatusEntry): ProxyResponse {
     const { stored } = found
-    const headers = this.clientHeaders(stored.headers)
+    const prepared = this.prepare(stored)
     const age = currentAge(stored, now)
-    headers.age = String(Math.floor(age))
-    // A soft-purged response served stale says so, beside why it could be served.
-    const detail = stored.softPurgedAt === undefined ? status.detail : ['soft-purged', status.detail].filter((d) => d !== undefined).join(', ')
-    const cacheStatus: CacheStatusEntry = {
-      ...status,
-      ...(detail === undefined ? {} : { detail }),
-      ttl: this.lifetime(stored) - age,
-      ...(this.options.exposeKey ? { key: found.key } : {}),
+    const ageSeconds = Math.floor(age)
+    if (ageSeconds !== prepared.ageSeconds) {
+      prepared.ageSeconds = ageSeconds
+      prepared.ageText = String(ageSeconds)
+    }
+    const ttl = Math.trunc(prepared.lifetime - age)
+    let text: string
+    // A plain hit says the same thing for a whole second: its Cache-Status is written once per ttl value.
+    if (outcome === 'HIT' && status.detail === undefined && status.fwd === undefined && stored.softPurgedAt === undefined) {
+      if (ttl !== prepared.hitTtl) {
+        prepared.hitTtl = ttl
+        prepared.hitText = cacheStatus({ ...status, ttl, ...(this.options.exposeKey ? { key: found.key } : {}) })
+      }
+      text = prepared.hitText
+    } else {
+      // A soft-purged response served stale says so, beside why it could be served.
+      const detail = stored.softPurgedAt === undefined ? status.detail : ['soft-purged', status.detail].filter((d) => d !== undefined).join(', ')
+      text = cacheStatus({ ...status, ...(detail === undefined ? {} : { detail }), ttl, ...(this.options.exposeKey ? { key: found.key } : {}) })
     }
     if (clientValidatorMatches(request.headers, stored.headers)) {
-      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome, cacheStatus }
+      return { status: 304, headers: notModifiedHeaders(prepared.headers), age: prepared.ageText, body: undefined, outcome, cacheStatus: text }
     }
-    return { status: stored.status, headers, body: method === 'HEAD' ? undefined : stored.body, outcome, cacheStatus }
+    return { status: stored.status, headers: prepared.headers, age: prepared.ageText, body: method === 'HEAD' ? undefined : prepared.body, outcome, cacheStatus: text }
+  }
+
+  /** The per-response work of serving it, done on its first hit (see Prepared). */
+  private prepare(stored: StoredResponse): Prepared {
+    let prepared = this.prepared.get(stored)
+    if (prepared === undefined) {
+      const { body } = stored
+      prepared = {
+        cc: this.policy(stored.headers).cc,
+        lifetime: this.lifetime(stored),
+        headers: this.clientHeaders(stored.headers),
+        body: Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        ageSeconds: -1,
+        ageText: '',
+        hitTtl: Number.NaN,
+        hitText: '',
+      }
+      this.prepared.set(stored, prepared)
+    }
+    return prepared
   }
 
   // ------------------------------------------------------------------ origin traffic
@@ -261,7 +313,7 @@ export class ProxyCache {
     const headers = this.clientHeaders(response.headers)
     const age = Math.floor(correctedInitialAge(fetched.requestTime, fetched.responseTime, response.headers))
     if (age > 0) headers.age = String(age)
-    const cacheStatus: CacheStatusEntry = {
+    const status: CacheStatusEntry = {
       fwd,
       fwdStatus: response.status,
       ...(stored !== undefined && reason === undefined
@@ -271,11 +323,11 @@ export class ProxyCache {
       ...(this.options.exposeKey ? { key: primaryKey(request.path) } : {}),
     }
     if (reason === undefined && clientValidatorMatches(request.headers, response.headers)) {
-      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome, cacheStatus }
+      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome, cacheStatus: cacheStatus(status) }
     }
     // A HEAD miss fetched a GET: a body too large to store is not read at all.
     if (method === 'HEAD') discard(response.body)
-    return { status: response.status, headers, body: method === 'HEAD' ? undefined : response.body, outcome, cacheStatus }
+    return { status: response.status, headers, body: method === 'HEAD' ? undefined : response.body, outcome, cacheStatus: cacheStatus(status) }
   }
 
   /**
@@ -414,7 +466,7 @@ export class ProxyCache {
       found = { key, stored: primary.value, ...(primary.stale ? { softPurged: true } : {}) }
     }
     // §3.5: a stored response is reused for a request with Authorization only if the response allows sharing.
-    if (request.headers.authorization !== undefined && !sharedWithAuthorization(this.policy(found.stored.headers).cc)) {
+    if (request.headers.authorization !== undefined && !sharedWithAuthorization(this.prepare(found.stored).cc)) {
       return { reason: 'miss' }
     }
     const settled = found.softPurged === true || found.staleVaryRecord !== undefined ? await this.endFreshness(found, request.path) : found
@@ -496,7 +548,7 @@ export class ProxyCache {
       headers: this.clientHeaders(response.headers),
       body: method === 'HEAD' ? undefined : response.body,
       outcome: 'BYPASS',
-      cacheStatus: { fwd, fwdStatus: response.status, ...(detail === undefined ? {} : { detail }) },
+      cacheStatus: cacheStatus({ fwd, fwdStatus: response.status, ...(detail === undefined ? {} : { detail }) }),
     }
   }
 
@@ -537,7 +589,7 @@ export class ProxyCache {
  * RFC 9110 §14: a 206 (or 416) cut from a complete 200 the cache is about to serve, with its stored header fields
  * (§15.3.7.1: the fields a 200 would have, Content-Range instead of the full length).
  */
-function withRange(answer: ProxyResponse, requestHeaders: Record<string, string | string[] | undefined>, body: Uint8Array): ProxyResponse {
+function withRange(answer: ProxyResponse, requestHeaders: Readonly<Record<string, string | string[] | undefined>>, body: Uint8Array): ProxyResponse {
   const range = answerRange(
     header(requestHeaders, 'range') ?? '',
     header(requestHeaders, 'if-range'),
@@ -626,7 +678,7 @@ function sameVariant(fetched: Fetched, request: ProxyRequest): boolean {
 }
 
 /** RFC 9110 §15.4.5: a 304 carries the fields a 200 would have, without content. */
-function notModifiedHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+function notModifiedHeaders(headers: Readonly<Record<string, string | string[]>>): Record<string, string | string[]> {
   const result = { ...headers }
   delete result['content-type']
   delete result['content-encoding']
@@ -643,8 +695,9 @@ function clientValidatorMatches(request: Record<string, string | string[] | unde
     return list.includes('*') || list.some((tag) => weakEqual(tag, etag))
   }
   const since = httpDate(header(request, 'if-modified-since'))
+  if (since === undefined) return false
   const lastModified = httpDate(header(response, 'last-modified'))
-  return since !== undefined && lastModified !== undefined && lastModified <= since
+  return lastModified !== undefined && lastModified <= since
 }
 
 function weakEqual(a: string, b: string): boolean {
