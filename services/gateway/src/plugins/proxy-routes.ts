@@ -51,18 +51,13 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
     if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true })
   }
 
-  /** Where a request goes: the upstream and the target below it, from the raw URL (never the decoded parameters). */
-  interface Routed {
-    upstream: string
-    target: string
-  }
-  const routedKey = Symbol('routed')
-  type WithRouted = FastifyRequest & { [routedKey]?: Routed }
-  const route = (request: FastifyRequest): Routed => {
-    const cached = (request as WithRouted)[routedKey]
-    if (cached !== undefined) return cached
+  // Declared on the request up front so that setting it per request does not change the request object's shape.
+  app.decorateRequest('proxyRouted', null)
+  const route = (request: FastifyRequest): ProxyRouted => {
+    const cached = request.proxyRouted
+    if (cached !== null) return cached
     const mount = request.routeOptions.config.proxyMount
-    let routed: Routed
+    let routed: ProxyRouted
     if (mount !== undefined) routed = { upstream: mount.upstream, target: request.url.slice(mount.prefix.length) }
     else {
       // /proxy/{upstream}{target}: the name as sent must be the name as routed (a percent-encoded name is refused).
@@ -72,7 +67,7 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
       if (!UPSTREAM_NAME.test(upstream)) throw new StrataError('E_INVALID_TARGET', 'The upstream name must be sent as it is configured, not percent-encoded', { context: { upstream: upstream.slice(0, 64) } })
       routed = { upstream, target: rest.slice(end) }
     }
-    ;(request as WithRouted)[routedKey] = routed
+    request.proxyRouted = routed
     return routed
   }
   const upstreamOf = (request: FastifyRequest): string => {
@@ -209,7 +204,17 @@ function checkCredentialKind(request: FastifyRequest, auth: string, upstream: st
   }
 }
 
+/** Where a proxied request goes: the upstream and the target below it, from the raw URL (never the decoded parameters). */
+interface ProxyRouted {
+  upstream: string
+  target: string
+}
+
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the proxy routes (auth, handler and counters route a request once); null elsewhere. */
+    proxyRouted: ProxyRouted | null
+  }
   interface FastifyContextConfig {
     /** Set on the routes of an upstream mounted at a path prefix. */
     proxyMount?: { prefix: string; upstream: string }

@@ -119,6 +119,7 @@ const CACHEABLE_METHODS = new Set(['GET', 'HEAD'])
 /** Methods whose definition says they are safe (RFC 9110 §9.2.1, WebDAV, QUERY); any other one invalidates (§4.4). */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'REPORT', 'QUERY'])
 const MAX_STORE_MS = 30 * 24 * 3_600_000
+const HIT: CacheStatusEntry = Object.freeze({ hit: true })
 
 /**
  * A shared HTTP cache for one upstream (RFC 9111 with RFC 5861's stale-while-revalidate and stale-if-error), over a
@@ -153,7 +154,8 @@ export class ProxyCache {
       const answer = await this.fromStore(method, { ...request, headers: { ...request.headers, range: undefined } }, requestCc, found)
       return answer.status === 200 && answer.body instanceof Uint8Array ? withRange(answer, request.headers, answer.body) : answer
     }
-    if (found !== undefined) return this.fromStore(method, request, requestCc, found)
+    // A fresh hit is answered without another async step; the rest (stale, revalidation) is fromStore's.
+    if (found !== undefined) return this.freshAnswer(method, request, requestCc, found) ?? this.fromStore(method, request, requestCc, found)
     if (requestCc.has('only-if-cached')) throw notCached(request.path)
     return this.fetchAndStore(method, request, reason)
   }
@@ -187,6 +189,19 @@ export class ProxyCache {
 
   // ------------------------------------------------------------------ serving from the store
 
+  /** The stored response as a hit, when it may be served as it is (fresh, and neither side asks for validation). */
+  private freshAnswer(method: string, request: ProxyRequest, requestCc: CacheControl, found: Found): ProxyResponse | undefined {
+    const { stored } = found
+    const now = this.clock()
+    const { cc, lifetime } = this.prepare(stored)
+    const age = currentAge(stored, now)
+    if (lifetime <= age || cc.has('no-cache') || requestCc.has('no-cache')) return undefined
+    const requestMaxAge = requestCc.seconds('max-age')
+    const minFresh = requestCc.seconds('min-fresh')
+    if ((requestMaxAge !== undefined && age > requestMaxAge) || (minFresh !== undefined && lifetime - age < minFresh)) return undefined
+    return this.answer(method, request, found, 'HIT', now, HIT)
+  }
+
   private async fromStore(method: string, request: ProxyRequest, requestCc: CacheControl, found: Found): Promise<ProxyResponse> {
     const { stored } = found
     const now = this.clock()
@@ -198,7 +213,7 @@ export class ProxyCache {
     const clientWantsValidation = requestCc.has('no-cache') || (requestMaxAge !== undefined && age > requestMaxAge)
     const servableFresh =
       fresh && !cc.has('no-cache') && !clientWantsValidation && (minFresh === undefined || lifetime - age >= minFresh)
-    if (servableFresh) return this.answer(method, request, found, 'HIT', now, { hit: true })
+    if (servableFresh) return this.answer(method, request, found, 'HIT', now, HIT)
 
     const staleness = age - lifetime
     // Serving stale is never allowed when the response or the client forbids it (§4.2.4, §5.2.2.2, RFC 5861 §4).
@@ -449,7 +464,9 @@ export class ProxyCache {
 
   private async lookup(request: ProxyRequest): Promise<{ found?: Found; reason: ForwardReason }> {
     const key = primaryKey(request.path)
-    const primary = await this.read(key)
+    // The engine's fresh read inline: one async step less on a hit.
+    const value = await this.store.get(key)
+    const primary = value !== undefined ? { value, stale: false } : await this.readStale(key)
     if (primary === undefined) return { reason: 'uri-miss' }
     let found: Found | undefined
     if (primary.value.kind === 'vary') {
@@ -479,7 +496,11 @@ export class ProxyCache {
    */
   private async read(key: string): Promise<Read<StoredValue> | undefined> {
     const fresh = await this.store.get(key)
-    if (fresh !== undefined) return { value: fresh, stale: false }
+    return fresh !== undefined ? { value: fresh, stale: false } : this.readStale(key)
+  }
+
+  /** A value the engine holds stale (after its fresh read missed). */
+  private async readStale(key: string): Promise<Read<StoredValue> | undefined> {
     const held = await this.store.inspect(key)
     return held?.state === 'stale' ? { value: held.value, stale: true } : undefined
   }
