@@ -58,7 +58,8 @@ class LazyRequestLogger {
 
   private write(level: Level, args: unknown[]): void {
     if (this.made === undefined && this.options.level === undefined && !enabled(this.parent, level)) return
-    ;(this.child$()[level] as (...a: unknown[]) => void)(...args)
+    const child = this.child$()
+    Reflect.apply(child[level], child, args)
   }
 
   private child$(): FastifyBaseLogger {
@@ -74,5 +75,5 @@ function enabled(logger: FastifyBaseLogger, level: Level): boolean {
 
 /** Fastify's route option `childLoggerFactory` for routes whose requests usually log nothing (the proxy's). */
 export function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildOptions): FastifyBaseLogger {
-  return new LazyRequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger
+  return new LazyRequestLogger(logger, bindings, options)
 }
