@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { startGatewayMain, waitForWorkers } from './lib/gateway-main.js'
 import { compareLoad, startChild, stopChild } from './lib/http-load.js'
+import { cpuMs } from './lib/process-cpu.js'
 import { printReport, round } from './lib/report.js'
 
 // `pnpm bench proxy`: a cached 1 KiB and a 64 KiB response through the gateway's proxy, Varnish and nginx
@@ -72,10 +73,9 @@ try {
   const ports = JSON.parse(server.match[1]!) as { origin: number }
   const strataPorts = { single: await freePort(), workers: await freePort() }
   const upstreams = { STRATA_GATEWAY_UPSTREAMS: JSON.stringify({ origin: { url: `http://127.0.0.1:${ports.origin}` } }) }
-  children.push(
-    startGatewayMain({ workers: 1, port: strataPorts.single, redisUrl, env: upstreams }),
-    startGatewayMain({ workers, port: strataPorts.workers, redisUrl, env: upstreams }),
-  )
+  const single = startGatewayMain({ workers: 1, port: strataPorts.single, redisUrl, env: upstreams })
+  const multi = startGatewayMain({ workers, port: strataPorts.workers, redisUrl, env: upstreams })
+  children.push(single, multi)
   // Compiling the gateway with tsx takes over 30 s on a loaded shared machine; every worker must answer.
   await waitForWorkers(`http://127.0.0.1:${strataPorts.single}/health/ready`, 1)
   await waitForWorkers(`http://127.0.0.1:${strataPorts.workers}/health/ready`, workers)
@@ -96,7 +96,8 @@ try {
     .replaceAll('@PORT@', String(nginxPort))
   writeFileSync(join(dir, 'nginx.conf'), nginxConf)
   // nginx in the foreground prints nothing when it starts; readiness is checked by requests below.
-  children.push(spawn(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' }))
+  const nginxChild = spawn(nginx, ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' })
+  children.push(nginxChild)
 
   const bases = {
     strata: `http://127.0.0.1:${strataPorts.single}/proxy/origin`,
@@ -119,6 +120,12 @@ try {
     if (!isHit(res.headers)) throw new Error(`${name} did not serve ${url} from its cache`)
   }
 
+  // CPU (user + system) each contender's processes spent per request, children included (cluster workers, Varnish's
+  // cache child, nginx's worker): on 2 cores shared with the load generator, req/s says who got the cores, this says
+  // what a request costs.
+  const serving = (pid: number | undefined) => () => cpuMs(pid === undefined ? [] : [pid])
+  const cpu: Record<string, () => number> = { strata: serving(single.pid), 'strata-workers': serving(multi.pid), varnish: serving(varnish.child.pid), nginx: serving(nginxChild.pid) }
+  const cpuUs: Record<string, number | undefined> = {}
   const results: Record<string, number> = {}
   const ratios: Record<string, number> = {}
   const table: Record<string, string | number>[] = []
@@ -126,12 +133,13 @@ try {
   for (const size of ['1k', '64k']) {
     const measured = await compareLoad(
       Object.fromEntries(Object.entries(bases).map(([name, base]) => [name, `${base}/${size}`])),
-      { connections, durationS, rounds, warmupS: 2 },
+      { connections, durationS, rounds, warmupS: 2, cpu },
     )
     for (const [name, r] of Object.entries(measured)) {
       results[`${name}-${size}`] = r.rps
       p99[`${name}-${size}`] = r.p99Ms
-      table.push({ size, contender: name, 'req/s': r.rps, 'p99 ms': r.p99Ms, errors: r.errors })
+      cpuUs[`${name}-${size}`] = r.cpuUsPerRequest
+      table.push({ size, contender: name, 'req/s': r.rps, 'p99 ms': r.p99Ms, 'CPU µs/req': r.cpuUsPerRequest ?? '', errors: r.errors })
     }
     for (const strata of ['strata', 'strata-workers']) {
       ratios[`${strata}/varnish-${size}`] = round(measured[strata]!.rps / measured.varnish!.rps)
@@ -146,7 +154,7 @@ try {
     results,
     ratios,
     table,
-    env: { connections, durationS, rounds, p99Ms: p99, strataWorkers: workers, nginxWorkers: 1, target: 'strata-workers/varnish >= 0.8 at 1k and 64k' },
+    env: { connections, durationS, rounds, p99Ms: p99, cpuUsPerRequest: cpuUs, strataWorkers: workers, nginxWorkers: 1, target: 'strata-workers/varnish >= 0.8 at 1k and 64k' },
   })
 } finally {
   for (const child of children.reverse()) await stopChild(child)

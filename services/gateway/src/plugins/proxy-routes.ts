@@ -9,6 +9,7 @@ import { problems } from '../http/schemas.js'
 import type { ProxyService } from '../proxy/proxy-service.js'
 import type { ProxyTraffic } from '../stats/proxy-traffic.js'
 import { normalizeTarget } from '../proxy/request-target.js'
+import { lazyRequestLogger } from '../proxy/request-logger.js'
 
 export interface ProxyRoutesOptions {
   proxy: ProxyService
@@ -51,18 +52,13 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
     if (!app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true })
   }
 
-  /** Where a request goes: the upstream and the target below it, from the raw URL (never the decoded parameters). */
-  interface Routed {
-    upstream: string
-    target: string
-  }
-  const routedKey = Symbol('routed')
-  type WithRouted = FastifyRequest & { [routedKey]?: Routed }
-  const route = (request: FastifyRequest): Routed => {
-    const cached = (request as WithRouted)[routedKey]
-    if (cached !== undefined) return cached
+  // Declared on the request up front so that setting it per request does not change the request object's shape.
+  app.decorateRequest('proxyRouted', null)
+  const route = (request: FastifyRequest): ProxyRouted => {
+    const cached = request.proxyRouted
+    if (cached !== null) return cached
     const mount = request.routeOptions.config.proxyMount
-    let routed: Routed
+    let routed: ProxyRouted
     if (mount !== undefined) routed = { upstream: mount.upstream, target: request.url.slice(mount.prefix.length) }
     else {
       // /proxy/{upstream}{target}: the name as sent must be the name as routed (a percent-encoded name is refused).
@@ -72,7 +68,7 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
       if (!UPSTREAM_NAME.test(upstream)) throw new StrataError('E_INVALID_TARGET', 'The upstream name must be sent as it is configured, not percent-encoded', { context: { upstream: upstream.slice(0, 64) } })
       routed = { upstream, target: rest.slice(end) }
     }
-    ;(request as WithRouted)[routedKey] = routed
+    request.proxyRouted = routed
     return routed
   }
   const upstreamOf = (request: FastifyRequest): string => {
@@ -85,14 +81,14 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
   const namespace = (request: FastifyRequest) => `proxy.${upstreamOf(request)}`
   const publicWhen = (request: FastifyRequest) => {
     const upstream = upstreamOf(request)
-    return proxy.upstreams.includes(upstream) && proxy.authOf(upstream) === 'public'
+    return proxy.has(upstream) && proxy.authOf(upstream) === 'public'
   }
 
   // Counted once the answer is sent, errors included; only configured upstreams, so made-up names cannot grow the table.
   if (traffic !== undefined) {
     app.addHook('onResponse', (request, reply, next) => {
       const upstream = upstreamOf(request)
-      if (proxy.upstreams.includes(upstream)) traffic.record(upstream, reply.getHeader('x-cache') as string | undefined)
+      if (proxy.has(upstream)) traffic.record(upstream, reply.getHeader('x-cache') as string | undefined)
       next()
     })
   }
@@ -109,21 +105,19 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
         reply.header('cache-status', cacheStatus({ fwd: 'bypass', detail: soft ? 'soft-purged' : 'purged' }))
         return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify({ purged: { urls: 1 }, ...(soft ? { soft } : {}) }))
       }
-      const headers = { ...request.headers }
-      delete headers['x-api-key']
-      const credential = credentialOf(request.headers)
-      if (request.principal !== undefined && credential.kind === 'token' && credential.source === 'authorization') delete headers.authorization
       const answer = await cache.handle({
         method: request.method,
         path,
-        headers,
+        headers: forwardable(request),
         body: Buffer.isBuffer(request.body) ? request.body : undefined,
         client: request.principal?.id ?? `ip:${request.ip}`,
-        onInterim: (status, hints) => relayInterim(reply, status, hints),
+        onInterim: interimRelay(reply),
       })
-      reply.code(answer.status).headers(answer.headers).header('x-cache', answer.outcome).header('cache-status', cacheStatus(answer.cacheStatus))
+      reply.code(answer.status).headers(answer.headers)
+      if (answer.age !== undefined) reply.header('age', answer.age)
+      reply.header('x-cache', answer.outcome).header('cache-status', answer.cacheStatus)
       const { body } = answer
-      return reply.send(body === undefined || body instanceof Readable ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength))
+      return reply.send(body === undefined || body instanceof Readable || Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength))
     } catch (error) {
       // Errors are answered by the app's problem+json handler; they still say what this cache did (RFC 9211).
       const code = isStrataError(error) ? error.code : 'E_INTERNAL'
@@ -153,6 +147,8 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
           // Origin responses keep their own headers; the gateway's security headers are for its API.
           config: { auth, securityHeaders: false, ...extra.config },
           schema: { ...schema, ...extra.schema, ...(summary === undefined ? {} : { summary }), ...(i === 1 ? { hide: true } : {}) },
+          // A hit logs nothing: its request's child logger is made only if a line is written.
+          childLoggerFactory: lazyRequestLogger,
           handler,
         })
       })
@@ -177,6 +173,20 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
   done()
 }
 
+/**
+ * The request's fields without the gateway credential it consumed: `x-api-key`, and an Authorization header that
+ * authenticated the caller. Without either, the request's own (unchanged) object.
+ */
+function forwardable(request: FastifyRequest): Record<string, string | string[] | undefined> {
+  const authenticated = request.principal !== undefined
+  if (request.headers['x-api-key'] === undefined && !(authenticated && request.headers.authorization !== undefined)) return request.headers
+  const headers = { ...request.headers }
+  delete headers['x-api-key']
+  const credential = credentialOf(request.headers)
+  if (authenticated && credential.kind === 'token' && credential.source === 'authorization') delete headers.authorization
+  return headers
+}
+
 /** Fastly's request header for a soft purge (`Fastly-Soft-Purge: 1`), so purge tooling written for it works unchanged. */
 const SOFT_PURGE_HEADER = 'fastly-soft-purge'
 
@@ -196,11 +206,30 @@ function checkCredentialKind(request: FastifyRequest, auth: string, upstream: st
   }
 }
 
+/** Where a proxied request goes: the upstream and the target below it, from the raw URL (never the decoded parameters). */
+interface ProxyRouted {
+  upstream: string
+  target: string
+}
+
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the proxy routes (auth, handler and counters route a request once); null elsewhere. */
+    proxyRouted: ProxyRouted | null
+  }
   interface FastifyContextConfig {
     /** Set on the routes of an upstream mounted at a path prefix. */
     proxyMount?: { prefix: string; upstream: string }
   }
+}
+
+/**
+ * The 1xx relay of one request. Made by a function, not written inline: the gateway runs under tsx, whose keep-names
+ * transform gives a named closure (or a bound named function) a defineProperty call that cost microseconds per request;
+ * an arrow returned from here has no inferred name, so it costs a plain allocation.
+ */
+function interimRelay(reply: FastifyReply): (status: number, hints: Record<string, string | string[]>) => void {
+  return (status, hints) => relayInterim(reply, status, hints)
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { StrataError, type NamespaceCache } from '@strata/core'
-import type { CacheStatusEntry, ForwardReason } from '../http/cache-status.js'
+import { cacheStatus, type CacheStatusEntry, type ForwardReason } from '../http/cache-status.js'
 import { parseCacheControl, type CacheControl } from './cache-control.js'
 import { correctedInitialAge, currentAge, freshnessLifetime, httpDate, mustRevalidate, notStorableReason, sharedWithAuthorization } from './freshness.js'
 import { endToEndHeaders, type InterimListener, type OriginClient, type OriginResponse } from './origin-client.js'
@@ -29,12 +29,15 @@ export interface ProxyRequest {
 
 export interface ProxyResponse {
   status: number
-  headers: Record<string, string | string[]>
+  /** Read-only: an answer from the store shares one object between all its hits. */
+  headers: Readonly<Record<string, string | string[]>>
+  /** The Age field of an answer from the store (kept apart so that its other fields can be shared). */
+  age?: string
   /** Bytes, or a stream for an answer too large to store (it flows from the origin as it arrives). */
   body: Uint8Array | Readable | undefined
   outcome: CacheOutcome
-  /** What the Cache-Status field (RFC 9211) says about this answer. */
-  cacheStatus: CacheStatusEntry
+  /** The Cache-Status field (RFC 9211) of this answer, serialised. */
+  cacheStatus: string
 }
 
 export interface PurgeOptions {
@@ -72,6 +75,25 @@ interface Found {
   staleVaryRecord?: VaryRecord
 }
 
+/**
+ * What serving one stored response takes that does not change from one hit to the next, worked out on its first hit
+ * and kept beside it: the engine's L1 hands back the same object on every hit (a copy read from L2 gets its own).
+ */
+interface Prepared {
+  cc: CacheControl
+  /** §4.2.1 freshness lifetime, seconds (cut at a soft purge). */
+  lifetime: number
+  /** The fields clients get (internal and private targeted fields removed), without Age; shared, never changed. */
+  headers: Readonly<Record<string, string | string[]>>
+  /** The stored body as a Buffer over the same bytes (no copy). */
+  body: Buffer
+  /** The Age and plain-hit Cache-Status last served, for the whole seconds they were written for. */
+  ageSeconds: number
+  ageText: string
+  hitTtl: number
+  hitText: string
+}
+
 /** A stored value and whether the engine holds it stale (soft-purged). */
 interface Read<V> {
   value: V
@@ -97,6 +119,7 @@ const CACHEABLE_METHODS = new Set(['GET', 'HEAD'])
 /** Methods whose definition says they are safe (RFC 9110 §9.2.1, WebDAV, QUERY); any other one invalidates (§4.4). */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PROPFIND', 'SEARCH', 'REPORT', 'QUERY'])
 const MAX_STORE_MS = 30 * 24 * 3_600_000
+const HIT: CacheStatusEntry = Object.freeze({ hit: true })
 
 /**
  * A shared HTTP cache for one upstream (RFC 9111 with RFC 5861's stale-while-revalidate and stale-if-error), over a
@@ -110,6 +133,7 @@ const MAX_STORE_MS = 30 * 24 * 3_600_000
 export class ProxyCache {
   private readonly inflight = new Map<string, Promise<Fetched>>()
   private readonly revalidations = new Map<string, Promise<unknown>>()
+  private readonly prepared = new WeakMap<StoredResponse, Prepared>()
 
   constructor(
     readonly upstream: string,
@@ -130,7 +154,8 @@ export class ProxyCache {
       const answer = await this.fromStore(method, { ...request, headers: { ...request.headers, range: undefined } }, requestCc, found)
       return answer.status === 200 && answer.body instanceof Uint8Array ? withRange(answer, request.headers, answer.body) : answer
     }
-    if (found !== undefined) return this.fromStore(method, request, requestCc, found)
+    // A fresh hit is answered without another async step; the rest (stale, revalidation) is fromStore's.
+    if (found !== undefined) return this.freshAnswer(method, request, requestCc, found) ?? this.fromStore(method, request, requestCc, found)
     if (requestCc.has('only-if-cached')) throw notCached(request.path)
     return this.fetchAndStore(method, request, reason)
   }
@@ -164,19 +189,31 @@ export class ProxyCache {
 
   // ------------------------------------------------------------------ serving from the store
 
+  /** The stored response as a hit, when it may be served as it is (fresh, and neither side asks for validation). */
+  private freshAnswer(method: string, request: ProxyRequest, requestCc: CacheControl, found: Found): ProxyResponse | undefined {
+    const { stored } = found
+    const now = this.clock()
+    const { cc, lifetime } = this.prepare(stored)
+    const age = currentAge(stored, now)
+    if (lifetime <= age || cc.has('no-cache') || requestCc.has('no-cache')) return undefined
+    const requestMaxAge = requestCc.seconds('max-age')
+    const minFresh = requestCc.seconds('min-fresh')
+    if ((requestMaxAge !== undefined && age > requestMaxAge) || (minFresh !== undefined && lifetime - age < minFresh)) return undefined
+    return this.answer(method, request, found, 'HIT', now, HIT)
+  }
+
   private async fromStore(method: string, request: ProxyRequest, requestCc: CacheControl, found: Found): Promise<ProxyResponse> {
     const { stored } = found
     const now = this.clock()
-    const { cc } = this.policy(stored.headers)
+    const { cc, lifetime } = this.prepare(stored)
     const age = currentAge(stored, now)
-    const lifetime = this.lifetime(stored)
     const fresh = lifetime > age
     const requestMaxAge = requestCc.seconds('max-age')
     const minFresh = requestCc.seconds('min-fresh')
     const clientWantsValidation = requestCc.has('no-cache') || (requestMaxAge !== undefined && age > requestMaxAge)
     const servableFresh =
       fresh && !cc.has('no-cache') && !clientWantsValidation && (minFresh === undefined || lifetime - age >= minFresh)
-    if (servableFresh) return this.answer(method, request, found, 'HIT', now, { hit: true })
+    if (servableFresh) return this.answer(method, request, found, 'HIT', now, HIT)
 
     const staleness = age - lifetime
     // Serving stale is never allowed when the response or the client forbids it (§4.2.4, §5.2.2.2, RFC 5861 §4).
@@ -227,21 +264,51 @@ export class ProxyCache {
   /** The stored response as the client gets it: Age added, internal fields removed, 304 for a matching validator. */
   private answer(method: string, request: ProxyRequest, found: Found, outcome: CacheOutcome, now: number, status: CacheStatusEntry): ProxyResponse {
     const { stored } = found
-    const headers = this.clientHeaders(stored.headers)
+    const prepared = this.prepare(stored)
     const age = currentAge(stored, now)
-    headers.age = String(Math.floor(age))
-    // A soft-purged response served stale says so, beside why it could be served.
-    const detail = stored.softPurgedAt === undefined ? status.detail : ['soft-purged', status.detail].filter((d) => d !== undefined).join(', ')
-    const cacheStatus: CacheStatusEntry = {
-      ...status,
-      ...(detail === undefined ? {} : { detail }),
-      ttl: this.lifetime(stored) - age,
-      ...(this.options.exposeKey ? { key: found.key } : {}),
+    const ageSeconds = Math.floor(age)
+    if (ageSeconds !== prepared.ageSeconds) {
+      prepared.ageSeconds = ageSeconds
+      prepared.ageText = String(ageSeconds)
+    }
+    const ttl = Math.trunc(prepared.lifetime - age)
+    let text: string
+    // A plain hit says the same thing for a whole second: its Cache-Status is written once per ttl value.
+    if (outcome === 'HIT' && status.detail === undefined && status.fwd === undefined && stored.softPurgedAt === undefined) {
+      if (ttl !== prepared.hitTtl) {
+        prepared.hitTtl = ttl
+        prepared.hitText = cacheStatus({ ...status, ttl, ...(this.options.exposeKey ? { key: found.key } : {}) })
+      }
+      text = prepared.hitText
+    } else {
+      // A soft-purged response served stale says so, beside why it could be served.
+      const detail = stored.softPurgedAt === undefined ? status.detail : ['soft-purged', status.detail].filter((d) => d !== undefined).join(', ')
+      text = cacheStatus({ ...status, ...(detail === undefined ? {} : { detail }), ttl, ...(this.options.exposeKey ? { key: found.key } : {}) })
     }
     if (clientValidatorMatches(request.headers, stored.headers)) {
-      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome, cacheStatus }
+      return { status: 304, headers: notModifiedHeaders(prepared.headers), age: prepared.ageText, body: undefined, outcome, cacheStatus: text }
     }
-    return { status: stored.status, headers, body: method === 'HEAD' ? undefined : stored.body, outcome, cacheStatus }
+    return { status: stored.status, headers: prepared.headers, age: prepared.ageText, body: method === 'HEAD' ? undefined : prepared.body, outcome, cacheStatus: text }
+  }
+
+  /** The per-response work of serving it, done on its first hit (see Prepared). */
+  private prepare(stored: StoredResponse): Prepared {
+    let prepared = this.prepared.get(stored)
+    if (prepared === undefined) {
+      const { body } = stored
+      prepared = {
+        cc: this.policy(stored.headers).cc,
+        lifetime: this.lifetime(stored),
+        headers: this.clientHeaders(stored.headers),
+        body: Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        ageSeconds: -1,
+        ageText: '',
+        hitTtl: Number.NaN,
+        hitText: '',
+      }
+      this.prepared.set(stored, prepared)
+    }
+    return prepared
   }
 
   // ------------------------------------------------------------------ origin traffic
@@ -261,7 +328,7 @@ export class ProxyCache {
     const headers = this.clientHeaders(response.headers)
     const age = Math.floor(correctedInitialAge(fetched.requestTime, fetched.responseTime, response.headers))
     if (age > 0) headers.age = String(age)
-    const cacheStatus: CacheStatusEntry = {
+    const status: CacheStatusEntry = {
       fwd,
       fwdStatus: response.status,
       ...(stored !== undefined && reason === undefined
@@ -271,11 +338,11 @@ export class ProxyCache {
       ...(this.options.exposeKey ? { key: primaryKey(request.path) } : {}),
     }
     if (reason === undefined && clientValidatorMatches(request.headers, response.headers)) {
-      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome, cacheStatus }
+      return { status: 304, headers: notModifiedHeaders(headers), body: undefined, outcome, cacheStatus: cacheStatus(status) }
     }
     // A HEAD miss fetched a GET: a body too large to store is not read at all.
     if (method === 'HEAD') discard(response.body)
-    return { status: response.status, headers, body: method === 'HEAD' ? undefined : response.body, outcome, cacheStatus }
+    return { status: response.status, headers, body: method === 'HEAD' ? undefined : response.body, outcome, cacheStatus: cacheStatus(status) }
   }
 
   /**
@@ -397,7 +464,9 @@ export class ProxyCache {
 
   private async lookup(request: ProxyRequest): Promise<{ found?: Found; reason: ForwardReason }> {
     const key = primaryKey(request.path)
-    const primary = await this.read(key)
+    // The engine's fresh read inline: one async step less on a hit.
+    const value = await this.store.get(key)
+    const primary = value !== undefined ? { value, stale: false } : await this.readStale(key)
     if (primary === undefined) return { reason: 'uri-miss' }
     let found: Found | undefined
     if (primary.value.kind === 'vary') {
@@ -414,7 +483,7 @@ export class ProxyCache {
       found = { key, stored: primary.value, ...(primary.stale ? { softPurged: true } : {}) }
     }
     // §3.5: a stored response is reused for a request with Authorization only if the response allows sharing.
-    if (request.headers.authorization !== undefined && !sharedWithAuthorization(this.policy(found.stored.headers).cc)) {
+    if (request.headers.authorization !== undefined && !sharedWithAuthorization(this.prepare(found.stored).cc)) {
       return { reason: 'miss' }
     }
     const settled = found.softPurged === true || found.staleVaryRecord !== undefined ? await this.endFreshness(found, request.path) : found
@@ -427,7 +496,11 @@ export class ProxyCache {
    */
   private async read(key: string): Promise<Read<StoredValue> | undefined> {
     const fresh = await this.store.get(key)
-    if (fresh !== undefined) return { value: fresh, stale: false }
+    return fresh !== undefined ? { value: fresh, stale: false } : this.readStale(key)
+  }
+
+  /** A value the engine holds stale (after its fresh read missed). */
+  private async readStale(key: string): Promise<Read<StoredValue> | undefined> {
     const held = await this.store.inspect(key)
     return held?.state === 'stale' ? { value: held.value, stale: true } : undefined
   }
@@ -496,7 +569,7 @@ export class ProxyCache {
       headers: this.clientHeaders(response.headers),
       body: method === 'HEAD' ? undefined : response.body,
       outcome: 'BYPASS',
-      cacheStatus: { fwd, fwdStatus: response.status, ...(detail === undefined ? {} : { detail }) },
+      cacheStatus: cacheStatus({ fwd, fwdStatus: response.status, ...(detail === undefined ? {} : { detail }) }),
     }
   }
 
@@ -537,7 +610,7 @@ export class ProxyCache {
  * RFC 9110 §14: a 206 (or 416) cut from a complete 200 the cache is about to serve, with its stored header fields
  * (§15.3.7.1: the fields a 200 would have, Content-Range instead of the full length).
  */
-function withRange(answer: ProxyResponse, requestHeaders: Record<string, string | string[] | undefined>, body: Uint8Array): ProxyResponse {
+function withRange(answer: ProxyResponse, requestHeaders: Readonly<Record<string, string | string[] | undefined>>, body: Uint8Array): ProxyResponse {
   const range = answerRange(
     header(requestHeaders, 'range') ?? '',
     header(requestHeaders, 'if-range'),
@@ -626,7 +699,7 @@ function sameVariant(fetched: Fetched, request: ProxyRequest): boolean {
 }
 
 /** RFC 9110 §15.4.5: a 304 carries the fields a 200 would have, without content. */
-function notModifiedHeaders(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+function notModifiedHeaders(headers: Readonly<Record<string, string | string[]>>): Record<string, string | string[]> {
   const result = { ...headers }
   delete result['content-type']
   delete result['content-encoding']
@@ -643,8 +716,9 @@ function clientValidatorMatches(request: Record<string, string | string[] | unde
     return list.includes('*') || list.some((tag) => weakEqual(tag, etag))
   }
   const since = httpDate(header(request, 'if-modified-since'))
+  if (since === undefined) return false
   const lastModified = httpDate(header(response, 'last-modified'))
-  return since !== undefined && lastModified !== undefined && lastModified <= since
+  return lastModified !== undefined && lastModified <= since
 }
 
 function weakEqual(a: string, b: string): boolean {

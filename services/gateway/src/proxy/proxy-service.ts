@@ -159,6 +159,11 @@ export class ProxyService {
     return [...this.caches.keys()]
   }
 
+  /** Whether an upstream of this name is configured (asked on every proxied request: no list is built). */
+  has(upstream: string): boolean {
+    return this.caches.has(upstream)
+  }
+
   cacheFor(upstream: string): ProxyCache {
     const found = this.caches.get(upstream)
     if (found === undefined) {

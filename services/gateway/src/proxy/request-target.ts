@@ -9,6 +9,20 @@ import { StrataError } from '@strata/core'
  */
 export function normalizeTarget(target: string): string {
   if (target === '') return '/'
+  // A cache is asked for the same targets over and over: each accepted one is checked and normalised once.
+  const known = accepted.get(target)
+  if (known !== undefined) return known
+  const normalized = checkAndNormalize(target)
+  if (accepted.size >= ACCEPTED_LIMIT) accepted.clear()
+  accepted.set(target, normalized)
+  return normalized
+}
+
+/** Bounded (cleared when full), and only accepted targets: refused ones throw and are not kept. */
+const ACCEPTED_LIMIT = 4_096
+const accepted = new Map<string, string>()
+
+function checkAndNormalize(target: string): string {
   if (!target.startsWith('/') || target.startsWith('//')) throw invalid(target, 'it must be a path below the upstream (origin-form), not an absolute or scheme-relative URL')
   if (!TARGET_CHARS.test(target)) throw invalid(target, 'it contains characters that are not allowed in a request target (RFC 9112 §3.2)')
   if (/%(?![0-9A-Fa-f]{2})/.test(target)) throw invalid(target, 'it has a % that does not start a percent-encoded byte')
