@@ -10,6 +10,7 @@ import { createLogger, currentTelemetry } from '@strata/telemetry'
 import { Registry } from 'prom-client'
 import { healthRoutes, type HealthCheck } from './health-routes.js'
 import { parseJsonBodies } from './json-body.js'
+import { lazyRequestLogger } from './lazy-request-logger.js'
 import { ProblemSchema } from './problem-schema.js'
 import { MethodIndex } from './method-index.js'
 import { answerClientError, answerError, answerFrameworkError, answerNotFound, instanceOf } from './problem-answers.js'
@@ -120,10 +121,14 @@ export function createServiceShell(options: ServiceShellOptions): ServiceShell {
   const methods = new MethodIndex({ maxParamLength })
   const idPrefix = randomUUID().slice(0, 8)
   let nextId = 0
+  const logging = loggerOption(options)
   const app = Fastify({
     ...(options.rewriteUrl === undefined ? {} : { rewriteUrl: options.rewriteUrl }),
-    ...loggerOption(options),
+    ...logging,
     logController: new LogController({ disableRequestLogging: options.requestLogging !== true, requestIdLogLabel: 'request_id' }),
+    // A request's child logger is made only when it writes a line: most requests (every cache hit) write none. (With
+    // no logger Fastify makes no child at all, as long as its own factory is kept.)
+    ...('loggerInstance' in logging ? { childLoggerFactory: lazyRequestLogger } : {}),
     bodyLimit: limits.bodyLimit ?? 2 * 1024 * 1024,
     // One app type for both: Fastify picks https.createServer when `https` is set.
     ...(options.https === undefined ? { http: server } : { https: { ...server, ...options.https } }),

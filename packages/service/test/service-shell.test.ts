@@ -238,3 +238,39 @@ describe('graceful close', () => {
     await closed
   })
 })
+
+describe('request logs', () => {
+  it('carry the request id and the redaction on every line a request writes, with the child made only then', async () => {
+    const { Writable } = await import('node:stream')
+    const { pino } = await import('pino')
+    const lines: Record<string, unknown>[] = []
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>)
+        done()
+      },
+    })
+    const logger = pino({ level: 'info', redact: ['token'] }, stream)
+    let children = 0
+    const child = logger.child.bind(logger)
+    logger.child = ((...args: Parameters<typeof child>) => {
+      children++
+      return child(...args)
+    }) as typeof logger.child
+    const shell = createServiceShell({ name: 'logtest', logger, processMetrics: false })
+    shell.app.get('/quiet', () => ({ ok: true }))
+    shell.app.get('/loud', (request) => {
+      request.log.warn({ token: 'secret-value' }, 'something to say')
+      return { ok: true }
+    })
+    await shell.app.ready()
+    children = 0
+    expect((await shell.app.inject({ url: '/quiet', headers: { 'x-request-id': 'quiet-1' } })).statusCode).toBe(200)
+    expect(children).toBe(0)
+    expect((await shell.app.inject({ url: '/loud', headers: { 'x-request-id': 'loud-1' } })).statusCode).toBe(200)
+    expect(children).toBe(1)
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatchObject({ msg: 'something to say', request_id: 'loud-1', token: '[Redacted]' })
+    await shell.app.close()
+  })
+})

@@ -9,7 +9,6 @@ import { problems } from '../http/schemas.js'
 import type { ProxyService } from '../proxy/proxy-service.js'
 import type { ProxyTraffic } from '../stats/proxy-traffic.js'
 import { normalizeTarget } from '../proxy/request-target.js'
-import { lazyRequestLogger } from '../proxy/request-logger.js'
 
 export interface ProxyRoutesOptions {
   proxy: ProxyService
@@ -147,8 +146,6 @@ export const proxyRoutes: FastifyPluginCallbackTypebox<ProxyRoutesOptions> = (ap
           // Origin responses keep their own headers; the gateway's security headers are for its API.
           config: { auth, securityHeaders: false, ...extra.config },
           schema: { ...schema, ...extra.schema, ...(summary === undefined ? {} : { summary }), ...(i === 1 ? { hide: true } : {}) },
-          // A hit logs nothing: its request's child logger is made only if a line is written.
-          childLoggerFactory: lazyRequestLogger,
           handler,
         })
       })

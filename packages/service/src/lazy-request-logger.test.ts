@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
-import { lazyRequestLogger } from './request-logger.js'
+import { lazyRequestLogger } from './lazy-request-logger.js'
 
 function capture(level: string) {
   const lines: Record<string, unknown>[] = []

@@ -7,7 +7,8 @@ type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
 /**
  * A request's logger that makes its child (request id bound, redaction applied to the bindings) only when a line is
  * written at a level the parent logs. Fastify makes a pino child for every request before the handler runs; a cache hit
- * logs nothing, and that child was a tenth of the proxy's hit path. What is logged, and with which bindings, is the same.
+ * logs nothing, and that child (pino with redaction) was a tenth of the proxy's hit path and of the gateway's L1-hit
+ * GET. What is logged, and with which bindings, is the same.
  */
 class LazyRequestLogger {
   private made: FastifyBaseLogger | undefined
@@ -73,7 +74,7 @@ function enabled(logger: FastifyBaseLogger, level: Level): boolean {
   return check === undefined ? true : check.call(logger, level)
 }
 
-/** Fastify's route option `childLoggerFactory` for routes whose requests usually log nothing (the proxy's). */
+/** Fastify's `childLoggerFactory` for the service shell: most requests log nothing. */
 export function lazyRequestLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildOptions): FastifyBaseLogger {
   return new LazyRequestLogger(logger, bindings, options)
 }
