@@ -3,6 +3,7 @@ import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { StrataCache } from '@strata/core'
 import { addRouteResponseHook, fanoutErrorMetric, type FanoutErrorCounts } from '@strata/service'
+import { CACHE_OUTCOMES } from '../proxy/proxy-cache.js'
 
 export interface MetricsOptions {
   cache: StrataCache
@@ -115,9 +116,13 @@ export const metricsPlugin = fp(
       registers: [registry],
     })
 
+    // One pre-bound child per outcome the proxy answers (its X-Cache values), so an answer costs no label hashing;
+    // an answer without one (an error) counts as ERROR.
+    const byOutcome = new Map([...CACHE_OUTCOMES, 'ERROR'].map((outcome) => [outcome, proxyResults.labels({ outcome })]))
+    const errors = byOutcome.get('ERROR')!
     // Only proxy routes carry the hook (added as each is declared): other answers pay nothing for it.
     const countProxyResult: onResponseHookHandler = (_request, reply, next) => {
-      proxyResults.inc({ outcome: String(reply.getHeader('x-cache') ?? 'ERROR') })
+      ;(byOutcome.get(reply.getHeader('x-cache') as string) ?? errors).inc()
       next()
     }
     app.addHook('onRoute', (route) => {

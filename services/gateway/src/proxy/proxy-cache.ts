@@ -10,7 +10,9 @@ import { answerRange } from './byte-ranges.js'
 import { responsePolicy } from './targeted-cache-control.js'
 import { allowedOnSharedRequest, withoutUnkeyedOverrides } from './unkeyed-headers.js'
 
-export type CacheOutcome = 'HIT' | 'MISS' | 'STALE' | 'REVALIDATED' | 'BYPASS'
+/** What a proxy answer was (its X-Cache value). */
+export const CACHE_OUTCOMES = ['HIT', 'MISS', 'STALE', 'REVALIDATED', 'BYPASS'] as const
+export type CacheOutcome = (typeof CACHE_OUTCOMES)[number]
 
 export interface ProxyRequest {
   method: string
