@@ -30,10 +30,22 @@ function hitRatio(file: string, policy: 'lru' | 'w-tinylfu', size: number, seed?
   return replay(trace.keys, strataTier(policy, size, names, seed))
 }
 
-/** Mean W-TinyLFU hit ratio over a few hash seeds: the seed moves single runs by up to ±0.4 points. */
+const means = new Map<string, number>()
+
+/**
+ * Mean W-TinyLFU hit ratio over a few hash seeds: the seed moves single runs by up to ±0.4 points. Kept per trace and
+ * size, so that tests asking about the same case (OLTP's two, sprite @1024's two) replay it once: five OLTP replays
+ * are about ten seconds on a loaded machine, and the pair used to time out.
+ */
 function meanTinyLfu(file: string, size: number): number {
-  const seeds = [1, 2, 3, 4, 5]
-  return seeds.reduce((sum, seed) => sum + hitRatio(file, 'w-tinylfu', size, seed), 0) / seeds.length
+  const id = `${file}@${size}`
+  let mean = means.get(id)
+  if (mean === undefined) {
+    const seeds = [1, 2, 3, 4, 5]
+    mean = seeds.reduce((sum, seed) => sum + hitRatio(file, 'w-tinylfu', size, seed), 0) / seeds.length
+    means.set(id, mean)
+  }
+  return mean
 }
 
 /** LRU by the book (a Map in access order), independent of the tier's policy code. */
@@ -152,12 +164,13 @@ describe('L1 hit ratios on the public traces (shipped LIRS traces, and OLTP from
     expect(meanTinyLfu('gli.trace.gz', 2000)).toBeGreaterThanOrEqual(57.40)
   })
 
-  it.skipIf(!hasOltp)('is within 0.3 point of Caffeine’s published OLTP figures (24.7 @250, 46.1 @2000)', () => {
+  // Ten replays of 0.9 M accesses: about 6 s on a quiet machine, 30 s and more on a busy one.
+  it.skipIf(!hasOltp)('is within 0.3 point of Caffeine’s published OLTP figures (24.7 @250, 46.1 @2000)', { timeout: 180_000 }, () => {
     expect(meanTinyLfu('OLTP.lis.gz', 250)).toBeGreaterThanOrEqual(24.7 - 0.3)
     expect(meanTinyLfu('OLTP.lis.gz', 2000)).toBeGreaterThanOrEqual(46.1 - 0.3)
   })
 
-  it.skipIf(!hasOltp)('meets Caffeine’s published OLTP figures (24.7 @250, 46.1 @2000)', () => {
+  it.skipIf(!hasOltp)('meets Caffeine’s published OLTP figures (24.7 @250, 46.1 @2000)', { timeout: 180_000 }, () => {
     // Measured: 25.69 and 46.81 (means of 5 seeds; the hill climber this replaced: 24.52 and 46.08).
     expect(meanTinyLfu('OLTP.lis.gz', 250)).toBeGreaterThanOrEqual(24.7)
     expect(meanTinyLfu('OLTP.lis.gz', 2000)).toBeGreaterThanOrEqual(46.1)
