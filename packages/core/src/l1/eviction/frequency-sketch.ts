@@ -114,6 +114,8 @@ export class FrequencySketch {
 const EMPTY = new Uint16Array(0)
 const WORDS_PER_ENTRY = 2
 const MINIMUM_WORDS = 1024
+/** The entries the smallest table is made for: sizing for fewer saves no memory, only ages the table more often. */
+export const MIN_SKETCH_ENTRIES = MINIMUM_WORDS / WORDS_PER_ENTRY
 
 /**
  * The counter chosen by the low byte of `h` within the word pair starting at slot `pair`: bit 0 picks the 64-bit
