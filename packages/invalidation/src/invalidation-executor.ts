@@ -47,8 +47,10 @@ export class InvalidationExecutor {
   /**
    * `announced`: called once the change is made in L2 and its announcement handed to the bus, before that is
    * acknowledged (the invalidator then lets its next event start while the acknowledgement is awaited here).
+   * `announceAfter`: awaited once the change is made in L2, before anything is announced; if it rejects, nothing is
+   * announced and apply rejects with its error (the invalidator's event claim, run alongside the L2 change).
    */
-  async apply(request: InvalidationRequest, announced?: () => void): Promise<InvalidationRecord> {
+  async apply(request: InvalidationRequest, announced?: () => void, announceAfter?: Promise<unknown>): Promise<InvalidationRecord> {
     if (request.urls !== undefined && request.urls.length > 0) {
       throw new StrataError('E_INVALID_OPTION', "URL purges are carried out by the gateway's proxy (POST /v1/proxy/purge), not by the invalidation executor", {
         context: { upstream: request.upstream },
@@ -102,6 +104,7 @@ export class InvalidationExecutor {
         context: { namespace: where, pending: this.options.cache.pendingL2Invalidations },
       })
     }
+    if (announceAfter !== undefined) await announceAfter
     const announce = this.options.announce
     if (announce !== undefined) {
       const at = this.clock()
