@@ -36,17 +36,19 @@ describe('event claim alongside the L2 delete (real Redis)', () => {
     l2 = new Proxy(store, {
       get(target, property, receiver) {
         const value: unknown = Reflect.get(target, property, receiver)
-        if (typeof value !== 'function' || typeof property !== 'string' || !changing.has(property)) return typeof value === 'function' ? value.bind(target) : value
+        if (typeof value !== 'function') return value
+        const method = value as (...args: unknown[]) => unknown
+        if (typeof property !== 'string' || !changing.has(property)) return method.bind(target)
         return (...args: unknown[]) => {
           l2Changes.push({ call: property, claimAnswered })
-          return (value as (...a: unknown[]) => unknown).apply(target, args)
+          return method.apply(target, args)
         }
       },
     })
     cache = createCache({ l1: false, l2, prefix })
     const bus = { publish: (message: InvalidationMessage) => Promise.resolve(void announced.push(message)), subscribe: () => Promise.resolve(() => Promise.resolve()) }
     const executor = new InvalidationExecutor({ cache, announce: { bus, origin: 'test' }, requireL2: true })
-    const redisDedupe = new RedisEventDedupe(redis, prefix)
+    const redisDedupe: EventDedupe = new RedisEventDedupe(redis, prefix)
     // The real claim, answered only once the test opens the gate.
     const dedupe: EventDedupe = {
       async claim(eventId, claimant): Promise<Claim> {
@@ -86,8 +88,7 @@ rules:
     redis.disconnect()
   })
 
-  const event = (type: string, id: number, eventId = randomUUID()): EventEnvelope =>
-    ({ specversion: '1.0', id: eventId, type, source: 'shop', time: new Date().toISOString(), data: { id } }) as EventEnvelope
+  const event = (type: string, id: number, eventId = randomUUID()): EventEnvelope => ({ specversion: '1.0', id: eventId, type, source: 'shop', time: new Date().toISOString(), data: { id } })
   const holdClaims = () => {
     let open!: () => void
     gate = new Promise((resolve) => (open = resolve))
