@@ -1,5 +1,5 @@
 import { StrataError, type InvalidationBus, type InvalidationMessage, type NamespaceCache, type StrataCache } from '@strata/core'
-import { countKeys, countPrefixes } from './dry-run.js'
+import { countPrefixes } from './dry-run.js'
 import { recordOf, type InvalidationRecord } from './invalidation-record.js'
 import type { InvalidationRequest } from './invalidation-request.js'
 
@@ -33,9 +33,9 @@ export interface InvalidationExecutorOptions {
 /**
  * The one executor: carries out an InvalidationRequest — keys, tags (delete or expire), prefixes, the whole
  * namespace, or an upstream's surrogate keys (purged, or expired when soft) — through the engine (L2 once, every L1
- * through the bus), and returns its InvalidationRecord. Keys and prefixes are counted just before the delete, the way the dry run counts them (a
- * concurrent fill may make it off by that fill, never by more); tags and all are not counted (null): that would
- * take a scan of the namespace on every event.
+ * through the bus), and returns its InvalidationRecord. Keys are counted by the delete itself (the keys that were in
+ * L2, as the dry run counts them), prefixes just before the delete (a concurrent fill may make that off by that fill,
+ * never by more); tags and all are not counted (null): that would take a scan of the namespace on every event.
  */
 export class InvalidationExecutor {
   private readonly clock: () => number
@@ -47,8 +47,10 @@ export class InvalidationExecutor {
   /**
    * `announced`: called once the change is made in L2 and its announcement handed to the bus, before that is
    * acknowledged (the invalidator then lets its next event start while the acknowledgement is awaited here).
+   * `announceAfter`: awaited once the change is made in L2, before anything is announced; if it rejects, nothing is
+   * announced and apply rejects with its error (the invalidator's event claim, run alongside the L2 change).
    */
-  async apply(request: InvalidationRequest, announced?: () => void): Promise<InvalidationRecord> {
+  async apply(request: InvalidationRequest, announced?: () => void, announceAfter?: Promise<unknown>): Promise<InvalidationRecord> {
     if (request.urls !== undefined && request.urls.length > 0) {
       throw new StrataError('E_INVALID_OPTION', "URL purges are carried out by the gateway's proxy (POST /v1/proxy/purge), not by the invalidation executor", {
         context: { upstream: request.upstream },
@@ -74,8 +76,9 @@ export class InvalidationExecutor {
         messages.push({ namespace: name, kind: 'clear' })
       }
       if (request.keys !== undefined && request.keys.length > 0) {
-        count(await countKeys(namespace, request.keys))
-        await namespace.deleteMany(request.keys)
+        // Counted by the delete itself (one L2 round trip, not a count and then a delete): this is on the path of
+        // every event-driven invalidation, before the announcement.
+        count((await namespace.deleteManyCounted(request.keys)) ?? null)
         messages.push({ namespace: name, kind: 'keys', keys: [...request.keys] })
       }
       if (request.tags !== undefined && request.tags.length > 0) {
@@ -101,6 +104,7 @@ export class InvalidationExecutor {
         context: { namespace: where, pending: this.options.cache.pendingL2Invalidations },
       })
     }
+    if (announceAfter !== undefined) await announceAfter
     const announce = this.options.announce
     if (announce !== undefined) {
       const at = this.clock()

@@ -1,5 +1,5 @@
 import { createCache, memoryStore, type InvalidationMessage, type L2Store, type StrataCache } from '@strata/core'
-import { redisStore } from '@strata/core/redis'
+import { redisStore, type RedisStore } from '@strata/core/redis'
 import { requireRedis, uniqueName } from '@strata/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidationExecutor, dryRun, proxyNamespace } from '../src/index.js'
@@ -89,5 +89,46 @@ describe.each(['memory', 'redis'] as const)('executor and dry run (%s L2)', (kin
 
   it('refuses URL purges (they need the proxy) instead of ignoring them', async () => {
     await expect(executor.apply({ upstream: 'up', urls: ['/p/1'], trigger: 'purge', occurredAt: 0 })).rejects.toMatchObject({ code: 'E_INVALID_OPTION' })
+  })
+})
+
+// A key invalidation is on the path of every domain event, before its announcement: its count (the record's
+// entriesRemoved) and its delete are one Redis command, so one round trip, not a count and then a delete.
+describe('key invalidation on Redis L2', () => {
+  let cache: StrataCache
+  let store: RedisStore
+  const ns = uniqueName('exec-rt').replace(/[^A-Za-z0-9_.-]/g, '-')
+  const sent: string[] = []
+
+  beforeAll(async () => {
+    store = redisStore({ url: await requireRedis() })
+    // Every command the store's client sends (scripts included: defineCommand goes through sendCommand).
+    const client = store.client as unknown as { sendCommand: (command: { name: string }, ...rest: unknown[]) => unknown }
+    const send = client.sendCommand.bind(client)
+    client.sendCommand = (command, ...rest) => {
+      sent.push(command.name)
+      return send(command, ...rest)
+    }
+    cache = createCache({ l1: false, l2: store, prefix: uniqueName('inv-rt') })
+  })
+  afterAll(async () => {
+    await cache.namespace(ns).clear()
+    await cache.close()
+  })
+
+  it('counts and deletes in one Redis command, and counts only the keys that were there', async () => {
+    const bus = { publish: () => Promise.resolve(), subscribe: () => Promise.resolve(() => Promise.resolve()) }
+    const executor = new InvalidationExecutor({ cache, announce: { bus, origin: 'test' }, requireL2: true })
+    const namespace = cache.namespace(ns)
+    await namespace.set('warm', 'w')
+    // The first run of a script may take two commands (EVALSHA, then EVAL on NOSCRIPT): not what is measured.
+    await executor.apply({ namespace: ns, keys: ['warm'], trigger: 'event', occurredAt: 0 })
+    await namespace.set('k1', 1)
+    await namespace.set('k2', 2)
+    sent.length = 0
+    const record = await executor.apply({ namespace: ns, keys: ['k1', 'k2', 'absent', 'k1'], trigger: 'event', occurredAt: 0 })
+    expect(sent).toHaveLength(1)
+    expect(record.entriesRemoved).toBe(2)
+    expect(await dryRun(namespace, { keys: ['k1', 'k2'] })).toMatchObject({ keys: 0 })
   })
 })

@@ -694,12 +694,27 @@ export class NamespaceCache<T = unknown> {
   }
 
   async deleteMany(keys: readonly string[]): Promise<void> {
+    await this.remove(keys, false)
+  }
+
+  /**
+   * `deleteMany`, answering how many of the keys were in L2 (as `countInL2({ keys })` counts them) from the delete
+   * itself: one L2 round trip where a count and then a delete take two (an invalidation's record wants both).
+   * Undefined without an L2, or when L2 did not take the delete (kept for replay).
+   */
+  async deleteManyCounted(keys: readonly string[]): Promise<number | undefined> {
+    return this.remove(keys, true)
+  }
+
+  private async remove(keys: readonly string[], counted: boolean): Promise<number | undefined> {
     this.assertOpen()
     for (const key of keys) assertKey(key, this.policy.maxKeyLength, this.name)
     await this.removeAtWriter(keys)
     this.dropLocal(keys)
-    await this.core.l2?.deleteMany(keys.map((key) => this.keys.l2Key(key)))
+    const l2Keys = keys.map((key) => this.keys.l2Key(key))
+    const found = counted ? await this.core.l2?.deleteManyCounted(l2Keys) : await this.core.l2?.deleteMany(l2Keys)
     await this.deleted(keys)
+    return found ?? undefined
   }
 
   /** A write-through namespace removes the keys at its writer first; if that fails the cache is unchanged. */

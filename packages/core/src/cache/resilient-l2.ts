@@ -125,6 +125,24 @@ export class ResilientL2 {
     if (!ok) for (const key of keys) this.keep({ kind: 'delete', key }, key)
   }
 
+  /**
+   * deleteMany, answering how many of the keys had a value: one call where the store counts as it deletes
+   * (`deleteManyCounted`), else a `getMany` first. Undefined when that one call failed (the delete is kept for replay,
+   * as deleteMany keeps it).
+   */
+  async deleteManyCounted(keys: readonly string[]): Promise<number | undefined> {
+    if (keys.length === 0) return 0
+    const store = this.store
+    if (store.deleteManyCounted === undefined) {
+      const found = (await this.getMany([...new Set(keys)])).filter((bytes) => bytes !== undefined).length
+      await this.deleteMany(keys)
+      return found
+    }
+    const found = await this.call('deleteMany', () => store.deleteManyCounted!(keys), undefined)
+    if (found === undefined) for (const key of keys) this.keep({ kind: 'delete', key }, key)
+    return found
+  }
+
   async clear(prefix: string): Promise<void> {
     await this.call('clear', () => this.store.clear(prefix), undefined)
   }

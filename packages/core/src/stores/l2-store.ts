@@ -24,6 +24,12 @@ export interface L2Store {
   delete(key: string): Promise<void>
   deleteMany(keys: readonly string[]): Promise<void>
   /**
+   * `deleteMany` that also answers how many of the (distinct) keys had a value, as `getMany` would have found them
+   * (expired but graced included), counted in the same atomic step and round trip as the delete: an invalidation's count and its
+   * delete are then one round trip, not two. Optional: without it callers count with `getMany` first.
+   */
+  deleteManyCounted?(keys: readonly string[]): Promise<number>
+  /**
    * Removes every key that starts with `prefix`, and the leases on them (admin operation; may scan, unlike tag
    * invalidation). Like SCAN, keys written while the clear runs may survive it.
    */

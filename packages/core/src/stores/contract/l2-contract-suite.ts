@@ -209,6 +209,24 @@ export function runL2ContractSuite(
         await expect(store().deleteMany([])).resolves.toBeUndefined()
       })
 
+      it('deleteManyCounted (where offered) deletes like deleteMany, leases included, and counts the values it removed', async () => {
+        const counted = store().deleteManyCounted?.bind(store())
+        if (counted === undefined) return
+        const k = scope()
+        const keys = Array.from({ length: 40 }, (_, i) => k(`counted-${i}-${randomUUID()}`))
+        await store().setMany(keys.filter((_, i) => i % 2 === 0).map((key) => ({ key, value: bytes(key), ttlMs: LONG_TTL })))
+        // A fill in progress on a present key and on an absent one: the delete cancels both, and neither counts as a value.
+        expect(await store().acquireLease(keys[0]!, 'filler', LONG_TTL)).toBe(true)
+        expect(await store().acquireLease(keys[1]!, 'filler', LONG_TTL)).toBe(true)
+        expect(await counted([...keys, keys[2]!, k('never-written')])).toBe(20)
+        expect((await store().getMany(keys)).every((value) => value === undefined)).toBe(true)
+        expect(await store().setWithLease(keys[0]!, 'filler', bytes('late'), LONG_TTL)).toBe(false)
+        expect(await store().setWithLease(keys[1]!, 'filler', bytes('late'), LONG_TTL)).toBe(false)
+        expect(await store().get(keys[0]!)).toBeUndefined()
+        expect(await counted(keys)).toBe(0)
+        expect(await counted([])).toBe(0)
+      })
+
       it('handles many keys spread over every shard in one call each', async () => {
         const k = scope()
         const keys = Array.from({ length: 500 }, (_, i) => k(`spread-${i}-${randomUUID()}`))

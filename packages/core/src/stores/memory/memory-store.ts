@@ -85,6 +85,17 @@ export class MemoryStore implements L2Store {
     for (const key of keys) this.#remove(key)
   }
 
+  async deleteManyCounted(keys: readonly string[]): Promise<number> {
+    this.#assertOpen()
+    const now = this.#now()
+    let found = 0
+    for (const key of new Set(keys)) {
+      if (this.#read(key, now) !== undefined) found++
+      this.#remove(key)
+    }
+    return found
+  }
+
   async clear(prefix: string): Promise<void> {
     this.#assertOpen()
     for (const key of this.#slots.keys()) {

@@ -14,6 +14,7 @@ const SCRIPTS = {
   strataSetWithLease: { lua: lua('set-with-lease.lua'), numberOfKeys: 2 },
   strataReleaseLease: { lua: lua('release-lease.lua'), numberOfKeys: 1 },
   strataDeleteWithLease: { lua: lua('delete-with-lease.lua'), numberOfKeys: 2 },
+  strataDeleteManyCounted: { lua: lua('delete-many-counted.lua') },
 } as const
 
 type Arg = string | Buffer | number
@@ -25,6 +26,7 @@ interface StrataCommands<R> {
   strataSetWithLease(leaseKey: string, valueKey: string, token: string, value: Buffer, ttlMs: number): R
   strataReleaseLease(leaseKey: string, token: string): R
   strataDeleteWithLease(leaseKey: string, valueKey: string, token: string): R
+  strataDeleteManyCounted(numKeys: number, ...keys: string[]): R
 }
 type Client = (Redis | Cluster) & StrataCommands<Promise<number>>
 type Pipeline = ChainableCommander & StrataCommands<ChainableCommander>
@@ -182,6 +184,22 @@ export class RedisStore implements L2Store {
       if (this.#client.status !== 'ready') await this.#whenUsable()
       const groups = this.#group(keys)
       await this.#run(groups, (target, indexes) => target.del(indexes.flatMap((i) => [leaseKeyOf(keys[i]!), valueKeyOf(keys[i]!)])))
+    } catch (error) {
+      throw toStrataError(error, this.name)
+    }
+  }
+
+  /** deleteMany and its count in one script per group (one round trip per node, like deleteMany). */
+  async deleteManyCounted(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0
+    try {
+      if (this.#client.status !== 'ready') await this.#whenUsable()
+      const groups = this.#group(keys)
+      const replies = await this.#run(groups, (target, indexes) => {
+        const pairs = indexes.flatMap((i) => [leaseKeyOf(keys[i]!), valueKeyOf(keys[i]!)])
+        return target.strataDeleteManyCounted(pairs.length, ...pairs)
+      })
+      return replies.reduce<number>((total, reply) => total + Number(reply), 0)
     } catch (error) {
       throw toStrataError(error, this.name)
     }
