@@ -1,13 +1,12 @@
 /**
- * A millisecond clock that reads `Date.now()` at most once per event-loop turn. A clock read costs ~45 ns on
- * virtualised hosts, as much as the rest of an L1 hit, so the tier's default clock caches the value: the cache is
- * dropped when the turn ends (one setImmediate per clock, never one per entry) and, so that a long synchronous stretch
- * cannot freeze time, after `readsPerRefresh` reads as well. Why an immediate and not a 1 ms timer: a timer makes an
- * idle process wake up once more after every lone request (the poll phase waits for it), which doubled the event-loop
- * wake-ups per request of a gateway serving a few hundred requests a second; an immediate runs in the check phase of
- * the turn that scheduled it. lru-cache's `ttlResolution` makes the same trade. The value never runs ahead of
- * `Date.now()`; MemoryTier re-reads the real clock for entries close to their expiry, so the coarseness never serves
- * an expired value in practice.
+ * A millisecond clock that reads `Date.now()` at most once per millisecond of event-loop time. A clock read costs
+ * ~45 ns on virtualised hosts, as much as the rest of an L1 hit, so the tier's default clock caches the value: the
+ * cache is dropped by one unref'd timer a millisecond after it was filled (one timer per clock, never one per entry)
+ * and, so that a long synchronous stretch cannot freeze time, after `readsPerRefresh` reads as well. (Dropping it at
+ * the end of each event-loop turn with setImmediate instead saves an idle process one wake-up after a lone request,
+ * but cost the gateway's saturated L1-hit GET 13–15 % in `pnpm bench gateway` against the timer: not worth it.) lru-cache's
+ * `ttlResolution` makes the same trade. The value never runs ahead of `Date.now()`; MemoryTier re-reads the real
+ * clock for entries close to their expiry, so the coarseness never serves an expired value in practice.
  */
 export class CoarseClock {
   private cached = 0
@@ -16,10 +15,11 @@ export class CoarseClock {
 
   constructor(
     private readonly source: () => number = Date.now,
+    private readonly resolutionMs = 1,
     private readonly readsPerRefresh = 1024,
   ) {}
 
-  /** The current time in ms, as read earlier in this event-loop turn. A bound function: pass it around as a clock. */
+  /** The current time in ms, at most about `resolutionMs` old. A bound function: pass it around as a clock. */
   readonly now = (): number => {
     if (this.remaining > 0) {
       this.remaining--
@@ -40,8 +40,8 @@ export class CoarseClock {
     this.remaining = this.readsPerRefresh
     if (!this.armed) {
       this.armed = true
-      // Immediates keep no process alive, unlike timers: nothing to unref.
-      setImmediate(this.expire)
+      const timer = setTimeout(this.expire, this.resolutionMs)
+      if (typeof timer === 'object' && typeof timer.unref === 'function') timer.unref()
     }
     return now
   }
