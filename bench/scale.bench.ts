@@ -118,7 +118,7 @@ try {
       rounds,
       rate,
       errors,
-      errorSamples: [...cost.values()].flatMap((c) => c.samples).slice(0, 5),
+      errorSamples: [...[...cost.values()].flatMap((c) => c.samples), ...Object.values(throughput).flatMap((t) => (t.errorKinds === undefined ? [] : [t.errorKinds]))].slice(0, 5),
       throughputEfficiency2: round(throughput['2-gateways']!.rps / (2 * throughput['1-gateway']!.rps)),
       nginxWorkers: 1,
       note: 'CPU per request flat as processes are added = linear scaling; saturation throughput on 2 shared cores cannot show it',

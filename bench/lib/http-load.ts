@@ -7,6 +7,8 @@ export interface LoadResult {
   rps: number
   p99Ms: number
   errors: number
+  /** What the errors were, when there were any: socket errors, timeouts and each non-2xx status, e.g. `timeouts 1, 503 ×2`. */
+  errorKinds?: string
   /** CPU time (user + system) of the serving process per request, µs: when compareLoad was told which process serves. */
   cpuUsPerRequest?: number
 }
@@ -14,7 +16,16 @@ export interface LoadResult {
 /** One autocannon run (programmatic API): requests per second, p99 latency, non-2xx/errors counted, requests made. */
 export async function load(url: string, options: { connections: number; durationS: number; headers?: Record<string, string> }): Promise<LoadResult & { requests: number }> {
   const result = await autocannon({ url, connections: options.connections, duration: options.durationS, pipelining: 1, ...(options.headers === undefined ? {} : { headers: options.headers }) })
-  return { rps: result.requests.average, p99Ms: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts, requests: result.requests.total }
+  const errors = result.errors + result.non2xx + result.timeouts
+  return { rps: result.requests.average, p99Ms: result.latency.p99, errors, requests: result.requests.total, ...(errors === 0 ? {} : { errorKinds: errorKindsOf(result) }) }
+}
+
+function errorKindsOf(result: autocannon.Result): string {
+  const kinds: string[] = []
+  if (result.errors > result.timeouts) kinds.push(`socket errors ${result.errors - result.timeouts}`)
+  if (result.timeouts > 0) kinds.push(`timeouts ${result.timeouts}`)
+  for (const [status, { count }] of Object.entries(result.statusCodeStats ?? {})) if (!status.startsWith('2')) kinds.push(`${status} ×${count ?? 0}`)
+  return kinds.join(', ')
 }
 
 /**
@@ -58,6 +69,7 @@ export async function compareLoad(
           rps: Math.round(median(runs.map((r) => r.rps))),
           p99Ms: median(runs.map((r) => r.p99Ms)),
           errors: runs.reduce((a, r) => a + r.errors, 0),
+          ...(runs.some((r) => r.errorKinds !== undefined) ? { errorKinds: runs.flatMap((r) => (r.errorKinds === undefined ? [] : [r.errorKinds])).join('; ') } : {}),
           ...(options.cpu?.[name] === undefined || requests === 0 ? {} : { cpuUsPerRequest: Math.round((cpuMs * 10_000) / requests) / 10 }),
         },
       ]
