@@ -148,16 +148,18 @@ describe('a cross-service trace in Zipkin (infra tracing UI)', () => {
       const roots = spans.filter((span) => span.parentId === undefined)
       expect(roots.map((span) => `${service(span)} ${span.kind}`)).toEqual([`${gatewayName} SERVER`])
       const originCall = find('the gateway origin call', (span) => span.id === originCallId && service(span) === gatewayName && span.kind === 'CLIENT')
-      const consumed = find(
-        'the invalidator consuming the domain event',
-        (span) => service(span) === invalidatorName && span.kind === 'CONSUMER' && span.tags?.['messaging.destination.name'] === domainTopic,
-      )
-      expect(ancestors(consumed)).toContain(originCall)
+      // The event may be delivered more than once (the loop above publishes it again until the gateway misses; a
+      // repeat is a duplicate that announces nothing): every delivery is traced under the origin call, and the
+      // invalidation is published under one of them.
+      find('the invalidator consuming the domain event', (span) => service(span) === invalidatorName && span.kind === 'CONSUMER')
+      const deliveries = spans.filter((span) => service(span) === invalidatorName && span.kind === 'CONSUMER' && span.tags?.['messaging.destination.name'] === domainTopic)
+      expect(deliveries.length).toBeGreaterThan(0)
+      for (const delivery of deliveries) expect(ancestors(delivery)).toContain(originCall)
       const published = find(
         'the invalidator publishing the invalidation',
         (span) => service(span) === invalidatorName && span.kind === 'PRODUCER' && span.tags?.['messaging.destination.name'] === 'strata.invalidations.v1',
       )
-      expect(ancestors(published)).toContain(consumed)
+      expect(ancestors(published).filter((span) => deliveries.includes(span)), 'the publish under a delivery of the domain event').toHaveLength(1)
       const followed = find('the gateway following the invalidation', (span) => service(span) === gatewayName && span.kind === 'CONSUMER')
       expect(followed.parentId).toBe(published.id)
     }, 30_000)
