@@ -178,9 +178,10 @@ export function buildInvalidator(deps: InvalidatorDependencies): Invalidator {
           deps.rules.topics,
           {
             group: deps.group ?? 'strata.invalidator',
-            // The next event starts while this one's invalidation awaits the bus's acknowledgement; offsets are still
-            // committed in order, each once its event is done, so a crash redelivers what was not acknowledged.
-            pipeline: true,
+            // Not pipelined (the next event starting while this one's invalidation awaits the bus's acknowledgement):
+            // with it on, a CI run of broker-restart.test.ts stopped applying events after the broker came back (1,029
+            // of 10,000 after 377 s). Off until that is understood; the transport's pipeline mode keeps its own tests.
+            pipeline: false,
             ...(deps.retry === undefined ? {} : { retry: deps.retry }),
             // A domain event that invalidated nothing is a stale read waiting to happen: say so where alerting looks.
             onDeadLetter: (letter) => {
