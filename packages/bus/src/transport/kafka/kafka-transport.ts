@@ -14,7 +14,7 @@ import {
 } from 'kafkajs'
 import { startPublishSpan } from '../../tracing/message-tracing.js'
 import { deliver, retryPolicyOf, type DeliveryContext, type DeliveryOutcome } from '../delivery.js'
-import { groupIdOf, type MessageHandler, type OutgoingMessage, type SubscribeOptions, type Subscription, type Transport } from '../transport.js'
+import { groupIdOf, type IncomingMessage, type MessageHandler, type OutgoingMessage, type SubscribeOptions, type Subscription, type Transport } from '../transport.js'
 import { ensureTopics } from './ensure-topics.js'
 
 export interface KafkaTransportOptions {
@@ -507,19 +507,7 @@ class KafkaSubscription implements Subscription {
     if (first !== undefined) this.checkContinuity(batch.topic, batch.partition, first.offset)
     for (const message of batch.messages) {
       if (!payload.isRunning() || payload.isStale() || this.closing.signal.aborted) return
-      const outcome = await deliver(
-        'kafka',
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          key: message.key === null ? undefined : message.key.toString(),
-          value: message.value ?? Buffer.alloc(0),
-          headers: headersOf(message.headers),
-          timestamp: Number(message.timestamp),
-        },
-        context,
-      )
+      const outcome = await deliver('kafka', incomingOf(batch, message), context)
       if (outcome === 'abandoned') return
       this.lastOffsets.set(`${batch.topic}:${batch.partition}`, BigInt(message.offset))
       payload.resolveOffset(message.offset)
@@ -545,20 +533,7 @@ class KafkaSubscription implements Subscription {
       const proceeded = new Promise<'proceeded'>((resolve) => {
         proceed = () => resolve('proceeded')
       })
-      const delivery = deliver(
-        'kafka',
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          key: message.key === null ? undefined : message.key.toString(),
-          value: message.value ?? Buffer.alloc(0),
-          headers: headersOf(message.headers),
-          timestamp: Number(message.timestamp),
-          proceed,
-        },
-        context,
-      )
+      const delivery = deliver('kafka', { ...incomingOf(batch, message), proceed }, context)
       const previous = this.chains.get(id) ?? Promise.resolve(true)
       const chain = chained(previous, delivery)
       this.chains.set(id, chain)
@@ -611,6 +586,19 @@ function chained(previous: Promise<boolean>, delivery: Promise<DeliveryOutcome>)
     ([done, outcome]) => done && outcome !== 'abandoned',
     () => false,
   )
+}
+
+/** The transport's view of one fetched Kafka message. */
+function incomingOf(batch: EachBatchPayload['batch'], message: EachBatchPayload['batch']['messages'][number]): Omit<IncomingMessage, 'attempt'> {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: message.offset,
+    key: message.key === null ? undefined : message.key.toString(),
+    value: message.value ?? Buffer.alloc(0),
+    headers: headersOf(message.headers),
+    timestamp: Number(message.timestamp),
+  }
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
